@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Separate from vite.config.ts: the client build sets a Vite `root` that would hide test/.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/e2e/**', 'node_modules/**'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});

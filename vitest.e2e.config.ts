@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Browser suite: real server process + Debian chromium through playwright-core.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+});

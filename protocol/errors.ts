@@ -9,7 +9,9 @@ export type CryptoErrorCode =
   | 'fingerprint_mismatch'
   | 'pow_invalid'
   | 'pow_expired'
-  | 'stream_truncated';
+  | 'stream_truncated'
+  | 'stream_corrupt'
+  | 'stream_trailing_data';
 
 export class CryptoError extends Error {
   constructor(
@@ -76,4 +78,22 @@ export class StreamTruncatedError extends CryptoError {
   constructor() {
     super('stream_truncated', 'attachment stream ended before its final chunk');
   }
+}
+
+/** A chunk failed authentication: wrong key, altered bytes, or chunks reordered/dropped mid-stream. */
+export class StreamCorruptError extends CryptoError {
+  constructor(message = 'attachment chunk failed authentication: altered, reordered or wrong key') {
+    super('stream_corrupt', message);
+  }
+}
+
+/** Bytes after the chunk tagged final: someone appended data the author never sealed. */
+export class StreamTrailingDataError extends CryptoError {
+  constructor() {
+    super('stream_trailing_data', 'attachment stream has data after its final chunk');
+  }
+}
+
+export function isCryptoError(err: unknown): err is CryptoError {
+  return err instanceof CryptoError;
 }

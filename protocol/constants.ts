@@ -1,0 +1,42 @@
+// Every string constant and size of the v1 wire format, in one place so PROTOCOL.md can cite it
+// and a compatible client can copy it. Changing any of these is a protocol version change.
+
+export const PROTOCOL_VERSION = 1 as const;
+
+export const ID_BYTES = 16;
+export const KEY_BYTES = 32;
+export const AEAD_NONCE_BYTES = 24; // crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+export const AEAD_TAG_BYTES = 16; // crypto_aead_xchacha20poly1305_ietf_ABYTES
+export const SIGNATURE_BYTES = 64; // crypto_sign_BYTES
+export const SIGN_SECRET_KEY_BYTES = 64; // Ed25519 seed || public key
+export const SEALED_BOX_OVERHEAD = 48; // crypto_box_SEALBYTES
+export const HASH_BYTES = 32; // BLAKE2b-256
+export const PAD_BLOCK = 512;
+
+/** SPEC §4: requester keys. */
+export const REQUESTER_SALT_DOMAIN = 'sealdesk/requester/v1';
+export const REQUESTER_SALT_BYTES = 16;
+export const REQUESTER_BOX_KDF = { id: 1, context: 'sdreqbox' } as const;
+export const REQUESTER_SIGN_KDF = { id: 2, context: 'sdreqsig' } as const;
+export const REQUESTER_SESSION_PREFIX = 'sealdesk/v1/requester-session|';
+
+/** SPEC §4: staff keys. */
+export const STAFF_SALT_BYTES = 16;
+export const STAFF_KDF_OUTPUT_BYTES = 64;
+export const STAFF_KEYS_AD_PREFIX = 'sealdesk/v1/staff-keys|';
+
+/** SPEC §5: messages, notes, attachment metadata. AD = prefix + kind + "|" + ticketId + "|" + messageId. */
+export const MESSAGE_AD_PREFIX = 'sealdesk/v1/';
+
+/** SPEC §5: labels. */
+export const LABEL_KDF = { id: 3, context: 'sdlabels' } as const;
+export const LABEL_AD_PREFIX = 'sealdesk/v1/label|';
+
+/** SPEC §3: attachments. */
+export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
+export const SECRETSTREAM_HEADER_BYTES = 24;
+export const SECRETSTREAM_ABYTES = 17;
+
+/** SPEC §9: proof of work. */
+export const POW_NONCE_BYTES = 8;
+export const POW_MAX_CHALLENGE_CHARS = 512;

@@ -1,0 +1,133 @@
+// The sealdesk protocol module's public surface (docs/DECISIONS.md "Protocol module API").
+// Call `await ready()` once before anything else. Functions suffixed WithNonce/WithId and
+// requesterMaster are deliberately NOT exported here: they exist only for known-answer vectors.
+
+export { ready } from './sodium';
+export * from './errors';
+export * from './types';
+export * from './constants';
+export { toB64, fromB64, utf8, fromUtf8, type B64 } from './encoding';
+export { ID_PATTERN, idSchema, b64Schema, b64OfLength } from './schemas';
+export { constantTimeEqual } from './primitives';
+export { padPlaintext, unpadPlaintext } from './padding';
+export {
+  messageEnvelopeV1,
+  secretEnvelopeV1,
+  parseMessageEnvelope,
+  parseSecretEnvelope,
+  type MessageEnvelope,
+  type SecretEnvelope,
+} from './envelope';
+export { messageAd, requesterSessionMessage } from './aad';
+export {
+  asAuthSecret,
+  asBoxPublicKey,
+  asBoxSecretKey,
+  asFileKey,
+  asKek,
+  asLabelKey,
+  asNoteKey,
+  asPowMacKey,
+  asSignPublicKey,
+  asSignSecretKey,
+  asTeamPublicKey,
+  asTeamSecretKey,
+  asTicketKey,
+  boxKeyPairFromSecret,
+  generateTeamKey,
+  newFileKey,
+  newId,
+  newNoteKey,
+  newPowMacKey,
+  newTicketKey,
+  signKeyPairFromSecret,
+  teamKeyPairFromSecret,
+} from './keys';
+export {
+  PASSPHRASE_WORDS,
+  REQUESTER_KDF,
+  deriveRequesterKeys,
+  generatePassphrase,
+  normalisePassphrase,
+  requesterSalt,
+  signRequesterChallenge,
+  verifyRequesterChallenge,
+} from './requester';
+export {
+  AUTH_HASH_KDF,
+  DEFAULT_STAFF_KDF,
+  deriveStaffSecrets,
+  generateStaffKeys,
+  hashAuthSecret,
+  newStaffSalt,
+  openStaffKeyBlob,
+  sealStaffKeyBlob,
+  verifyAuthSecret,
+  type StaffKeyBlob,
+  type StaffKeys,
+} from './staff';
+export {
+  firstMessagePayloadV1,
+  replyPayloadV1,
+  notePayloadV1,
+  attachmentMetaPayloadV1,
+  isFirstMessage,
+  type AttachmentMetaPayload,
+  type FirstMessagePayload,
+  type MessagePayload,
+  type NotePayload,
+  type ReplyPayload,
+} from './payloads';
+export { openMessage, sealMessage, verifyMessageSignature, type OpenMessageInput, type SealMessageInput } from './message';
+export {
+  openRequesterWrap,
+  openTeamWrap,
+  parseRequesterWrap,
+  parseTeamWrap,
+  rewrapForRotation,
+  wrapKeyForRequester,
+  wrapKeyForTeam,
+  type RequesterWrap,
+  type TeamWrap,
+} from './wrap';
+export { createTicket, type CreateTicketInput, type CreatedTicket } from './ticket';
+export { openGrant, sealGrant } from './team';
+export { deriveLabelKey, labelTag, normaliseLabelName, openLabelName, sealLabelName } from './labels';
+export { decryptAttachment, encryptAttachment, encryptedAttachmentSize, type ByteSource } from './attachment';
+export { openAttachmentMeta, sealAttachmentMeta, type AttachmentMeta } from './attachment-meta';
+export {
+  KEYLOG_BODIES,
+  KEYLOG_TYPES,
+  keyLogEntrySchema,
+  roleSchema,
+  type KeyLogBodies,
+  type KeyLogEntry,
+  type KeyLogType,
+  type StaffRole,
+  type UnsignedKeyLogEntry,
+} from './keylog-schema';
+export {
+  applyKeyLogEntry,
+  buildGenesisEntry,
+  buildKeyLogEntry,
+  canonicalEntryBytes,
+  deskFingerprint,
+  entryHash,
+  nextTeamKeyVersion,
+  signKeyLogEntry,
+  teamPublicKeyOf,
+  verifyKeyLog,
+  type KeyLogState,
+  type StaffRecord,
+  type TeamKeyRecord,
+} from './keylog';
+export {
+  POW_MAX_DIFFICULTY,
+  issuePowChallenge,
+  leadingZeroBits,
+  readPowChallenge,
+  solvePow,
+  verifyPow,
+  type PowOptions,
+  type PowPayload,
+} from './pow';

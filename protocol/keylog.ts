@@ -1,0 +1,238 @@
+// SPEC §6 the key log, the desk's root of trust. Entries are chained by BLAKE2b-256 over their
+// RFC 8785 canonical bytes and signed by an admin according to the log before them. The server
+// runs applyKeyLogEntry on every append; clients run verifyKeyLog over the whole chain before
+// sealing anything, against the fingerprint they pinned on first use.
+import canonicalize from 'canonicalize';
+import { KEY_BYTES, SIGNATURE_BYTES } from './constants';
+import { fromB64, toB64, utf8, type B64 } from './encoding';
+import { FingerprintMismatchError, KeyLogError } from './errors';
+import { asSignPublicKey, asTeamPublicKey } from './keys';
+import {
+  isKeyLogType,
+  KEYLOG_BODIES,
+  keyLogEntrySchema,
+  type KeyLogBodies,
+  type KeyLogEntry,
+  type KeyLogType,
+  type StaffRole,
+  type UnsignedKeyLogEntry,
+} from './keylog-schema';
+import { constantTimeEqual, hash256, signDetached, verifyDetached } from './primitives';
+import type { SignSecretKey, TeamPublicKeyVersion } from './types';
+
+export interface StaffRecord {
+  readonly staffId: string;
+  readonly username: string;
+  readonly role: StaffRole;
+  readonly boxPk: B64;
+  readonly signPk: B64;
+  readonly active: boolean;
+}
+
+export interface TeamKeyRecord {
+  readonly version: number;
+  readonly boxPk: B64;
+  readonly retired: boolean;
+}
+
+export interface KeyLogState {
+  readonly deskId: string;
+  readonly fingerprint: B64;
+  readonly headHash: B64;
+  readonly nextSeq: number;
+  readonly staff: ReadonlyMap<string, StaffRecord>;
+  readonly teamKeys: readonly TeamKeyRecord[];
+  /** The newest team key version; null until the first `team-key` entry. */
+  readonly currentTeamKey: TeamKeyRecord | null;
+}
+
+/** RFC 8785 (JCS) canonical JSON, as UTF-8. */
+export function canonicalEntryBytes(entry: UnsignedKeyLogEntry | KeyLogEntry): Uint8Array {
+  const text = canonicalize(entry);
+  if (text === undefined) throw new KeyLogError('entry cannot be canonicalised');
+  return utf8(text);
+}
+
+function withoutSig(entry: KeyLogEntry): UnsignedKeyLogEntry {
+  const { sig: _sig, ...rest } = entry;
+  return rest;
+}
+
+/** BLAKE2b-256 of the canonical bytes of the full (signed) entry, base64url. */
+export function entryHash(entry: KeyLogEntry): B64 {
+  return toB64(hash256(canonicalEntryBytes(entry)));
+}
+
+/** The desk fingerprint: the hash of the genesis entry. */
+export function deskFingerprint(genesis: KeyLogEntry): B64 {
+  return entryHash(genesis);
+}
+
+export function signKeyLogEntry(unsigned: UnsignedKeyLogEntry, signSk: SignSecretKey): KeyLogEntry {
+  return { ...unsigned, sig: toB64(signDetached(canonicalEntryBytes(unsigned), signSk)) };
+}
+
+export function buildGenesisEntry(input: KeyLogBodies['genesis'] & { at: number }): UnsignedKeyLogEntry {
+  const { at, ...body } = input;
+  return { seq: 0, prev: null, type: 'genesis', at, body, signer: body.staffId };
+}
+
+/** The next entry after `state`, ready for signKeyLogEntry. */
+export function buildKeyLogEntry<T extends Exclude<KeyLogType, 'genesis'>>(
+  state: KeyLogState,
+  input: { type: T; body: KeyLogBodies[T]; signer: string; at: number },
+): UnsignedKeyLogEntry {
+  return { seq: state.nextSeq, prev: state.headHash, type: input.type, at: input.at, body: { ...input.body }, signer: input.signer };
+}
+
+export function nextTeamKeyVersion(state: KeyLogState): number {
+  return state.teamKeys.reduce((max, k) => Math.max(max, k.version), 0) + 1;
+}
+
+/** The team public key of `version` (or the current one), ready for wrapKeyForTeam. */
+export function teamPublicKeyOf(state: KeyLogState, version?: number): TeamPublicKeyVersion {
+  const rec = version === undefined ? state.currentTeamKey : state.teamKeys.find((k) => k.version === version);
+  if (!rec) throw new KeyLogError('no such team key');
+  if (rec.retired) throw new KeyLogError(`team key ${rec.version} is retired`);
+  return { version: rec.version, publicKey: asTeamPublicKey(rec.boxPk) };
+}
+
+interface Parsed<T extends KeyLogType = KeyLogType> {
+  readonly entry: KeyLogEntry;
+  readonly type: T;
+  readonly body: KeyLogBodies[T];
+}
+
+function parseEntry(value: unknown, expectedSeq: number): Parsed {
+  const result = keyLogEntrySchema.safeParse(value);
+  if (!result.success) throw new KeyLogError('malformed entry', expectedSeq);
+  const entry = result.data;
+  if (!isKeyLogType(entry.type)) throw new KeyLogError(`unknown entry type "${entry.type}"`, entry.seq);
+  const body = KEYLOG_BODIES[entry.type].safeParse(entry.body);
+  if (!body.success) throw new KeyLogError(`bad ${entry.type} body`, entry.seq);
+  return { entry, type: entry.type, body: body.data as KeyLogBodies[KeyLogType] };
+}
+
+function checkSignature(entry: KeyLogEntry, signPk: B64): void {
+  // SECURITY: the signature covers every field but `sig` in canonical form, so changing any
+  // field of a published entry (or re-serialising it differently) is detected here.
+  const ok = verifyDetached(fromB64(entry.sig, SIGNATURE_BYTES), canonicalEntryBytes(withoutSig(entry)), asSignPublicKey(signPk));
+  if (!ok) throw new KeyLogError('signature does not verify', entry.seq);
+}
+
+function freezeState(state: KeyLogState): KeyLogState {
+  const active = state.teamKeys.filter((k) => !k.retired);
+  const current = active.length === 0 ? null : active.reduce((a, b) => (b.version > a.version ? b : a));
+  return Object.freeze({ ...state, teamKeys: Object.freeze([...state.teamKeys]), currentTeamKey: current });
+}
+
+function startState(value: unknown): KeyLogState {
+  const parsed = parseEntry(value, 0);
+  const { entry } = parsed;
+  if (parsed.type !== 'genesis') throw new KeyLogError('the first entry must be genesis', entry.seq);
+  const body = parsed.body as KeyLogBodies['genesis'];
+  if (entry.seq !== 0 || entry.prev !== null) throw new KeyLogError('genesis must have seq 0 and prev null', entry.seq);
+  if (entry.signer !== body.staffId) throw new KeyLogError('genesis must be signed by the first admin', 0);
+  checkSignature(entry, body.signPk as B64);
+  const hash = entryHash(entry);
+  const admin: StaffRecord = Object.freeze({
+    staffId: body.staffId,
+    username: body.username,
+    role: 'admin',
+    boxPk: body.boxPk as B64,
+    signPk: body.signPk as B64,
+    active: true,
+  });
+  return freezeState({
+    deskId: body.deskId,
+    fingerprint: hash,
+    headHash: hash,
+    nextSeq: 1,
+    staff: new Map([[admin.staffId, admin]]),
+    teamKeys: [],
+    currentTeamKey: null,
+  });
+}
+
+function activeAdmins(staff: ReadonlyMap<string, StaffRecord>): number {
+  let n = 0;
+  for (const s of staff.values()) if (s.active && s.role === 'admin') n++;
+  return n;
+}
+
+/** Validates one appended entry against the state before it and returns the new state. */
+export function applyKeyLogEntry(state: KeyLogState, value: unknown): KeyLogState {
+  const { entry, type, body } = parseEntry(value, state.nextSeq);
+  const seq = entry.seq;
+  if (type === 'genesis') throw new KeyLogError('a second genesis entry', seq);
+  if (seq !== state.nextSeq) throw new KeyLogError(`expected seq ${state.nextSeq}`, seq);
+  // SECURITY: the chain link; without it entries could be dropped, reordered or spliced in.
+  if (entry.prev === null || !constantTimeEqual(utf8(entry.prev), utf8(state.headHash))) {
+    throw new KeyLogError('prev does not match the hash of the previous entry', seq);
+  }
+  // SECURITY: authority comes from the log itself, never from the server's say-so.
+  const signer = state.staff.get(entry.signer);
+  if (!signer) throw new KeyLogError('signer is not a staff member', seq);
+  if (!signer.active) throw new KeyLogError('signer was removed earlier in the log', seq);
+  if (signer.role !== 'admin') throw new KeyLogError('signer is not an admin', seq);
+  checkSignature(entry, signer.signPk);
+
+  const staff = new Map(state.staff);
+  let teamKeys = [...state.teamKeys];
+  const need = (staffId: string): StaffRecord => {
+    const rec = staff.get(staffId);
+    if (!rec || !rec.active) throw new KeyLogError('no such active staff member', seq);
+    return rec;
+  };
+  switch (type) {
+    case 'staff-add': {
+      // Re-adding an existing staffId is re-enrolment: new keys replace the old ones.
+      const b = body as KeyLogBodies['staff-add'];
+      staff.set(b.staffId, Object.freeze({ ...b, boxPk: b.boxPk as B64, signPk: b.signPk as B64, active: true }));
+      break;
+    }
+    case 'staff-remove': {
+      const b = body as KeyLogBodies['staff-remove'];
+      staff.set(b.staffId, Object.freeze({ ...need(b.staffId), active: false }));
+      break;
+    }
+    case 'role-set': {
+      const b = body as KeyLogBodies['role-set'];
+      staff.set(b.staffId, Object.freeze({ ...need(b.staffId), role: b.role }));
+      break;
+    }
+    case 'team-key': {
+      const b = body as KeyLogBodies['team-key'];
+      const expected = nextTeamKeyVersion(state);
+      if (b.version !== expected) throw new KeyLogError(`team key version must be ${expected}`, seq);
+      fromB64(b.boxPk, KEY_BYTES);
+      teamKeys.push(Object.freeze({ version: b.version, boxPk: b.boxPk as B64, retired: false }));
+      break;
+    }
+    case 'team-key-retire': {
+      const b = body as KeyLogBodies['team-key-retire'];
+      const rec = teamKeys.find((k) => k.version === b.version);
+      if (!rec || rec.retired) throw new KeyLogError('no such unretired team key', seq);
+      if (state.currentTeamKey?.version === b.version) throw new KeyLogError('cannot retire the current team key', seq);
+      teamKeys = teamKeys.map((k) => (k.version === b.version ? Object.freeze({ ...k, retired: true }) : k));
+      break;
+    }
+  }
+  // A log with no active admin can never change again; refuse the entry that would cause it.
+  if (activeAdmins(staff) === 0) throw new KeyLogError('the entry would leave the desk without an admin', seq);
+  return freezeState({ ...state, headHash: entryHash(entry), nextSeq: seq + 1, staff, teamKeys, currentTeamKey: null });
+}
+
+/**
+ * Verifies a whole log from genesis. With `pinnedFingerprint`, the genesis hash must equal it
+ * (FingerprintMismatchError otherwise): that is what makes the log trust-on-first-use.
+ */
+export function verifyKeyLog(entries: readonly unknown[], options: { pinnedFingerprint?: string } = {}): KeyLogState {
+  if (!Array.isArray(entries) || entries.length === 0) throw new KeyLogError('the key log is empty');
+  let state = startState(entries[0]);
+  if (options.pinnedFingerprint !== undefined && !constantTimeEqual(utf8(state.fingerprint), utf8(options.pinnedFingerprint))) {
+    throw new FingerprintMismatchError();
+  }
+  for (let i = 1; i < entries.length; i++) state = applyKeyLogEntry(state, entries[i]);
+  return state;
+}

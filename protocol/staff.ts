@@ -1,0 +1,97 @@
+// SPEC §4 staff identity. One Argon2id run gives two secrets: kek (decrypts the key blob, never
+// leaves the browser) and authSecret (sent at login, stored server-side only as a pwhash string).
+import { z } from 'zod';
+import {
+  AEAD_NONCE_BYTES,
+  KEY_BYTES,
+  SIGN_SECRET_KEY_BYTES,
+  STAFF_KDF_OUTPUT_BYTES,
+  STAFF_SALT_BYTES,
+} from './constants';
+import { fromB64, fromUtf8, toB64, utf8, type B64 } from './encoding';
+import { parseSecretEnvelope, parseVersioned, versionTable, type SecretEnvelope } from './envelope';
+import { FormatError } from './errors';
+import { staffKeysAd } from './aad';
+import { asBoxSecretKey, asSignSecretKey, boxKeyPairFromSecret, generateIdentityKeys, signKeyPairFromSecret } from './keys';
+import { aeadDecrypt, aeadEncrypt, argon2id, randomBytes } from './primitives';
+import { b64OfLength } from './schemas';
+import { sodium } from './sodium';
+import type { AuthSecret, IdentityKeys, KdfParams, Kek } from './types';
+
+/** Default per-account Argon2id cost (SPEC §4): 3 passes, 64 MiB. */
+export const DEFAULT_STAFF_KDF: KdfParams = Object.freeze({ opslimit: 3, memlimit: 64 * 1024 * 1024 });
+/** Server-side hashing of authSecret: crypto_pwhash_str with the INTERACTIVE limits. */
+export const AUTH_HASH_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 64 * 1024 * 1024 });
+
+export type StaffKeys = IdentityKeys;
+export type StaffKeyBlob = SecretEnvelope;
+
+export function newStaffSalt(): B64 {
+  return toB64(randomBytes(STAFF_SALT_BYTES));
+}
+
+export function deriveStaffSecrets(password: string, salt: string, params: KdfParams): { kek: Kek; authSecret: AuthSecret } {
+  if (password.length === 0) throw new FormatError('password is empty');
+  // NFKC so the same password typed on another keyboard or OS derives the same keys.
+  const out = argon2id(STAFF_KDF_OUTPUT_BYTES, utf8(password.normalize('NFKC')), fromB64(salt, STAFF_SALT_BYTES), params.opslimit, params.memlimit);
+  const secrets = { kek: out.slice(0, KEY_BYTES) as Kek, authSecret: out.slice(KEY_BYTES) as AuthSecret };
+  sodium().memzero(out);
+  return secrets;
+}
+
+export function generateStaffKeys(): StaffKeys {
+  return generateIdentityKeys();
+}
+
+const staffKeysPayloadV1 = z.strictObject({
+  v: z.literal(1),
+  boxSk: b64OfLength(KEY_BYTES),
+  signSk: b64OfLength(SIGN_SECRET_KEY_BYTES),
+});
+const STAFF_KEYS_PAYLOAD = versionTable({ 1: staffKeysPayloadV1 });
+
+/** @internal Explicit nonce, for known-answer vectors only. */
+export function sealStaffKeyBlobWithNonce(keys: StaffKeys, kek: Kek, staffId: string, nonce: Uint8Array): StaffKeyBlob {
+  const plaintext = utf8(JSON.stringify({ v: 1, boxSk: toB64(keys.box.secretKey), signSk: toB64(keys.sign.secretKey) }));
+  const ct = aeadEncrypt(plaintext, staffKeysAd(staffId), nonce, kek);
+  sodium().memzero(plaintext);
+  return { v: 1, nonce: toB64(nonce), ct: toB64(ct) };
+}
+
+/** Who can open: the staff member (their kek); AD binds the blob to their staffId. */
+export function sealStaffKeyBlob(keys: StaffKeys, kek: Kek, staffId: string): StaffKeyBlob {
+  return sealStaffKeyBlobWithNonce(keys, kek, staffId, randomBytes(AEAD_NONCE_BYTES));
+}
+
+/** Throws DecryptError for a wrong password (wrong kek) or a blob moved from another account. */
+export function openStaffKeyBlob(blob: unknown, kek: Kek, staffId: string): StaffKeys {
+  const env = parseSecretEnvelope(blob);
+  const plaintext = aeadDecrypt(fromB64(env.ct), staffKeysAd(staffId), fromB64(env.nonce, AEAD_NONCE_BYTES), kek);
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(plaintext));
+  } catch {
+    throw new FormatError('staff key blob plaintext is not JSON');
+  } finally {
+    sodium().memzero(plaintext);
+  }
+  const payload = parseVersioned(STAFF_KEYS_PAYLOAD, json, 'staff key blob');
+  return {
+    box: boxKeyPairFromSecret(asBoxSecretKey(payload.boxSk)),
+    sign: signKeyPairFromSecret(asSignSecretKey(payload.signSk)),
+  };
+}
+
+/** Server side: the stored form of authSecret (crypto_pwhash_str, Argon2id, INTERACTIVE). */
+export function hashAuthSecret(authSecret: AuthSecret, params: KdfParams = AUTH_HASH_KDF): string {
+  return sodium().crypto_pwhash_str(authSecret, params.opslimit, params.memlimit);
+}
+
+/** Server side: constant-time by construction (crypto_pwhash_str_verify). False for a malformed hash. */
+export function verifyAuthSecret(hash: string, authSecret: AuthSecret): boolean {
+  try {
+    return sodium().crypto_pwhash_str_verify(hash, authSecret);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,86 @@
+// The contract between the page and the crypto worker. Shared by crypto-client.ts (page side)
+// and worker.ts (worker side) so both are checked by the compiler against one table.
+//
+// SECURITY: secret keys never appear in these types. The worker keeps the requester's keypairs,
+// the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
+// the page gets public keys, signatures, sealed bodies and decrypted text to display.
+import type { B64, CreateTicketBody, KeyLogEntry, Message, MessageEnvelope, RequesterTicket, StaffTicket } from './api';
+
+export type Category = 'hacked_account' | 'malware' | 'phishing' | 'censorship' | 'other';
+export const CATEGORIES: readonly Category[] = ['hacked_account', 'malware', 'phishing', 'censorship', 'other'];
+
+/** What the requester types into the form; becomes the first message plaintext (SPEC §5). */
+export interface NewTicketContent {
+  subject: string;
+  body: string;
+  category: Category;
+  contact?: string;
+  lang: string;
+}
+
+/** Result of checking the key log against the pinned fingerprint. */
+export interface KeyLogCheck {
+  fingerprint: B64;
+  teamKeyVersion: number | null;
+  entries: number;
+}
+
+/** How a message's signature turned out. 'bad' is shown as a red warning, never hidden. */
+export type SignatureStatus = 'verified' | 'own' | 'bad' | 'unknown_author';
+
+export interface DisplayMessage {
+  messageId: string;
+  seq: number;
+  kind: 'message' | 'note';
+  author: Message['author'];
+  createdAt: number;
+  signature: SignatureStatus;
+  /** Decrypted text; empty when decryption failed (decryptFailed is then true). */
+  subject?: string;
+  body: string;
+  decryptFailed: boolean;
+}
+
+export interface TicketSummary {
+  ticketId: string;
+  subject: string | null;
+  opened: boolean;
+}
+
+export interface RpcMethods {
+  init: { params: { deskId: string }; result: { ok: true } };
+  verifyKeyLog: { params: { entries: KeyLogEntry[]; pinnedFingerprint: string | null }; result: KeyLogCheck };
+  generatePassphrase: { params: Record<string, never>; result: { passphrase: string } };
+  deriveRequesterKeys: { params: { passphrase: string }; result: { boxPk: B64; signPk: B64 } };
+  solvePow: { params: { challenge: string; difficulty: number }; result: { nonce: B64 } };
+  signRequesterChallenge: { params: { challenge: string }; result: { sig: B64 } };
+  createTicket: { params: { content: NewTicketContent }; result: Omit<CreateTicketBody, 'pow'> };
+  openMyTickets: { params: { tickets: RequesterTicket[] }; result: { opened: string[]; failed: string[] } };
+  openThread: { params: { ticketId: string; messages: Message[] }; result: { messages: DisplayMessage[] } };
+  sealReply: { params: { ticketId: string; body: string; lang: string }; result: { messageId: string; envelope: MessageEnvelope } };
+  staffDeriveSecrets: {
+    params: { password: string; salt: B64; opslimit: number; memlimit: number };
+    result: { authSecret: B64 };
+  };
+  staffUnlock: {
+    params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[] };
+    result: { teamKeyVersions: number[] };
+  };
+  staffOpenTicket: { params: { ticket: StaffTicket; messages: Message[] }; result: { messages: DisplayMessage[] } };
+  staffSealReply: { params: { ticketId: string; body: string; lang: string }; result: { messageId: string; envelope: MessageEnvelope } };
+  wipe: { params: Record<string, never>; result: { ok: true } };
+}
+
+export type RpcMethod = keyof RpcMethods;
+
+export type ProgressEvent =
+  | { kind: 'kdf'; stage: 'start' | 'done' }
+  | { kind: 'pow'; attempts: number }
+  | { kind: 'upload'; sent: number; total: number };
+
+export type ToWorker = { [M in RpcMethod]: { id: number; method: M; params: RpcMethods[M]['params'] } }[RpcMethod];
+
+export type FromWorker =
+  | { id: number; type: 'result'; result: unknown }
+  | { id: number; type: 'error'; code: string; message: string }
+  | { id: number; type: 'progress'; progress: ProgressEvent };

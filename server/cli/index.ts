@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../config';
+import { backupCommand } from './backup';
+
+type Command = { run: (args: string[]) => Promise<number>; help: string };
+
+/** Subcommands. Adding one is one line here plus its own file in server/cli/. */
+const COMMANDS: Record<string, Command> = {
+  backup: { run: backupCommand, help: 'backup FILE   online copy of the live database' },
+};
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name === undefined ? undefined : COMMANDS[name];
+  if (!command) {
+    const list = Object.values(COMMANDS)
+      .map((c) => `  ${c.help}`)
+      .join('\n');
+    process.stderr.write(`usage: npm run cli -- <command> [args]\n\ncommands:\n${list}\n`);
+    return name === undefined || name === 'help' || name === '--help' ? 0 : 2;
+  }
+  try {
+    return await command.run(args);
+  } catch (err) {
+    const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`sealdesk ${name}: ${message}\n`);
+    return 1;
+  }
+}
+
+// Run only when executed directly (tests import runCli).
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

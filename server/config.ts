@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** Every environment variable the server reads, with its default. `.env.example` mirrors this. */
+const EnvSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SEALDESK_DATA_DIR: z.string().min(1).default('./data'),
+  SEALDESK_RETENTION_DAYS: positiveInt(36_500).default(90),
+  // 18 leading zero bits ≈ 262k BLAKE2b hashes: about a second in WebAssembly on a cheap
+  // phone, a few ms to verify. Each extra bit doubles the requester's cost.
+  SEALDESK_POW_DIFFICULTY: z.coerce.number().int().min(1).max(32).default(18),
+  SEALDESK_MAX_ATTACHMENT_MB: positiveInt(1024).default(25),
+  SEALDESK_MAX_TICKET_MB: positiveInt(10_240).default(100),
+  SEALDESK_MAX_OPEN_TICKETS: positiveInt(1000).default(5),
+  SEALDESK_MAX_MESSAGES_PER_HOUR: positiveInt(10_000).default(30),
+  SEALDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Absolute path of the data directory (database, secrets). */
+  readonly dataDir: string;
+  readonly retentionDays: number;
+  readonly powDifficulty: number;
+  readonly maxAttachmentBytes: number;
+  readonly maxTicketBytes: number;
+  readonly quotas: { readonly openTicketsPerRequester: number; readonly messagesPerHour: number };
+  readonly logLevel: z.infer<typeof EnvSchema>['SEALDESK_LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const MB = 1024 * 1024;
+
+/** Parses the environment once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`PORT=`) means "unset", as in most shells' .env habits.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    const got = typeof cleaned[name] === 'string' ? ` (got ${JSON.stringify(cleaned[name])})` : '';
+    throw new ConfigError(`invalid ${name}${got}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const e = parsed.data;
+  if (e.SEALDESK_MAX_TICKET_MB < e.SEALDESK_MAX_ATTACHMENT_MB) {
+    throw new ConfigError('invalid SEALDESK_MAX_TICKET_MB: must be at least SEALDESK_MAX_ATTACHMENT_MB');
+  }
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.SEALDESK_DATA_DIR),
+    retentionDays: e.SEALDESK_RETENTION_DAYS,
+    powDifficulty: e.SEALDESK_POW_DIFFICULTY,
+    maxAttachmentBytes: e.SEALDESK_MAX_ATTACHMENT_MB * MB,
+    maxTicketBytes: e.SEALDESK_MAX_TICKET_MB * MB,
+    quotas: {
+      openTicketsPerRequester: e.SEALDESK_MAX_OPEN_TICKETS,
+      messagesPerHour: e.SEALDESK_MAX_MESSAGES_PER_HOUR,
+    },
+    logLevel: e.SEALDESK_LOG_LEVEL,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const v of Object.values(value)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(value);
+}

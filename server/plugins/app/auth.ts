@@ -1,0 +1,139 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { sessions, staff } from '../../../db/schema';
+import { forbidden, unauthorized } from '../../errors';
+import { newId, nowSeconds } from './tokens';
+
+export type SubjectType = 'staff' | 'requester';
+
+/** Session lifetimes (DECISIONS.md §Sessions). */
+export const SESSION_TTL_SECONDS: Readonly<Record<SubjectType, number>> = Object.freeze({ staff: 60 * 60, requester: 30 * 60 });
+
+export interface StaffPrincipal {
+  id: string;
+  username: string;
+  role: 'technician' | 'admin';
+  jti: string;
+}
+export interface RequesterPrincipal {
+  id: string;
+  jti: string;
+}
+export interface IssuedSession {
+  token: string;
+  jti: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    issueSession(subjectType: SubjectType, subjectId: string): IssuedSession;
+    revokeSession(jti: string): void;
+    /** Revokes every live session of a subject (disable, reset, role change). Returns how many. */
+    revokeSubjectSessions(subjectType: SubjectType, subjectId: string): number;
+    requireStaff(request: FastifyRequest): Promise<void>;
+    requireAdmin(request: FastifyRequest): Promise<void>;
+    requireRequester(request: FastifyRequest): Promise<void>;
+  }
+  interface FastifyRequest {
+    /** Set by requireStaff / requireAdmin; null elsewhere. */
+    staff: StaffPrincipal | null;
+    /** Set by requireRequester; null elsewhere. */
+    requester: RequesterPrincipal | null;
+  }
+}
+
+const Claims = z.object({
+  sub: z.string().min(1),
+  typ: z.enum(['staff', 'requester']),
+  jti: z.string().min(1),
+  exp: z.number(),
+});
+
+export default fp(
+  async (app) => {
+    app.decorateRequest('staff', null);
+    app.decorateRequest('requester', null);
+
+    app.decorate('issueSession', (subjectType: SubjectType, subjectId: string): IssuedSession => {
+      const jti = newId();
+      const now = nowSeconds();
+      const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
+      app.db.insert(sessions).values({ jti, subjectType, subjectId, createdAt: now, expiresAt }).run();
+      const token = app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
+      return { token, jti, expiresAt };
+    });
+
+    app.decorate('revokeSession', (jti: string) => {
+      app.db.update(sessions).set({ revokedAt: nowSeconds() }).where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt))).run();
+    });
+
+    app.decorate('revokeSubjectSessions', (subjectType: SubjectType, subjectId: string): number => {
+      const result = app.db
+        .update(sessions)
+        .set({ revokedAt: nowSeconds() })
+        .where(and(eq(sessions.subjectType, subjectType), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)))
+        .run();
+      return result.changes;
+    });
+
+    /**
+     * SECURITY: a valid signature is not enough. The jti must name a live, unrevoked session row
+     * of the same subject and kind, so logout/disable take effect on the very next request.
+     */
+    function authenticate(request: FastifyRequest, expected: SubjectType): z.infer<typeof Claims> {
+      const header = request.headers.authorization;
+      const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
+      if (!match?.[1]) throw unauthorized();
+      let claims: z.infer<typeof Claims>;
+      try {
+        claims = Claims.parse(app.jwt.verify(match[1]));
+      } catch {
+        throw unauthorized('invalid or expired token');
+      }
+      if (claims.typ !== expected) throw unauthorized('wrong kind of token for this route');
+      const session = app.db.select().from(sessions).where(eq(sessions.jti, claims.jti)).get();
+      if (
+        !session ||
+        session.revokedAt !== null ||
+        session.expiresAt <= nowSeconds() ||
+        session.subjectType !== claims.typ ||
+        session.subjectId !== claims.sub
+      ) {
+        throw unauthorized('session is not valid');
+      }
+      return claims;
+    }
+
+    function loadActiveStaff(request: FastifyRequest): StaffPrincipal {
+      const claims = authenticate(request, 'staff');
+      const row = app.db
+        .select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status })
+        .from(staff)
+        .where(eq(staff.id, claims.sub))
+        .get();
+      // SECURITY: disabled or reset accounts lose access even if a session row survived.
+      if (!row || row.status !== 'active') throw unauthorized('account is not active');
+      return { id: row.id, username: row.username, role: row.role, jti: claims.jti };
+    }
+
+    app.decorate('requireStaff', async (request: FastifyRequest) => {
+      request.staff = loadActiveStaff(request);
+    });
+
+    app.decorate('requireAdmin', async (request: FastifyRequest) => {
+      const principal = loadActiveStaff(request);
+      if (principal.role !== 'admin') throw forbidden('admin role required');
+      request.staff = principal;
+    });
+
+    app.decorate('requireRequester', async (request: FastifyRequest) => {
+      const claims = authenticate(request, 'requester');
+      request.requester = { id: claims.sub, jti: claims.jti };
+    });
+  },
+  { name: 'auth', dependencies: ['db', 'jwt'] },
+);

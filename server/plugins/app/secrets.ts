@@ -1,0 +1,52 @@
+import fp from 'fastify-plugin';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export interface Secrets {
+  /** HS256 key for session JWTs. */
+  readonly jwtKey: Buffer;
+  /** MAC key for stateless proof-of-work challenges. */
+  readonly powMacKey: Uint8Array;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    secrets: Secrets;
+  }
+}
+
+export const SECRET_FILES = { jwtKey: 'jwt.key', powMacKey: 'pow-mac.key' } as const;
+const SECRET_BYTES = 32;
+
+/**
+ * Reads the server secrets from the data dir, creating each on first start.
+ * SECURITY: files are 0600; anyone who can read jwt.key can mint staff sessions.
+ */
+export function loadOrCreateSecrets(dataDir: string): Secrets {
+  return Object.freeze({
+    jwtKey: loadOrCreate(join(dataDir, SECRET_FILES.jwtKey)),
+    powMacKey: new Uint8Array(loadOrCreate(join(dataDir, SECRET_FILES.powMacKey))),
+  });
+}
+
+function loadOrCreate(path: string): Buffer {
+  try {
+    // 'wx' fails if the file exists, so two processes starting at once cannot overwrite each other.
+    writeFileSync(path, randomBytes(SECRET_BYTES), { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  // Tighten a key copied in with loose permissions rather than keep serving with it world-readable.
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  const key = readFileSync(path);
+  if (key.length !== SECRET_BYTES) throw new Error(`secret file ${path} is corrupt (expected ${SECRET_BYTES} bytes)`);
+  return key;
+}
+
+export default fp<{ secrets: Secrets }>(
+  async (app, opts) => {
+    app.decorate('secrets', opts.secrets);
+  },
+  { name: 'secrets' },
+);

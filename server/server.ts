@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { buildApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createSetupToken, hasAdmin } from './plugins/app/desk';
+
+/** The process: config → data dir → app → listen → setup URL on first start → graceful close. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sealdesk: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  // SECURITY: the data dir holds the database and the JWT/PoW keys: owner only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const app = await buildApp(config);
+  await app.listen({ port: config.port, host: config.host });
+
+  if (!hasAdmin(app.db)) {
+    const { token } = createSetupToken(app.db);
+    // Printed to stdout, not the structured log: the token is a secret and logs get shipped around.
+    process.stdout.write(
+      `\nSealdesk is not set up yet. Open this one-time URL (valid 24 hours) to create the first admin:\n` +
+        `  http://${urlHost(config.host)}:${config.port}/#/setup/${token}\n\n`,
+    );
+  }
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sealdesk: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as p from '../../protocol/index';
+import { requesterMaster } from '../../protocol/requester';
+import { buildDeterministicVectors, fixedIds, fixedStaff } from '../vectors/build';
+import { IN, attachmentPlaintext, hex } from '../vectors/inputs';
+import { collect, joinBytes, loadSodium } from './helpers';
+
+// The committed file, not a fresh computation: a code change that alters any output fails here.
+const committed = JSON.parse(readFileSync(new URL('../vectors/protocol-v1.json', import.meta.url), 'utf8'));
+
+beforeAll(loadSodium);
+
+describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
+  it('reproduces every deterministic output byte for byte', () => {
+    const fresh = JSON.parse(JSON.stringify(buildDeterministicVectors()));
+    expect(fresh).toEqual(committed.deterministic);
+  });
+
+  it('derives the committed requester keys with the real INTERACTIVE Argon2id parameters', () => {
+    const { deskId } = fixedIds();
+    expect(hex(requesterMaster(IN.passphrase, deskId))).toBe(committed.requesterInteractive.masterHex);
+    const keys = p.deriveRequesterKeys(IN.passphrase, deskId);
+    expect(p.toB64(keys.box.publicKey)).toBe(committed.requesterInteractive.boxPk);
+    expect(p.toB64(keys.sign.publicKey)).toBe(committed.requesterInteractive.signPk);
+  });
+
+  it('derives the committed staff kek and authSecret with the default staff parameters', () => {
+    const s = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.DEFAULT_STAFF_KDF);
+    expect(p.toB64(s.kek)).toBe(committed.staffDefault.kek);
+    expect(p.toB64(s.authSecret)).toBe(committed.staffDefault.authSecret);
+  });
+
+  it('opens the committed sealed wraps and grant with the fixed keys', () => {
+    const team = p.teamKeyPairFromSecret(p.asTeamSecretKey(IN.teamSecretKey));
+    expect(hex(p.openTeamWrap(committed.sealed.teamWrapOfTicketKey, team, 'ticket'))).toBe(hex(IN.ticketKey));
+    const requester = p.deriveRequesterKeys(IN.passphrase, fixedIds().deskId, committed.deterministic.requesterCheap.kdf);
+    expect(hex(p.openRequesterWrap(committed.sealed.requesterWrapOfTicketKey, requester.box))).toBe(hex(IN.ticketKey));
+    const grant = p.openGrant(committed.sealed.grantToStaff, fixedStaff().box, team.publicKey);
+    expect(hex(grant.secretKey)).toBe(hex(IN.teamSecretKey));
+  });
+
+  it('decrypts the committed attachment stream to the documented plaintext', async () => {
+    const ct = p.fromB64(committed.attachment.ciphertext);
+    const pt = joinBytes(await collect(p.decryptAttachment(p.asFileKey(IN.fileKey), [ct])));
+    expect(hex(pt)).toBe(hex(attachmentPlaintext()));
+    expect(committed.attachment.chunkLengths).toEqual([24, 65536 + 17, 1 + 17]);
+  });
+
+  it('opens the committed message, reply, note and attachment metadata', () => {
+    const ids = fixedIds();
+    const v = committed.deterministic;
+    const first = p.openMessage({
+      kind: 'message',
+      ticketId: ids.ticketId,
+      messageId: ids.messageId,
+      key: p.asTicketKey(IN.ticketKey),
+      envelope: v.messages.first,
+      authorSignPk: p.asSignPublicKey(v.requesterCheap.signPk),
+    });
+    expect(p.isFirstMessage(first) && first.subject).toBe('My account was hacked');
+    const note = p.openMessage({
+      kind: 'note',
+      ticketId: ids.ticketId,
+      messageId: ids.replyId,
+      key: p.asNoteKey(IN.noteKey),
+      envelope: v.messages.note,
+      authorSignPk: fixedStaff().sign.publicKey,
+    });
+    expect(note.body).toBe('Likely credential stuffing.');
+    const meta = p.openAttachmentMeta({
+      ticketId: ids.ticketId,
+      attachmentId: ids.attachmentId,
+      key: p.asTicketKey(IN.ticketKey),
+      envelope: v.messages.attachmentMeta,
+      authorSignPk: p.asSignPublicKey(v.requesterCheap.signPk),
+    });
+    expect(hex(meta.fileKey)).toBe(hex(IN.fileKey));
+    expect(meta.size).toBe(IN.attachmentPlaintextBytes);
+  });
+
+  it('verifies the committed key log against its pinned fingerprint', () => {
+    const state = p.verifyKeyLog(committed.deterministic.keyLog.entries, { pinnedFingerprint: committed.deterministic.keyLog.fingerprint });
+    expect(state.headHash).toBe(committed.deterministic.keyLog.headHash);
+    expect(state.currentTeamKey?.boxPk).toBe(committed.deterministic.team.publicKey);
+  });
+});

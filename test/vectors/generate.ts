@@ -1,0 +1,50 @@
+// Regenerates test/vectors/protocol-v1.json: `npx tsx test/vectors/generate.ts`.
+// Run it only for a deliberate protocol change; the suite compares against the committed file.
+import { writeFileSync } from 'node:fs';
+import * as p from '../../protocol/index';
+import { requesterMaster } from '../../protocol/requester';
+import { IN, attachmentPlaintext, hex } from './inputs';
+import { buildDeterministicVectors, fixedIds, fixedStaff } from './build';
+
+await p.ready();
+const det = buildDeterministicVectors();
+const ids = fixedIds();
+const staff = fixedStaff();
+const team = p.teamKeyPairFromSecret(p.asTeamSecretKey(IN.teamSecretKey));
+const requesterReal = p.deriveRequesterKeys(IN.passphrase, ids.deskId);
+const staffReal = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.DEFAULT_STAFF_KDF);
+
+// Sealed boxes and secretstream headers are randomised by design: these are checked by opening
+// them with the fixed keys, not by comparing bytes.
+const ciphertext: Uint8Array[] = [];
+for await (const c of p.encryptAttachment(p.asFileKey(IN.fileKey), [attachmentPlaintext()])) ciphertext.push(c);
+
+const vectors = {
+  description: 'sealdesk protocol v1 known answers; inputs in test/vectors/inputs.ts, documented in docs/PROTOCOL.md',
+  libsodium: 'libsodium-wrappers-sumo 0.8.4',
+  deterministic: det,
+  requesterInteractive: {
+    kdf: p.REQUESTER_KDF,
+    masterHex: hex(requesterMaster(IN.passphrase, ids.deskId)),
+    boxPk: p.toB64(requesterReal.box.publicKey),
+    signPk: p.toB64(requesterReal.sign.publicKey),
+  },
+  staffDefault: { kdf: p.DEFAULT_STAFF_KDF, kek: p.toB64(staffReal.kek), authSecret: p.toB64(staffReal.authSecret) },
+  sealed: {
+    teamWrapOfTicketKey: p.wrapKeyForTeam(p.asTicketKey(IN.ticketKey), { version: 1, publicKey: team.publicKey }),
+    requesterWrapOfTicketKey: p.wrapKeyForRequester(
+      p.asTicketKey(IN.ticketKey),
+      p.asBoxPublicKey(det.requesterCheap.boxPk),
+    ),
+    grantToStaff: p.sealGrant(team.secretKey, staff.box.publicKey),
+  },
+  attachment: {
+    fileKeyHex: hex(IN.fileKey),
+    plaintext: 'byte i = (7*i + 3) mod 256, 65537 bytes',
+    plaintextHash: p.toB64(new Uint8Array(await crypto.subtle.digest('SHA-256', attachmentPlaintext()))),
+    chunkLengths: ciphertext.map((c) => c.length),
+    ciphertext: p.toB64(Buffer.concat(ciphertext)),
+  },
+};
+writeFileSync(new URL('./protocol-v1.json', import.meta.url), `${JSON.stringify(vectors, null, 2)}\n`);
+console.log('wrote test/vectors/protocol-v1.json');

@@ -26,7 +26,7 @@ export interface KeyLogCheck {
 }
 
 /** How a message's signature turned out. 'bad' is shown as a red warning, never hidden. */
-export type SignatureStatus = 'verified' | 'own' | 'bad' | 'unknown_author';
+export type SignatureStatus = 'verified' | 'own' | 'former_staff' | 'bad' | 'unknown_author';
 
 export interface DisplayMessage {
   messageId: string;
@@ -37,6 +37,8 @@ export interface DisplayMessage {
   signature: SignatureStatus;
   /** Decrypted text; empty when decryption failed (decryptFailed is then true). */
   subject?: string;
+  category?: string;
+  contact?: string;
   body: string;
   decryptFailed: boolean;
 }

@@ -40,6 +40,8 @@ export function signatureLabel(s: SignatureStatus): string {
       return t('thread.verified');
     case 'own':
       return t('thread.ownVerified');
+    case 'former_staff':
+      return t('thread.formerStaff');
     case 'bad':
       return t('thread.badSignature');
     case 'unknown_author':

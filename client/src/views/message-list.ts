@@ -30,7 +30,9 @@ export function messageList(messages: readonly DisplayMessage[], viewer: 'reques
           ${badge(m)}
         </div>
         ${m.signature === 'bad' ? html`<p class="alert alert-danger small">${t('thread.badSignatureExplain')}</p>` : nothing}
-        ${m.decryptFailed
+        ${m.decryptFailed && m.signature === 'bad'
+          ? nothing
+          : m.decryptFailed
           ? html`<p class="alert alert-error small">${t('thread.decryptFailed')}</p>`
           : html`${m.subject ? html`<h3 class="msg-subject">${m.subject}</h3>` : nothing}
               <p class="msg-body">${m.body}</p>`}

@@ -24,9 +24,10 @@ export default fp(
     });
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',
-      // Swagger UI injects inline styles; staticCSP adds hashes for its own inline bits, and we
-      // relax style-src on these routes only (see transformStaticCSP).
-      staticCSP: true,
+      // SECURITY: keep the site-wide CSP on the docs. Swagger UI has no inline scripts but
+      // renders React style attributes, so style-src gets 'unsafe-inline' on these routes only
+      // (the hook is scoped to the swagger-ui plugin). The docs page handles no secrets.
+      staticCSP: false,
       transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
       uiConfig: { deepLinking: false },
     });

@@ -21,8 +21,9 @@ const DeskInfo = z.object({
 
 /** GET /api/desk — what a client needs before it can pin the desk and submit anything. */
 const deskRoutes: FastifyPluginAsyncZod = async (app) => {
+  // '' (not '/'): the route is exactly the prefix, so OpenAPI lists /api/<name> without a slash.
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags: ['desk'],

@@ -7,8 +7,9 @@ const Health = z.object({ ok: z.literal(true), db: z.literal('ok') });
 
 /** GET /api/health — liveness plus a real round trip to SQLite. */
 const health: FastifyPluginAsyncZod = async (app) => {
+  // '' (not '/'): the route is exactly the prefix, so OpenAPI lists /api/<name> without a slash.
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags: ['desk'],

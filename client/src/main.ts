@@ -13,7 +13,8 @@ import { newRequestView, resetNewRequest } from './views/new-request';
 import { returnView } from './views/return';
 import { resetQueue, staffQueueView } from './views/staff/queue';
 import { staffLoginView } from './views/staff/login';
-import { lockStaff, startIdleLock } from './views/staff/session';
+import { startIdleLock } from './views/staff/idle';
+import { lockStaff } from './views/staff/session';
 import { setupView } from './views/staff/setup';
 import { resetStaffTickets, staffTicketView } from './views/staff/ticket';
 import { threadView } from './views/thread';
@@ -102,7 +103,7 @@ async function boot(): Promise<void> {
     if (now - lastEscape < 600) leaveQuickly();
     lastEscape = now;
   });
-  startIdleLock(() => void lock());
+  startIdleLock(() => state.staff !== null, () => void lock());
   renderApp();
   try {
     await loadDesk();

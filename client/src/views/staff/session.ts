@@ -7,8 +7,6 @@ import { t } from '../../i18n';
 import { setBusy, setProgress, state, update } from '../../store';
 import { ensureTrusted } from '../../trust';
 
-export const IDLE_LOCK_MS = 15 * 60 * 1000;
-
 export async function staffUnlock(username: string, password: string): Promise<void> {
   setBusy(t('trust.checking'));
   // Staff signatures and team keys are only trusted through the verified log.
@@ -45,25 +43,4 @@ export async function lockStaff(): Promise<void> {
   // The verified key log lived in the wiped worker; verify again on the next unlock.
   state.trust = { status: 'unknown' };
   update();
-}
-
-let lastActivity = Date.now();
-let timer: ReturnType<typeof setInterval> | null = null;
-
-function touch(): void {
-  lastActivity = Date.now();
-}
-
-/** Starts the 15-minute idle lock. Activity = any key, pointer or scroll on the page. */
-export function startIdleLock(onLock: () => void): void {
-  for (const ev of ['keydown', 'pointerdown', 'wheel', 'touchstart'] as const) {
-    window.addEventListener(ev, touch, { passive: true });
-  }
-  timer ??= setInterval(() => {
-    if (state.staff && isIdle(lastActivity, Date.now())) onLock();
-  }, 15_000);
-}
-
-export function isIdle(last: number, now: number, limit = IDLE_LOCK_MS): boolean {
-  return now - last >= limit;
 }

@@ -6,10 +6,10 @@ import { initI18n } from './i18n';
 import { interceptLinks, navigate } from './navigate';
 import { isStaffRoute, parseRoute, type Route } from './router';
 import { onChange, resetState, state, update } from './store';
-import { loadDesk } from './trust';
+import { ensureTrusted, loadDesk } from './trust';
 import { landingView, notFoundView } from './views/landing';
 import { layout } from './views/layout';
-import { newRequestView, resetNewRequest } from './views/new-request';
+import { enterNewRequest, newRequestView, resetNewRequest } from './views/new-request';
 import { returnView } from './views/return';
 import { resetQueue, staffQueueView } from './views/staff/queue';
 import { staffLoginView } from './views/staff/login';
@@ -92,6 +92,7 @@ async function boot(): Promise<void> {
   interceptLinks(root as HTMLElement);
   window.addEventListener('hashchange', () => {
     state.flash = null;
+    if (parseRoute(location.hash).name === 'new') enterNewRequest();
     window.scrollTo(0, 0);
     renderApp();
   });
@@ -107,6 +108,8 @@ async function boot(): Promise<void> {
   renderApp();
   try {
     await loadDesk();
+    // Check the key log up front so a changed desk identity is shown before anyone types.
+    if (state.desk?.setupComplete) await ensureTrusted();
   } catch {
     // The landing page says the fingerprint is unavailable; actions will report the error.
   }

@@ -6,7 +6,8 @@ import { t } from '../i18n';
 import { state } from '../store';
 
 function fingerprintBlock(): TemplateResult {
-  const fp = state.desk?.fingerprint ?? null;
+  // Prefer the fingerprint computed in the worker from the verified log over the server's claim.
+  const fp = state.trust.status === 'ok' ? state.trust.check.fingerprint : (state.desk?.fingerprint ?? null);
   return html`<section class="card">
     <h2>${t('landing.fingerprintTitle')}</h2>
     ${fp === null

@@ -48,6 +48,11 @@ export function resetNewRequest(): void {
   draft = freshDraft();
 }
 
+/** Coming back to #/new after a request was sent starts a fresh form. */
+export function enterNewRequest(): void {
+  if (draft.step === 'done') draft = freshDraft();
+}
+
 /** Field checks in plain language; returns a list of problems (empty when fine). */
 export function validateContent(c: NewTicketContent): string[] {
   const problems: string[] = [];
@@ -89,6 +94,11 @@ async function onFormSubmit(ev: Event): Promise<void> {
   const trusted = await ensureTrusted();
   setBusy(null);
   if (!trusted) return;
+  // Already signed in with a passphrase: the new request joins the same inbox, no new words.
+  if (state.requester) {
+    void sendSignedIn();
+    return;
+  }
   try {
     const { passphrase } = await rpc('generatePassphrase', {});
     draft.passphrase = passphrase;
@@ -148,6 +158,34 @@ async function sealAndSend(): Promise<string> {
   return sealed.ticketId;
 }
 
+/** Seals with the stale-team-key retry: a rotation between our log check and the submit. */
+async function sealAndSendWithRetry(): Promise<string> {
+  try {
+    return await sealAndSend();
+  } catch (err) {
+    // The team key was rotated between our log check and the submit: re-verify the log
+    // (which picks up the new key) and seal again, once.
+    if (!(err instanceof ApiError && err.code === 'stale_team_key')) throw err;
+    if (!(await ensureTrusted(true))) throw err;
+    return sealAndSend();
+  }
+}
+
+async function sendSignedIn(): Promise<void> {
+  draft.step = 'sending';
+  update();
+  try {
+    draft.ticketId = await sealAndSendWithRetry();
+    draft.step = 'done';
+    if (state.requester) state.requester.tickets = null;
+  } catch (err) {
+    draft.step = 'form';
+    flash('error', describeError(err));
+  } finally {
+    setBusy(null);
+  }
+}
+
 async function send(): Promise<void> {
   const passphrase = draft.passphrase;
   if (!passphrase) return;
@@ -168,16 +206,7 @@ async function send(): Promise<void> {
     const { sig } = await rpc('signRequesterChallenge', { challenge });
     await requesterSession({ signPk: keys.signPk, challenge, sig });
     state.requester = { signPk: keys.signPk, tickets: null };
-    let ticketId: string;
-    try {
-      ticketId = await sealAndSend();
-    } catch (err) {
-      // The team key was rotated between our log check and the submit: re-verify the log
-      // (which picks up the new key) and seal again, once.
-      if (!(err instanceof ApiError && err.code === 'stale_team_key')) throw err;
-      if (!(await ensureTrusted(true))) throw err;
-      ticketId = await sealAndSend();
-    }
+    const ticketId = await sealAndSendWithRetry();
     // SECURITY: the passphrase is dropped from page memory as soon as it is no longer needed.
     draft.passphrase = null;
     draft.ticketId = ticketId;

@@ -23,10 +23,12 @@ async function main(): Promise<void> {
 
   if (!hasAdmin(app.db)) {
     const { token } = createSetupToken(app.db);
+    const address = app.server.address();
+    const port = address && typeof address === 'object' ? address.port : config.port;
     // Printed to stdout, not the structured log: the token is a secret and logs get shipped around.
     process.stdout.write(
       `\nSealdesk is not set up yet. Open this one-time URL (valid 24 hours) to create the first admin:\n` +
-        `  http://${urlHost(config.host)}:${config.port}/#/setup/${token}\n\n`,
+        `  http://${urlHost(config.host)}:${port}/#/setup/${token}\n\n`,
     );
   }
 

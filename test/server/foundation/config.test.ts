@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../server/config';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: resolve('./data'),
+      retentionDays: 90,
+      powDifficulty: 18,
+      maxAttachmentBytes: 25 * 1024 * 1024,
+      maxTicketBytes: 100 * 1024 * 1024,
+      quotas: { openTicketsPerRequester: 5, messagesPerHour: 30 },
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      SEALDESK_DATA_DIR: '/srv/desk',
+      SEALDESK_RETENTION_DAYS: '30',
+      SEALDESK_POW_DIFFICULTY: '20',
+      SEALDESK_MAX_ATTACHMENT_MB: '5',
+      SEALDESK_MAX_TICKET_MB: '10',
+      SEALDESK_MAX_OPEN_TICKETS: '2',
+      SEALDESK_MAX_MESSAGES_PER_HOUR: '12',
+      SEALDESK_LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', dataDir: '/srv/desk', retentionDays: 30, powDifficulty: 20, logLevel: 'warn' });
+    expect(c.maxAttachmentBytes).toBe(5 * 1024 * 1024);
+    expect(c.quotas).toEqual({ openTicketsPerRequester: 2, messagesPerHour: 12 });
+  });
+
+  it('is frozen', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.quotas)).toBe(true);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(8080);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['SEALDESK_RETENTION_DAYS', '0'],
+    ['SEALDESK_POW_DIFFICULTY', '64'],
+    ['SEALDESK_POW_DIFFICULTY', '1.5'],
+    ['SEALDESK_MAX_ATTACHMENT_MB', '-1'],
+    ['SEALDESK_LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s with a one-line message naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^invalid ${name} \\(got "${value.replace('.', '\\.')}"\\): `));
+    expect(message).not.toContain('\n');
+  });
+
+  it('rejects a ticket limit smaller than the attachment limit', () => {
+    expect(() => loadConfig({ SEALDESK_MAX_ATTACHMENT_MB: '50', SEALDESK_MAX_TICKET_MB: '10' })).toThrow(/SEALDESK_MAX_TICKET_MB/);
+  });
+});

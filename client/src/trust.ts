@@ -3,7 +3,8 @@
 import { getDesk, getKeyLog } from './api';
 import { rpc, WorkerError } from './crypto-client';
 import { readPin, writePin } from './pin';
-import { state, update } from './store';
+import { describeError } from './errors';
+import { flash, state, update } from './store';
 
 export async function loadDesk(): Promise<void> {
   if (state.desk) return;
@@ -41,7 +42,11 @@ export async function ensureTrusted(force = false): Promise<boolean> {
   } catch (err) {
     if (err instanceof WorkerError && err.code === 'fingerprint_mismatch') state.trust = { status: 'mismatch' };
     else if (err instanceof WorkerError) state.trust = { status: 'invalid' };
-    else state.trust = { status: 'unreachable' };
+    else {
+      // Could not even fetch the desk or its log: not a trust failure, but say why nothing happens.
+      state.trust = { status: 'unreachable' };
+      flash('error', describeError(err));
+    }
     update();
     return false;
   }

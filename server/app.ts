@@ -10,6 +10,7 @@ import authPlugin from './plugins/app/auth';
 import dbPlugin from './plugins/app/db';
 import deskPlugin from './plugins/app/desk';
 import errorsPlugin from './plugins/app/errors';
+import maintenancePlugin from './plugins/app/maintenance';
 import secretsPlugin, { loadOrCreateSecrets } from './plugins/app/secrets';
 import helmetPlugin from './plugins/external/helmet';
 import jwtPlugin from './plugins/external/jwt';
@@ -93,6 +94,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
   await app.register(deskPlugin);
   await app.register(authPlugin);
   await app.register(auditPlugin);
+  await app.register(maintenancePlugin);
 
   await registerApiRoutes(app);
   return app;

@@ -10,6 +10,7 @@ import authPlugin from './plugins/app/auth';
 import dbPlugin from './plugins/app/db';
 import deskPlugin from './plugins/app/desk';
 import errorsPlugin from './plugins/app/errors';
+import { sendError } from './errors';
 import maintenancePlugin from './plugins/app/maintenance';
 import secretsPlugin, { loadOrCreateSecrets } from './plugins/app/secrets';
 import helmetPlugin from './plugins/external/helmet';
@@ -17,7 +18,7 @@ import jwtPlugin from './plugins/external/jwt';
 import rateLimitPlugin from './plugins/external/rate-limit';
 import staticPlugin from './plugins/external/static';
 import swaggerPlugin from './plugins/external/swagger';
-import underPressurePlugin from './plugins/external/under-pressure';
+import underPressurePlugin, { type UnderPressureOptions } from './plugins/external/under-pressure';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -32,6 +33,8 @@ export interface BuildAppOptions {
   logStream?: NodeJS.WritableStream;
   /** Built SPA folder; default client/dist. */
   clientDist?: string;
+  /** Overrides for @fastify/under-pressure (tests force the overloaded path). */
+  underPressure?: UnderPressureOptions;
 }
 
 export const DB_FILE_NAME = 'sealdesk.db';
@@ -63,6 +66,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
     requestIdHeader: false,
     bodyLimit: DEFAULT_BODY_LIMIT,
     return503OnClosing: true,
+    // Errors raised before routing (a malformed URL) bypass the error handler; keep the shape
+    // and do not echo the URL back.
+    frameworkErrors: (_error, _request, reply) => {
+      void sendError(reply, 400, 'bad_request', 'malformed URL');
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -81,7 +89,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
 
   // External plugins.
   await app.register(helmetPlugin);
-  await app.register(underPressurePlugin);
+  await app.register(underPressurePlugin, opts.underPressure ?? {});
   await app.register(rateLimitPlugin);
   await app.register(jwtPlugin, { secret: secrets.jwtKey });
   await app.register(swaggerPlugin);

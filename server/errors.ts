@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 
 /**
@@ -28,3 +29,11 @@ export const tooMany = (message = 'too many requests, slow down', code = 'rate_l
 export const ErrorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
+
+export type ErrorBody = z.infer<typeof ErrorResponse>;
+
+/** Sends the one error shape; for places outside the error handler (404, 503, framework errors). */
+export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  const body: ErrorBody = { error: { code, message } };
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}

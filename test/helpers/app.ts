@@ -14,6 +14,7 @@ export interface TestAppOptions {
   /** Routes or hooks to add before `ready()` (e.g. a test-only throwing route). */
   extend?: (app: TestApp['app']) => void | Promise<void>;
   clientDist?: BuildAppOptions['clientDist'];
+  underPressure?: BuildAppOptions['underPressure'];
 }
 
 export interface TestApp {
@@ -44,7 +45,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       done();
     },
   });
-  const app = await buildApp(config, { db: opened, logStream, clientDist: options.clientDist });
+  const app = await buildApp(config, { db: opened, logStream, clientDist: options.clientDist, underPressure: options.underPressure });
   if (options.extend) await options.extend(app);
   await app.ready();
   return {

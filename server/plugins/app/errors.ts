@@ -1,11 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError } from '../../errors';
-
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
+import { AppError, sendError } from '../../errors';
 
 interface Mapped {
   status: number;
@@ -55,10 +51,6 @@ function isFastifyErrorLike(err: object): err is FastifyError {
   return 'statusCode' in err || 'code' in err;
 }
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  const body: ErrorBody = { error: { code, message } };
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
-}
 
 export default fp(
   async (app) => {

@@ -1,19 +1,20 @@
-import underPressure from '@fastify/under-pressure';
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import fp from 'fastify-plugin';
+import { sendError } from '../../errors';
+
+export type UnderPressureOptions = Partial<FastifyUnderPressureOptions>;
 
 /** Sheds load with 503 `overloaded` instead of queueing until everything times out (SPEC §2.3). */
-export default fp(
-  async (app) => {
+export default fp<UnderPressureOptions>(
+  async (app, opts) => {
     await app.register(underPressure, {
       maxEventLoopDelay: 1000,
       maxEventLoopUtilization: 0.98,
       retryAfter: 10,
       pressureHandler: (_request, reply) => {
-        void reply
-          .code(503)
-          .header('retry-after', '10')
-          .send({ error: { code: 'overloaded', message: 'the desk is busy; try again shortly' } });
+        void sendError(reply.header('retry-after', '10'), 503, 'overloaded', 'the desk is busy; try again shortly');
       },
+      ...opts,
     });
   },
   { name: 'under-pressure' },

@@ -156,3 +156,32 @@ describe('SPA fallback', () => {
     }
   });
 });
+
+describe('malformed requests', () => {
+  it('answers a malformed URL with the error shape, without echoing it', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/%zz' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'bad_request', message: 'malformed URL' } });
+  });
+
+  it('answers a body shorter than its Content-Length with 400 in the error shape', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/test/echo', headers: { ...json, 'content-length': '50' }, payload: '{}' });
+    expect(res.statusCode).toBe(400);
+    expect(Object.keys(res.json())).toEqual(['error']);
+  });
+});
+
+describe('under pressure', () => {
+  it('sheds load with 503 overloaded and Retry-After', async () => {
+    const local = await buildTestApp({ underPressure: { healthCheck: async () => false, healthCheckInterval: 5 } });
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await local.app.inject({ method: 'GET', url: '/api/desk' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('10');
+      expect(res.json()).toEqual({ error: { code: 'overloaded', message: 'the desk is busy; try again shortly' } });
+    } finally {
+      await local.close();
+    }
+  });
+});

@@ -1,0 +1,156 @@
+import { eq } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { wraps } from '../../../db/schema';
+import * as p from '../../../protocol/index';
+import type { TestApp } from '../../helpers/app';
+import { addRequester, addStaff, addTeamKey, addTicket, bearer, buildDeskApp, teamVersion, type SeededStaff, type SeededTicket } from './seed';
+
+interface Status {
+  currentVersion: number | null;
+  previousVersions: { version: number; wraps: number; retired: boolean }[];
+  pending: { tickets: number; notes: number };
+  batch: { ticketId: string; keyKind: 'ticket' | 'note'; teamKeyVersion: number; sealed: string }[];
+  nextCursor: string | null;
+  staffWithoutGrant: { staffId: string; username: string; boxPk: string }[];
+}
+
+let t: TestApp;
+let admin: SeededStaff;
+let tech: SeededStaff;
+let v1: p.TeamKeyPair;
+let v2: p.TeamKeyPair;
+let seeded: SeededTicket[];
+
+async function status(query = ''): Promise<Status> {
+  const res = await t.app.inject({ method: 'GET', url: `/api/admin/rotation${query}`, headers: bearer(admin.token) });
+  expect(res.statusCode).toBe(200);
+  return res.json<Status>();
+}
+
+function rewrap(body: unknown, token = admin.token) {
+  return t.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(token), payload: body });
+}
+
+const reseal = (batch: Status['batch']) =>
+  batch.map((w) => ({
+    ticketId: w.ticketId,
+    keyKind: w.keyKind,
+    ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1, teamVersion(2, v2)),
+  }));
+
+beforeEach(async () => {
+  // Given a desk with 5 tickets (2 with notes) wrapped to v1, and v2 just appended and granted to the admin only
+  t = await buildDeskApp();
+  admin = addStaff(t, 'ada', 'admin');
+  tech = addStaff(t, 'tom');
+  v1 = addTeamKey(t, 1, [admin, tech]);
+  const requester = addRequester(t);
+  seeded = [0, 1, 2, 3, 4].map((i) => addTicket(t, requester, teamVersion(1, v1), { withNotes: i < 2 }));
+  v2 = addTeamKey(t, 2, [admin]);
+});
+afterEach(async () => t.close());
+
+describe('GET /api/admin/rotation', () => {
+  it('reports the current version, what still needs a wrap for it, and who lacks a grant', async () => {
+    const s = await status();
+    expect(s.currentVersion).toBe(2);
+    expect(s.previousVersions).toEqual([{ version: 1, wraps: 7, retired: false }]);
+    expect(s.pending).toEqual({ tickets: 5, notes: 2 });
+    expect(s.batch).toHaveLength(7);
+    expect(s.batch.every((w) => w.teamKeyVersion === 1)).toBe(true);
+    expect(s.staffWithoutGrant.map((x) => x.staffId)).toEqual([tech.id]);
+    expect(s.nextCursor).toBeNull();
+  });
+
+  it('pages through the pending wraps with limit and cursor, each exactly once', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Status = await status(`?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.batch.length).toBeLessThanOrEqual(3);
+      seen.push(...page.batch.map((w) => `${w.ticketId}/${w.keyKind}`));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
+  });
+
+  it('refuses a technician (403) and a requester token (401)', async () => {
+    const asTech = await t.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(tech.token) });
+    expect(asTech.statusCode).toBe(403);
+    const requester = addRequester(t);
+    const asRequester = await t.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(requester.token) });
+    expect(asRequester.statusCode).toBe(401);
+    expect(asRequester.json()).toMatchObject({ error: { code: 'unauthorized' } });
+  });
+
+  it('rejects a forged cursor with 400', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/admin/rotation?cursor=bm9wZQ', headers: bearer(admin.token) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: { code: 'validation_failed' } });
+  });
+});
+
+describe('POST /api/admin/rewrap', () => {
+  it('stores re-sealed wraps so that every ticket and note key opens with the new team key', async () => {
+    // When the admin re-seals every pending wrap to v2
+    const res = await rewrap({ wraps: reseal((await status()).batch) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ written: 7 });
+
+    // Then nothing is pending and each key opens with v2 to the same bytes
+    expect((await status()).pending).toEqual({ tickets: 0, notes: 0 });
+    for (const ticket of seeded) {
+      const rows = t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.id)).all();
+      const k = rows.find((r) => r.keyKind === 'ticket' && r.teamKeyVersion === 2)!;
+      expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
+      const n = rows.find((r) => r.keyKind === 'note' && r.teamKeyVersion === 2);
+      if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2, 'note'))).toBe(p.toB64(ticket.noteKey));
+      else expect(n).toBeUndefined();
+    }
+    expect(t.app.verifyAuditChain()).toMatchObject({ ok: true });
+  });
+
+  it('is idempotent: the same batch posted twice leaves one wrap per key', async () => {
+    const body = { wraps: reseal((await status()).batch) };
+    expect((await rewrap(body)).statusCode).toBe(200);
+    expect((await rewrap(body)).statusCode).toBe(200);
+    const v2Rows = t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all();
+    expect(v2Rows).toHaveLength(7);
+  });
+
+  it('answers 409 stale_team_key for a wrap to an older version and writes nothing of the batch', async () => {
+    const good = reseal((await status()).batch);
+    const stale = { ...good[0]!, teamKeyVersion: 1 };
+    const res = await rewrap({ wraps: [...good.slice(1), stale] });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: { code: 'stale_team_key' } });
+    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+  });
+
+  it('answers 404 for a ticket that does not exist or a note key a ticket never had', async () => {
+    const [one] = reseal((await status()).batch.filter((w) => w.keyKind === 'ticket'));
+    const unknown = await rewrap({ wraps: [{ ...one!, ticketId: p.newId() }] });
+    expect(unknown.statusCode).toBe(404);
+    const noNotes = seeded.find((x) => x.noteKey === null)!;
+    const planted = await rewrap({ wraps: [{ ...one!, ticketId: noNotes.id, keyKind: 'note' }] });
+    expect(planted.statusCode).toBe(404);
+    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+  });
+
+  it('validates the batch: at most 500 wraps, 80-byte sealed boxes, no unknown fields', async () => {
+    const [one] = reseal((await status()).batch);
+    const tooMany = await rewrap({ wraps: Array.from({ length: 501 }, () => one) });
+    expect(tooMany.statusCode).toBe(400);
+    const short = await rewrap({ wraps: [{ ...one!, sealed: 'AAAA' }] });
+    expect(short.statusCode).toBe(400);
+    const extra = await rewrap({ wraps: [{ ...one!, recipient: 'requester' }] });
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json()).toMatchObject({ error: { code: 'validation_failed' } });
+  });
+
+  it('refuses a technician', async () => {
+    const res = await rewrap({ wraps: reseal((await status()).batch) }, tech.token);
+    expect(res.statusCode).toBe(403);
+  });
+});

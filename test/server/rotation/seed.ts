@@ -1,0 +1,116 @@
+// Seeds a desk straight through the database, with real keys from the protocol module, for the
+// rotation and attachment suites. Only rows other rooms' routes would have written (staff,
+// team keys, grants, requesters, tickets and their wraps); the routes under test do the rest.
+import { grants, requesters, staff, teamKeys, tickets, wraps } from '../../../db/schema';
+import * as p from '../../../protocol/index';
+import rotationRoutes from '../../../server/routes/api/admin/rotation/index';
+import attachmentRoutes from '../../../server/routes/api/tickets/attachments/index';
+import { buildTestApp, type TestApp, type TestAppOptions } from '../../helpers/app';
+
+type App = TestApp['app'];
+
+/**
+ * The real app. If the admin/tickets plugins that mount our routes have not registered them (they
+ * are built in parallel), mount them at the same paths so the suites test the same URLs.
+ */
+export async function buildDeskApp(options: TestAppOptions = {}): Promise<TestApp> {
+  await p.ready();
+  return buildTestApp({
+    ...options,
+    extend: async (app) => {
+      if (!app.hasRoute({ method: 'GET', url: '/api/admin/rotation' })) await app.register(rotationRoutes, { prefix: '/api/admin' });
+      if (!app.hasRoute({ method: 'GET', url: '/api/tickets/:id/attachments' })) await app.register(attachmentRoutes, { prefix: '/api/tickets' });
+      await options.extend?.(app);
+    },
+  });
+}
+
+export interface SeededStaff {
+  id: string;
+  username: string;
+  keys: p.StaffKeys;
+  token: string;
+}
+
+export function addStaff(t: TestApp, username: string, role: 'admin' | 'technician' = 'technician'): SeededStaff {
+  const keys = p.generateStaffKeys();
+  const id = p.newId();
+  const now = Math.floor(Date.now() / 1000);
+  t.db
+    .insert(staff)
+    .values({
+      id,
+      username,
+      role,
+      kdfSalt: p.toB64(new Uint8Array(16)),
+      kdfOpslimit: 1,
+      kdfMemlimit: 8192,
+      authHash: 'not-used-by-these-suites',
+      boxPk: p.toB64(keys.box.publicKey),
+      signPk: p.toB64(keys.sign.publicKey),
+      keyBlob: '{}',
+      createdAt: now,
+      updatedAt: now,
+    })
+    .run();
+  return { id, username, keys, token: t.app.issueSession('staff', id).token };
+}
+
+/** Adds team key `version` and grants it to `to`. */
+export function addTeamKey(t: TestApp, version: number, to: SeededStaff[]): p.TeamKeyPair {
+  const team = p.generateTeamKey();
+  t.db.insert(teamKeys).values({ version, boxPk: p.toB64(team.publicKey), createdAt: Math.floor(Date.now() / 1000) }).run();
+  for (const s of to) t.db.insert(grants).values({ staffId: s.id, teamKeyVersion: version, sealed: p.sealGrant(team.secretKey, s.keys.box.publicKey) }).run();
+  return team;
+}
+
+export interface SeededRequester {
+  id: string;
+  keys: p.StaffKeys;
+  token: string;
+}
+
+/** A requester with random keys (the passphrase KDF is not what these suites test). */
+export function addRequester(t: TestApp): SeededRequester {
+  const keys = p.generateStaffKeys();
+  const id = p.newId();
+  t.db
+    .insert(requesters)
+    .values({ id, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: 0 })
+    .run();
+  return { id, keys, token: t.app.issueSession('requester', id).token };
+}
+
+export interface SeededTicket {
+  id: string;
+  ticketKey: p.TicketKey;
+  noteKey: p.NoteKey | null;
+}
+
+/** A ticket with K wrapped to the team key and the requester, and optionally N to the team key. */
+export function addTicket(
+  t: TestApp,
+  requester: SeededRequester,
+  team: p.TeamPublicKeyVersion,
+  opts: { withNotes?: boolean } = {},
+): SeededTicket {
+  const id = p.newId();
+  const ticketKey = p.newTicketKey();
+  const noteKey = opts.withNotes ? p.newNoteKey() : null;
+  t.db.insert(tickets).values({ id, requesterId: requester.id, createdAt: 0, updatedAt: 0 }).run();
+  const k = p.wrapKeyForTeam(ticketKey, team);
+  t.db.insert(wraps).values({ ticketId: id, keyKind: 'ticket', recipient: 'team', teamKeyVersion: k.teamKeyVersion, sealed: k.sealed }).run();
+  const r = p.wrapKeyForRequester(ticketKey, requester.keys.box.publicKey);
+  t.db.insert(wraps).values({ ticketId: id, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: r.sealed }).run();
+  if (noteKey) {
+    const n = p.wrapKeyForTeam(noteKey, team);
+    t.db.insert(wraps).values({ ticketId: id, keyKind: 'note', recipient: 'team', teamKeyVersion: n.teamKeyVersion, sealed: n.sealed }).run();
+  }
+  return { id, ticketKey, noteKey };
+}
+
+export const teamVersion = (version: number, pair: p.TeamKeyPair): p.TeamPublicKeyVersion => ({ version, publicKey: pair.publicKey });
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export type { App };

@@ -2,12 +2,13 @@ import fp from 'fastify-plugin';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { asPowMacKey, type PowMacKey } from '../../../protocol';
 
 export interface Secrets {
   /** HS256 key for session JWTs. */
   readonly jwtKey: Buffer;
-  /** MAC key for stateless proof-of-work challenges. */
-  readonly powMacKey: Uint8Array;
+  /** MAC key for stateless proof-of-work challenges (branded for protocol's issuePowChallenge/verifyPow). */
+  readonly powMacKey: PowMacKey;
 }
 
 declare module 'fastify' {
@@ -26,7 +27,7 @@ const SECRET_BYTES = 32;
 export function loadOrCreateSecrets(dataDir: string): Secrets {
   return Object.freeze({
     jwtKey: loadOrCreate(join(dataDir, SECRET_FILES.jwtKey)),
-    powMacKey: new Uint8Array(loadOrCreate(join(dataDir, SECRET_FILES.powMacKey))),
+    powMacKey: asPowMacKey(new Uint8Array(loadOrCreate(join(dataDir, SECRET_FILES.powMacKey)))),
   });
 }
 

@@ -83,6 +83,13 @@ describe('requireStaff', () => {
     expect((await get('/test/staff', token)).statusCode).toBe(200);
   });
 
+  it('refuses a token signed with the real key but another algorithm (HS512)', async () => {
+    const { jti, expiresAt } = t.app.issueSession('staff', 'tech');
+    const signingInput = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64({ sub: 'tech', typ: 'staff', jti, exp: expiresAt })}`;
+    const sig = createHmac('sha512', t.app.secrets.jwtKey).update(signingInput).digest('base64url');
+    await expectUnauthorized('/test/staff', `${signingInput}.${sig}`);
+  });
+
   it('refuses an expired JWT even if the session row is live', async () => {
     const { jti } = t.app.issueSession('staff', 'tech');
     const past = Math.floor(Date.now() / 1000) - 60;

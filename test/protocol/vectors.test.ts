@@ -79,6 +79,12 @@ describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
     expect(meta.size).toBe(IN.attachmentPlaintextBytes);
   });
 
+  it('finds the committed proof-of-work solution and accepts it under the fixed MAC key', async () => {
+    const { challenge, now } = committed.deterministic.pow;
+    expect(await p.solvePow(challenge)).toBe(committed.powSolution);
+    expect(p.verifyPow(p.asPowMacKey(IN.powMacKey), challenge, committed.powSolution, now).id).toBe(p.toB64(IN.powIdBytes));
+  });
+
   it('verifies the committed key log against its pinned fingerprint', () => {
     const state = p.verifyKeyLog(committed.deterministic.keyLog.entries, { pinnedFingerprint: committed.deterministic.keyLog.fingerprint });
     expect(state.headHash).toBe(committed.deterministic.keyLog.headHash);

@@ -30,6 +30,8 @@ const vectors = {
     signPk: p.toB64(requesterReal.sign.publicKey),
   },
   staffDefault: { kdf: p.DEFAULT_STAFF_KDF, kek: p.toB64(staffReal.kek), authSecret: p.toB64(staffReal.authSecret) },
+  // Deterministic (the solver counts from 0) but async, so it lives outside build.ts.
+  powSolution: await p.solvePow(det.pow.challenge),
   sealed: {
     teamWrapOfTicketKey: p.wrapKeyForTeam(p.asTicketKey(IN.ticketKey), { version: 1, publicKey: team.publicKey }),
     requesterWrapOfTicketKey: p.wrapKeyForRequester(

@@ -1,0 +1,155 @@
+// Thread messages and internal notes (SPEC §5): stored as signed ciphertext, ordered by a
+// per-ticket sequence number assigned inside the write transaction.
+import { and, asc, desc, eq, max } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { messages, tickets, wraps } from '../../db/schema';
+import { AppError, conflict } from '../errors';
+import { assertMessageQuota, hourFloor } from './quotas';
+import { assertCurrentTeamKey, assertMessageIdFree, type EnvelopeFields } from './tickets';
+
+type Reader = Pick<Db, 'select'>;
+export type MessageKind = (typeof messages.$inferSelect)['kind'];
+export type TicketStatus = (typeof tickets.$inferSelect)['status'];
+
+export type Author = { type: 'requester'; requesterId: string } | { type: 'staff'; staffId: string };
+export type Audience = 'requester' | 'staff';
+
+export interface ThreadMessage {
+  messageId: string;
+  seq: number;
+  kind: MessageKind;
+  author: { type: 'requester' } | { type: 'staff'; staffId: string };
+  envelope: { v: 1 } & EnvelopeFields;
+  createdAt: number;
+}
+
+/**
+ * The thread in order. SECURITY: a requester gets kind 'message' only, and `seq` renumbered
+ * densely over what they can see, so gaps in the numbering never betray that notes exist.
+ */
+export function listThread(db: Reader, ticketId: string, audience: Audience): ThreadMessage[] {
+  const rows = db
+    .select()
+    .from(messages)
+    .where(audience === 'requester' ? and(eq(messages.ticketId, ticketId), eq(messages.kind, 'message')) : eq(messages.ticketId, ticketId))
+    .orderBy(asc(messages.seq))
+    .all();
+  return rows.map((m, i) => ({
+    messageId: m.id,
+    seq: audience === 'requester' ? i + 1 : m.seq,
+    kind: m.kind,
+    author: m.authorType === 'staff' && m.authorStaffId !== null ? { type: 'staff', staffId: m.authorStaffId } : { type: 'requester' },
+    envelope: { v: 1, nonce: m.nonce, ct: m.ct, sig: m.sig },
+    createdAt: m.createdAt,
+  }));
+}
+
+export interface TeamWrapOut {
+  teamKeyVersion: number;
+  sealed: string;
+}
+
+/** The newest team wrap of K or N (during a rotation a ticket may still lack the new version). */
+export function newestTeamWrap(db: Reader, ticketId: string, keyKind: 'ticket' | 'note'): TeamWrapOut | null {
+  const row = db
+    .select({ teamKeyVersion: wraps.teamKeyVersion, sealed: wraps.sealed })
+    .from(wraps)
+    .where(and(eq(wraps.ticketId, ticketId), eq(wraps.keyKind, keyKind), eq(wraps.recipient, 'team')))
+    .orderBy(desc(wraps.teamKeyVersion))
+    .limit(1)
+    .get();
+  return row && row.teamKeyVersion !== null ? { teamKeyVersion: row.teamKeyVersion, sealed: row.sealed } : null;
+}
+
+export function requesterWrapOf(db: Reader, ticketId: string): { sealed: string } | null {
+  const row = db
+    .select({ sealed: wraps.sealed })
+    .from(wraps)
+    .where(and(eq(wraps.ticketId, ticketId), eq(wraps.keyKind, 'ticket'), eq(wraps.recipient, 'requester')))
+    .get();
+  return row ?? null;
+}
+
+export interface NewMessage {
+  readonly ticketId: string;
+  readonly author: Author;
+  readonly messageId: string;
+  readonly kind: MessageKind;
+  readonly envelope: EnvelopeFields;
+  readonly noteWrap?: { readonly teamKeyVersion: number; readonly sealed: string };
+  readonly maxMessagesPerHour: number;
+  readonly now: number;
+  /** Runs inside the transaction (staff audit row), so the message and its audit entry commit together. */
+  readonly onStored?: (stored: { seq: number }) => void;
+}
+
+/**
+ * Status moves caused by a reply (documented in API.md): a staff message answers a `new` ticket
+ * (→ open); a requester message answers staff who were waiting on them, or reopens a resolved
+ * ticket (→ open). Notes never move status.
+ */
+export function statusAfterReply(status: TicketStatus, author: Author['type']): TicketStatus {
+  if (author === 'staff') return status === 'new' ? 'open' : status;
+  return status === 'waiting_requester' || status === 'resolved' ? 'open' : status;
+}
+
+export function appendMessage(db: Db, m: NewMessage): { messageId: string; seq: number; createdAt: number } {
+  return db.transaction(
+    (tx) => {
+      const ticket = tx.select().from(tickets).where(eq(tickets.id, m.ticketId)).get();
+      if (!ticket) throw new AppError(404, 'not_found', 'no such ticket');
+      if (m.author.type === 'requester') {
+        if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
+        assertMessageQuota(tx, m.author.requesterId, m.maxMessagesPerHour, m.now);
+      }
+      assertMessageIdFree(tx, m.messageId);
+      if (m.kind === 'note') storeNoteWrapIfFirst(tx, m);
+      const last = tx.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.ticketId, m.ticketId)).get();
+      const seq = (last?.seq ?? 0) + 1;
+      // Requester-side times are hour-rounded (SPEC §5); staff-side times are exact.
+      const createdAt = m.author.type === 'requester' ? hourFloor(m.now) : m.now;
+      tx.insert(messages)
+        .values({
+          id: m.messageId,
+          ticketId: m.ticketId,
+          seq,
+          kind: m.kind,
+          authorType: m.author.type,
+          authorStaffId: m.author.type === 'staff' ? m.author.staffId : null,
+          ...m.envelope,
+          createdAt,
+        })
+        .run();
+      // SECURITY: notes leave status and updatedAt alone; the requester sees both in /mine, and a
+      // change there would reveal that staff wrote something the requester cannot see.
+      if (m.kind === 'message') {
+        tx.update(tickets)
+          .set({ status: statusAfterReply(ticket.status, m.author.type), updatedAt: Math.max(ticket.updatedAt, createdAt) })
+          .where(eq(tickets.id, m.ticketId))
+          .run();
+      }
+      m.onStored?.({ seq });
+      return { messageId: m.messageId, seq, createdAt };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** The first note of a ticket must bring N sealed to the current team key; later notes must not. */
+function storeNoteWrapIfFirst(tx: Pick<Db, 'select' | 'insert'>, m: NewMessage): void {
+  const existing = tx
+    .select({ id: wraps.id })
+    .from(wraps)
+    .where(and(eq(wraps.ticketId, m.ticketId), eq(wraps.keyKind, 'note')))
+    .limit(1)
+    .get();
+  if (existing) {
+    if (m.noteWrap) throw conflict('this ticket already has a note key; seal the note with it and omit noteWrap');
+    return;
+  }
+  if (!m.noteWrap) throw new AppError(400, 'note_key_missing', 'the first note of a ticket must carry noteWrap (N sealed to the current team key)');
+  assertCurrentTeamKey(tx, m.noteWrap.teamKeyVersion);
+  tx.insert(wraps)
+    .values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed })
+    .run();
+}

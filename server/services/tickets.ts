@@ -1,0 +1,142 @@
+// Ticket creation and the requester's own ticket list (SPEC §5). Everything stored here is
+// ciphertext, sealed keys, or coarse metadata; the server never holds K.
+import { and, count, desc, eq, isNull, max } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { messages, requesters, teamKeys, tickets, wraps } from '../../db/schema';
+import { conflict, notFound } from '../errors';
+import { spendPow, type VerifiedPow } from './pow';
+import { assertOpenTicketQuota, hourFloor } from './quotas';
+
+type Reader = Pick<Db, 'select'>;
+
+export interface EnvelopeFields {
+  readonly nonce: string;
+  readonly ct: string;
+  readonly sig: string;
+}
+
+export interface NewTicket {
+  readonly requesterId: string;
+  readonly ticketId: string;
+  readonly messageId: string;
+  readonly message: EnvelopeFields;
+  readonly teamWrap: { readonly teamKeyVersion: number; readonly sealed: string };
+  readonly requesterWrap: { readonly sealed: string };
+  readonly pow: VerifiedPow;
+  readonly maxOpenTickets: number;
+  readonly now: number;
+}
+
+/** The one team key version new wraps must target: the newest unretired one (key log semantics). */
+export function currentTeamKeyVersion(tx: Reader): number | null {
+  const row = tx.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).get();
+  return row?.v ?? null;
+}
+
+/**
+ * SECURITY: a wrap sealed to anything but the current team key would be unreadable after the old
+ * key's retirement (or readable by a removed technician); the client must refetch the key log.
+ */
+export function assertCurrentTeamKey(tx: Reader, version: number): void {
+  const current = currentTeamKeyVersion(tx);
+  if (current === null) throw conflict('the desk has no team key yet; it is not ready for requests', 'stale_team_key');
+  if (version !== current) throw conflict(`team key version ${version} is not current; refetch the key log`, 'stale_team_key');
+}
+
+export function assertMessageIdFree(tx: Reader, messageId: string): void {
+  if (tx.select({ id: messages.id }).from(messages).where(eq(messages.id, messageId)).get()) {
+    throw conflict('a message with this id already exists; pick a fresh random id');
+  }
+}
+
+/** Ticket, both wraps, first message and the PoW spend: all or nothing. */
+export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdAt: number } {
+  // Requester-side times are hour-rounded (SPEC §5) so they cannot be matched to network logs.
+  const at = hourFloor(t.now);
+  return db.transaction(
+    (tx) => {
+      spendPow(tx, t.pow);
+      assertOpenTicketQuota(tx, t.requesterId, t.maxOpenTickets);
+      assertCurrentTeamKey(tx, t.teamWrap.teamKeyVersion);
+      if (tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, t.ticketId)).get()) {
+        throw conflict('a ticket with this id already exists; pick a fresh random id');
+      }
+      assertMessageIdFree(tx, t.messageId);
+      tx.insert(tickets).values({ id: t.ticketId, requesterId: t.requesterId, status: 'new', createdAt: at, updatedAt: at }).run();
+      tx.insert(wraps)
+        .values([
+          { ticketId: t.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: t.teamWrap.teamKeyVersion, sealed: t.teamWrap.sealed },
+          { ticketId: t.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: t.requesterWrap.sealed },
+        ])
+        .run();
+      tx.insert(messages)
+        .values({
+          id: t.messageId,
+          ticketId: t.ticketId,
+          seq: 1,
+          kind: 'message',
+          authorType: 'requester',
+          authorStaffId: null,
+          ...t.message,
+          createdAt: at,
+        })
+        .run();
+      return { ticketId: t.ticketId, createdAt: at };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+export interface RequesterTicketRow {
+  ticketId: string;
+  status: (typeof tickets.$inferSelect)['status'];
+  createdAt: number;
+  updatedAt: number;
+  requesterWrap: { sealed: string };
+  messageCount: number;
+}
+
+/** The requester's tickets, newest first. SECURITY: messageCount counts thread messages only, never notes. */
+export function listRequesterTickets(db: Reader, requesterId: string): RequesterTicketRow[] {
+  const counts = db
+    .select({ ticketId: messages.ticketId, n: count() })
+    .from(messages)
+    .innerJoin(tickets, eq(tickets.id, messages.ticketId))
+    .where(and(eq(tickets.requesterId, requesterId), eq(messages.kind, 'message')))
+    .groupBy(messages.ticketId)
+    .all();
+  const byTicket = new Map(counts.map((c) => [c.ticketId, c.n]));
+  return db
+    .select({ ticketId: tickets.id, status: tickets.status, createdAt: tickets.createdAt, updatedAt: tickets.updatedAt, sealed: wraps.sealed })
+    .from(tickets)
+    .innerJoin(wraps, and(eq(wraps.ticketId, tickets.id), eq(wraps.recipient, 'requester'), eq(wraps.keyKind, 'ticket')))
+    .where(eq(tickets.requesterId, requesterId))
+    .orderBy(desc(tickets.seq))
+    .all()
+    .map((r) => ({
+      ticketId: r.ticketId,
+      status: r.status,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      requesterWrap: { sealed: r.sealed },
+      messageCount: byTicket.get(r.ticketId) ?? 0,
+    }));
+}
+
+export type TicketRow = typeof tickets.$inferSelect;
+
+/**
+ * The ticket as this caller may see it. SECURITY: a requester asking for someone else's ticket
+ * gets exactly the same 404 as for an id that does not exist, so ids cannot be probed.
+ */
+export function ticketForCaller(db: Reader, ticketId: string, caller: { requesterId: string } | { staffId: string }): TicketRow {
+  const row = db.select().from(tickets).where(eq(tickets.id, ticketId)).get();
+  if (!row || ('requesterId' in caller && row.requesterId !== caller.requesterId)) throw notFound('no such ticket');
+  return row;
+}
+
+export function requesterSignPkOf(db: Reader, requesterId: string): string {
+  const row = db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, requesterId)).get();
+  if (!row) throw new Error('ticket without requester row');
+  return row.signPk;
+}

@@ -1,0 +1,213 @@
+import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { messages, requesters, TICKET_STATUSES, ticketLabels, tickets, wraps } from '../../db/schema';
+import { notFound } from '../errors';
+import { encodeCursor } from './queue-cursor';
+
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+
+export interface QueueFilters {
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  /** A staff id, or `null` for unassigned tickets ('mine' is resolved by the route). */
+  assigneeId?: string | null;
+  /** One blind label tag. */
+  label?: string;
+  /** Only tickets with seq < before (the decoded cursor). */
+  before?: number;
+  limit: number;
+}
+
+export interface TeamWrapOut {
+  teamKeyVersion: number;
+  sealed: string;
+}
+
+export interface StaffTicket {
+  ticketId: string;
+  status: TicketStatus;
+  priority: TicketPriority;
+  assigneeId: string | null;
+  labels: string[];
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+  firstMessage: {
+    messageId: string;
+    seq: number;
+    kind: 'message' | 'note';
+    author: { type: 'requester' } | { type: 'staff'; staffId: string };
+    envelope: { v: 1; nonce: string; ct: string; sig: string };
+    createdAt: number;
+  };
+  teamWrap: TeamWrapOut;
+  noteWrap: TeamWrapOut | null;
+  requesterSignPk: string;
+}
+
+export type StatusCounts = Record<TicketStatus, number>;
+
+export interface QueuePage {
+  tickets: StaffTicket[];
+  nextCursor: string | null;
+  counts: StatusCounts;
+}
+
+type TicketRow = Pick<
+  typeof tickets.$inferSelect,
+  'seq' | 'id' | 'status' | 'priority' | 'assigneeId' | 'createdAt' | 'updatedAt' | 'closedAt' | 'requesterId'
+>;
+
+const ticketColumns = {
+  seq: tickets.seq,
+  id: tickets.id,
+  status: tickets.status,
+  priority: tickets.priority,
+  assigneeId: tickets.assigneeId,
+  createdAt: tickets.createdAt,
+  updatedAt: tickets.updatedAt,
+  closedAt: tickets.closedAt,
+  requesterId: tickets.requesterId,
+};
+
+/**
+ * Conditions shared by the page and the counts. The label filter is an EXISTS on the
+ * (ticket_seq, tag) primary key, or — when it is the most selective thing — the planner walks
+ * ticket_labels_tag_ticket_idx; both stay index-only (see test/server/queue/plan.test.ts).
+ */
+function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status'>): SQL[] {
+  const where: SQL[] = [];
+  if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
+  if (f.assigneeId === null) where.push(isNull(tickets.assigneeId));
+  else if (f.assigneeId !== undefined) where.push(eq(tickets.assigneeId, f.assigneeId));
+  if (f.label !== undefined) {
+    where.push(sql`exists (select 1 from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${tickets.seq} and ${ticketLabels.tag} = ${f.label})`);
+  }
+  return where;
+}
+
+/**
+ * One queue page, newest first by the internal seq. Paging is keyset (seq < cursor), so tickets
+ * created while someone pages get higher seqs and can neither shift nor repeat older pages.
+ * `counts` applies every filter except status (so a status tab bar can show all five numbers).
+ */
+export function listQueue(db: Db, f: QueueFilters): QueuePage {
+  const shared = filterConditions(f);
+  const pageWhere = [...shared];
+  if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
+  if (f.before !== undefined) pageWhere.push(lt(tickets.seq, f.before));
+
+  // One extra row tells whether another page exists without a second query.
+  const rows = db
+    .select(ticketColumns)
+    .from(tickets)
+    .where(and(...pageWhere))
+    .orderBy(desc(tickets.seq))
+    .limit(f.limit + 1)
+    .all();
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  return {
+    tickets: hydrate(db, page),
+    nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
+    counts: countByStatus(db, shared),
+  };
+}
+
+function countByStatus(db: Db, where: SQL[]): StatusCounts {
+  const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  const rows = db
+    .select({ status: tickets.status, n: sql<number>`count(*)` })
+    .from(tickets)
+    .where(and(...where))
+    .groupBy(tickets.status)
+    .all();
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
+export function getStaffTicket(db: Db, ticketId: string): StaffTicket {
+  const row = db.select(ticketColumns).from(tickets).where(eq(tickets.id, ticketId)).get();
+  if (!row) throw notFound('no such ticket');
+  const [ticket] = hydrate(db, [row]);
+  if (!ticket) throw notFound('no such ticket');
+  return ticket;
+}
+
+/**
+ * Adds first message, wraps, tags and requester key to a page of rows: four batched indexed
+ * lookups per page, never one per ticket.
+ */
+function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const seqs = rows.map((r) => r.seq);
+
+  const firstMessages = new Map(
+    db
+      .select()
+      .from(messages)
+      .where(and(inArray(messages.ticketId, ids), eq(messages.seq, 1)))
+      .all()
+      .map((m) => [m.ticketId, m]),
+  );
+  // Newest version first, so the first wrap seen per (ticket, kind) is the one to use: during
+  // a rotation a ticket may carry v and v+1, and staff hold grants for both.
+  const teamWraps = new Map<string, TeamWrapOut>();
+  const noteWraps = new Map<string, TeamWrapOut>();
+  for (const w of db
+    .select({ ticketId: wraps.ticketId, keyKind: wraps.keyKind, version: wraps.teamKeyVersion, sealed: wraps.sealed })
+    .from(wraps)
+    .where(and(inArray(wraps.ticketId, ids), eq(wraps.recipient, 'team')))
+    .orderBy(desc(wraps.teamKeyVersion))
+    .all()) {
+    const target = w.keyKind === 'ticket' ? teamWraps : noteWraps;
+    if (w.version !== null && !target.has(w.ticketId)) target.set(w.ticketId, { teamKeyVersion: w.version, sealed: w.sealed });
+  }
+  const labels = new Map<number, string[]>();
+  for (const l of db.select().from(ticketLabels).where(inArray(ticketLabels.ticketSeq, seqs)).orderBy(asc(ticketLabels.tag)).all()) {
+    const list = labels.get(l.ticketSeq) ?? [];
+    list.push(l.tag);
+    labels.set(l.ticketSeq, list);
+  }
+  const requesterIds = [...new Set(rows.map((r) => r.requesterId))];
+  const signPks = new Map(
+    db
+      .select({ id: requesters.id, signPk: requesters.signPk })
+      .from(requesters)
+      .where(inArray(requesters.id, requesterIds))
+      .all()
+      .map((r) => [r.id, r.signPk]),
+  );
+
+  return rows.map((r) => {
+    const m = firstMessages.get(r.id);
+    const teamWrap = teamWraps.get(r.id);
+    const signPk = signPks.get(r.requesterId);
+    // Ticket creation writes ticket, first message and both wraps in one transaction, and a
+    // retirement only drops v once v+1 exists, so a miss here is corruption, not user input.
+    if (!m || !teamWrap || !signPk) throw new Error('ticket is missing its first message, team wrap or requester');
+    return {
+      ticketId: r.id,
+      status: r.status,
+      priority: r.priority,
+      assigneeId: r.assigneeId,
+      labels: labels.get(r.seq) ?? [],
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      closedAt: r.closedAt,
+      firstMessage: {
+        messageId: m.id,
+        seq: m.seq,
+        kind: m.kind,
+        author: m.authorType === 'staff' && m.authorStaffId ? { type: 'staff', staffId: m.authorStaffId } : { type: 'requester' },
+        envelope: { v: 1, nonce: m.nonce, ct: m.ct, sig: m.sig },
+        createdAt: m.createdAt,
+      },
+      teamWrap,
+      noteWrap: noteWraps.get(r.id) ?? null,
+      requesterSignPk: signPk,
+    };
+  });
+}

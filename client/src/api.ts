@@ -145,6 +145,23 @@ export interface StaffGrant {
   teamKeyVersion: number;
   sealedKey: B64;
 }
+/** A label name sealed under the label key L (protocol SecretEnvelope, AD binds the tag). */
+export interface LabelSealedName {
+  v: 1;
+  nonce: B64;
+  ct: B64;
+}
+/** One entry of the encrypted label dictionary (GET/POST /api/staff/labels). */
+export interface LabelEntry {
+  tag: B64;
+  sealedName: LabelSealedName;
+}
+export interface StaffTicketPatch {
+  status?: TicketStatus;
+  priority?: TicketPriority;
+  assigneeId?: Id | null;
+  labels?: B64[];
+}
 /** GET /api/staff/me. The draft names the parts, not every field: unknown extras are kept. */
 export interface StaffMe {
   staffId: Id;
@@ -272,12 +289,28 @@ export async function staffLogin(username: string, authSecret: B64): Promise<{ s
   return { staffId: res.staffId, expiresAt: res.expiresAt };
 }
 export const staffLogout = (): Promise<void> => call('POST', '/api/staff/logout', {}, true);
-export const staffMe = (): Promise<StaffMe> => call('GET', '/api/staff/me', undefined, true);
+/**
+ * The grant's sealed team key is `sealedKey` in API.md (POST /api/admin/grants) but `sealed` in the
+ * database; accept either so the console works whichever name the route's schema settles on.
+ */
+function normaliseGrant(g: unknown): StaffGrant | null {
+  if (!g || typeof g !== 'object') return null;
+  const o = g as { teamKeyVersion?: unknown; sealedKey?: unknown; sealed?: unknown };
+  const sealedKey = typeof o.sealedKey === 'string' ? o.sealedKey : typeof o.sealed === 'string' ? o.sealed : null;
+  if (typeof o.teamKeyVersion !== 'number' || sealedKey === null) return null;
+  return { teamKeyVersion: o.teamKeyVersion, sealedKey };
+}
+export async function staffMe(): Promise<StaffMe> {
+  const me = await call<StaffMe>('GET', '/api/staff/me', undefined, true);
+  const raw: unknown = me.grants;
+  const grants = Array.isArray(raw) ? raw.map(normaliseGrant).filter((g): g is StaffGrant => g !== null) : [];
+  return { ...me, grants };
+}
 export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> =>
   call('GET', `/api/staff/tickets${query({ ...q })}`, undefined, true);
 export const staffTicket = (ticketId: Id): Promise<StaffTicket> =>
   call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
-export const staffPatchTicket = (
-  ticketId: Id,
-  patch: { status?: TicketStatus; priority?: TicketPriority; assigneeId?: Id | null; labels?: B64[] },
-): Promise<unknown> => call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
+export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<unknown> =>
+  call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
+export const staffLabels = (): Promise<{ labels: LabelEntry[] }> => call('GET', '/api/staff/labels', undefined, true);
+export const staffCreateLabel = (entry: LabelEntry): Promise<unknown> => call('POST', '/api/staff/labels', entry, true);

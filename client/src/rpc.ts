@@ -4,7 +4,10 @@
 // SECURITY: secret keys never appear in these types. The worker keeps the requester's keypairs,
 // the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
-import type { B64, CreateTicketBody, KeyLogEntry, Message, MessageEnvelope, RequesterTicket, StaffTicket } from './api';
+import type { B64, CreateTicketBody, KeyLogEntry, LabelEntry, LabelSealedName, Message, MessageEnvelope, RequesterTicket, StaffTicket, TeamWrap } from './api';
+import type { SearchHit } from './engine/staff-search';
+
+export type { SearchHit };
 
 export type Category = 'hacked_account' | 'malware' | 'phishing' | 'censorship' | 'other';
 export const CATEGORIES: readonly Category[] = ['hacked_account', 'malware', 'phishing', 'censorship', 'other'];
@@ -49,6 +52,28 @@ export interface TicketSummary {
   opened: boolean;
 }
 
+/** A staff member as the verified key log names them (public data). */
+export interface StaffDirectoryEntry {
+  staffId: string;
+  username: string;
+  role: 'admin' | 'technician';
+  active: boolean;
+}
+
+/** One queue row's decrypted part. */
+export interface QueueSummary {
+  ticketId: string;
+  subject: string | null;
+  category: string | null;
+  signature: SignatureStatus;
+  decryptFailed: boolean;
+}
+
+export interface LabelName {
+  tag: B64;
+  name: string;
+}
+
 export interface RpcMethods {
   init: { params: { deskId: string }; result: { ok: true } };
   verifyKeyLog: { params: { entries: KeyLogEntry[]; pinnedFingerprint: string | null }; result: KeyLogCheck };
@@ -68,7 +93,14 @@ export interface RpcMethods {
     params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[] };
     result: { teamKeyVersions: number[] };
   };
-  staffOpenTicket: { params: { ticket: StaffTicket; messages: Message[] }; result: { messages: DisplayMessage[] } };
+  staffDirectory: { params: Record<string, never>; result: { staff: StaffDirectoryEntry[] } };
+  staffOpenQueue: { params: { tickets: StaffTicket[] }; result: { summaries: QueueSummary[] } };
+  /** canWriteNotes is false when the ticket's N is sealed to a team key this member lacks. */
+  staffOpenTicket: { params: { ticket: StaffTicket; messages: Message[] }; result: { messages: DisplayMessage[]; canWriteNotes: boolean } };
+  staffSealNote: { params: { ticketId: string; body: string }; result: { messageId: string; envelope: MessageEnvelope; noteWrap?: TeamWrap } };
+  staffOpenLabels: { params: { entries: LabelEntry[] }; result: { labels: LabelName[]; unreadable: number } };
+  staffSealLabel: { params: { name: string }; result: { tag: B64; name: string; sealedName: LabelSealedName } };
+  staffSearch: { params: { query: string; categoryNames?: Record<string, string> }; result: { hits: SearchHit[]; searched: number } };
   staffSealReply: { params: { ticketId: string; body: string; lang: string }; result: { messageId: string; envelope: MessageEnvelope } };
   wipe: { params: Record<string, never>; result: { ok: true } };
 }

@@ -6,7 +6,9 @@ import { config as zodConfig } from 'zod';
 import { CryptoError, ready, solvePow, verifyKeyLog } from '../../protocol';
 import * as requester from './engine/requester';
 import * as staff from './engine/staff';
-import { engine, EngineError } from './engine/state';
+import * as labels from './engine/staff-labels';
+import * as notes from './engine/staff-notes';
+import { clearStaffMemory, engine, EngineError } from './engine/state';
 import type { FromWorker, ProgressEvent, RpcMethods, ToWorker } from './rpc';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -58,15 +60,18 @@ const handlers: { [M in keyof RpcMethods]: Handler<M> } = {
     return out;
   },
   staffUnlock: (p) => staff.unlock(p),
+  staffDirectory: () => staff.directory(),
+  staffOpenQueue: ({ tickets }) => staff.openQueue(tickets),
   staffOpenTicket: ({ ticket, messages }) => staff.openTicket(ticket, messages),
+  staffSealNote: ({ ticketId, body }) => notes.sealNote(ticketId, body),
+  staffOpenLabels: ({ entries }) => labels.openLabels(entries),
+  staffSealLabel: ({ name }) => labels.sealLabel(name),
+  staffSearch: (p) => staff.search(p),
   staffSealReply: ({ ticketId, body, lang }) => staff.sealReply(ticketId, body, lang),
   wipe: () => {
     // The page terminates the worker to be sure; this is for a soft reset between users.
     engine.requester = null;
-    engine.staff = null;
-    engine.teamKeys.clear();
-    engine.ticketKeys.clear();
-    engine.ticketRequesters.clear();
+    clearStaffMemory();
     return { ok: true };
   },
 };

@@ -12,7 +12,7 @@ import type { DisplayMessage, SignatureStatus } from '../rpc';
 
 export type Viewer = { kind: 'requester'; ownSignPk: string } | { kind: 'staff'; requesterSignPk: string | null };
 
-interface AuthorKey {
+export interface AuthorKey {
   signPk: string | null;
   /** What to show when the signature verifies. */
   okStatus: SignatureStatus;
@@ -23,7 +23,7 @@ interface AuthorKey {
  * the log does not know is reported, never trusted. Removed staff keep their key for old messages
  * but are marked as former members.
  */
-function authorKey(m: Message, viewer: Viewer, log: KeyLogState): AuthorKey {
+export function authorKey(m: Message, viewer: Viewer, log: KeyLogState): AuthorKey {
   if (m.author.type === 'requester') {
     const pk = viewer.kind === 'requester' ? viewer.ownSignPk : viewer.requesterSignPk;
     return { signPk: pk, okStatus: viewer.kind === 'requester' ? 'own' : 'verified' };

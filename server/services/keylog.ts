@@ -1,0 +1,168 @@
+// The server side of the key log (SPEC §6): rebuild-and-cache the verified state, validate and
+// append entries in one serialised transaction, and mirror team keys into team_keys.
+import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { desk, grants, keylogEntries, teamKeys, wraps } from '../../db/schema';
+import {
+  applyKeyLogEntry,
+  deskFingerprint,
+  entryHash,
+  isCryptoError,
+  KeyLogError,
+  verifyKeyLog,
+  type KeyLogEntry,
+  type KeyLogState,
+} from '../../protocol/index';
+import { AppError, badRequest, conflict, forbidden } from '../errors';
+import { appendAuditRow } from '../plugins/app/audit';
+import { nowSeconds } from '../plugins/app/tokens';
+
+interface CachedState {
+  headSeq: number;
+  headHash: string;
+  state: KeyLogState;
+}
+
+// Per database handle, so several apps in one process (tests) never share a cache.
+const cache = new WeakMap<Db, CachedState>();
+
+/**
+ * The verified state of the stored log, or null before setup. The cache is checked against the
+ * stored head on every call, so an append by another process (a CLI beside the server) is seen.
+ * SECURITY: the state is always the result of verifyKeyLog over the stored rows — a row edited
+ * in the database makes this throw instead of being trusted.
+ */
+export function keyLogState(db: Db): KeyLogState | null {
+  const head = db.select({ seq: keylogEntries.seq, hash: keylogEntries.hash }).from(keylogEntries).orderBy(desc(keylogEntries.seq)).limit(1).get();
+  if (!head) {
+    cache.delete(db);
+    return null;
+  }
+  const hit = cache.get(db);
+  if (hit && hit.headSeq === head.seq && hit.headHash === head.hash) return hit.state;
+  const state = verifyKeyLog(listKeyLogEntries(db));
+  cache.set(db, { headSeq: head.seq, headHash: head.hash, state });
+  return state;
+}
+
+export function listKeyLogEntries(db: Db, after = -1): KeyLogEntry[] {
+  return db
+    .select({ entry: keylogEntries.entry })
+    .from(keylogEntries)
+    .where(gt(keylogEntries.seq, after))
+    .orderBy(asc(keylogEntries.seq))
+    .all()
+    .map((r) => JSON.parse(r.entry) as KeyLogEntry);
+}
+
+function insertEntry(tx: Db, entry: KeyLogEntry): string {
+  const hash = entryHash(entry);
+  tx.insert(keylogEntries).values({ seq: entry.seq, hash, type: entry.type, entry: JSON.stringify(entry), at: nowSeconds() }).run();
+  return hash;
+}
+
+/** Keeps team_keys (what new tickets may be sealed to) in step with team-key entries. */
+function mirrorTeamKeys(tx: Db, entry: KeyLogEntry): void {
+  if (entry.type === 'team-key') {
+    const body = entry.body as { version: number; boxPk: string };
+    tx.insert(teamKeys).values({ version: body.version, boxPk: body.boxPk, createdAt: nowSeconds() }).run();
+  } else if (entry.type === 'team-key-retire') {
+    const { version } = entry.body as { version: number };
+    tx.update(teamKeys).set({ retiredAt: nowSeconds() }).where(and(eq(teamKeys.version, version), isNull(teamKeys.retiredAt))).run();
+    // SECURITY: a retired key must stop opening anything: its grants and wraps go (SPEC §7).
+    tx.delete(grants).where(eq(grants.teamKeyVersion, version)).run();
+    tx.delete(wraps).where(eq(wraps.teamKeyVersion, version)).run();
+  }
+}
+
+/** Maps a protocol rejection to the HTTP error a client can act on. */
+export function keyLogRejection(err: unknown): AppError {
+  if (err instanceof KeyLogError) {
+    // A stale seq is what a second admin racing us produces: 409 tells the client to refetch.
+    if (/^expected seq/.test(err.reason)) return conflict(err.message, 'keylog_conflict');
+    return badRequest('keylog_invalid', err.message);
+  }
+  if (isCryptoError(err)) return badRequest('keylog_invalid', err.message);
+  throw err;
+}
+
+export interface GenesisInput {
+  genesis: unknown;
+  teamKey: unknown;
+}
+
+/**
+ * Setup: stores genesis (seq 0) and team key v1 (seq 1) and pins the desk fingerprint.
+ * Runs inside the caller's transaction. Returns the verified state.
+ */
+export function storeGenesis(tx: Db, input: GenesisInput): KeyLogState {
+  let state: KeyLogState;
+  try {
+    state = verifyKeyLog([input.genesis, input.teamKey]);
+  } catch (err) {
+    throw keyLogRejection(err);
+  }
+  const genesis = input.genesis as KeyLogEntry;
+  const teamKey = input.teamKey as KeyLogEntry;
+  if (teamKey.type !== 'team-key') throw badRequest('keylog_invalid', 'the second entry must be team key v1');
+  insertEntry(tx, genesis);
+  insertEntry(tx, teamKey);
+  mirrorTeamKeys(tx, teamKey);
+  tx.update(desk).set({ fingerprint: deskFingerprint(genesis) }).where(eq(desk.id, 1)).run();
+  return state;
+}
+
+/** Extra checks the protocol cannot make: a staff-add must name the account's stored keys. */
+export type StaffKeysLookup = (staffId: string) => { username: string; role: string; boxPk: string; signPk: string; status: string } | undefined;
+
+/**
+ * POST /api/keylog: validates `value` against the stored log and appends it, in one immediate
+ * transaction (two admins appending at once: the second gets 409 keylog_conflict).
+ * SECURITY: the signer must be the authenticated caller — an admin cannot replay or relay an
+ * entry signed by someone else — and an admin per the log itself, not per the staff table.
+ */
+export function appendKeyLogEntry(db: Db, callerStaffId: string, value: unknown, lookupStaff: StaffKeysLookup): { seq: number; hash: string } {
+  // better-sqlite3 is one synchronous connection: statements through `db` inside the callback
+  // run in this transaction, and keep the state cache keyed by the long-lived handle.
+  const result = db.transaction(
+    () => {
+      const state = keyLogState(db);
+      if (!state) throw conflict('the desk is not set up yet', 'setup_required');
+      const entry = value as KeyLogEntry;
+      if (entry.signer !== callerStaffId) throw forbidden('the entry must be signed by the caller');
+      let next: KeyLogState;
+      try {
+        next = applyKeyLogEntry(state, value);
+      } catch (err) {
+        throw keyLogRejection(err);
+      }
+      if (entry.type === 'staff-add') {
+        const body = entry.body as { staffId: string; username: string; role: string; boxPk: string; signPk: string };
+        const row = lookupStaff(body.staffId);
+        // SECURITY: the log and the accounts must agree, or a member would be "admitted" with
+        // keys whose secret halves nobody holds (or somebody else holds).
+        if (!row || row.status !== 'active') throw conflict('staff-add names no active account', 'keylog_mismatch');
+        if (row.username !== body.username || row.role !== body.role || row.boxPk !== body.boxPk || row.signPk !== body.signPk) {
+          throw conflict("staff-add does not match the account's username, role and keys", 'keylog_mismatch');
+        }
+      }
+      if (entry.type === 'team-key-retire') {
+        const { version } = entry.body as { version: number };
+        // SECURITY: retiring deletes the version's wraps; a ticket not yet re-wrapped to a newer
+        // key would become unreadable for everyone. Refuse until the rewrap is complete.
+        const stranded = db.get<{ n: number }>(sql`
+          select count(*) as n from wraps w where w.recipient = 'team' and w.team_key_version = ${version}
+          and not exists (select 1 from wraps n where n.ticket_id = w.ticket_id and n.key_kind = w.key_kind
+                          and n.recipient = 'team' and n.team_key_version > ${version})`);
+        if (stranded.n > 0) throw conflict(`${stranded.n} wraps still need re-wrapping before version ${version} can retire`, 'rewrap_incomplete');
+      }
+      const hash = insertEntry(db, entry);
+      mirrorTeamKeys(db, entry);
+      appendAuditRow(db, callerStaffId, 'keylog.append', String(entry.seq), { type: entry.type, hash });
+      return { seq: entry.seq, hash, next };
+    },
+    { behavior: 'immediate' },
+  );
+  cache.set(db, { headSeq: result.seq, headHash: result.hash, state: result.next });
+  return { seq: result.seq, hash: result.hash };
+}

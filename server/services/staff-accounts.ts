@@ -1,0 +1,203 @@
+// Staff accounts: invites, activation, the admin's status/role/reset changes, and the profile a
+// member's client needs to unlock (SPEC §4, §7). Key material arrives already sealed by the
+// member's client; the server stores public keys, a pwhash of authSecret and the sealed blob.
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { grants, invites, staff, teamKeys } from '../../db/schema';
+import { asAuthSecret, hashAuthSecret } from '../../protocol/index';
+import { AppError, conflict, notFound, unauthorized } from '../errors';
+import { appendAuditRow } from '../plugins/app/audit';
+import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
+import { isAdmitted } from './staff-admission';
+
+export const INVITE_TTL_SECONDS = 72 * 60 * 60;
+
+export type Role = 'technician' | 'admin';
+
+export interface Enrolment {
+  kdf: { salt: string; opslimit: number; memlimit: number };
+  authSecret: string;
+  boxPk: string;
+  signPk: string;
+  keyBlob: { v: 1; nonce: string; ct: string };
+}
+
+const inviteInvalid = () => unauthorized('the invite token is invalid, used or expired');
+
+/** The stored columns for an enrolment. Hashing is the slow part: done before any transaction. */
+export function enrolmentColumns(e: Enrolment) {
+  return {
+    kdfSalt: e.kdf.salt,
+    kdfOpslimit: e.kdf.opslimit,
+    kdfMemlimit: e.kdf.memlimit,
+    // SECURITY: only the pwhash of authSecret is stored; a database copy cannot log anyone in.
+    authHash: hashAuthSecret(asAuthSecret(e.authSecret)),
+    boxPk: e.boxPk,
+    signPk: e.signPk,
+    keyBlob: JSON.stringify(e.keyBlob),
+  };
+}
+
+function issueInvite(db: Db, createdBy: string, username: string, role: Role): { inviteToken: string; expiresAt: number } {
+  const inviteToken = newOneTimeToken();
+  const expiresAt = nowSeconds() + INVITE_TTL_SECONDS;
+  // SECURITY: only the hash is stored; the token is shown to the admin once.
+  db.insert(invites).values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt }).run();
+  return { inviteToken, expiresAt };
+}
+
+export function createInvite(db: Db, actorId: string, username: string, role: Role): { inviteToken: string; expiresAt: number } {
+  return db.transaction(() => {
+    if (db.select({ id: staff.id }).from(staff).where(eq(staff.username, username)).get()) {
+      throw conflict('a staff member with this username exists', 'username_taken');
+    }
+    const issued = issueInvite(db, actorId, username, role);
+    appendAuditRow(db, actorId, 'staff.invite', username, { role });
+    return issued;
+  });
+}
+
+function liveInvite(db: Db, inviteToken: string) {
+  const row = db.select().from(invites).where(eq(invites.tokenHash, hashOneTimeToken(inviteToken))).get();
+  if (!row || row.usedAt !== null || row.expiresAt <= nowSeconds()) throw inviteInvalid();
+  return row;
+}
+
+/**
+ * What an invitee's client needs before it can seal its key blob: the username and, for a
+ * re-enrolment, the existing staffId (the blob's associated data binds it). New members choose
+ * their own staffId, like ticket ids.
+ */
+export function describeInvite(db: Db, inviteToken: string): { username: string; role: Role; staffId: string | null; expiresAt: number } {
+  const invite = liveInvite(db, inviteToken);
+  const existing = db.select({ id: staff.id }).from(staff).where(eq(staff.username, invite.username)).get();
+  return { username: invite.username, role: invite.role, staffId: existing?.id ?? null, expiresAt: invite.expiresAt };
+}
+
+export function activate(db: Db, inviteToken: string, staffId: string, enrolment: Enrolment): { staffId: string; username: string; role: Role } {
+  // Cheap check first: a bogus token must not cost us an Argon2 hash.
+  liveInvite(db, inviteToken);
+  const columns = enrolmentColumns(enrolment);
+  return db.transaction(
+    () => {
+      const invite = liveInvite(db, inviteToken);
+      const now = nowSeconds();
+      const existing = db.select({ id: staff.id, status: staff.status }).from(staff).where(eq(staff.username, invite.username)).get();
+      if (existing) {
+        // Re-enrolment: only an account an admin reset, and only under its own id.
+        if (existing.status !== 'reset') throw conflict('this username is already enrolled', 'username_taken');
+        if (existing.id !== staffId) throw conflict('re-enrolment must keep the account staffId', 'staff_id_mismatch');
+        db.update(staff).set({ ...columns, role: invite.role, status: 'active', updatedAt: now }).where(eq(staff.id, staffId)).run();
+      } else {
+        if (db.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId)).get()) throw conflict('staffId already in use');
+        db.insert(staff).values({ id: staffId, username: invite.username, role: invite.role, status: 'active', ...columns, createdAt: now, updatedAt: now }).run();
+      }
+      // SECURITY: single use; the token is dead even if the rest of the flow is retried.
+      db.update(invites).set({ usedAt: now }).where(eq(invites.tokenHash, invite.tokenHash)).run();
+      appendAuditRow(db, staffId, existing ? 'staff.reenrol' : 'staff.activate', invite.username, { role: invite.role });
+      return { staffId, username: invite.username, role: invite.role };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+function liveGrants(db: Db, staffId: string): { teamKeyVersion: number; sealed: string }[] {
+  const live = db.select({ version: teamKeys.version }).from(teamKeys).where(isNull(teamKeys.retiredAt)).all().map((r) => r.version);
+  if (live.length === 0) return [];
+  return db
+    .select({ teamKeyVersion: grants.teamKeyVersion, sealed: grants.sealed })
+    .from(grants)
+    .where(and(eq(grants.staffId, staffId), inArray(grants.teamKeyVersion, live)))
+    .orderBy(asc(grants.teamKeyVersion))
+    .all();
+}
+
+export function staffProfile(db: Db, staffId: string) {
+  const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
+  if (!row) throw notFound();
+  return {
+    staffId: row.id,
+    username: row.username,
+    role: row.role,
+    status: row.status,
+    admitted: isAdmitted(db, row.id),
+    kdf: { salt: row.kdfSalt, opslimit: row.kdfOpslimit, memlimit: row.kdfMemlimit },
+    keyBlob: JSON.parse(row.keyBlob) as Enrolment['keyBlob'],
+    grants: liveGrants(db, row.id),
+  };
+}
+
+export function listStaff(db: Db) {
+  return db
+    .select()
+    .from(staff)
+    .orderBy(asc(staff.username))
+    .all()
+    .map((r) => ({
+      staffId: r.id,
+      username: r.username,
+      role: r.role,
+      status: r.status,
+      boxPk: r.boxPk === '' ? null : r.boxPk,
+      signPk: r.signPk === '' ? null : r.signPk,
+      admitted: isAdmitted(db, r.id),
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    }));
+}
+
+export type StaffPatch = { status: 'disabled' | 'active' } | { role: Role } | { reset: true };
+export interface PatchEffects {
+  revokeSessions: (staffId: string) => number;
+}
+
+/**
+ * Disable, re-enable, change role, or reset an account. Every change that narrows access
+ * revokes the member's sessions in the same request, so it applies at once (SPEC §7).
+ */
+export function patchStaff(
+  db: Db,
+  actorId: string,
+  staffId: string,
+  patch: StaffPatch,
+  effects: PatchEffects,
+): { staffId: string; status: string; role: string; inviteToken?: string; expiresAt?: number } {
+  // SECURITY: an admin changing their own account could lock the desk out of its last admin.
+  if (staffId === actorId) throw conflict('ask another admin to change your own account', 'self_change');
+  return db.transaction(
+    () => {
+      const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
+      if (!row) throw notFound('no such staff member');
+      const now = nowSeconds();
+      let issued: { inviteToken: string; expiresAt: number } | undefined;
+      if ('status' in patch && patch.status === 'disabled') {
+        db.update(staff).set({ status: 'disabled', updatedAt: now }).where(eq(staff.id, staffId)).run();
+        effects.revokeSessions(staffId);
+        // SECURITY: grants are the member's copy of the team key; a disabled member keeps none.
+        db.delete(grants).where(eq(grants.staffId, staffId)).run();
+        appendAuditRow(db, actorId, 'staff.disable', staffId, {});
+      } else if ('status' in patch) {
+        if (row.status !== 'disabled') throw conflict('only a disabled account can be re-enabled; a reset one must re-enrol', 'bad_status');
+        db.update(staff).set({ status: 'active', updatedAt: now }).where(eq(staff.id, staffId)).run();
+        appendAuditRow(db, actorId, 'staff.enable', staffId, {});
+      } else if ('role' in patch) {
+        db.update(staff).set({ role: patch.role, updatedAt: now }).where(eq(staff.id, staffId)).run();
+        effects.revokeSessions(staffId);
+        appendAuditRow(db, actorId, 'staff.role', staffId, { from: row.role, to: patch.role });
+      } else {
+        db.update(staff)
+          .set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now })
+          .where(eq(staff.id, staffId))
+          .run();
+        effects.revokeSessions(staffId);
+        db.delete(grants).where(eq(grants.staffId, staffId)).run();
+        issued = issueInvite(db, actorId, row.username, row.role);
+        appendAuditRow(db, actorId, 'staff.reset', staffId, {});
+      }
+      const after = db.select({ status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
+      if (!after) throw new AppError(500, 'internal', 'internal server error');
+      return { staffId, status: after.status, role: after.role, ...(issued ?? {}) };
+    },
+    { behavior: 'immediate' },
+  );
+}

@@ -1,0 +1,75 @@
+// Prelogin and login (SPEC §4, §8). The server never learns the password: it hands out the
+// account's Argon2id salt and parameters, and checks the derived authSecret against a
+// crypto_pwhash_str hash. Unknown and unusable accounts look exactly like real ones.
+import { eq } from 'drizzle-orm';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Db } from '../../db/client';
+import { staff } from '../../db/schema';
+import {
+  asAuthSecret,
+  asLabelKey,
+  DEFAULT_STAFF_KDF,
+  fromB64,
+  hashAuthSecret,
+  labelTag,
+  STAFF_SALT_BYTES,
+  toB64,
+  verifyAuthSecret,
+  type LabelKey,
+} from '../../protocol/index';
+
+export interface Prelogin {
+  salt: string;
+  opslimit: number;
+  memlimit: number;
+}
+
+/** Derives the fake-salt key from the JWT key under its own label (one secret file, two uses). */
+export function preloginSaltKey(serverSecret: Uint8Array): LabelKey {
+  return asLabelKey(new Uint8Array(createHmac('sha256', serverSecret).update('sealdesk/v1/prelogin-salt-key').digest()));
+}
+
+/**
+ * A salt for a username with no usable account: keyed BLAKE2b-256 of the username, first 16
+ * bytes. Stable across calls and restarts, different per name, unpredictable without the key —
+ * so prelogin cannot be used to enumerate accounts (SPEC §8).
+ * The protocol exports keyed BLAKE2b-256 as `labelTag` (NFKC + trim + lower-case first); our
+ * usernames are already in that form, so this is exactly BLAKE2b-keyed(key, username).
+ */
+export function fakeSalt(key: LabelKey, username: string): string {
+  return toB64(fromB64(labelTag(key, username)).slice(0, STAFF_SALT_BYTES));
+}
+
+export function prelogin(db: Db, key: LabelKey, username: string): Prelogin {
+  const row = db
+    .select({ status: staff.status, salt: staff.kdfSalt, opslimit: staff.kdfOpslimit, memlimit: staff.kdfMemlimit })
+    .from(staff)
+    .where(eq(staff.username, username))
+    .get();
+  // SECURITY: disabled and reset accounts answer like unknown names; their stored salt (if any)
+  // would otherwise reveal that the name exists.
+  if (!row || row.status !== 'active') return { salt: fakeSalt(key, username), ...DEFAULT_STAFF_KDF };
+  return { salt: row.salt, opslimit: row.opslimit, memlimit: row.memlimit };
+}
+
+let dummyHash: string | undefined;
+/** A real pwhash string nobody knows the input of, so failed lookups cost one real verify. */
+export function warmDummyHash(): void {
+  dummyHash ??= hashAuthSecret(asAuthSecret(new Uint8Array(randomBytes(32))));
+}
+
+/**
+ * Returns the staff id when `authSecretB64` opens the account, else null. Unknown names,
+ * disabled/reset accounts and wrong secrets all run one crypto_pwhash_str_verify, so neither
+ * the answer nor its timing tells them apart.
+ */
+export function checkLogin(db: Db, username: string, authSecretB64: string): string | null {
+  warmDummyHash();
+  const secret = asAuthSecret(authSecretB64);
+  const row = db.select({ id: staff.id, status: staff.status, authHash: staff.authHash }).from(staff).where(eq(staff.username, username)).get();
+  if (!row || row.status !== 'active' || row.authHash === '') {
+    verifyAuthSecret(dummyHash as string, secret);
+    return null;
+  }
+  return verifyAuthSecret(row.authHash, secret) ? row.id : null;
+}

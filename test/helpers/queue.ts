@@ -39,10 +39,14 @@ import { buildTestApp, type TestApp, type TestAppOptions } from './app';
 type Status = (typeof tickets.$inferSelect)['status'];
 type Priority = (typeof tickets.$inferSelect)['priority'];
 
-/** The real app on a temp SQLite file, with libsodium ready. */
+/**
+ * The real app on a temp SQLite file, with libsodium ready. Load shedding is off: these suites
+ * seed with synchronous crypto in the same process, which reads as a saturated event loop on a
+ * busy machine. The overloaded path has its own foundation test.
+ */
 export async function buildQueueApp(options: TestAppOptions = {}): Promise<TestApp> {
   await ready();
-  return buildTestApp(options);
+  return buildTestApp({ underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 }, ...options });
 }
 
 export interface SeededStaff {

@@ -21,7 +21,8 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
     '/labels',
     {
       schema: { tags: ['staff'], summary: 'The encrypted label dictionary', response: { 200: z.object({ labels: z.array(LabelEntry) }), ...errors } },
-      preHandler: requireAdmitted,
+      // Authentication before body parsing and validation: strangers learn nothing about shapes.
+      onRequest: requireAdmitted,
       config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
     },
     async () => ({ labels: listLabels(app.db) }),
@@ -36,7 +37,8 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.strictObject({ tag: LabelTag, sealedName: SealedName }),
         response: { 201: LabelEntry, ...errors },
       },
-      preHandler: requireAdmitted,
+      // Authentication before body parsing and validation: strangers learn nothing about shapes.
+      onRequest: requireAdmitted,
       bodyLimit: 8 * 1024,
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
     },

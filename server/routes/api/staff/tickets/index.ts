@@ -24,7 +24,8 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         querystring: QueueQuery,
         response: { 200: QueuePage, ...errors },
       },
-      preHandler: requireAdmitted,
+      // Authentication before body parsing and validation: strangers learn nothing about shapes.
+      onRequest: requireAdmitted,
       config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
     },
     async (request) => {
@@ -50,7 +51,8 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         params: TicketParams,
         response: { 200: StaffTicket, ...errors },
       },
-      preHandler: requireAdmitted,
+      // Authentication before body parsing and validation: strangers learn nothing about shapes.
+      onRequest: requireAdmitted,
       config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
     },
     async (request) => getStaffTicket(app.db, request.params.id),
@@ -66,7 +68,8 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         body: TriageBody,
         response: { 200: StaffTicket, ...errors },
       },
-      preHandler: requireAdmitted,
+      // Authentication before body parsing and validation: strangers learn nothing about shapes.
+      onRequest: requireAdmitted,
       bodyLimit: 16 * 1024,
       config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
     },

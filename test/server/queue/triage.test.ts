@@ -1,0 +1,179 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { audit, tickets } from '../../../db/schema';
+import type { TestApp } from '../../helpers/app';
+import {
+  addLabelName,
+  addRequester,
+  addStaffMember,
+  addTicket,
+  buildQueueApp,
+  disableStaff,
+  seedDesk,
+  tagOf,
+  type SeededDesk,
+  type SeededRequester,
+  type SeededStaff,
+} from '../../helpers/queue';
+
+let t: TestApp;
+let desk: SeededDesk;
+let tech: SeededStaff;
+let other: SeededStaff;
+let requester: SeededRequester;
+let ticketId: string;
+
+beforeAll(async () => {
+  t = await buildQueueApp();
+  desk = seedDesk(t);
+  tech = addStaffMember(t, desk, { username: 'tech' });
+  other = addStaffMember(t, desk, { username: 'other' });
+  requester = addRequester(t.db);
+});
+afterAll(async () => t.close());
+beforeEach(() => {
+  ticketId = addTicket(t.db, desk, requester).ticketId;
+});
+
+const patch = (id: string, body: unknown, token = tech.token) =>
+  t.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${id}`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
+const row = (id: string) => t.db.select().from(tickets).where(eq(tickets.id, id)).get()!;
+const auditFor = (id: string) => t.db.select().from(audit).where(eq(audit.target, id)).all();
+
+describe('PATCH /api/staff/tickets/:id', () => {
+  it('lets a technician claim a ticket, records who did it, and returns the new state', async () => {
+    // When the technician assigns the ticket to themself
+    const res = await patch(ticketId, { assigneeId: tech.id });
+    // Then the ticket is theirs and the change is in the audit chain
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ticketId, assigneeId: tech.id, status: 'new' });
+    expect(row(ticketId).assigneeId).toBe(tech.id);
+    const [entry] = auditFor(ticketId);
+    expect(entry).toMatchObject({ actorStaffId: tech.id, action: 'ticket.triage' });
+    expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: tech.id });
+    expect(t.app.verifyAuditChain().ok).toBe(true);
+  });
+
+  it('lets any admitted technician reassign or unassign a ticket claimed by someone else', async () => {
+    await patch(ticketId, { assigneeId: other.id }, other.token);
+    expect((await patch(ticketId, { assigneeId: tech.id })).json().assigneeId).toBe(tech.id);
+    expect((await patch(ticketId, { assigneeId: null }, other.token)).json().assigneeId).toBeNull();
+    expect(auditFor(ticketId).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([other.id, tech.id, null]);
+  });
+
+  it('updates status and priority together and audits both with their new values', async () => {
+    const res = await patch(ticketId, { status: 'open', priority: 'urgent' });
+    expect(res.json()).toMatchObject({ status: 'open', priority: 'urgent' });
+    expect(JSON.parse(auditFor(ticketId)[0]!.detail)).toEqual({ fields: ['priority', 'status'], status: 'open', priority: 'urgent' });
+    expect(row(ticketId).updatedAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
+  });
+
+  it('sets closedAt when closing, keeps it when closing again, and clears it on reopening', async () => {
+    await patch(ticketId, { status: 'closed' });
+    const closedAt = row(ticketId).closedAt;
+    expect(closedAt).toEqual(expect.any(Number));
+    // Given the ticket was closed a while ago
+    t.db.update(tickets).set({ closedAt: closedAt! - 1000 }).where(eq(tickets.id, ticketId)).run();
+    // When it is closed again, the retention clock does not restart
+    await patch(ticketId, { status: 'closed' });
+    expect(row(ticketId).closedAt).toBe(closedAt! - 1000);
+    // When it is reopened, it leaves the retention job's reach
+    await patch(ticketId, { status: 'open' });
+    expect(row(ticketId).closedAt).toBeNull();
+  });
+
+  it('replaces the label set with the given dictionary tags and audits tags only', async () => {
+    const a = addLabelName(t.db, desk, `Doxxing ${ticketId}`);
+    const b = addLabelName(t.db, desk, `Spyware ${ticketId}`);
+    expect((await patch(ticketId, { labels: [a, b, a] })).json().labels).toEqual([a, b].sort());
+    expect((await patch(ticketId, { labels: [b] })).json().labels).toEqual([b]);
+    expect((await patch(ticketId, { labels: [] })).json().labels).toEqual([]);
+    const details = auditFor(ticketId).map((x) => x.detail);
+    expect(JSON.parse(details[0]!)).toEqual({ fields: ['labels'], labels: [a, b].sort() });
+    for (const d of details) expect(d.toLowerCase()).not.toMatch(/doxxing|spyware/);
+  });
+
+  it('refuses a tag that is not in the dictionary, and applies nothing of that request', async () => {
+    const res = await patch(ticketId, { status: 'resolved', labels: [tagOf(desk, 'never added')] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('unknown_label');
+    expect(row(ticketId).status).toBe('new');
+    expect(auditFor(ticketId)).toEqual([]);
+  });
+
+  it('refuses to assign a disabled or unknown staff member', async () => {
+    const gone = addStaffMember(t, desk, { username: `gone-${ticketId.slice(0, 4)}`.toLowerCase() });
+    disableStaff(t.db, gone.id);
+    for (const assigneeId of [gone.id, 'A'.repeat(22)]) {
+      const res = await patch(ticketId, { assigneeId });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('unknown_assignee');
+    }
+    expect(row(ticketId).assigneeId).toBeNull();
+  });
+
+  it.each([
+    [{}],
+    [{ status: 'frozen' }],
+    [{ priority: 'whenever' }],
+    [{ assigneeId: 'me' }],
+    [{ labels: 'phishing' }],
+    [{ labels: ['phishing'] }],
+    [{ labels: Array.from({ length: 33 }, (_, i) => Buffer.alloc(32, i).toString('base64url')) }],
+    [{ status: 'open', owner: 'x' }],
+  ])('refuses the body %j with 400 validation_failed', async (body) => {
+    const res = await patch(ticketId, body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('validation_failed');
+  });
+
+  it('is 404 for a ticket that does not exist', async () => {
+    const res = await patch('A'.repeat(22), { status: 'open' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+  });
+});
+
+describe('who may use the queue', () => {
+  it('refuses an activated member who has not been admitted (403 not_admitted)', async () => {
+    const newcomer = addStaffMember(t, desk, { username: 'newcomer', admitted: false });
+    for (const req of [
+      { method: 'GET' as const, url: '/api/staff/tickets' },
+      { method: 'GET' as const, url: `/api/staff/tickets/${ticketId}` },
+      { method: 'PATCH' as const, url: `/api/staff/tickets/${ticketId}`, payload: { status: 'open' } },
+      { method: 'GET' as const, url: '/api/staff/labels' },
+    ]) {
+      const res = await t.app.inject({ ...req, headers: { authorization: `Bearer ${newcomer.token}` } });
+      expect(res.statusCode).toBe(403);
+    }
+    expect(row(ticketId).status).toBe('new');
+  });
+
+  it('refuses a disabled member at once, even with a live session (401)', async () => {
+    const leaver = addStaffMember(t, desk, { username: 'leaver' });
+    expect((await patch(ticketId, { priority: 'high' }, leaver.token)).statusCode).toBe(200);
+    disableStaff(t.db, leaver.id);
+    const res = await patch(ticketId, { priority: 'low' }, leaver.token);
+    expect(res.statusCode).toBe(401);
+    expect(row(ticketId).priority).toBe('high');
+  });
+
+  it('refuses a requester token with 401 on every queue and label route the app serves', async () => {
+    // Given the route list from the app's own OpenAPI document
+    const doc = t.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths)
+      .filter(([path]) => /^\/api\/staff\/(tickets|labels)/.test(path))
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
+    expect(routes.length).toBeGreaterThanOrEqual(5);
+    const { token } = t.app.issueSession('requester', requester.id);
+    for (const r of routes) {
+      const url = r.path.replace('{id}', ticketId);
+      const payload = r.method === 'GET' ? undefined : {};
+      // When a requester calls it
+      const res = await t.app.inject({ method: r.method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
+      // Then it is 401, before any validation or lookup
+      expect([r.method, r.path, res.statusCode]).toEqual([r.method, r.path, 401]);
+      expect(res.json().error.code).toBe('unauthorized');
+    }
+  });
+});

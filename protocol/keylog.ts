@@ -110,14 +110,33 @@ function parseEntry(value: unknown, expectedSeq: number): Parsed {
   if (!isKeyLogType(entry.type)) throw new KeyLogError(`unknown entry type "${entry.type}"`, entry.seq);
   const body = KEYLOG_BODIES[entry.type].safeParse(entry.body);
   if (!body.success) throw new KeyLogError(`bad ${entry.type} body`, entry.seq);
+  // Keys must be canonical base64url so every client decodes the same bytes from the same entry.
+  for (const field of ['boxPk', 'signPk'] as const) {
+    const value = (body.data as Record<string, unknown>)[field];
+    if (typeof value === 'string' && !isCanonicalKey(value)) throw new KeyLogError(`bad ${entry.type} body`, entry.seq);
+  }
   return { entry, type: entry.type, body: body.data as KeyLogBodies[KeyLogType] };
 }
 
 function checkSignature(entry: KeyLogEntry, signPk: B64): void {
   // SECURITY: the signature covers every field but `sig` in canonical form, so changing any
   // field of a published entry (or re-serialising it differently) is detected here.
-  const ok = verifyDetached(fromB64(entry.sig, SIGNATURE_BYTES), canonicalEntryBytes(withoutSig(entry)), asSignPublicKey(signPk));
+  let ok = false;
+  try {
+    ok = verifyDetached(fromB64(entry.sig, SIGNATURE_BYTES), canonicalEntryBytes(withoutSig(entry)), asSignPublicKey(signPk));
+  } catch {
+    ok = false; // non-canonical base64url in sig or key: not a valid signature either
+  }
   if (!ok) throw new KeyLogError('signature does not verify', entry.seq);
+}
+
+function isCanonicalKey(value: string): boolean {
+  try {
+    fromB64(value, KEY_BYTES);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function freezeState(state: KeyLogState): KeyLogState {
@@ -205,7 +224,6 @@ export function applyKeyLogEntry(state: KeyLogState, value: unknown): KeyLogStat
       const b = body as KeyLogBodies['team-key'];
       const expected = nextTeamKeyVersion(state);
       if (b.version !== expected) throw new KeyLogError(`team key version must be ${expected}`, seq);
-      fromB64(b.boxPk, KEY_BYTES);
       teamKeys.push(Object.freeze({ version: b.version, boxPk: b.boxPk as B64, retired: false }));
       break;
     }

@@ -131,6 +131,16 @@ describe('verifyKeyLog', () => {
     rejects(() => p.applyKeyLogEntry(d.state, bad), /bad role-set body/, 4);
   });
 
+  it('refuses a key that is not canonical base64url, so every client decodes the same bytes', () => {
+    const d = desk();
+    const x = person();
+    const boxPk = pk(x.keys.box.publicKey);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet[(alphabet.indexOf(boxPk.at(-1)!) & ~3) | 1]!; // same bytes, non-zero padding bits
+    const body = { ...d.staffBody(x, 'xavier', 'technician'), boxPk: boxPk.slice(0, -1) + last };
+    rejects(() => p.applyKeyLogEntry(d.state, d.next(d.a, 'staff-add', body)), /bad staff-add body/, 4);
+  });
+
   it('refuses a genesis that is not self-signed by the first admin', () => {
     const d = desk();
     const other = person();

@@ -4,22 +4,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachmentChunks } from '../../../db/schema';
 import * as p from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { addRequester, addStaff, addTeamKey, addTicket, bearer, buildDeskApp, teamVersion, type SeededRequester, type SeededTicket } from '../rotation/seed';
+import { addRequester, addTicket, bearer, buildDeskApp, insertStaffRow, seedDesk, type SeededDesk, type SeededRequester, type SeededTicket } from '../rotation/seed';
 import { announce, complete, encryptFile, getChunk, putChunk, uploadFile, type EncryptedFile } from './upload';
 
 const MiB = 1024 * 1024;
 
 let t: TestApp;
+let desk: SeededDesk;
 let requester: SeededRequester;
 let ticket: SeededTicket;
 
 async function setup(env: Record<string, string> = {}) {
   t = await buildDeskApp({ env });
-  const admin = addStaff(t, 'ada', 'admin');
-  const team = addTeamKey(t, 1, [admin]);
+  desk = seedDesk(t);
+  const team = desk.addTeamKey([desk.admin]);
   requester = addRequester(t);
-  ticket = addTicket(t, requester, teamVersion(1, team));
-  return { admin };
+  ticket = addTicket(t, requester, team.pub);
 }
 
 const randomFile = (bytes: number) => new Uint8Array(randomBytes(bytes));
@@ -75,7 +75,8 @@ describe('POST /api/tickets/:id/attachments (round trip)', () => {
     expect(meta.size).toBe(bytes.length);
 
     // And both the requester and a technician decrypt the download chunk by chunk to the same bytes
-    const tech = addStaff(t, 'tom');
+    const tech = desk.addStaff('tom');
+    desk.addTeamKey([desk.admin, tech]);
     for (const token of [requester.token, tech.token]) {
       const chunks = await download(token, listed!);
       const plain = await decryptAll(meta.fileKey, [p.fromB64(listed!.header), ...chunks]);
@@ -143,6 +144,12 @@ describe('attachment authorization', () => {
     const second = addTicket(t, requester, { version: 1, publicKey: p.generateTeamKey().publicKey });
     const res = await getChunk(t, requester.token, second.id, f.attachmentId, 0);
     expect(res.statusCode).toBe(404);
+  });
+
+  it('refuses staff the key log has not admitted with 403', async () => {
+    const stranger = insertStaffRow(t, 'mallory', 'technician');
+    const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(stranger.token) });
+    expect(res.statusCode).toBe(403);
   });
 
   it('needs a session: no token is 401', async () => {

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wraps } from '../../../db/schema';
 import * as p from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { addRequester, addStaff, addTeamKey, addTicket, bearer, buildDeskApp, teamVersion, type SeededStaff, type SeededTicket } from './seed';
+import { addRequester, addTicket, bearer, buildDeskApp, seedDesk, type SeededStaff, type SeededTicket } from './seed';
 
 interface Status {
   currentVersion: number | null;
@@ -17,8 +17,8 @@ interface Status {
 let t: TestApp;
 let admin: SeededStaff;
 let tech: SeededStaff;
-let v1: p.TeamKeyPair;
-let v2: p.TeamKeyPair;
+let v1: ReturnType<ReturnType<typeof seedDesk>['addTeamKey']>;
+let v2: typeof v1;
 let seeded: SeededTicket[];
 
 async function status(query = ''): Promise<Status> {
@@ -27,7 +27,7 @@ async function status(query = ''): Promise<Status> {
   return res.json<Status>();
 }
 
-function rewrap(body: unknown, token = admin.token) {
+function rewrap(body: Record<string, unknown>, token = admin.token) {
   return t.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(token), payload: body });
 }
 
@@ -35,18 +35,19 @@ const reseal = (batch: Status['batch']) =>
   batch.map((w) => ({
     ticketId: w.ticketId,
     keyKind: w.keyKind,
-    ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1, teamVersion(2, v2)),
+    ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1.pair, v2.pub),
   }));
 
 beforeEach(async () => {
   // Given a desk with 5 tickets (2 with notes) wrapped to v1, and v2 just appended and granted to the admin only
   t = await buildDeskApp();
-  admin = addStaff(t, 'ada', 'admin');
-  tech = addStaff(t, 'tom');
-  v1 = addTeamKey(t, 1, [admin, tech]);
+  const desk = seedDesk(t);
+  admin = desk.admin;
+  tech = desk.addStaff('tom');
+  v1 = desk.addTeamKey([admin, tech]);
   const requester = addRequester(t);
-  seeded = [0, 1, 2, 3, 4].map((i) => addTicket(t, requester, teamVersion(1, v1), { withNotes: i < 2 }));
-  v2 = addTeamKey(t, 2, [admin]);
+  seeded = [0, 1, 2, 3, 4].map((i) => addTicket(t, requester, v1.pub, { withNotes: i < 2 }));
+  v2 = desk.addTeamKey([admin]);
 });
 afterEach(async () => t.close());
 
@@ -103,9 +104,9 @@ describe('POST /api/admin/rewrap', () => {
     for (const ticket of seeded) {
       const rows = t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.id)).all();
       const k = rows.find((r) => r.keyKind === 'ticket' && r.teamKeyVersion === 2)!;
-      expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
+      expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2.pair, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
       const n = rows.find((r) => r.keyKind === 'note' && r.teamKeyVersion === 2);
-      if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2, 'note'))).toBe(p.toB64(ticket.noteKey));
+      if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2.pair, 'note'))).toBe(p.toB64(ticket.noteKey));
       else expect(n).toBeUndefined();
     }
     expect(t.app.verifyAuditChain()).toMatchObject({ ok: true });

@@ -1,7 +1,7 @@
 // Seeds a desk straight through the database, with real keys from the protocol module, for the
 // rotation and attachment suites. Only rows other rooms' routes would have written (staff,
 // team keys, grants, requesters, tickets and their wraps); the routes under test do the rest.
-import { grants, requesters, staff, teamKeys, tickets, wraps } from '../../../db/schema';
+import { desk, grants, keylogEntries, requesters, staff, teamKeys, tickets, wraps } from '../../../db/schema';
 import * as p from '../../../protocol/index';
 import rotationRoutes from '../../../server/routes/api/admin/rotation/index';
 import attachmentRoutes from '../../../server/routes/api/tickets/attachments/index';
@@ -32,10 +32,25 @@ export interface SeededStaff {
   token: string;
 }
 
-export function addStaff(t: TestApp, username: string, role: 'admin' | 'technician' = 'technician'): SeededStaff {
+/**
+ * A desk whose key log is real: a genesis entry by the first admin, then a signed entry for every
+ * staff member and team key added here, written straight into keylog_entries (the key-log routes
+ * are another suite's subject). Staff are admitted the way the server checks it: by the log.
+ */
+export interface SeededDesk {
+  admin: SeededStaff;
+  state: () => p.KeyLogState;
+  addStaff: (username: string, role?: 'admin' | 'technician') => SeededStaff;
+  /** Appends `team-key` for the next version, stores its public key and grants it to `to`. */
+  addTeamKey: (to: SeededStaff[]) => { version: number; pair: p.TeamKeyPair; pub: p.TeamPublicKeyVersion };
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** A staff account the key log does not list (an invite not yet admitted). */
+export function insertStaffRow(t: TestApp, username: string, role: 'admin' | 'technician'): SeededStaff {
   const keys = p.generateStaffKeys();
   const id = p.newId();
-  const now = Math.floor(Date.now() / 1000);
   t.db
     .insert(staff)
     .values({
@@ -49,19 +64,46 @@ export function addStaff(t: TestApp, username: string, role: 'admin' | 'technici
       boxPk: p.toB64(keys.box.publicKey),
       signPk: p.toB64(keys.sign.publicKey),
       keyBlob: '{}',
-      createdAt: now,
-      updatedAt: now,
+      createdAt: now(),
+      updatedAt: now(),
     })
     .run();
   return { id, username, keys, token: t.app.issueSession('staff', id).token };
 }
 
-/** Adds team key `version` and grants it to `to`. */
-export function addTeamKey(t: TestApp, version: number, to: SeededStaff[]): p.TeamKeyPair {
-  const team = p.generateTeamKey();
-  t.db.insert(teamKeys).values({ version, boxPk: p.toB64(team.publicKey), createdAt: Math.floor(Date.now() / 1000) }).run();
-  for (const s of to) t.db.insert(grants).values({ staffId: s.id, teamKeyVersion: version, sealed: p.sealGrant(team.secretKey, s.keys.box.publicKey) }).run();
-  return team;
+export function seedDesk(t: TestApp): SeededDesk {
+  const deskId = t.db.select({ deskId: desk.deskId }).from(desk).get()!.deskId;
+  const admin = insertStaffRow(t, 'ada', 'admin');
+  const store = (entry: p.KeyLogEntry) =>
+    t.db.insert(keylogEntries).values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at }).run();
+  const genesis = p.signKeyLogEntry(
+    p.buildGenesisEntry({ deskId, staffId: admin.id, username: admin.username, boxPk: p.toB64(admin.keys.box.publicKey), signPk: p.toB64(admin.keys.sign.publicKey), at: now() }),
+    admin.keys.sign.secretKey,
+  );
+  store(genesis);
+  let state = p.verifyKeyLog([genesis]);
+  const append = <T extends Exclude<p.KeyLogType, 'genesis'>>(type: T, body: p.KeyLogBodies[T]) => {
+    const entry = p.signKeyLogEntry(p.buildKeyLogEntry(state, { type, body, signer: admin.id, at: now() }), admin.keys.sign.secretKey);
+    state = p.applyKeyLogEntry(state, entry);
+    store(entry);
+  };
+  return {
+    admin,
+    state: () => state,
+    addStaff: (username, role = 'technician') => {
+      const s = insertStaffRow(t, username, role);
+      append('staff-add', { staffId: s.id, username, role, boxPk: p.toB64(s.keys.box.publicKey), signPk: p.toB64(s.keys.sign.publicKey) });
+      return s;
+    },
+    addTeamKey: (to) => {
+      const version = p.nextTeamKeyVersion(state);
+      const pair = p.generateTeamKey();
+      append('team-key', { version, boxPk: p.toB64(pair.publicKey) });
+      t.db.insert(teamKeys).values({ version, boxPk: p.toB64(pair.publicKey), createdAt: now() }).run();
+      for (const s of to) t.db.insert(grants).values({ staffId: s.id, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, s.keys.box.publicKey) }).run();
+      return { version, pair, pub: { version, publicKey: pair.publicKey } };
+    },
+  };
 }
 
 export interface SeededRequester {
@@ -108,8 +150,6 @@ export function addTicket(
   }
   return { id, ticketKey, noteKey };
 }
-
-export const teamVersion = (version: number, pair: p.TeamKeyPair): p.TeamPublicKeyVersion => ({ version, publicKey: pair.publicKey });
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 

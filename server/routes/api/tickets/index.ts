@@ -168,6 +168,9 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
         .send(author.type === 'staff' ? stored : { messageId: stored.messageId, createdAt: stored.createdAt });
     },
   );
+
+  // Attachments (/:id/attachments…) live in their own folder and scope (raw octet-stream parser).
+  await app.register(import('./attachments/index'));
 };
 
 export default ticketRoutes;

@@ -5,8 +5,11 @@ import { nowSeconds } from '../../../plugins/app/tokens';
 import { issueChallenge } from '../../../services/pow';
 import { PowChallenge, PowRequest } from './schemas';
 
-/** Anonymous route: keyed by the (HMAC'd) address. Generous, since issuing costs one hash. */
-export const POW_RATE_LIMIT = { max: 60, timeWindow: '1 minute' } as const;
+/**
+ * Keyed by the (HMAC'd) address, so behind an onion service this is one bucket for everyone:
+ * a flood guard, not the spam control (that is the work itself). Issuing costs one hash.
+ */
+export const POW_RATE_LIMIT = { max: 600, timeWindow: '1 minute' } as const;
 
 /** POST /api/pow — a fresh stateless challenge; nothing is stored until it is spent. */
 const powRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -26,7 +26,8 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
         body: RegisterBody,
         response: { 201: Registered, 400: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse },
       },
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      // Per address, i.e. shared by all Tor users: only a flood guard; the PoW is the real cost.
+      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
       bodyLimit: 4 * 1024,
     },
     async (request, reply) => {
@@ -59,7 +60,7 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
         body: ChallengeBody,
         response: { 200: SessionChallenge, 400: ErrorResponse, 429: ErrorResponse },
       },
-      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { rateLimit: ANON_FLOOD_LIMIT },
       bodyLimit: 1024,
     },
     async (request) => issueSessionChallenge(app.secrets.powMacKey, request.body.signPk, nowSeconds()),

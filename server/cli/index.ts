@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config';
+import { admitCommand } from './admit';
+import { auditVerifyCommand } from './audit-verify';
 import { backupCommand } from './backup';
+import { inviteCommand } from './invite';
+import { setupCommand } from './setup';
 
 type Command = { run: (args: string[]) => Promise<number>; help: string };
 
 /** Subcommands. Adding one is one line here plus its own file in server/cli/. */
 const COMMANDS: Record<string, Command> = {
   backup: { run: backupCommand, help: 'backup FILE   online copy of the live database' },
+  setup: { run: setupCommand, help: 'setup [--username admin]   create the first admin (password from SEALDESK_ADMIN_PASSWORD or a prompt)' },
+  invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
+  admit: { run: admitCommand, help: 'admit USERNAME [--as ADMIN]   staff-add the member’s keys and grant the team key' },
+  'audit-verify': { run: auditVerifyCommand, help: 'audit-verify   check the audit hash chain (exit 1 on a break)' },
 };
 
 export async function runCli(argv: string[]): Promise<number> {

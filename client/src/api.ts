@@ -118,6 +118,7 @@ export interface StaffTicket {
   labels: B64[];
   createdAt: number;
   updatedAt: number;
+  closedAt?: number | null;
   firstMessage: Message;
   teamWrap: TeamWrap;
   noteWrap: TeamWrap | null;
@@ -310,7 +311,8 @@ export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> =>
   call('GET', `/api/staff/tickets${query({ ...q })}`, undefined, true);
 export const staffTicket = (ticketId: Id): Promise<StaffTicket> =>
   call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
-export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<unknown> =>
+/** Answers with the updated ticket. */
+export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<StaffTicket> =>
   call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
 export const staffLabels = (): Promise<{ labels: LabelEntry[] }> => call('GET', '/api/staff/labels', undefined, true);
 export const staffCreateLabel = (entry: LabelEntry): Promise<unknown> => call('POST', '/api/staff/labels', entry, true);

@@ -1,48 +1,99 @@
-// Staff queue (shell): lists tickets newest first with status and priority, filter by status.
-// Subjects are decrypted in the worker from each ticket's first message.
+// Staff queue: filters (status with counts, priority, assignee incl. "mine"/"unassigned", label),
+// newest first with "load more" (cursor), rows decrypted in the worker (subject, category), and
+// search over what this browser has decrypted — the server cannot search encrypted requests.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { staffQueue, type StaffQueue, type TicketStatus } from '../../api';
+import { staffQueue, type StaffQueue, type StaffQueueQuery, type StaffTicket, type TicketPriority, type TicketStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
-import { formatTime } from '../../format';
 import { currentLanguage, t } from '../../i18n';
+import type { Category, QueueSummary, SearchHit } from '../../rpc';
+import { CATEGORIES } from '../../rpc';
 import { flash, setBusy, state, update } from '../../store';
-import { statusLabel } from '../labels';
-import { priorityLabel } from './labels';
+import { categoryLabel, statusLabel } from '../labels';
+import { formatAge } from './age';
+import { consoleData, loadConsoleData, resetConsole, staffName, ticketLabelNames } from './console';
+import { priorityLabel, searchFieldLabel } from './labels';
 
-const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
+export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
+export const PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
+const PAGE_SIZE = 25;
+
+interface Filters {
+  status: TicketStatus | '';
+  priority: TicketPriority | '';
+  /** '' (anyone), 'mine', 'unassigned' or a staff id. */
+  assignee: string;
+  /** '' or a blind label tag. */
+  label: string;
+}
 
 interface QueueState {
-  filter: TicketStatus | '';
-  data: StaffQueue | null;
-  subjects: Map<string, string | null>;
+  filters: Filters;
+  tickets: StaffTicket[];
+  counts: StaffQueue['counts'] | null;
+  nextCursor: string | null;
+  summaries: Map<string, QueueSummary>;
+  loaded: boolean;
   loading: boolean;
   failed: boolean;
+  query: string;
+  hits: SearchHit[] | null;
+  searched: number;
 }
 
 let q: QueueState = fresh();
 function fresh(): QueueState {
-  return { filter: '', data: null, subjects: new Map(), loading: false, failed: false };
+  return {
+    filters: { status: '', priority: '', assignee: '', label: '' },
+    tickets: [],
+    counts: null,
+    nextCursor: null,
+    summaries: new Map(),
+    loaded: false,
+    loading: false,
+    failed: false,
+    query: '',
+    hits: null,
+    searched: 0,
+  };
 }
+/** Also drops the directory and label names: main.ts calls this on lock and on "Leave quickly". */
 export function resetQueue(): void {
   q = fresh();
+  resetConsole();
 }
 
-async function load(): Promise<void> {
+/** The query string for the current filters (exported for tests of the mapping). */
+export function queueQuery(f: Filters, cursor: string | null): StaffQueueQuery {
+  return {
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.priority ? { priority: f.priority } : {}),
+    ...(f.assignee ? { assignee: f.assignee } : {}),
+    ...(f.label ? { label: f.label } : {}),
+    ...(cursor ? { cursor } : {}),
+    limit: PAGE_SIZE,
+  };
+}
+
+async function load(more: boolean): Promise<void> {
   q.loading = true;
   setBusy(t('staff.loadingQueue'));
   try {
-    const data = await staffQueue(q.filter === '' ? {} : { status: q.filter });
-    q.subjects = new Map();
-    for (const tk of data.tickets) {
-      try {
-        const { messages } = await rpc('staffOpenTicket', { ticket: tk, messages: [tk.firstMessage] });
-        q.subjects.set(tk.ticketId, messages[0]?.subject ?? null);
-      } catch {
-        q.subjects.set(tk.ticketId, null);
-      }
+    await loadConsoleData();
+    const page = await staffQueue(queueQuery(q.filters, more ? q.nextCursor : null));
+    const { summaries } = await rpc('staffOpenQueue', { tickets: page.tickets });
+    if (!more) {
+      q.tickets = [];
+      q.summaries = new Map();
     }
-    q.data = data;
+    // A ticket can move between pages while we read them (newest first); keep one row per id.
+    const seen = new Set(q.tickets.map((tk) => tk.ticketId));
+    q.tickets.push(...page.tickets.filter((tk) => !seen.has(tk.ticketId)));
+    for (const s of summaries) q.summaries.set(s.ticketId, s);
+    q.counts = page.counts;
+    q.nextCursor = page.nextCursor;
+    q.loaded = true;
+    if (q.query !== '') await runSearch();
   } catch (err) {
     q.failed = true;
     flash('error', describeError(err));
@@ -52,39 +103,163 @@ async function load(): Promise<void> {
   }
 }
 
-export function staffQueueView(): TemplateResult {
-  if (!state.staff) return html`<p>${t('staff.lockedNotice')}</p><a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
-  if (q.data === null && !q.loading && !q.failed) void load().then(update);
-  const lang = currentLanguage();
-  return html`<h1>${t('staff.queueTitle')}</h1>
-    <p class="muted">${t('staff.signedInAs', { name: state.staff.username })}</p>
-    <label for="status-filter">${t('staff.filterStatus')}</label>
-    <select
-      id="status-filter"
-      data-test="staff-status-filter"
-      @change=${(ev: Event) => {
+function categoryNames(): Record<string, string> {
+  return Object.fromEntries(CATEGORIES.map((c) => [c, categoryLabel(c)]));
+}
+
+async function runSearch(): Promise<void> {
+  if (q.query.trim() === '') {
+    q.hits = null;
+    return;
+  }
+  try {
+    const out = await rpc('staffSearch', { query: q.query, categoryNames: categoryNames() });
+    q.hits = out.hits;
+    q.searched = out.searched;
+  } catch (err) {
+    flash('error', describeError(err));
+  }
+}
+
+function setFilter<K extends keyof Filters>(key: K, value: Filters[K]): void {
+  q.filters = { ...q.filters, [key]: value };
+  q.loaded = false;
+  q.failed = false;
+  q.nextCursor = null;
+  update();
+}
+
+function isCategory(c: string | null): c is Category {
+  return c !== null && (CATEGORIES as readonly string[]).includes(c);
+}
+
+function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
+  const s = q.summaries.get(tk.ticketId);
+  const labels = ticketLabelNames(tk);
+  const assignee = tk.assigneeId === null ? t('console.unassigned') : tk.assigneeId === state.staff?.staffId ? t('console.me') : (staffName(tk.assigneeId) ?? t('console.unknownStaff'));
+  const bad = s?.signature === 'bad' || s?.signature === 'unknown_author';
+  return html`<li>
+    <a class=${`list-item queue-row priority-${tk.priority}`} href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item" data-ticket-id=${tk.ticketId}>
+      <strong data-test="staff-queue-subject">${bad ? `⚠ ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>
+      ${isCategory(s?.category ?? null) ? html`<span class="small">${categoryLabel(s?.category as Category)}</span>` : nothing}
+      <span class="queue-meta small">
+        <span class=${`pill status-${tk.status}`} data-test="staff-queue-status">${statusLabel(tk.status)}</span>
+        <span class=${`pill prio-${tk.priority}`} data-test="staff-queue-priority">${priorityLabel(tk.priority)}</span>
+        <span data-test="staff-queue-assignee">👤 ${assignee}</span>
+        <span class="muted" data-test="staff-queue-age" title=${new Date(tk.createdAt * 1000).toISOString()}>${formatAge(tk.createdAt, now, lang)}</span>
+      </span>
+      ${labels.names.length + labels.unknown > 0
+        ? html`<span class="chips" data-test="staff-queue-labels">
+            ${labels.names.map((n) => html`<span class="chip">${n}</span>`)}
+            ${labels.unknown > 0 ? html`<span class="chip chip-muted">${t('console.labels.unknownCount', { count: labels.unknown })}</span>` : nothing}
+          </span>`
+        : nothing}
+    </a>
+  </li>`;
+}
+
+function filters(): TemplateResult {
+  const f = q.filters;
+  const data = consoleData();
+  const count = (s: TicketStatus): string => (q.counts ? ` (${q.counts[s] ?? 0})` : '');
+  return html`<div class="filters">
+    <div>
+      <label for="status-filter">${t('staff.filterStatus')}</label>
+      <select id="status-filter" data-test="staff-status-filter" @change=${(ev: Event) => {
         const v = (ev.target as HTMLSelectElement).value;
-        q.filter = (STATUSES as readonly string[]).includes(v) ? (v as TicketStatus) : '';
-        q.data = null;
-        q.failed = false;
-        update();
+        setFilter('status', (STATUSES as readonly string[]).includes(v) ? (v as TicketStatus) : '');
+      }}>
+        <option value="" ?selected=${f.status === ''}>${t('staff.allStatuses')}</option>
+        ${STATUSES.map((s) => html`<option value=${s} ?selected=${f.status === s}>${statusLabel(s)}${count(s)}</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="priority-filter">${t('console.filterPriority')}</label>
+      <select id="priority-filter" data-test="staff-priority-filter" @change=${(ev: Event) => {
+        const v = (ev.target as HTMLSelectElement).value;
+        setFilter('priority', (PRIORITIES as readonly string[]).includes(v) ? (v as TicketPriority) : '');
+      }}>
+        <option value="" ?selected=${f.priority === ''}>${t('console.anyPriority')}</option>
+        ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${f.priority === p}>${priorityLabel(p)}</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="assignee-filter">${t('console.filterAssignee')}</label>
+      <select id="assignee-filter" data-test="staff-assignee-filter" @change=${(ev: Event) => setFilter('assignee', (ev.target as HTMLSelectElement).value)}>
+        <option value="" ?selected=${f.assignee === ''}>${t('console.anyone')}</option>
+        <option value="mine" ?selected=${f.assignee === 'mine'}>${t('console.assignedToMe')}</option>
+        <option value="unassigned" ?selected=${f.assignee === 'unassigned'}>${t('console.unassigned')}</option>
+        ${(data?.directory ?? [])
+          .filter((s) => s.active && s.staffId !== state.staff?.staffId)
+          .map((s) => html`<option value=${s.staffId} ?selected=${f.assignee === s.staffId}>${s.username}</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="label-filter">${t('console.filterLabel')}</label>
+      <select id="label-filter" data-test="staff-label-filter" ?disabled=${!data?.labelsAvailable} @change=${(ev: Event) => setFilter('label', (ev.target as HTMLSelectElement).value)}>
+        <option value="" ?selected=${f.label === ''}>${t('console.anyLabel')}</option>
+        ${(data?.labels ?? []).map((l) => html`<option value=${l.tag} ?selected=${f.label === l.tag}>${l.name}</option>`)}
+      </select>
+    </div>
+  </div>`;
+}
+
+function searchPanel(): TemplateResult {
+  return html`<form class="search" role="search" data-test="staff-search-form" @submit=${(ev: Event) => ev.preventDefault()}>
+    <label for="staff-search">${t('console.search.label')}</label>
+    <input
+      id="staff-search"
+      type="search"
+      autocomplete="off"
+      spellcheck="false"
+      .value=${q.query}
+      data-test="staff-search"
+      @input=${(ev: Event) => {
+        q.query = (ev.target as HTMLInputElement).value;
+        void runSearch().then(update);
       }}
-    >
-      <option value="" ?selected=${q.filter === ''}>${t('staff.allStatuses')}</option>
-      ${STATUSES.map((s) => html`<option value=${s} ?selected=${q.filter === s}>${statusLabel(s)} ${q.data ? `(${q.data.counts[s] ?? 0})` : ''}</option>`)}
-    </select>
-    ${q.failed
-      ? html`<button class="btn btn-secondary" type="button" data-test="staff-queue-retry" @click=${() => { q.failed = false; update(); }}>${t('common.retry')}</button>`
-      : nothing}
-    ${q.data && q.data.tickets.length === 0 ? html`<p>${t('staff.queueEmpty')}</p>` : nothing}
-    <ul class="list" data-test="staff-queue">
-      ${(q.data?.tickets ?? []).map(
-        (tk) => html`<li>
-          <a class="list-item" href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item">
-            <strong>${q.subjects.get(tk.ticketId) ?? t('tickets.cannotOpen')}</strong>
-            <span class="muted small">${statusLabel(tk.status)} · ${priorityLabel(tk.priority)} · ${formatTime(tk.createdAt, lang)}</span>
+    />
+    <p class="hint" data-test="staff-search-note">${t('console.search.serverCannot')}</p>
+  </form>`;
+}
+
+function searchResults(): TemplateResult {
+  const hits = q.hits ?? [];
+  return html`<p class="muted small" data-test="staff-search-summary">${t('console.search.summary', { count: hits.length, loaded: q.searched })}</p>
+    <ul class="list" data-test="staff-search-results">
+      ${hits.map(
+        (h) => html`<li>
+          <a class="list-item" href=${`#/staff/tickets/${h.ticketId}`} data-test="staff-search-hit" data-ticket-id=${h.ticketId}>
+            <strong>${h.subject ?? t('tickets.cannotOpen')}</strong>
+            <span class="small"><span class="pill">${searchFieldLabel(h.field)}</span> ${h.snippet}</span>
           </a>
         </li>`,
       )}
     </ul>`;
+}
+
+export function staffQueueView(): TemplateResult {
+  if (!state.staff) return html`<p>${t('staff.lockedNotice')}</p><a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
+  if (!q.loaded && !q.loading && !q.failed) void load(false).then(update);
+  const lang = currentLanguage();
+  const now = Math.floor(Date.now() / 1000);
+  const data = consoleData();
+  return html`<h1>${t('staff.queueTitle')}</h1>
+    <p class="muted">${t('staff.signedInAs', { name: state.staff.username })}</p>
+    ${data && !data.labelsAvailable ? html`<p class="alert alert-info small" data-test="staff-labels-unavailable">${t('console.labels.unavailable')}</p>` : nothing}
+    ${searchPanel()} ${filters()}
+    ${q.failed
+      ? html`<button class="btn btn-secondary" type="button" data-test="staff-queue-retry" @click=${() => { q.failed = false; update(); }}>${t('common.retry')}</button>`
+      : nothing}
+    ${q.hits !== null
+      ? searchResults()
+      : html`${q.loaded && q.tickets.length === 0 ? html`<p data-test="staff-queue-empty">${t('staff.queueEmpty')}</p>` : nothing}
+          <ul class="list" data-test="staff-queue">
+            ${q.tickets.map((tk) => row(tk, now, lang))}
+          </ul>
+          ${q.nextCursor !== null
+            ? html`<button class="btn btn-secondary" type="button" data-test="staff-load-more" ?disabled=${q.loading} @click=${() => void load(true).then(update)}>
+                ${t('console.loadMore')}
+              </button>`
+            : nothing}`}`;
 }

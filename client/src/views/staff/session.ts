@@ -6,6 +6,7 @@ import { rpc, wipeWorker } from '../../crypto-client';
 import { t } from '../../i18n';
 import { setBusy, setProgress, state, update } from '../../store';
 import { ensureTrusted } from '../../trust';
+import { resetConsole } from './console';
 
 export async function staffUnlock(username: string, password: string): Promise<void> {
   setBusy(t('trust.checking'));
@@ -23,6 +24,7 @@ export async function staffUnlock(username: string, password: string): Promise<v
   const me = await staffMe();
   setBusy(t('staff.openingKeys'));
   await rpc('staffUnlock', { staffId, keyBlob: me.keyBlob, grants: me.grants });
+  resetConsole();
   state.staff = { staffId, username: me.username ?? username, role: me.role ?? 'technician' };
 }
 
@@ -32,6 +34,7 @@ export async function lockStaff(): Promise<void> {
   wipeWorker();
   state.staff = null;
   state.threads.clear();
+  resetConsole();
   if (hadSession) {
     try {
       await staffLogout();

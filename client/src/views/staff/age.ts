@@ -1,0 +1,17 @@
+// "How long has this request waited": a short relative age in the UI language. Pure: the caller
+// passes "now", so tests pin the output.
+const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['day', 86_400],
+  ['hour', 3_600],
+  ['minute', 60],
+];
+
+/** Age of a Unix-seconds timestamp relative to `now` (seconds), e.g. "3 hr. ago" / "3 giờ trước". */
+export function formatAge(createdAt: number, now: number, lang: string): string {
+  const seconds = Math.max(0, now - createdAt);
+  const fmt = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  for (const [unit, size] of UNITS) {
+    if (seconds >= size) return fmt.format(-Math.floor(seconds / size), unit);
+  }
+  return fmt.format(0, 'minute');
+}

@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, sealMessage, toB64 } from '../../../protocol/index';
+import { messages, tickets, wraps } from '../../../db/schema';
+import { eq } from 'drizzle-orm';
+import type { TestApp } from '../../helpers/app';
+import {
+  FIRST_MESSAGE,
+  bearer,
+  buildJourneyApp,
+  expectError,
+  newRequester,
+  rotateTeamKey,
+  seedDesk,
+  solvedPow,
+  submitTicket,
+  ticketBody,
+  type JourneyDesk,
+  type JourneyRequester,
+} from '../../helpers/requester';
+
+let t: TestApp;
+let desk: JourneyDesk;
+let alice: JourneyRequester;
+beforeAll(async () => {
+  t = await buildJourneyApp();
+  desk = seedDesk(t);
+  alice = await newRequester(t, desk);
+});
+afterAll(async () => t.close());
+
+const create = (token: string, payload: object) => t.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(token), payload });
+const ticketRows = (id: string) => t.db.select().from(tickets).where(eq(tickets.id, id)).all();
+
+describe('POST /api/tickets', () => {
+  it('stores the ticket, both wraps and the first message, with hour-rounded times', async () => {
+    const { ticketId, messageId } = await submitTicket(t, desk, alice);
+    const [row] = ticketRows(ticketId);
+    expect(row).toMatchObject({ requesterId: alice.requesterId, status: 'new', priority: 'normal', assigneeId: null });
+    expect(row!.createdAt % 3600).toBe(0);
+    const w = t.db.select().from(wraps).where(eq(wraps.ticketId, ticketId)).all();
+    expect(w.map((x) => [x.keyKind, x.recipient, x.teamKeyVersion]).sort()).toEqual([
+      ['ticket', 'requester', null],
+      ['ticket', 'team', desk.currentVersion],
+    ]);
+    const m = t.db.select().from(messages).where(eq(messages.ticketId, ticketId)).all();
+    expect(m).toMatchObject([{ id: messageId, seq: 1, kind: 'message', authorType: 'requester', authorStaffId: null }]);
+  });
+
+  it('refuses a body without a proof of work', async () => {
+    const { body } = await ticketBody(t, desk, alice);
+    const { pow: _pow, ...noPow } = body;
+    expectError(await create(alice.token, noPow), 400, 'validation_failed');
+    expect(ticketRows(body.ticketId)).toEqual([]);
+  });
+
+  it('refuses a proof of work issued for registration', async () => {
+    const { body } = await ticketBody(t, desk, alice);
+    expectError(await create(alice.token, { ...body, pow: await solvedPow(t, 'register') }), 400, 'pow_invalid');
+  });
+
+  it('refuses a replayed proof of work', async () => {
+    const first = await ticketBody(t, desk, alice);
+    expect((await create(alice.token, first.body)).statusCode).toBe(201);
+    const second = await ticketBody(t, desk, alice);
+    expectError(await create(alice.token, { ...second.body, pow: first.body.pow }), 400, 'pow_replayed');
+    expect(ticketRows(second.body.ticketId)).toEqual([]);
+  });
+
+  it('refuses a duplicate ticket id and a duplicate message id (409)', async () => {
+    const first = await submitTicket(t, desk, alice);
+    const again = await ticketBody(t, desk, alice);
+    // A different requester-signed message under the existing ticket id.
+    const dupTicket = {
+      ...again.body,
+      ticketId: first.ticketId,
+      message: sealMessage({ kind: 'message', ticketId: first.ticketId, messageId: again.body.messageId, key: again.ticketKey, payload: FIRST_MESSAGE, authorSignSk: alice.keys.sign.secretKey }),
+    };
+    expectError(await create(alice.token, dupTicket), 409, 'conflict');
+    const other = await ticketBody(t, desk, alice);
+    const dupMessage = {
+      ...other.body,
+      messageId: first.messageId,
+      message: sealMessage({ kind: 'message', ticketId: other.body.ticketId, messageId: first.messageId, key: other.ticketKey, payload: FIRST_MESSAGE, authorSignSk: alice.keys.sign.secretKey }),
+    };
+    expectError(await create(alice.token, dupMessage), 409, 'conflict');
+    expect(ticketRows(other.body.ticketId)).toEqual([]);
+  });
+
+  it('refuses a first message that is unsigned, signed by someone else, or moved from another ticket', async () => {
+    const mallory = await newRequester(t, desk);
+    const { body, ticketKey } = await ticketBody(t, desk, alice);
+    const zeroSig = { ...body, message: { ...body.message, sig: toB64(new Uint8Array(64)) } };
+    expectError(await create(alice.token, zeroSig), 400, 'bad_signature');
+    const bySomeoneElse = { ...body, message: sealMessage({ kind: 'message', ticketId: body.ticketId, messageId: body.messageId, key: ticketKey, payload: FIRST_MESSAGE, authorSignSk: mallory.keys.sign.secretKey }) };
+    expectError(await create(alice.token, bySomeoneElse), 400, 'bad_signature');
+    const moved = { ...body, ticketId: newId() };
+    expectError(await create(alice.token, moved), 400, 'bad_signature');
+    const noSig = { ...body, message: { v: 1, nonce: body.message.nonce, ct: body.message.ct } };
+    expectError(await create(alice.token, noSig), 400, 'validation_failed');
+  });
+
+  it('refuses a wrap for an unknown team key version (409 stale_team_key)', async () => {
+    const { body } = await ticketBody(t, desk, alice);
+    expectError(await create(alice.token, { ...body, teamWrap: { ...body.teamWrap, teamKeyVersion: 99 } }), 409, 'stale_team_key');
+    expect(ticketRows(body.ticketId)).toEqual([]);
+  });
+
+  it('refuses an oversized body (413)', async () => {
+    const { body } = await ticketBody(t, desk, alice);
+    const huge = { ...body, message: { ...body.message, ct: 'A'.repeat(300 * 1024) } };
+    expectError(await create(alice.token, huge), 413, 'payload_too_large');
+  });
+
+  it('refuses callers without a requester session', async () => {
+    const { body } = await ticketBody(t, desk, alice);
+    expectError(await t.app.inject({ method: 'POST', url: '/api/tickets', payload: body }), 401, 'unauthorized');
+    expectError(await create(desk.admin.token, body), 401, 'unauthorized');
+  });
+});
+
+describe('POST /api/tickets after a team key rotation', () => {
+  it('refuses a wrap for a retired team key version and accepts the new one', async () => {
+    const local = await buildJourneyApp();
+    try {
+      const d = seedDesk(local);
+      const r = await newRequester(local, d);
+      const stale = await ticketBody(local, d, r); // sealed to v1
+      rotateTeamKey(local, d, { retirePrevious: true });
+      const res = await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: stale.body });
+      expectError(res, 409, 'stale_team_key');
+      const fresh = await ticketBody(local, d, r); // sealed to v2
+      expect((await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: fresh.body })).statusCode).toBe(201);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('refuses a wrap for the previous version while a rotation is under way (not yet retired)', async () => {
+    const local = await buildJourneyApp();
+    try {
+      const d = seedDesk(local);
+      const r = await newRequester(local, d);
+      const old = await ticketBody(local, d, r);
+      rotateTeamKey(local, d);
+      expectError(await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: old.body }), 409, 'stale_team_key');
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('open-ticket quota', () => {
+  it('refuses a third open ticket with 429 quota_exceeded, and frees a slot when one is resolved', async () => {
+    const local = await buildJourneyApp({ env: { SEALDESK_MAX_OPEN_TICKETS: '2' } });
+    try {
+      const d = seedDesk(local);
+      const r = await newRequester(local, d);
+      const first = await submitTicket(local, d, r);
+      await submitTicket(local, d, r);
+      const third = await ticketBody(local, d, r);
+      const res = await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: third.body });
+      expectError(res, 429, 'quota_exceeded');
+      local.db.update(tickets).set({ status: 'resolved' }).where(eq(tickets.id, first.ticketId)).run();
+      expect((await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: third.body })).statusCode).toBe(201);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('GET /api/tickets/mine', () => {
+  it("lists only the caller's tickets, newest first", async () => {
+    const bob = await newRequester(t, desk);
+    const b1 = await submitTicket(t, desk, bob);
+    const b2 = await submitTicket(t, desk, bob);
+    const res = await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(bob.token) });
+    expect(res.statusCode).toBe(200);
+    const list = res.json<{ tickets: { ticketId: string; messageCount: number; status: string }[] }>().tickets;
+    expect(list.map((x) => x.ticketId)).toEqual([b2.ticketId, b1.ticketId]);
+    expect(list.every((x) => x.messageCount === 1 && x.status === 'new')).toBe(true);
+  });
+
+  it('needs a requester session', async () => {
+    expectError(await t.app.inject({ method: 'GET', url: '/api/tickets/mine' }), 401, 'unauthorized');
+  });
+});

@@ -13,7 +13,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('server process', () => {
   it('exits 1 with a one-line message naming a bad variable', () => {
-    const run = spawnSync(TSX, [SERVER], { env: { ...process.env, PORT: 'eighty', SEALDESK_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(TSX, [SERVER], { env: { ...process.env, PORT: 'eighty', SEALDESK_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 50_000 });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(/^sealdesk: invalid PORT \(got "eighty"\): .+$/);
   });
@@ -28,7 +28,7 @@ describe('server process', () => {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no setup URL; stdout: ${stdout}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`no setup URL; stdout: ${stdout}`)), 50_000);
       child.stdout.on('data', () => {
         const m = /http:\/\/127\.0\.0\.1:(\d+)\/#\/setup\/([A-Za-z0-9_-]{43})/.exec(stdout);
         if (m) {

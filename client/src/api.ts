@@ -294,7 +294,7 @@ export const staffLogout = (): Promise<void> => call('POST', '/api/staff/logout'
  * The grant's sealed team key is `sealedKey` in API.md (POST /api/admin/grants) but `sealed` in the
  * database; accept either so the console works whichever name the route's schema settles on.
  */
-function normaliseGrant(g: unknown): StaffGrant | null {
+export function normaliseGrant(g: unknown): StaffGrant | null {
   if (!g || typeof g !== 'object') return null;
   const o = g as { teamKeyVersion?: unknown; sealedKey?: unknown; sealed?: unknown };
   const sealedKey = typeof o.sealedKey === 'string' ? o.sealedKey : typeof o.sealed === 'string' ? o.sealed : null;

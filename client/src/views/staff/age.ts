@@ -9,7 +9,8 @@ const UNITS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
 /** Age of a Unix-seconds timestamp relative to `now` (seconds), e.g. "3 hr. ago" / "3 giờ trước". */
 export function formatAge(createdAt: number, now: number, lang: string): string {
   const seconds = Math.max(0, now - createdAt);
-  const fmt = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
+  // 'always': an age counts 24-hour spans, so "yesterday" (a calendar word) would mislead.
+  const fmt = new Intl.RelativeTimeFormat(lang, { numeric: 'always', style: 'short' });
   for (const [unit, size] of UNITS) {
     if (seconds >= size) return fmt.format(-Math.floor(seconds / size), unit);
   }

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Command> = {
   invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
   admit: { run: admitCommand, help: 'admit USERNAME [--as ADMIN]   staff-add the member’s keys and grant the team key' },
   'audit-verify': { run: auditVerifyCommand, help: 'audit-verify   check the audit hash chain (exit 1 on a break)' },
+  rotate: { run: (args) => import('./rotate').then((m) => m.rotateCommand(args)), help: 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N]   rotate the team key and re-wrap every ticket' },
 };
 
 export async function runCli(argv: string[]): Promise<number> {

@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { newId, newNoteKey, openGrant, openTeamWrap, sealMessage, wrapKeyForTeam, type NoteKey, type TicketKey } from '../../../protocol/index';
+import { grants, staff, tickets } from '../../../db/schema';
+import type { TestApp } from '../../helpers/app';
+import {
+  addTechnician,
+  bearer,
+  buildJourneyApp,
+  expectError,
+  newRequester,
+  seedDesk,
+  submitTicket,
+  type JourneyDesk,
+  type JourneyRequester,
+  type JourneyStaff,
+} from '../../helpers/requester';
+
+interface Thread {
+  ticket: Record<string, unknown>;
+  messages: { messageId: string; seq: number; kind: string }[];
+}
+
+let t: TestApp;
+let desk: JourneyDesk;
+let tech: JourneyStaff;
+let alice: JourneyRequester;
+let mallory: JourneyRequester;
+beforeAll(async () => {
+  // Many tickets for one requester in this file; the quota itself is tested below and in tickets.test.ts.
+  t = await buildJourneyApp({ env: { SEALDESK_MAX_OPEN_TICKETS: '100' } });
+  desk = seedDesk(t);
+  tech = addTechnician(t, desk);
+  alice = await newRequester(t, desk);
+  mallory = await newRequester(t, desk);
+});
+afterAll(async () => t.close());
+
+const thread = (token: string, ticketId: string) => t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(token) });
+const post = (token: string, ticketId: string, payload: object) =>
+  t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(token), payload });
+const reply = (ticketId: string, key: TicketKey, signer: { keys: { sign: { secretKey: Parameters<typeof sealMessage>[0]['authorSignSk'] } } }, body = 'hello') => {
+  const messageId = newId();
+  return { messageId, kind: 'message' as const, envelope: sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
+};
+const note = (ticketId: string, key: NoteKey, signer: JourneyStaff, body = 'internal') => {
+  const messageId = newId();
+  return { messageId, kind: 'note' as const, envelope: sealMessage({ kind: 'note', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
+};
+const teamPk = () => ({ version: desk.currentVersion, publicKey: desk.team.get(desk.currentVersion)!.publicKey });
+
+describe("another requester's ticket", () => {
+  it('GET and POST answer exactly as for a ticket that does not exist (404)', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const missing = newId();
+    const g1 = await thread(mallory.token, ticketId);
+    const g2 = await thread(mallory.token, missing);
+    expect(expectError(g1, 404, 'not_found')).toEqual(expectError(g2, 404, 'not_found'));
+    const p1 = await post(mallory.token, ticketId, reply(ticketId, ticketKey, mallory));
+    const p2 = await post(mallory.token, missing, reply(missing, ticketKey, mallory));
+    expect(expectError(p1, 404, 'not_found')).toEqual(expectError(p2, 404, 'not_found'));
+    // Even a note attempt on someone else's ticket is the same 404, not a 400 that confirms it exists.
+    expectError(await post(mallory.token, ticketId, { ...reply(ticketId, ticketKey, mallory), kind: 'note' }), 404, 'not_found');
+  });
+});
+
+describe('POST /api/tickets/:id/messages', () => {
+  it('refuses a duplicate message id (409)', async () => {
+    const { ticketId, messageId, ticketKey } = await submitTicket(t, desk, alice);
+    const first = reply(ticketId, ticketKey, alice);
+    expect((await post(alice.token, ticketId, first)).statusCode).toBe(201);
+    expectError(await post(alice.token, ticketId, first), 409, 'conflict');
+    // Reusing the first message's id, freshly signed for that id, is refused too.
+    const reused = { messageId, kind: 'message', envelope: sealMessage({ kind: 'message', ticketId, messageId, key: ticketKey, payload: { v: 1, body: 'x' }, authorSignSk: alice.keys.sign.secretKey }) };
+    expectError(await post(alice.token, ticketId, reused), 409, 'conflict');
+  });
+
+  it('refuses unsigned and wrongly signed messages from requesters and staff (400 bad_signature)', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const signedByMallory = reply(ticketId, ticketKey, mallory);
+    expectError(await post(alice.token, ticketId, signedByMallory), 400, 'bad_signature');
+    const zeroed = reply(ticketId, ticketKey, alice);
+    expectError(await post(alice.token, ticketId, { ...zeroed, envelope: { ...zeroed.envelope, sig: 'A'.repeat(86) } }), 400, 'bad_signature');
+    const other = addTechnician(t, desk);
+    expectError(await post(tech.token, ticketId, reply(ticketId, ticketKey, other)), 400, 'bad_signature');
+    const { sig: _sig, ...unsigned } = zeroed.envelope;
+    expectError(await post(alice.token, ticketId, { ...zeroed, envelope: unsigned }), 400, 'validation_failed');
+  });
+
+  it('refuses notes and noteWraps from requesters on their own ticket (400)', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const r = reply(ticketId, ticketKey, alice);
+    expectError(await post(alice.token, ticketId, { ...r, kind: 'note' }), 400, 'validation_failed');
+    expectError(await post(alice.token, ticketId, { ...r, noteWrap: wrapKeyForTeam(newNoteKey(), teamPk()) }), 400, 'validation_failed');
+  });
+
+  it('refuses a requester message to a closed ticket (409 ticket_closed)', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    t.db.update(tickets).set({ status: 'closed', closedAt: Math.floor(Date.now() / 1000) }).where(eq(tickets.id, ticketId)).run();
+    expectError(await post(alice.token, ticketId, reply(ticketId, ticketKey, alice)), 409, 'ticket_closed');
+  });
+
+  it('moves status: staff reply new → open, requester reply waiting_requester → open', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const status = () => t.db.select({ s: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)).get()!.s;
+    expect((await post(tech.token, ticketId, reply(ticketId, ticketKey, tech))).statusCode).toBe(201);
+    expect(status()).toBe('open');
+    t.db.update(tickets).set({ status: 'waiting_requester' }).where(eq(tickets.id, ticketId)).run();
+    expect((await post(alice.token, ticketId, reply(ticketId, ticketKey, alice))).statusCode).toBe(201);
+    expect(status()).toBe('open');
+  });
+});
+
+describe('internal notes', () => {
+  it('need N sealed to the current team key on the first note, and never reach the requester', async () => {
+    // Given a ticket with a staff reply
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    expect((await post(tech.token, ticketId, reply(ticketId, ticketKey, tech))).statusCode).toBe(201);
+    const before = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
+    const N = newNoteKey();
+
+    // When the first note comes without its key wrap, it is refused
+    expectError(await post(tech.token, ticketId, note(ticketId, N, tech)), 400, 'note_key_missing');
+    // …and a wrap for an unknown team key version is stale
+    expectError(await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: { teamKeyVersion: 42, sealed: wrapKeyForTeam(N, teamPk()).sealed } }), 409, 'stale_team_key');
+    // When it carries noteWrap, it is stored
+    const first = await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: wrapKeyForTeam(N, teamPk()) });
+    expect(first.statusCode).toBe(201);
+    // A second note with another wrap is a conflict; without one it is fine
+    expectError(await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: wrapKeyForTeam(N, teamPk()) }), 409, 'conflict');
+    expect((await post(tech.token, ticketId, note(ticketId, N, tech, 'second'))).statusCode).toBe(201);
+    // A note signed by someone else is refused
+    const other = addTechnician(t, desk);
+    expectError(await post(tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
+    // Notes are audited as such, without content
+    const audited = t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
+    expect(audited).toEqual([{ action: 'ticket.note', detail: '{}' }, { action: 'ticket.note', detail: '{}' }]);
+
+    // Then staff see both notes and can open N with the team key
+    const st = (await thread(tech.token, ticketId)).json<Thread & { ticket: { noteWrap: { teamKeyVersion: number; sealed: string } } }>();
+    expect(st.messages.map((m) => m.kind)).toEqual(['message', 'message', 'note', 'note']);
+    const grant = t.db.select().from(grants).where(eq(grants.staffId, tech.id)).get()!;
+    expect(openTeamWrap(st.ticket.noteWrap, openGrant(grant.sealed, tech.keys.box), 'note')).toEqual(N);
+
+    // And the requester sees no trace of them: no note, dense seq, no noteWrap, count and times unchanged
+    const rt = (await thread(alice.token, ticketId)).json<Thread>();
+    expect(rt.messages.map((m) => m.kind)).toEqual(['message', 'message']);
+    expect(rt.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(Object.keys(rt.ticket).sort()).toEqual(['requesterSignPk', 'requesterWrap', 'status', 'ticketId']);
+    const after = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
+    expect(after).toEqual(before);
+
+    // And a requester reply after the notes comes back to them without a gap
+    expect((await post(alice.token, ticketId, reply(ticketId, ticketKey, alice))).statusCode).toBe(201);
+    expect((await thread(alice.token, ticketId)).json<Thread>().messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('staff access', () => {
+  it('refuses staff the key log has not admitted (403 not_admitted) and disabled staff (401)', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const newcomer = addTechnician(t, desk, { admitted: false });
+    expectError(await thread(newcomer.token, ticketId), 403, 'not_admitted');
+    expectError(await post(newcomer.token, ticketId, reply(ticketId, ticketKey, newcomer)), 403, 'not_admitted');
+    const leaver = addTechnician(t, desk);
+    expect((await thread(leaver.token, ticketId)).statusCode).toBe(200);
+    t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.id)).run();
+    expectError(await thread(leaver.token, ticketId), 401, 'unauthorized');
+  });
+
+  it('answers 404 for a ticket that does not exist', async () => {
+    expectError(await thread(tech.token, newId()), 404, 'not_found');
+  });
+
+  it('refuses a malformed ticket id and a missing token', async () => {
+    expectError(await thread(tech.token, 'not-an-id'), 400, 'validation_failed');
+    expectError(await t.app.inject({ method: 'GET', url: `/api/tickets/${newId()}/messages` }), 401, 'unauthorized');
+  });
+});
+
+describe('messages-per-hour quota', () => {
+  it('refuses the requester message over the hourly quota with 429 quota_exceeded, counting the first message', async () => {
+    const local = await buildJourneyApp({ env: { SEALDESK_MAX_MESSAGES_PER_HOUR: '3' } });
+    try {
+      const d = seedDesk(local);
+      const tk = addTechnician(local, d);
+      const r = await newRequester(local, d);
+      const { ticketId, ticketKey } = await submitTicket(local, d, r);
+      const send = (who: { token: string; keys: JourneyRequester['keys'] }) =>
+        local.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(who.token), payload: reply(ticketId, ticketKey, who) });
+      expect((await send(r)).statusCode).toBe(201);
+      expect((await send(r)).statusCode).toBe(201);
+      expectError(await send(r), 429, 'quota_exceeded');
+      // Staff replies are not limited by the requester's quota.
+      expect((await send(tk)).statusCode).toBe(201);
+    } finally {
+      await local.close();
+    }
+  });
+});

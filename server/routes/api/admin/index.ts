@@ -49,7 +49,11 @@ const AuditEntry = z.object({
  */
 const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   app.decorate('requireAdmitted', requireAdmitted);
-  const admin = { preHandler: app.requireAdmin, config: { rateLimit: { max: 120, timeWindow: '1 minute' } } } as const;
+  // SECURITY: one hook for the whole scope, sub-plugins included: every /api/admin route is
+  // admin-only by construction, and authorization runs before body validation, so a
+  // non-admin learns nothing about the shapes behind it.
+  app.addHook('onRequest', app.requireAdmin);
+  const admin = { config: { rateLimit: { max: 120, timeWindow: '1 minute' } } } as const;
 
   app.post(
     '/invites',

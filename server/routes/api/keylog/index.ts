@@ -37,7 +37,7 @@ const keylogRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.strictObject({ entry: keyLogEntryWire }),
         response: { 201: z.object({ seq: z.number().int(), hash: z.string() }), ...errors },
       },
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       bodyLimit: 16 * 1024,
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
     },

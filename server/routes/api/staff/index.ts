@@ -96,7 +96,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     '/logout',
     {
       schema: { tags: ['staff'], summary: 'Revoke this session', security: [{ bearer: [] }], response: { 200: z.object({ ok: z.literal(true) }), ...errors } },
-      preHandler: app.requireStaff,
+      onRequest: app.requireStaff,
       bodyLimit: 1024,
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
     },
@@ -112,7 +112,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     '/me',
     {
       schema: { tags: ['staff'], summary: 'Own profile, sealed key blob and grants', security: [{ bearer: [] }], response: { 200: Me, ...errors } },
-      preHandler: app.requireStaff,
+      onRequest: app.requireStaff,
       config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
     },
     async (request) => staffProfile(app.db, request.staff!.id),

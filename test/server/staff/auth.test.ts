@@ -1,0 +1,149 @@
+import { eq } from 'drizzle-orm';
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessions } from '../../../db/schema';
+import * as p from '../../../protocol/index';
+import { requireAdmitted } from '../../../server/services/staff-admission';
+import { buildTestApp, type TestApp } from '../../helpers/app';
+import { addTechnician, api, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
+
+let t: TestApp;
+let desk: Desk;
+let tech: StaffActor;
+beforeAll(async () => {
+  t = await buildTestApp({
+    extend: (app) => {
+      // A stand-in for any desk-content route: the guard other rooms put on ticket routes.
+      app.get('/test/desk-content', { preHandler: requireAdmitted }, async (request) => ({ id: request.staff?.id }));
+    },
+  });
+  desk = await setupDesk(t.app);
+  tech = await addTechnician(t.app, desk, 'tom');
+});
+afterAll(async () => t.close());
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+function handMade(header: object, payload: object, key: Buffer | null): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${key ? createHmac('sha256', key).update(input).digest('base64url') : ''}`;
+}
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+
+async function expect401(token: string) {
+  const res = await api(t.app, 'GET', '/api/staff/me', undefined, token);
+  expect(res.status).toBe(401);
+  expect(res.body.error.code).toBe('unauthorized');
+}
+
+describe('GET /api/staff/me token hardening', () => {
+  it('accepts a hand-made token signed with the real key (so the refusals below mean something)', async () => {
+    const { jti, expiresAt } = t.app.issueSession('staff', tech.staffId);
+    const token = handMade({ alg: 'HS256', typ: 'JWT' }, { sub: tech.staffId, typ: 'staff', jti, exp: expiresAt }, t.app.secrets.jwtKey);
+    expect((await api(t.app, 'GET', '/api/staff/me', undefined, token)).status).toBe(200);
+  });
+
+  it('refuses alg none', async () => {
+    const { jti, expiresAt } = t.app.issueSession('staff', tech.staffId);
+    await expect401(handMade({ alg: 'none', typ: 'JWT' }, { sub: tech.staffId, typ: 'staff', jti, exp: expiresAt }, null));
+  });
+
+  it('refuses a token signed with another key', async () => {
+    const { jti, expiresAt } = t.app.issueSession('staff', tech.staffId);
+    await expect401(handMade({ alg: 'HS256', typ: 'JWT' }, { sub: tech.staffId, typ: 'staff', jti, exp: expiresAt }, Buffer.alloc(32, 1)));
+  });
+
+  it('refuses an expired token', async () => {
+    const { jti } = t.app.issueSession('staff', tech.staffId);
+    await expect401(handMade({ alg: 'HS256', typ: 'JWT' }, { sub: tech.staffId, typ: 'staff', jti, exp: Math.floor(Date.now() / 1000) - 5 }, t.app.secrets.jwtKey));
+  });
+
+  it('refuses a tampered payload naming the admin', async () => {
+    const [h, , s] = tech.token!.split('.');
+    await expect401(`${h}.${b64({ ...claimsOf(tech.token!), sub: desk.admin.staffId })}.${s}`);
+  });
+
+  it('refuses the token of a deleted session', async () => {
+    const { token, jti } = t.app.issueSession('staff', tech.staffId);
+    t.db.delete(sessions).where(eq(sessions.jti, jti)).run();
+    await expect401(token);
+  });
+
+  it('refuses a requester token', async () => {
+    const { token } = t.app.issueSession('requester', tech.staffId);
+    await expect401(token);
+  });
+});
+
+describe('POST /api/staff/prelogin', () => {
+  const pre = async (username: string) => api(t.app, 'POST', '/api/staff/prelogin', { username });
+
+  it('answers an unknown name with the same shape, stable across calls and different per name', async () => {
+    const real = await pre('tom');
+    const a1 = await pre('nobody');
+    const a2 = await pre('nobody');
+    const b = await pre('somebody-else');
+    for (const r of [real, a1, b]) {
+      expect(r.status).toBe(200);
+      expect(Object.keys(r.body).sort()).toEqual(['memlimit', 'opslimit', 'salt']);
+      expect(p.fromB64(r.body.salt)).toHaveLength(16);
+    }
+    expect(a1.body).toEqual(a2.body);
+    expect(a1.body.salt).not.toBe(b.body.salt);
+    expect(a1.body).toMatchObject(p.DEFAULT_STAFF_KDF);
+  });
+
+  it('keeps the fake salt across a restart (keyed by the server secret, not memory)', async () => {
+    const before = (await pre('ghost')).body;
+    const again = await buildTestApp({ dataDir: t.dataDir });
+    try {
+      expect((await api(again.app, 'POST', '/api/staff/prelogin', { username: 'ghost' })).body).toEqual(before);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('POST /api/staff/login', () => {
+  it('gives identical 401 bodies for an unknown name and a wrong secret', async () => {
+    const wrong = p.toB64(new Uint8Array(32).fill(9));
+    const unknown = await api(t.app, 'POST', '/api/staff/login', { username: 'nobody', authSecret: wrong });
+    const badSecret = await api(t.app, 'POST', '/api/staff/login', { username: 'tom', authSecret: wrong });
+    expect(unknown.status).toBe(401);
+    expect(badSecret.status).toBe(401);
+    expect(unknown.body).toEqual(badSecret.body);
+  });
+
+  it('audits failures by username only, never the secret', async () => {
+    const secret = p.toB64(new Uint8Array(32).fill(7));
+    await api(t.app, 'POST', '/api/staff/login', { username: 'mallory', authSecret: secret });
+    const audit = await api(t.app, 'GET', '/api/admin/audit?limit=500', undefined, desk.admin.token);
+    const row = audit.body.entries.find((e: { action: string; target: string }) => e.action === 'staff.login_failed' && e.target === 'mallory');
+    expect(row).toBeDefined();
+    expect(JSON.stringify(audit.body)).not.toContain(secret);
+    expect(JSON.stringify(t.logs)).not.toContain(secret);
+  });
+});
+
+describe('requireAdmitted', () => {
+  it('answers an activated but not admitted member with 403 not_admitted, and lets them in once admitted', async () => {
+    const newbie = await addTechnician(t.app, desk, 'nadia', { admit: false });
+    const before = await api(t.app, 'GET', '/test/desk-content', undefined, newbie.token);
+    expect(before.status).toBe(403);
+    expect(before.body.error.code).toBe('not_admitted');
+    // the real queue route (staff room's sub-plugin) uses the same guard
+    const queue = await api(t.app, 'GET', '/api/staff/tickets', undefined, newbie.token);
+    expect(queue.status).toBe(403);
+    expect(queue.body.error.code).toBe('not_admitted');
+    expect((await api(t.app, 'GET', '/test/desk-content', undefined, tech.token)).status).toBe(200);
+  });
+
+  it('is not satisfied by a grant alone: the key log must list the member', async () => {
+    const m = await addTechnician(t.app, desk, 'gus', { admit: false });
+    // An admin posting a grant before staff-add is refused outright
+    const sealed = p.sealGrant(desk.teamKey.secretKey, m.keys.box.publicKey);
+    const res = await api(t.app, 'POST', '/api/admin/grants', { grants: [{ staffId: m.staffId, teamKeyVersion: 1, sealed }] }, desk.admin.token);
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('not_in_keylog');
+    expect((await api(t.app, 'GET', '/test/desk-content', undefined, m.token)).status).toBe(403);
+  });
+});

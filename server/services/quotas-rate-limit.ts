@@ -14,5 +14,10 @@ export function subjectKey(request: FastifyRequest): string {
 /** Route `config.rateLimit` counting per authenticated subject. */
 export const perSubject = (max: number, timeWindow: string) => ({ max, timeWindow, hook: 'preHandler' as const, keyGenerator: subjectKey });
 
-/** A coarse per-address limit in front of authentication, so junk tokens cannot hammer the guard. */
+/**
+ * Anonymous routes can only key by the (HMAC'd) address, which behind an onion service is one
+ * bucket for everyone: so these limits are generous flood guards, never the spam control (that
+ * is proof-of-work and the per-requester quotas). Authenticated routes deliberately have no
+ * address limit in front of the guard, or one flooder could lock every Tor user out.
+ */
 export const ANON_FLOOD_LIMIT = { max: 600, timeWindow: '1 minute' } as const;

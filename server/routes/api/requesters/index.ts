@@ -79,7 +79,6 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
       // Keyed by the signing key being tried, not the address: guessing against one key is slow
       // from anywhere, and Tor users do not share one bucket.
       config: { rateLimit: { max: 10, timeWindow: '1 minute', hook: 'preHandler', keyGenerator: (r) => `signPk:${(r.body as { signPk?: string }).signPk ?? ''}` } },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       bodyLimit: 2 * 1024,
     },
     async (request) => {
@@ -123,7 +122,6 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
         body: z.strictObject({}).optional(),
         response: { 204: z.null(), 401: ErrorResponse, 429: ErrorResponse },
       },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       preHandler: app.requireRequester,
       config: { rateLimit: perSubject(30, '1 minute') },
     },

@@ -7,7 +7,7 @@ import { nowSeconds } from '../../../plugins/app/tokens';
 import { admittedStaff } from '../../../services/messages-authors';
 import { appendMessage, listThread, newestTeamWrap, requesterWrapOf, type Author } from '../../../services/messages';
 import { checkPow } from '../../../services/pow';
-import { ANON_FLOOD_LIMIT, perSubject } from '../../../services/quotas-rate-limit';
+import { perSubject } from '../../../services/quotas-rate-limit';
 import { createTicket, listRequesterTickets, requesterSignPkOf, ticketForCaller } from '../../../services/tickets';
 import { requireParticipant } from './guard';
 import { CreateTicketBody, CreatedTicket, MyTickets, PostMessageBody, PostedMessage, Thread, TicketParams } from './schemas';
@@ -36,9 +36,9 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
     '',
     {
       schema: { tags: ['requester'], summary: 'Create a ticket with its first message and key wraps', body: CreateTicketBody, response: { 201: CreatedTicket, ...errors } },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       preHandler: app.requireRequester,
-      config: { rateLimit: perSubject(10, '1 minute') },
+      // Failed attempts count too; each success also costs a PoW and is capped by the open-ticket quota.
+      config: { rateLimit: perSubject(30, '1 minute') },
       bodyLimit: MESSAGE_BODY_LIMIT,
     },
     async (request, reply) => {
@@ -71,7 +71,6 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
     '/mine',
     {
       schema: { tags: ['requester'], summary: "The requester's own tickets", response: { 200: MyTickets, 401: ErrorResponse, 429: ErrorResponse } },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       preHandler: app.requireRequester,
       config: { rateLimit: perSubject(60, '1 minute') },
     },
@@ -83,7 +82,6 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
     '/:id/messages',
     {
       schema: { tags: ['requester', 'staff'], summary: 'The thread of a ticket', params: TicketParams, response: { 200: Thread, ...errors } },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       preHandler: participant,
       config: { rateLimit: perSubject(120, '1 minute') },
     },
@@ -123,7 +121,6 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
     '/:id/messages',
     {
       schema: { tags: ['requester', 'staff'], summary: 'Append a signed message or (staff) note', params: TicketParams, body: PostMessageBody, response: { 201: PostedMessage, ...errors } },
-      onRequest: app.rateLimit(ANON_FLOOD_LIMIT),
       preHandler: participant,
       config: { rateLimit: perSubject(30, '1 minute') },
       bodyLimit: MESSAGE_BODY_LIMIT,

@@ -1,0 +1,97 @@
+// Rotation benchmark: `npx tsx bench/rotation.ts [tickets]` (default 5000). Writes bench/rotation.json.
+// Seeds N tickets (K wrapped to team key v1, every fifth with a note key N too) in a real SQLite
+// desk, appends v2, then times the whole re-wrap through the real endpoints (GET
+// /api/admin/rotation + POST /api/admin/rewrap in batches of 500, via app.inject), against the
+// raw libsodium cost of opening and re-sealing the same wraps in memory (the floor).
+import { writeFileSync } from 'node:fs';
+import * as p from '../protocol/index';
+import { sodium } from '../protocol/sodium';
+import { addRequester, bearer, buildDeskApp, seedDesk } from '../test/server/rotation/seed';
+
+const N = Number(process.argv[2] ?? 5000);
+const BATCH = 500;
+
+await p.ready();
+const t = await buildDeskApp({ env: { SEALDESK_LOG_LEVEL: 'warn' } });
+try {
+  const desk = seedDesk(t);
+  const v1 = desk.addTeamKey([desk.admin]);
+  const requester = addRequester(t);
+
+  // Seed: one transaction, prepared statements; the wraps are real crypto_box_seal outputs.
+  const seedStart = performance.now();
+  const insTicket = t.sqlite.prepare('INSERT INTO tickets (id, requester_id, created_at, updated_at) VALUES (?, ?, 0, 0)');
+  const insWrap = t.sqlite.prepare('INSERT INTO wraps (ticket_id, key_kind, recipient, team_key_version, sealed) VALUES (?, ?, ?, ?, ?)');
+  const sealedV1: string[] = [];
+  t.sqlite.transaction(() => {
+    for (let i = 0; i < N; i++) {
+      const id = p.newId();
+      const k = p.newTicketKey();
+      insTicket.run(id, requester.id);
+      const w = p.wrapKeyForTeam(k, v1.pub).sealed;
+      sealedV1.push(w);
+      insWrap.run(id, 'ticket', 'team', 1, w);
+      insWrap.run(id, 'ticket', 'requester', null, p.wrapKeyForRequester(k, requester.keys.box.publicKey).sealed);
+      if (i % 5 === 0) {
+        const n = p.wrapKeyForTeam(p.newNoteKey(), v1.pub).sealed;
+        sealedV1.push(n);
+        insWrap.run(id, 'note', 'team', 1, n);
+      }
+    }
+  })();
+  const seedMs = performance.now() - seedStart;
+  const v2 = desk.addTeamKey([desk.admin]);
+  const keys = sealedV1.length;
+
+  // Through the endpoints.
+  const t0 = performance.now();
+  let rewrapped = 0;
+  let requests = 0;
+  for (;;) {
+    const res = await t.app.inject({ method: 'GET', url: `/api/admin/rotation?limit=${BATCH}`, headers: bearer(desk.admin.token) });
+    requests++;
+    const { batch } = res.json<{ batch: { ticketId: string; keyKind: 'ticket' | 'note'; teamKeyVersion: number; sealed: string }[] }>();
+    if (batch.length === 0) break;
+    const wraps = batch.map((w) => ({
+      ticketId: w.ticketId,
+      keyKind: w.keyKind,
+      ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1.pair, v2.pub),
+    }));
+    const post = await t.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(desk.admin.token), payload: { wraps } });
+    requests++;
+    if (post.statusCode !== 200) throw new Error(`rewrap failed: ${post.statusCode} ${post.body}`);
+    rewrapped += wraps.length;
+  }
+  const endpointMs = performance.now() - t0;
+  if (rewrapped !== keys) throw new Error(`expected ${keys} re-wrapped keys, got ${rewrapped}`);
+
+  // Raw libsodium baseline: open with v1 and seal to v2, the same wraps, nothing else.
+  const s = sodium();
+  const r0 = performance.now();
+  for (const w of sealedV1) {
+    const key = s.crypto_box_seal_open(p.fromB64(w), v1.pair.publicKey, v1.pair.secretKey);
+    s.crypto_box_seal(key, v2.pair.publicKey);
+  }
+  const rawMs = performance.now() - r0;
+
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    tickets: N,
+    keys,
+    batchSize: BATCH,
+    requests,
+    seedMs: Math.round(seedMs),
+    endpoint: { ms: Math.round(endpointMs), ticketsPerSecond: Math.round(N / (endpointMs / 1000)), keysPerSecond: Math.round(keys / (endpointMs / 1000)) },
+    rawLibsodium: { ms: Math.round(rawMs), keysPerSecond: Math.round(keys / (rawMs / 1000)) },
+    /** How many times slower the full endpoint path is than the bare crypto. */
+    ratio: Number((endpointMs / rawMs).toFixed(2)),
+  };
+  console.log(
+    `rotation of ${N} tickets (${keys} keys): endpoints ${result.endpoint.ms} ms = ${result.endpoint.ticketsPerSecond} tickets/s; ` +
+      `raw open+seal ${result.rawLibsodium.ms} ms = ${result.rawLibsodium.keysPerSecond} keys/s; ratio ${result.ratio}×`,
+  );
+  writeFileSync(new URL('./rotation.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await t.close();
+}

@@ -1,0 +1,151 @@
+// Ticket-submission benchmark: `npx tsx bench/submit.ts` (BENCH_N=<submissions per run>, default 1000).
+// Starts the real app on 127.0.0.1 (real port, real data dir in a temp folder) and, in the same
+// run, a bare Fastify + better-sqlite3 server with the same pragmas that stores the same request
+// bytes. Client work (sealing, PoW solving) is done before the clock starts; each run then posts
+// N bodies with 8 concurrent keep-alive clients. Median of 3 interleaved runs; writes bench/submit.json.
+import Database from 'better-sqlite3';
+import Fastify from 'fastify';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { applyPragmas } from '../db/client';
+import { requesters, teamKeys } from '../db/schema';
+import { createTicket, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64 } from '../protocol/index';
+import { buildApp } from '../server/app';
+import { loadConfig } from '../server/config';
+import { newId } from '../server/plugins/app/tokens';
+import { POW_TTL_SECONDS } from '../server/services/pow';
+
+const N = Number(process.env.BENCH_N ?? 1000);
+const RUNS = 3;
+const CONCURRENCY = 8;
+const POW_DIFFICULTY = 8;
+const TICKETS_PER_REQUESTER = 5; // the default open-ticket quota: the bench respects real limits
+const OUT = fileURLToPath(new URL('./submit.json', import.meta.url));
+
+await ready();
+const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-'));
+const bareDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-bare-'));
+// The app logs one line per request at info, as in production; the lines go nowhere.
+const discard = new Writable({ write: (_c, _e, done) => done() });
+const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_POW_DIFFICULTY: String(POW_DIFFICULTY), SEALDESK_LOG_LEVEL: 'info', PORT: '0' });
+const app = await buildApp(config, { logStream: discard });
+await app.listen({ host: '127.0.0.1', port: 0 });
+const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/tickets`;
+
+const team = generateTeamKey();
+app.db.insert(teamKeys).values({ version: 1, boxPk: toB64(team.publicKey), createdAt: 0 }).run();
+
+// Bare baseline: same pragmas, one insert of the same bytes per request.
+const sqlite = new Database(join(bareDir, 'bare.db'));
+applyPragmas(sqlite);
+sqlite.exec('create table submissions (id text primary key, body text not null)');
+const insert = sqlite.prepare('insert into submissions (id, body) values (?, ?)');
+const bare = Fastify({ bodyLimit: 256 * 1024 });
+bare.post('/submit', async (request, reply) => {
+  const body = request.body as { ticketId: string };
+  insert.run(body.ticketId, JSON.stringify(body));
+  return reply.code(201).send({ ticketId: body.ticketId });
+});
+await bare.listen({ host: '127.0.0.1', port: 0 });
+const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/submit`;
+
+interface Job {
+  token: string;
+  body: string;
+}
+
+/** Client-side work for one run, untimed: requesters + sessions, sealed tickets, solved PoW. */
+async function prepare(): Promise<Job[]> {
+  const jobs: Job[] = [];
+  let identity = generateStaffKeys(); // any X25519 + Ed25519 pair; passphrase derivation is not under test
+  let token = '';
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < N; i++) {
+    if (i % TICKETS_PER_REQUESTER === 0) {
+      identity = generateStaffKeys();
+      const id = newId();
+      app.db.insert(requesters).values({ id, boxPk: toB64(identity.box.publicKey), signPk: toB64(identity.sign.publicKey), createdAt: now - (now % 3600) }).run();
+      token = app.issueSession('requester', id).token;
+    }
+    const t = createTicket({
+      payload: { v: 1, subject: `bench ${i}`, body: 'x'.repeat(600), category: 'bench', lang: 'en' },
+      requesterSignSk: identity.sign.secretKey,
+      requesterBoxPk: identity.box.publicKey,
+      team: { version: 1, publicKey: team.publicKey },
+    });
+    // Issued exactly as POST /api/pow does (same MAC key), without 3×N trips through its rate limit.
+    const challenge = issuePowChallenge(app.secrets.powMacKey, { purpose: 'ticket', difficulty: POW_DIFFICULTY, ttlSeconds: POW_TTL_SECONDS, now });
+    const pow = { challenge, nonce: await solvePow(challenge) };
+    jobs.push({ token, body: JSON.stringify({ ticketId: t.ticketId, messageId: t.messageId, message: t.message, teamWrap: t.teamWrap, requesterWrap: t.requesterWrap, pow }) });
+    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+  }
+  // Preparing saturates the event loop; let @fastify/under-pressure's samples settle before timing,
+  // or the first requests are shed with 503 (which is the server doing its job).
+  await new Promise((r) => setTimeout(r, 3000));
+  return jobs;
+}
+
+/** Posts every job with CONCURRENCY workers; returns submissions per second. Any non-201 aborts. */
+async function drive(url: string, jobs: Job[], auth: boolean): Promise<number> {
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${job.token}` } : {}) },
+        body: job.body,
+      });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`${url} answered ${res.status}: ${text}`);
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return jobs.length / ((performance.now() - t0) / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const runs: { app: number; bare: number }[] = [];
+let bodyBytes = 0;
+try {
+  // Warm-up (JIT, SQLite page cache) on both paths, not counted.
+  const warm = await prepare();
+  await drive(appUrl, warm.slice(0, Math.min(200, N)), true);
+  await drive(bareUrl, warm.slice(0, Math.min(200, N)), false);
+  for (let r = 0; r < RUNS; r++) {
+    const jobs = await prepare();
+    bodyBytes = Buffer.byteLength(jobs[0]!.body);
+    const appRate = await drive(appUrl, jobs, true);
+    const bareRate = await drive(bareUrl, jobs, false);
+    runs.push({ app: Math.round(appRate), bare: Math.round(bareRate) });
+    console.log(`run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s`);
+  }
+  const appMedian = median(runs.map((x) => x.app));
+  const bareMedian = median(runs.map((x) => x.bare));
+  const ratio = appMedian / bareMedian;
+  const result = {
+    benchmark: 'ticket submissions per second (POST /api/tickets) vs bare Fastify + better-sqlite3 insert of the same bytes',
+    submissionsPerRun: N,
+    concurrency: CONCURRENCY,
+    powDifficulty: POW_DIFFICULTY,
+    bodyBytes,
+    runs,
+    median: { appPerSecond: appMedian, barePerSecond: bareMedian, ratio: Number(ratio.toFixed(3)) },
+    target: 'ratio >= 0.5',
+    node: process.version,
+    at: new Date().toISOString(),
+  };
+  writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}% (target ≥ 50%) → ${OUT}`);
+} finally {
+  await app.close();
+  await bare.close();
+  sqlite.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(bareDir, { recursive: true, force: true });
+}
+

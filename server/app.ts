@@ -12,7 +12,7 @@ import deskPlugin from './plugins/app/desk';
 import errorsPlugin from './plugins/app/errors';
 import { sendError } from './errors';
 import maintenancePlugin from './plugins/app/maintenance';
-import secretsPlugin, { loadOrCreateSecrets } from './plugins/app/secrets';
+import secretsPlugin, { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import helmetPlugin from './plugins/external/helmet';
 import jwtPlugin from './plugins/external/jwt';
 import rateLimitPlugin from './plugins/external/rate-limit';
@@ -54,6 +54,15 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = loadOrCreateSecrets(config.dataDir);
   const opened = opts.db ?? openDb(dbFilePath(config.dataDir));
+  try {
+    return await assemble(config, opts, secrets, opened);
+  } catch (err) {
+    if (!opts.db && opened.sqlite.open) opened.sqlite.close();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets, opened: OpenedDb) {
 
   const app = Fastify({
     logger: loggerOptions(config, opts.logStream),
@@ -68,8 +77,8 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
     return503OnClosing: true,
     // Errors raised before routing (a malformed URL) bypass the error handler; keep the shape
     // and do not echo the URL back.
-    frameworkErrors: (_error, _request, reply) => {
-      void sendError(reply, 400, 'bad_request', 'malformed URL');
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, 400, 'bad_request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request');
     },
   }).withTypeProvider<ZodTypeProvider>();
 

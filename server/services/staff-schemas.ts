@@ -9,6 +9,7 @@ import {
   STAFF_SALT_BYTES,
   b64OfLength,
   b64Schema,
+  fromB64,
   idSchema,
 } from '../../protocol/index';
 import { STAFF_ROLES, STAFF_STATUSES } from '../../db/schema';
@@ -25,25 +26,41 @@ export const roleSchema = z.enum(STAFF_ROLES);
 export const statusSchema = z.enum(STAFF_STATUSES);
 
 /**
+ * Exactly `bytes` bytes in canonical base64url. The length/alphabet check alone lets through a
+ * last character with stray bits, which the protocol then refuses deep inside a handler; a
+ * schema failure is a clean 400 instead. (Routes await the protocol's ready() before serving.)
+ */
+export function canonicalB64(bytes: number) {
+  return b64OfLength(bytes).refine((v) => {
+    try {
+      fromB64(v, bytes);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not canonical base64url');
+}
+
+/**
  * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for
  * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet; the
  * clients we ship use DEFAULT_STAFF_KDF (3 passes, 64 MiB).
  */
 export const kdfSchema = z.strictObject({
-  salt: b64OfLength(STAFF_SALT_BYTES),
+  salt: canonicalB64(STAFF_SALT_BYTES),
   opslimit: z.number().int().min(1).max(16),
   memlimit: z.number().int().min(8192).max(1024 * 1024 * 1024),
 });
 
-export const publicKeySchema = b64OfLength(KEY_BYTES);
-export const authSecretSchema = b64OfLength(KEY_BYTES);
+export const publicKeySchema = canonicalB64(KEY_BYTES);
+export const authSecretSchema = canonicalB64(KEY_BYTES);
 /** crypto_box_seal of a 32-byte team secret key. */
-export const sealedGrantSchema = b64OfLength(KEY_BYTES + SEALED_BOX_OVERHEAD);
+export const sealedGrantSchema = canonicalB64(KEY_BYTES + SEALED_BOX_OVERHEAD);
 
 /** The staff key blob: the protocol's SecretEnvelope v1 (AEAD under kek, AD binds staffId). */
 export const keyBlobSchema = z.strictObject({
   v: z.literal(1),
-  nonce: b64OfLength(AEAD_NONCE_BYTES),
+  nonce: canonicalB64(AEAD_NONCE_BYTES),
   ct: b64Schema.min(1).max(4096),
 });
 

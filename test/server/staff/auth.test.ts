@@ -103,6 +103,31 @@ describe('POST /api/staff/prelogin', () => {
   });
 });
 
+describe('malformed staff input', () => {
+  it('answers names no account can have with 400, so case variants are no oracle', async () => {
+    for (const username of ['TOM', '  ', 'tom ', 'a'.repeat(65)]) {
+      const res = await api(t.app, 'POST', '/api/staff/prelogin', { username });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+  });
+
+  it('answers a non-canonical base64url secret or key with 400, never 500', async () => {
+    // 43 characters whose last one carries stray bits: right length and alphabet, not canonical
+    const stray = `${'A'.repeat(42)}B`;
+    const login = await api(t.app, 'POST', '/api/staff/login', { username: 'tom', authSecret: stray });
+    expect(login.status).toBe(400);
+    const { inviteToken } = (await api(t.app, 'POST', '/api/admin/invites', { username: 'val', role: 'technician' }, desk.admin.token)).body;
+    const { enrolment } = await import('../../helpers/desk');
+    const staffId = p.newId();
+    const body = { inviteToken, staffId, ...enrolment(staffId, 'val password 123').body };
+    for (const field of ['authSecret', 'boxPk', 'signPk'] as const) {
+      const res = await api(t.app, 'POST', '/api/staff/activate', { ...body, [field]: stray });
+      expect(res.status).toBe(400);
+    }
+  });
+});
+
 describe('POST /api/staff/login', () => {
   it('gives identical 401 bodies for an unknown name and a wrong secret', async () => {
     const wrong = p.toB64(new Uint8Array(32).fill(9));

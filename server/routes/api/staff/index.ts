@@ -19,9 +19,10 @@ import { registerSubRoutes } from './autoload';
 
 const SMALL_BODY = 16 * 1024;
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse } as const;
-// Usernames on the login path are not validated against the enrolment pattern: a malformed name
-// must get the same 401 as an unknown one, not a 400 that says "no such shape of account".
-const loginName = z.string().min(1).max(64);
+// SECURITY: the login path uses the strict username pattern too. A 400 for a name no account
+// can have reveals nothing; accepting "TOM" would (its fake salt would equal that of an
+// unknown "tom", so a real "tom" would stand out).
+const loginName = usernameSchema;
 
 const Prelogin = z.object({
   salt: z.string().describe('16 bytes base64url: the account salt, or a stable fake one'),

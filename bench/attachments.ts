@@ -63,7 +63,7 @@ try {
       await must(await fetch(base, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body }), 'announce');
     } else {
       await must(
-        await fetch(`${base}/${attachmentId}/chunks/${index}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: c }),
+        await fetch(`${base}/${attachmentId}/chunks/${index}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(c) }),
         `chunk ${index}`,
       );
     }

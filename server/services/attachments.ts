@@ -18,8 +18,7 @@ export interface AttachmentLimits {
   maxTicketBytes: number;
 }
 
-export interface NewAttachment {
-  ticketId: string;
+export interface AttachmentRow {
   attachmentId: string;
   /** The AEAD envelope of {name, type, size, F}, as JSON text. */
   meta: string;
@@ -28,17 +27,11 @@ export interface NewAttachment {
   size: number;
   chunkCount: number;
   createdAt: number;
-}
-
-export interface AttachmentRow {
-  attachmentId: string;
-  meta: string;
-  header: string;
-  size: number;
-  chunkCount: number;
-  createdAt: number;
   completedAt: number | null;
 }
+
+/** What an upload announces; `meta` is the envelope as JSON text, `size` includes the header. */
+export type NewAttachment = Omit<AttachmentRow, 'completedAt'> & { ticketId: string };
 
 export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
 

@@ -3,26 +3,12 @@
 // team keys, grants, requesters, tickets and their wraps); the routes under test do the rest.
 import { desk, grants, keylogEntries, requesters, staff, teamKeys, tickets, wraps } from '../../../db/schema';
 import * as p from '../../../protocol/index';
-import rotationRoutes from '../../../server/routes/api/admin/rotation/index';
-import attachmentRoutes from '../../../server/routes/api/tickets/attachments/index';
 import { buildTestApp, type TestApp, type TestAppOptions } from '../../helpers/app';
 
-type App = TestApp['app'];
-
-/**
- * The real app. If the admin/tickets plugins that mount our routes have not registered them (they
- * are built in parallel), mount them at the same paths so the suites test the same URLs.
- */
+/** The real app on a temp SQLite file, libsodium loaded. */
 export async function buildDeskApp(options: TestAppOptions = {}): Promise<TestApp> {
   await p.ready();
-  return buildTestApp({
-    ...options,
-    extend: async (app) => {
-      if (!app.hasRoute({ method: 'GET', url: '/api/admin/rotation' })) await app.register(rotationRoutes, { prefix: '/api/admin' });
-      if (!app.hasRoute({ method: 'GET', url: '/api/tickets/:id/attachments' })) await app.register(attachmentRoutes, { prefix: '/api/tickets' });
-      await options.extend?.(app);
-    },
-  });
+  return buildTestApp(options);
 }
 
 export interface SeededStaff {
@@ -152,5 +138,3 @@ export function addTicket(
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-export type { App };

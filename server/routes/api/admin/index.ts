@@ -1,3 +1,4 @@
+import { asc, gt } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../../../db/schema';
@@ -7,7 +8,6 @@ import { requireAdmitted } from '../../../services/staff-admission';
 import { storeGrants } from '../../../services/staff-grants';
 import { idSchema, roleSchema, sealedGrantSchema, statusSchema, usernameSchema } from '../../../services/staff-schemas';
 import { registerSubRoutes } from '../staff/autoload';
-import { asc, gt } from 'drizzle-orm';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse } as const;
 const SMALL_BODY = 16 * 1024;

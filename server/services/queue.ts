@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, requesters, TICKET_STATUSES, ticketLabels, tickets, wraps } from '../../db/schema';
 import { notFound } from '../errors';
+import { countByStatus, type StatusCounts } from './queue-counts';
 import { encodeCursor } from './queue-cursor';
 
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -46,7 +47,6 @@ export interface StaffTicket {
   requesterSignPk: string;
 }
 
-export type StatusCounts = Record<TicketStatus, number>;
 
 export interface QueuePage {
   tickets: StaffTicket[];
@@ -72,18 +72,15 @@ const ticketColumns = {
 };
 
 /**
- * Conditions shared by the page and the counts. The label filter is an EXISTS on the
- * (ticket_seq, tag) primary key, or — when it is the most selective thing — the planner walks
- * ticket_labels_tag_ticket_idx; both stay index-only (see test/server/queue/plan.test.ts).
+ * Conditions shared by the page and the counts. The label filter is not among them: it is a
+ * join driven from ticket_labels (see listQueue and queue-counts), so only tickets carrying the
+ * tag are read. test/server/queue/plan.test.ts pins the plans.
  */
-function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status'>): SQL[] {
+function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label'>): SQL[] {
   const where: SQL[] = [];
   if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
   if (f.assigneeId === null) where.push(isNull(tickets.assigneeId));
   else if (f.assigneeId !== undefined) where.push(eq(tickets.assigneeId, f.assigneeId));
-  if (f.label !== undefined) {
-    where.push(sql`exists (select 1 from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${tickets.seq} and ${ticketLabels.tag} = ${f.label})`);
-  }
   return where;
 }
 
@@ -96,35 +93,40 @@ export function listQueue(db: Db, f: QueueFilters): QueuePage {
   const shared = filterConditions(f);
   const pageWhere = [...shared];
   if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
-  if (f.before !== undefined) pageWhere.push(lt(tickets.seq, f.before));
-
   // One extra row tells whether another page exists without a second query.
-  const rows = db
-    .select(ticketColumns)
-    .from(tickets)
-    .where(and(...pageWhere))
-    .orderBy(desc(tickets.seq))
-    .limit(f.limit + 1)
-    .all();
+  const rows =
+    f.label === undefined
+      ? db
+          .select(ticketColumns)
+          .from(tickets)
+          .where(and(...pageWhere, f.before === undefined ? undefined : lt(tickets.seq, f.before)))
+          .orderBy(desc(tickets.seq))
+          .limit(f.limit + 1)
+          .all()
+      : // CROSS JOIN makes SQLite drive from ticket_labels_tag_ticket_idx, which is already in
+        // seq order: no sort, and only tickets carrying the tag are ever read.
+        db
+          .select(ticketColumns)
+          .from(ticketLabels)
+          .crossJoin(tickets)
+          .where(
+            and(
+              eq(ticketLabels.tag, f.label),
+              eq(tickets.seq, ticketLabels.ticketSeq),
+              ...pageWhere,
+              f.before === undefined ? undefined : lt(ticketLabels.ticketSeq, f.before),
+            ),
+          )
+          .orderBy(desc(ticketLabels.ticketSeq))
+          .limit(f.limit + 1)
+          .all();
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
     tickets: hydrate(db, page),
     nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
-    counts: countByStatus(db, shared),
+    counts: countByStatus(db, JSON.stringify([f.priority, f.assigneeId, f.label]), shared, f.label),
   };
-}
-
-function countByStatus(db: Db, where: SQL[]): StatusCounts {
-  const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as StatusCounts;
-  const rows = db
-    .select({ status: tickets.status, n: sql<number>`count(*)` })
-    .from(tickets)
-    .where(and(...where))
-    .groupBy(tickets.status)
-    .all();
-  for (const r of rows) counts[r.status] = r.n;
-  return counts;
 }
 
 export function getStaffTicket(db: Db, ticketId: string): StaffTicket {

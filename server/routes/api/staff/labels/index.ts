@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AEAD_NONCE_BYTES, b64OfLength } from '../../../../../protocol';
 import { ErrorResponse } from '../../../../errors';
 import { addLabel, listLabels } from '../../../../services/labels';
+import { staffSessionKey } from '../../../../services/queue-rate-key';
 import { requireAdmitted } from '../../../../services/staff-admission';
 import { LabelTag } from '../tickets/schemas';
 
@@ -23,7 +24,7 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['staff'], summary: 'The encrypted label dictionary', response: { 200: z.object({ labels: z.array(LabelEntry) }), ...errors } },
       // Authentication before body parsing and validation: strangers learn nothing about shapes.
       onRequest: requireAdmitted,
-      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 300, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
     },
     async () => ({ labels: listLabels(app.db) }),
   );
@@ -40,7 +41,7 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
       // Authentication before body parsing and validation: strangers learn nothing about shapes.
       onRequest: requireAdmitted,
       bodyLimit: 8 * 1024,
-      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 60, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
     },
     async (request, reply) => reply.code(201).send(addLabel(app.db, request.staff!.id, request.body)),
   );

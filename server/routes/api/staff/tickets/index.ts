@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorResponse } from '../../../../errors';
 import { listQueue, getStaffTicket } from '../../../../services/queue';
+import { staffSessionKey } from '../../../../services/queue-rate-key';
 import { requireAdmitted } from '../../../../services/staff-admission';
 import { decodeCursor } from '../../../../services/queue-cursor';
 import { updateTriage } from '../../../../services/queue-triage';
@@ -26,7 +27,7 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       // Authentication before body parsing and validation: strangers learn nothing about shapes.
       onRequest: requireAdmitted,
-      config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
     },
     async (request) => {
       const q = request.query;
@@ -53,7 +54,7 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       // Authentication before body parsing and validation: strangers learn nothing about shapes.
       onRequest: requireAdmitted,
-      config: { rateLimit: { max: 600, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
     },
     async (request) => getStaffTicket(app.db, request.params.id),
   );
@@ -71,7 +72,7 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       // Authentication before body parsing and validation: strangers learn nothing about shapes.
       onRequest: requireAdmitted,
       bodyLimit: 16 * 1024,
-      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 300, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
     },
     async (request) => updateTriage(app.db, request.staff!.id, request.params.id, request.body),
   );

@@ -23,7 +23,7 @@ const RUNS = 3;
 const CONCURRENCY = 8;
 const POW_DIFFICULTY = 8;
 const TICKETS_PER_REQUESTER = 5; // the default open-ticket quota: the bench respects real limits
-const OUT = fileURLToPath(new URL('./submit.json', import.meta.url));
+const OUT = fileURLToPath(new URL(process.env.BENCH_SYNC === 'NORMAL' ? './submit-sync-normal.json' : './submit.json', import.meta.url));
 
 await ready();
 const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-'));
@@ -35,12 +35,18 @@ const app = await buildApp(config, { logStream: discard });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/tickets`;
 
+// BENCH_SYNC=NORMAL re-runs both servers with synchronous=NORMAL (an experiment: it shows the
+// CPU-bound ratio once per-commit fsync stops dominating). The default keeps the real pragmas.
+const SYNC = process.env.BENCH_SYNC === 'NORMAL' ? 'NORMAL' : null;
+if (SYNC) app.sqlite.pragma(`synchronous = ${SYNC}`);
+
 const team = generateTeamKey();
 app.db.insert(teamKeys).values({ version: 1, boxPk: toB64(team.publicKey), createdAt: 0 }).run();
 
 // Bare baseline: same pragmas, one insert of the same bytes per request.
 const sqlite = new Database(join(bareDir, 'bare.db'));
 applyPragmas(sqlite);
+if (SYNC) sqlite.pragma(`synchronous = ${SYNC}`);
 sqlite.exec('create table submissions (id text primary key, body text not null)');
 const insert = sqlite.prepare('insert into submissions (id, body) values (?, ?)');
 const bare = Fastify({ bodyLimit: 256 * 1024 });
@@ -109,7 +115,7 @@ async function drive(url: string, jobs: Job[], auth: boolean): Promise<number> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const runs: { app: number; bare: number }[] = [];
+const runs: { app: number; bare: number; ratio: number }[] = [];
 let bodyBytes = 0;
 try {
   // Warm-up (JIT, SQLite page cache) on both paths, not counted.
@@ -121,7 +127,7 @@ try {
     bodyBytes = Buffer.byteLength(jobs[0]!.body);
     const appRate = await drive(appUrl, jobs, true);
     const bareRate = await drive(bareUrl, jobs, false);
-    runs.push({ app: Math.round(appRate), bare: Math.round(bareRate) });
+    runs.push({ app: Math.round(appRate), bare: Math.round(bareRate), ratio: Number((appRate / bareRate).toFixed(3)) });
     console.log(`run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s`);
   }
   const appMedian = median(runs.map((x) => x.app));
@@ -132,15 +138,18 @@ try {
     submissionsPerRun: N,
     concurrency: CONCURRENCY,
     powDifficulty: POW_DIFFICULTY,
+    synchronous: SYNC ?? 'FULL (production pragmas)',
     bodyBytes,
     runs,
-    median: { appPerSecond: appMedian, barePerSecond: bareMedian, ratio: Number(ratio.toFixed(3)) },
+    // Both servers are bound by fsync (synchronous=FULL, one commit per request), so run-to-run
+    // disk noise is large; the per-run ratio (same minute, same disk) is the steadier figure.
+    median: { appPerSecond: appMedian, barePerSecond: bareMedian, ratio: Number(ratio.toFixed(3)), ratioOfRuns: median(runs.map((x) => x.ratio)) },
     target: 'ratio >= 0.5',
     node: process.version,
     at: new Date().toISOString(),
   };
   writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}% (target ≥ 50%) → ${OUT}`);
+  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ 50%) → ${OUT}`);
 } finally {
   await app.close();
   await bare.close();

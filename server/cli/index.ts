@@ -16,6 +16,9 @@ const COMMANDS: Record<string, Command> = {
   invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
   admit: { run: admitCommand, help: 'admit USERNAME [--as ADMIN]   staff-add the member’s keys and grant the team key' },
   'audit-verify': { run: auditVerifyCommand, help: 'audit-verify   check the audit hash chain (exit 1 on a break)' },
+  queue: { run: (args) => import('./queue').then((m) => m.queueCommand(args)), help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N] [--server URL] [--fingerprint FP]   the decrypted queue' },
+  show: { run: (args) => import('./show').then((m) => m.showCommand(args)), help: 'show TICKET_ID --username NAME [--server URL] [--fingerprint FP]   decrypted thread, ✓/✗ per signature' },
+  reply: { run: (args) => import('./reply').then((m) => m.replyCommand(args)), help: 'reply TICKET_ID [--note] "text" --username NAME (or text on stdin)   sign, seal and post' },
   rotate: { run: (args) => import('./rotate').then((m) => m.rotateCommand(args)), help: 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N]   rotate the team key and re-wrap every ticket' },
 };
 

@@ -76,6 +76,15 @@ const ticketColumns = {
  * join driven from ticket_labels (see listQueue and queue-counts), so only tickets carrying the
  * tag are read. test/server/queue/plan.test.ts pins the plans.
  */
+/**
+ * The cache key for counts. Every filter state must map to its own key: in particular "no
+ * assignee filter" and "unassigned" (undefined vs null, which JSON.stringify would merge).
+ */
+function countsKey(f: QueueFilters): string {
+  const assignee = f.assigneeId === undefined ? '*' : f.assigneeId === null ? 'none' : `id:${f.assigneeId}`;
+  return `p:${f.priority ?? '*'}|a:${assignee}|l:${f.label ?? '*'}`;
+}
+
 function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label'>): SQL[] {
   const where: SQL[] = [];
   if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
@@ -125,7 +134,7 @@ export function listQueue(db: Db, f: QueueFilters): QueuePage {
   return {
     tickets: hydrate(db, page),
     nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
-    counts: countByStatus(db, JSON.stringify([f.priority, f.assigneeId, f.label]), shared, f.label),
+    counts: countByStatus(db, countsKey(f), shared, f.label),
   };
 }
 

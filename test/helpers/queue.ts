@@ -1,7 +1,8 @@
-// Seeds a desk for queue/label tests straight through the database, with real crypto: a team
-// key, staff with real key pairs and grants, requesters, and tickets built by the protocol
-// module's createTicket in the same shapes the ticket routes store. Used until (and beside)
-// the staff and requester rooms' fixtures.
+// Seeds a desk for queue/label tests straight through the database, with real crypto: a signed
+// key log (genesis, team key v1, staff-add per member), grants, real staff login material under
+// CHEAP_KDF, requesters, and tickets built by the protocol module's createTicket in the same shapes
+// the ticket routes store. Direct inserts keep the queue suites and the 100k-ticket bench fast;
+// test/helpers/desk.ts and requester.ts build the same state through the public API.
 import { eq } from 'drizzle-orm';
 import {
   applyKeyLogEntry,

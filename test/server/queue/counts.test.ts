@@ -45,3 +45,17 @@ describe('GET /api/staff/tickets counts', () => {
     expect((await counts('?assignee=unassigned')).waiting_requester).toBe(0);
   });
 });
+
+describe('GET /api/staff/tickets counts cache keys', () => {
+  it('never serves the unfiltered counts for assignee=unassigned (or the reverse)', async () => {
+    const before = await counts();
+    const unassigned = await counts('?assignee=unassigned');
+    addTicket(t.db, desk, requester, { assigneeId: tech.id, status: 'resolved' });
+    // Warm both keys on the same stamp, in both orders
+    const all = await counts();
+    const none = await counts('?assignee=unassigned');
+    expect(all.resolved).toBe(before.resolved + 1);
+    expect(none.resolved).toBe(unassigned.resolved);
+    expect(await counts()).toEqual(all);
+  });
+});

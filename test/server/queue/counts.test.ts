@@ -54,7 +54,7 @@ describe('GET /api/staff/tickets counts cache keys', () => {
     // Warm both keys on the same stamp, in both orders
     const all = await counts();
     const none = await counts('?assignee=unassigned');
-    expect(all.resolved).toBe(before.resolved + 1);
+    expect(all.resolved).toBe((before.resolved ?? 0) + 1);
     expect(none.resolved).toBe(unassigned.resolved);
     expect(await counts()).toEqual(all);
   });

@@ -51,7 +51,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const signPk = app.db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, requesterId)).get()?.signPk;
       if (!signPk) throw unauthorized('session is not valid');
       assertSigned('message', b.ticketId, b.messageId, b.message, signPk);
-      const created = createTicket(app.db, {
+      const ticket = {
         requesterId,
         ticketId: b.ticketId,
         messageId: b.messageId,
@@ -61,7 +61,9 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
         pow,
         maxOpenTickets: app.config.quotas.openTicketsPerRequester,
         now,
-      });
+      };
+      // Shares its durable COMMIT with the other submissions of this event-loop turn.
+      const created = await app.groupCommit(() => createTicket(app.db, ticket));
       return reply.code(201).send(created);
     },
   );
@@ -148,7 +150,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       if (b.kind === 'message' && b.noteWrap !== undefined) throw badRequest('validation_failed', 'noteWrap belongs only on a note');
       assertSigned(b.kind, ticketId, b.messageId, b.envelope, signPk);
       const staffId = author.type === 'staff' ? author.staffId : null;
-      const stored = appendMessage(app.db, {
+      const message = {
         ticketId,
         author,
         messageId: b.messageId,
@@ -159,7 +161,8 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
         now: nowSeconds(),
         // Audited in the same transaction: which action on which ticket, never any content.
         onStored: staffId ? () => app.appendAudit(staffId, b.kind === 'note' ? 'ticket.note' : 'ticket.reply', ticketId) : undefined,
-      });
+      };
+      const stored = await app.groupCommit(() => appendMessage(app.db, message));
       return reply
         .code(201)
         .send(author.type === 'staff' ? stored : { messageId: stored.messageId, createdAt: stored.createdAt });

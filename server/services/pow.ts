@@ -4,6 +4,8 @@
 import { asPowMacKey, isCryptoError, issuePowChallenge, verifyPow, type PowMacKey } from '../../protocol/index';
 import type { Db } from '../../db/client';
 import { powSpent } from '../../db/schema';
+import { sql } from 'drizzle-orm';
+import { preparedPer } from './prepared';
 import { AppError, badRequest } from '../errors';
 
 export const POW_PURPOSES = ['register', 'ticket'] as const;
@@ -49,6 +51,10 @@ export function checkPow(macKey: Uint8Array | PowMacKey, solution: PowSolution, 
   return { id: verified.id, exp: verified.exp };
 }
 
+const insertSpent = preparedPer((db: Writer) =>
+  db.insert(powSpent).values({ id: sql.placeholder('id'), expiresAt: sql.placeholder('expiresAt') }).prepare(),
+);
+
 /**
  * Records the challenge id as spent. SECURITY: this is the replay check; it must run inside the
  * same transaction as the write, so either both happen or neither does. A primary-key conflict
@@ -56,7 +62,7 @@ export function checkPow(macKey: Uint8Array | PowMacKey, solution: PowSolution, 
  */
 export function spendPow(tx: Writer, pow: VerifiedPow, namespace = 'pow'): void {
   try {
-    tx.insert(powSpent).values({ id: `${namespace}:${pow.id}`, expiresAt: pow.exp }).run();
+    insertSpent(tx).run({ id: `${namespace}:${pow.id}`, expiresAt: pow.exp });
   } catch (err) {
     if (isPrimaryKeyConflict(err)) throw new AppError(400, 'pow_replayed', 'this proof of work was already used; fetch a new challenge');
     throw err;

@@ -1,9 +1,10 @@
 // Per-requester anti-spam quotas (SPEC §2.3). IP limits are useless over Tor, so the durable
 // limits hang off the requester identity, which costs a proof of work to create.
-import { and, count, eq, gte, inArray } from 'drizzle-orm';
+import { and, count, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, tickets } from '../../db/schema';
 import { tooMany } from '../errors';
+import { preparedPer } from './prepared';
 
 type Reader = Pick<Db, 'select'>;
 
@@ -17,12 +18,16 @@ export function hourFloor(now: number): number {
   return now - (now % HOUR_SECONDS);
 }
 
-export function assertOpenTicketQuota(tx: Reader, requesterId: string, max: number): void {
-  const row = tx
+const openTicketCount = preparedPer((db: Reader) =>
+  db
     .select({ n: count() })
     .from(tickets)
-    .where(and(eq(tickets.requesterId, requesterId), inArray(tickets.status, [...OPEN_STATUSES])))
-    .get();
+    .where(and(eq(tickets.requesterId, sql.placeholder('requesterId')), inArray(tickets.status, [...OPEN_STATUSES])))
+    .prepare(),
+);
+
+export function assertOpenTicketQuota(tx: Reader, requesterId: string, max: number): void {
+  const row = openTicketCount(tx).get({ requesterId });
   if ((row?.n ?? 0) >= max) {
     throw tooMany(`you already have ${max} open requests; wait for a reply before opening another`, 'quota_exceeded');
   }

@@ -1,9 +1,10 @@
 // Ticket creation and the requester's own ticket list (SPEC §5). Everything stored here is
 // ciphertext, sealed keys, or coarse metadata; the server never holds K.
-import { and, count, desc, eq, isNull, max } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, requesters, teamKeys, tickets, wraps } from '../../db/schema';
 import { conflict, notFound } from '../errors';
+import { preparedPer } from './prepared';
 import { spendPow, type VerifiedPow } from './pow';
 import { assertOpenTicketQuota, hourFloor } from './quotas';
 
@@ -27,24 +28,32 @@ export interface NewTicket {
   readonly now: number;
 }
 
+const id = sql.placeholder('id');
+
+/** The submission path's statements, prepared once (see prepared.ts). */
+const statements = preparedPer((db: Reader) => ({
+  currentTeamKeyVersion: db.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
+  ticketExists: db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).prepare(),
+  messageExists: db.select({ id: messages.id }).from(messages).where(eq(messages.id, id)).prepare(),
+}));
+
 /** The one team key version new wraps must target: the newest unretired one (key log semantics). */
-export function currentTeamKeyVersion(tx: Reader): number | null {
-  const row = tx.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).get();
-  return row?.v ?? null;
+export function currentTeamKeyVersion(db: Reader): number | null {
+  return statements(db).currentTeamKeyVersion.get()?.v ?? null;
 }
 
 /**
  * SECURITY: a wrap sealed to anything but the current team key would be unreadable after the old
  * key's retirement (or readable by a removed technician); the client must refetch the key log.
  */
-export function assertCurrentTeamKey(tx: Reader, version: number): void {
-  const current = currentTeamKeyVersion(tx);
+export function assertCurrentTeamKey(db: Reader, version: number): void {
+  const current = currentTeamKeyVersion(db);
   if (current === null) throw conflict('the desk has no team key yet; it is not ready for requests', 'stale_team_key');
   if (version !== current) throw conflict(`team key version ${version} is not current; refetch the key log`, 'stale_team_key');
 }
 
-export function assertMessageIdFree(tx: Reader, messageId: string): void {
-  if (tx.select({ id: messages.id }).from(messages).where(eq(messages.id, messageId)).get()) {
+export function assertMessageIdFree(db: Reader, messageId: string): void {
+  if (statements(db).messageExists.get({ id: messageId })) {
     throw conflict('a message with this id already exists; pick a fresh random id');
   }
 }
@@ -53,15 +62,16 @@ export function assertMessageIdFree(tx: Reader, messageId: string): void {
 export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdAt: number } {
   // Requester-side times are hour-rounded (SPEC §5) so they cannot be matched to network logs.
   const at = hourFloor(t.now);
+  // The root handle inside the transaction: same connection, and its prepared statements are reused.
   return db.transaction(
     (tx) => {
-      spendPow(tx, t.pow);
-      assertOpenTicketQuota(tx, t.requesterId, t.maxOpenTickets);
-      assertCurrentTeamKey(tx, t.teamWrap.teamKeyVersion);
-      if (tx.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, t.ticketId)).get()) {
+      spendPow(db, t.pow);
+      assertOpenTicketQuota(db, t.requesterId, t.maxOpenTickets);
+      assertCurrentTeamKey(db, t.teamWrap.teamKeyVersion);
+      if (statements(db).ticketExists.get({ id: t.ticketId })) {
         throw conflict('a ticket with this id already exists; pick a fresh random id');
       }
-      assertMessageIdFree(tx, t.messageId);
+      assertMessageIdFree(db, t.messageId);
       tx.insert(tickets).values({ id: t.ticketId, requesterId: t.requesterId, status: 'new', createdAt: at, updatedAt: at }).run();
       tx.insert(wraps)
         .values([

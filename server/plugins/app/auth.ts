@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
@@ -57,6 +57,8 @@ export default fp(
   async (app) => {
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
+    // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).
+    const sessionByJti = app.db.select().from(sessions).where(eq(sessions.jti, sql.placeholder('jti'))).prepare();
 
     app.decorate('issueSession', (subjectType: SubjectType, subjectId: string): IssuedSession => {
       const jti = newId();
@@ -95,7 +97,7 @@ export default fp(
         throw unauthorized('invalid or expired token');
       }
       if (claims.typ !== expected) throw unauthorized('wrong kind of token for this route');
-      const session = app.db.select().from(sessions).where(eq(sessions.jti, claims.jti)).get();
+      const session = sessionByJti.get({ jti: claims.jti });
       if (
         !session ||
         session.revokedAt !== null ||

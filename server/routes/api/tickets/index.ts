@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { asSignPublicKey, isCryptoError, ready, verifyMessageSignature } from '../../../../protocol/index';
 import { requesters } from '../../../../db/schema';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { ErrorResponse, badRequest, unauthorized } from '../../../errors';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { admittedStaff } from '../../../services/messages-authors';
@@ -30,6 +30,7 @@ function assertSigned(kind: 'message' | 'note', ticketId: string, messageId: str
 const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   await ready();
   const participant = requireParticipant(app);
+  const requesterSignPk = app.db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, sql.placeholder('id'))).prepare();
 
   // POST /api/tickets — requester + PoW 'ticket': ticket, wraps and first message in one transaction.
   app.post(
@@ -48,7 +49,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       // Cheapest refusal first: an unpaid request never reaches the signature check or the database.
       const pow = checkPow(app.secrets.powMacKey, b.pow, 'ticket', now);
-      const signPk = app.db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, requesterId)).get()?.signPk;
+      const signPk = requesterSignPk.get({ id: requesterId })?.signPk;
       if (!signPk) throw unauthorized('session is not valid');
       assertSigned('message', b.ticketId, b.messageId, b.message, signPk);
       const ticket = {

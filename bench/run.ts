@@ -1,0 +1,169 @@
+// `npm run bench`: runs every benchmark, one child process each (so one bench's heap, JIT and
+// event loop never colour another's), then gathers their JSON files into bench/results.json and
+// bench/results.md: each figure beside its in-run baseline and ratio, plus the machine.
+// `npm run bench -- queue submit` runs only the named ones (the report keeps the others' last results).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'flood'] as const;
+type Bench = (typeof BENCHES)[number];
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const tsxCli = fileURLToPath(new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+/** One line of the report: a measured figure, what it is compared with in the same run, and the target. */
+interface Figure {
+  bench: Bench;
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met?: boolean;
+}
+
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+// The result files are our own JSON, read back loosely: a missing field shows as "?" in the report.
+type Json = Record<string, any>;
+
+const summarise: Record<Bench, (r: Json) => Figure[]> = {
+  crypto: (r) => [
+    {
+      bench: 'crypto',
+      figure: `attachment encryption, ${r.attachment.inputMiB} MiB (median of ${r.runs})`,
+      value: `${fmt(r.attachment.moduleMBps)} MB/s (module)`,
+      baseline: `${fmt(r.attachment.rawSecretstreamMBps)} MB/s (raw secretstream)`,
+      ratio: fmt(r.attachment.ratio, 3),
+      target: `≥ ${r.attachment.target}`,
+      met: r.attachment.ratio >= r.attachment.target,
+    },
+    { bench: 'crypto', figure: 'message seal + sign', value: `${fmt(r.messageSealAndSignOpsPerSec, 0)} ops/s`, baseline: '—', ratio: '—', target: '—' },
+    ...(['requester', 'staff'] as const).map((who) => ({
+      bench: 'crypto' as const,
+      figure: `Argon2id, ${who} parameters (ops ${r.argon2idMs[who].opslimit}, ${r.argon2idMs[who].memlimit / 2 ** 20} MiB)`,
+      value: `${fmt(r.argon2idMs[who].medianMs, 0)} ms`,
+      baseline: '—',
+      ratio: '—',
+      target: '—',
+    })),
+  ],
+  submit: (r) => [
+    {
+      bench: 'submit',
+      figure: `ticket submissions, POST /api/tickets (${r.submissionsPerRun}/run, ${r.concurrency} clients, median of ${r.runs.length})`,
+      value: `${fmt(r.median.appPerSecond, 0)} /s`,
+      baseline: `${fmt(r.median.barePerSecond, 0)} /s (bare Fastify + one insert)`,
+      ratio: `${fmt(r.median.ratio, 3)} (per-run median ${fmt(r.median.ratioOfRuns, 3)})`,
+      target: '≥ 0.5',
+      met: r.median.ratio >= 0.5,
+    },
+  ],
+  queue: (r) =>
+    r.results.map((c: Json) => ({
+      bench: 'queue' as const,
+      figure: `queue: ${c.case}, ${r.tickets.toLocaleString('en-US')} tickets (median of ${r.runsPerCase})`,
+      value: `${fmt(c.injectMedianMs, 2)} ms (p95 ${fmt(c.injectP95Ms, 2)})`,
+      baseline: `${fmt(c.rawSelectMedianMs, 3)} ms (raw indexed SELECT)`,
+      ratio: fmt(c.ratio, 1),
+      target: `< ${r.targetMedianMs} ms`,
+      met: c.injectMedianMs < r.targetMedianMs,
+    })),
+  rotation: (r) => [
+    {
+      bench: 'rotation',
+      figure: `team-key rotation, ${r.tickets} tickets (${r.keys} keys) through the endpoints`,
+      value: `${fmt(r.endpoint.keysPerSecond, 0)} keys/s (${fmt(r.endpoint.ticketsPerSecond, 0)} tickets/s)`,
+      baseline: `${fmt(r.rawLibsodium.keysPerSecond, 0)} keys/s (raw open + seal)`,
+      ratio: `${fmt(r.ratio, 2)}× the raw time`,
+      target: '—',
+    },
+  ],
+  attachments: (r) =>
+    (['upload', 'download'] as const).map((way) => ({
+      bench: 'attachments' as const,
+      figure: `attachment ${way}, ${r.fileMiB} MiB, ${r.transport}`,
+      value: `${fmt(r.endpoints[`${way}MBps`])} MB/s`,
+      baseline: `${fmt(r.module[way === 'upload' ? 'encryptMBps' : 'decryptMBps'])} MB/s (module in memory)`,
+      ratio: fmt(r.ratio[way], 2),
+      target: '—',
+    })),
+  flood: (r) =>
+    (r.figures ?? []).map((f: Json) => ({
+      bench: 'flood' as const,
+      figure: f.figure,
+      value: f.value,
+      baseline: f.baseline ?? '—',
+      ratio: f.ratio ?? '—',
+      target: f.target ?? '—',
+      ...(typeof f.met === 'boolean' ? { met: f.met } : {}),
+    })),
+};
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+}
+
+function runBench(name: Bench): { ok: boolean; seconds: number } {
+  const t0 = performance.now();
+  console.log(`\n── bench/${name}.ts ──`);
+  const child = spawnSync(process.execPath, [tsxCli, here(`./${name}.ts`)], { stdio: 'inherit', env: process.env });
+  return { ok: child.status === 0, seconds: Math.round((performance.now() - t0) / 1000) };
+}
+
+const asked = process.argv.slice(2).filter((a): a is Bench => (BENCHES as readonly string[]).includes(a));
+const unknown = process.argv.slice(2).filter((a) => !(BENCHES as readonly string[]).includes(a));
+if (unknown.length > 0) {
+  console.error(`unknown bench: ${unknown.join(', ')} (known: ${BENCHES.join(', ')})`);
+  process.exit(2);
+}
+const toRun = asked.length > 0 ? asked : [...BENCHES];
+const host = machine();
+const runs: Partial<Record<Bench, { ok: boolean; seconds: number }>> = {};
+for (const name of toRun) runs[name] = runBench(name);
+
+const figures: Figure[] = [];
+const results: Partial<Record<Bench, Json>> = {};
+for (const name of BENCHES) {
+  const file = here(`./${name}.json`);
+  if (!existsSync(file)) continue;
+  results[name] = JSON.parse(readFileSync(file, 'utf8')) as Json;
+  try {
+    figures.push(...summarise[name](results[name]!));
+  } catch {
+    figures.push({ bench: name, figure: `${name}: result file has an unexpected shape`, value: '?', baseline: '?', ratio: '?', target: '?', met: false });
+  }
+}
+
+const at = new Date().toISOString();
+writeFileSync(here('./results.json'), `${JSON.stringify({ at, machine: host, ran: runs, figures, results }, null, 2)}\n`);
+
+const cell = (s: string) => s.replaceAll('|', '\\|');
+const mark = (f: Figure) => (f.met === undefined ? '' : f.met ? ' ✓' : ' ✗');
+const md = [
+  '# Benchmark results',
+  '',
+  `Generated by \`npm run bench\` at ${at}.`,
+  '',
+  `Machine: ${host.cpu}, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}, load average at start ${host.loadAverageAtStart.join(' / ')}.`,
+  'Each figure is measured in the same run as its baseline; ratios are figure ÷ baseline unless stated.',
+  `Benches run this time: ${toRun.map((n) => `${n} (${runs[n]?.ok ? `${runs[n]?.seconds} s` : 'FAILED'})`).join(', ')}; the others show their last result file.`,
+  '',
+  '| bench | figure | value | baseline | ratio | target |',
+  '|---|---|---|---|---|---|',
+  ...figures.map((f) => `| ${f.bench} | ${cell(f.figure)} | ${cell(f.value)} | ${cell(f.baseline)} | ${cell(f.ratio)} | ${cell(f.target)}${mark(f)} |`),
+  '',
+  'Raw results: `bench/<name>.json` and `bench/results.json`.',
+  '',
+].join('\n');
+writeFileSync(here('./results.md'), md);
+console.log(`\n${md}`);
+if (Object.values(runs).some((r) => !r.ok)) process.exit(1);

@@ -37,6 +37,7 @@ export function mapError(err: unknown): Mapped | undefined {
     if (status === 429) return { status, code: 'rate_limited', message: 'too many requests, slow down' };
     if (status === 413) return { status, code: 'payload_too_large', message: 'request body is too large' };
     if (status === 415) return { status, code: 'unsupported_media_type', message: 'send application/json' };
+    if (status === 403) return { status, code: 'forbidden', message: 'not allowed' };
     // JSON.parse failures surface as a SyntaxError carrying statusCode 400.
     if (status === 400 && err.name === 'SyntaxError') return { status, code: 'bad_json', message: 'the body is not valid JSON' };
     // Fastify's own 4xx messages (bad URL, bad content-length…) describe the request, not us.

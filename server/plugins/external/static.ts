@@ -40,6 +40,16 @@ export default fp<StaticPluginOptions>(
         },
       });
     }
+    if (built) {
+      // An /api/ path that matches no API route (e.g. an id longer than any route accepts) must
+      // get the API's 404, not a file lookup whose refusals are 403 pages outside the error contract.
+      app.addHook('onRequest', async (request, reply) => {
+        if (request.routeOptions.url === '/*' && (request.url === '/api' || request.url.startsWith('/api/'))) {
+          reply.callNotFound();
+          return reply;
+        }
+      });
+    }
     app.decorate('sendSpaShell', (reply: FastifyReply) => {
       if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return reply.code(200).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);

@@ -5,6 +5,7 @@ import { admitCommand } from './admit';
 import { auditVerifyCommand } from './audit-verify';
 import { backupCommand } from './backup';
 import { inviteCommand } from './invite';
+import { retentionCommand } from './retention';
 import { setupCommand } from './setup';
 
 type Command = { run: (args: string[]) => Promise<number>; help: string };
@@ -12,8 +13,13 @@ type Command = { run: (args: string[]) => Promise<number>; help: string };
 /** Subcommands. Adding one is one line here plus its own file in server/cli/. */
 const COMMANDS: Record<string, Command> = {
   backup: { run: backupCommand, help: 'backup FILE   online copy of the live database' },
+  retention: { run: retentionCommand, help: 'retention [--dry-run] [--days N]   delete closed tickets past the retention period now, print the counts' },
   setup: { run: setupCommand, help: 'setup [--username admin]   create the first admin (password from SEALDESK_ADMIN_PASSWORD or a prompt)' },
   invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
+  activate: {
+    run: (args) => import('./activate').then((m) => m.activateCommand(args)),
+    help: 'activate TOKEN [--server URL] [--fingerprint FP]   an invited member sets their password and keys (password from SEALDESK_PASSWORD or a prompt)',
+  },
   admit: { run: admitCommand, help: 'admit USERNAME [--as ADMIN]   staff-add the member’s keys and grant the team key' },
   'audit-verify': { run: auditVerifyCommand, help: 'audit-verify   check the audit hash chain (exit 1 on a break)' },
   queue: { run: (args) => import('./queue').then((m) => m.queueCommand(args)), help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N] [--server URL] [--fingerprint FP]   the decrypted queue' },

@@ -1,0 +1,243 @@
+// Issue #6 part 4: retention. Closed tickets older than the policy go with their messages, wraps,
+// attachments (rows and chunks) and label tags, on a schedule (at start, then hourly) and by CLI;
+// the counts are reported; secure_delete leaves no trace of the ciphertext in the database files.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as p from '../../../protocol/index';
+import { dbFilePath } from '../../../server/app';
+import { runCli } from '../../../server/cli/index';
+import { runMaintenance, type MaintenanceResult } from '../../../server/plugins/app/maintenance';
+import { nowSeconds } from '../../../server/plugins/app/tokens';
+import { buildTestApp, type TestApp } from '../../helpers/app';
+import { runCliProcess } from '../../helpers/process';
+import { addLabelName, addRequester, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededRequester } from '../../helpers/queue';
+import { encryptFile } from '../attachments/upload';
+
+const DAY = 86_400;
+const POLICY_DAYS = 90;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Scene {
+  /** Closed 100 and 120 days ago: past the 90-day policy. */
+  expired: string[];
+  /** Closed 10 days ago, open since long ago, resolved long ago (resolved is not closed). */
+  kept: string[];
+  /** What deleting the expired tickets must report. */
+  expectedCounts: Omit<MaintenanceResult, 'sessionsDeleted' | 'powSpentDeleted'>;
+  /** Ciphertext that exists only in the expired tickets, to look for in the raw files. */
+  expiredMessageCt: string;
+  expiredChunk: Buffer;
+}
+
+const count = (t: TestApp, sql: string, ...args: unknown[]) => (t.sqlite.prepare(sql).get(...args) as { n: number }).n;
+const rowsOf = (t: TestApp, ids: string[]) => {
+  const marks = ids.map(() => '?').join(',');
+  return {
+    tickets: count(t, `select count(*) as n from tickets where id in (${marks})`, ...ids),
+    messages: count(t, `select count(*) as n from messages where ticket_id in (${marks})`, ...ids),
+    wraps: count(t, `select count(*) as n from wraps where ticket_id in (${marks})`, ...ids),
+    attachments: count(t, `select count(*) as n from attachments where ticket_id in (${marks})`, ...ids),
+    chunks: count(t, `select count(*) as n from attachment_chunks c join attachments a on a.id = c.attachment_id where a.ticket_id in (${marks})`, ...ids),
+    labels: count(t, `select count(*) as n from ticket_labels l join tickets t on t.seq = l.ticket_seq where t.id in (${marks})`, ...ids),
+  };
+};
+
+/** A real encrypted attachment (protocol module), stored the way the upload routes store it. */
+async function addAttachment(t: TestApp, ticketId: string, ticketKey: p.TicketKey, requester: SeededRequester, bytes: number): Promise<Buffer[]> {
+  const f = await encryptFile({ ticketId, ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(bytes)) });
+  t.sqlite
+    .prepare('insert into attachments (id, ticket_id, meta, header, chunk_count, size, completed_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(f.attachmentId, ticketId, JSON.stringify(f.meta), p.toB64(f.header), f.chunks.length, f.size, 1_700_000_000, 1_700_000_000);
+  const insertChunk = t.sqlite.prepare('insert into attachment_chunks (attachment_id, idx, data) values (?, ?, ?)');
+  f.chunks.forEach((c, i) => insertChunk.run(f.attachmentId, i, Buffer.from(c)));
+  return f.chunks.map((c) => Buffer.from(c));
+}
+
+/** A staff note on a ticket: a note message plus its note-key wrap, as the notes route stores them. */
+function addNote(t: TestApp, desk: SeededDesk, ticketId: string): void {
+  const noteKey = p.newNoteKey();
+  const messageId = p.newId();
+  const envelope = p.sealMessage({ kind: 'note', ticketId, messageId, key: noteKey, payload: { v: 1, body: 'internal' }, authorSignSk: desk.admin.keys.sign.secretKey });
+  t.sqlite
+    .prepare("insert into messages (id, ticket_id, seq, kind, author_type, author_staff_id, nonce, ct, sig, created_at) values (?, ?, 2, 'note', 'staff', ?, ?, ?, ?, 1700000000)")
+    .run(messageId, ticketId, desk.admin.id, envelope.nonce, envelope.ct, envelope.sig);
+  const wrap = p.wrapKeyForTeam(noteKey, { version: desk.teamVersion, publicKey: desk.team.publicKey });
+  t.sqlite.prepare("insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values (?, 'note', 'team', ?, ?)").run(ticketId, wrap.teamKeyVersion, wrap.sealed);
+}
+
+/**
+ * Five real encrypted tickets. The expired pair carries everything that hangs off a ticket:
+ * two first messages + a note (3 messages), 2 + 2 ticket wraps + a note wrap (5), one attachment
+ * with its chunks, 3 tags.
+ */
+async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
+  const desk = seedDesk(t);
+  const requester = addRequester(t.db);
+  const urgent = addLabelName(t.db, desk, 'urgent');
+  const malware = addLabelName(t.db, desk, 'malware');
+  const closedAgo = (ticketId: string, days: number) => t.sqlite.prepare('update tickets set closed_at = ? where id = ?').run(now - days * DAY, ticketId);
+
+  const old = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
+  closedAgo(old.ticketId, 100);
+  addNote(t, desk, old.ticketId);
+  const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 150_000);
+  const older = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
+  closedAgo(older.ticketId, 120);
+
+  const recent = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
+  closedAgo(recent.ticketId, 10);
+  const open = addTicket(t.db, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
+  await addAttachment(t, open.ticketId, open.ticketKey, requester, 70_000);
+  const resolved = addTicket(t.db, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
+
+  const expiredMessageCt = (t.sqlite.prepare('select ct from messages where id = ?').get(old.messageId) as { ct: string }).ct;
+  return {
+    expired: [old.ticketId, older.ticketId],
+    kept: [recent.ticketId, open.ticketId, resolved.ticketId],
+    expectedCounts: {
+      closedTicketsDeleted: 2,
+      messagesDeleted: 3,
+      wrapsDeleted: 5,
+      attachmentsDeleted: 1,
+      attachmentChunksDeleted: expiredChunks.length,
+      ticketLabelsDeleted: 3,
+    },
+    expiredMessageCt,
+    expiredChunk: expiredChunks[0]!,
+  };
+}
+
+async function sceneApp(): Promise<{ t: TestApp; scene: Scene }> {
+  const t = await buildQueueApp({ env: { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) } });
+  cleanups.push(() => t.close());
+  return { t, scene: await seedScene(t) };
+}
+
+describe('runMaintenance: retention', () => {
+  it('deletes closed tickets past the policy with their messages, wraps, attachments and tags, and reports each count', async () => {
+    // Given two tickets closed past the 90-day policy, and three that must stay
+    const { t, scene } = await sceneApp();
+    const keptBefore = rowsOf(t, scene.kept);
+    expect(rowsOf(t, scene.expired)).toEqual({ tickets: 2, messages: 3, wraps: 5, attachments: 1, chunks: scene.expectedCounts.attachmentChunksDeleted, labels: 3 });
+    expect(scene.expectedCounts.attachmentChunksDeleted).toBeGreaterThan(1);
+
+    // When the job runs
+    const result = runMaintenance(t.db, POLICY_DAYS);
+
+    // Then it reports what went with the tickets, and exactly that is gone
+    expect(result).toMatchObject(scene.expectedCounts);
+    expect(rowsOf(t, scene.expired)).toEqual({ tickets: 0, messages: 0, wraps: 0, attachments: 0, chunks: 0, labels: 0 });
+    // And the recently closed, open and resolved tickets keep everything
+    expect(rowsOf(t, scene.kept)).toEqual(keptBefore);
+    expect(keptBefore.tickets).toBe(3);
+    // And a second run finds nothing more
+    expect(runMaintenance(t.db, POLICY_DAYS)).toMatchObject({ closedTicketsDeleted: 0, messagesDeleted: 0, wrapsDeleted: 0, attachmentChunksDeleted: 0 });
+  });
+
+  it('in a dry run counts the same and deletes nothing', async () => {
+    const { t, scene } = await sceneApp();
+    const before = { expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) };
+    expect(runMaintenance(t.db, POLICY_DAYS, nowSeconds(), { dryRun: true })).toMatchObject(scene.expectedCounts);
+    expect({ expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) }).toEqual(before);
+  });
+});
+
+describe('retention CLI', () => {
+  it('prints the counts: --dry-run deletes nothing, --days overrides the policy, a real run deletes', async () => {
+    // Given a desk whose database a running app holds open
+    const { t, scene } = await sceneApp();
+    const env = { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) };
+
+    // When `retention --dry-run` runs
+    const dry = await runCliProcess(t.dataDir, ['retention', '--dry-run'], env);
+    // Then it prints what would go and nothing goes
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('dry run, nothing deleted');
+    expect(dry.stdout).toMatch(/^closed tickets would delete: 2$/m);
+    expect(rowsOf(t, scene.expired).tickets).toBe(2);
+
+    // When `--days 5` is asked for in a dry run, the ticket closed 10 days ago counts too
+    const wider = await runCliProcess(t.dataDir, ['retention', '--dry-run', '--days', '5'], env);
+    expect(wider.stdout).toMatch(/^closed tickets would delete: 3$/m);
+
+    // When it runs for real
+    const run = await runCliProcess(t.dataDir, ['retention'], env);
+    // Then it prints every count, and the expired tickets are gone while the others stay
+    expect(run.code, run.stderr).toBe(0);
+    const c = scene.expectedCounts;
+    expect(run.stdout).toContain(
+      [
+        `closed tickets deleted: ${c.closedTicketsDeleted}`,
+        `  messages: ${c.messagesDeleted}`,
+        `  key wraps: ${c.wrapsDeleted}`,
+        `  attachments: ${c.attachmentsDeleted}`,
+        `  attachment chunks: ${c.attachmentChunksDeleted}`,
+        `  label tags: ${c.ticketLabelsDeleted}`,
+      ].join('\n'),
+    );
+    expect(run.stdout).toMatch(/^retention: 90 days \(tickets closed before \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/m);
+    expect(rowsOf(t, scene.expired).tickets).toBe(0);
+    expect(rowsOf(t, scene.kept).tickets).toBe(3);
+  }, 120_000);
+
+  it('rejects bad arguments with exit code 2', async () => {
+    for (const args of [['--days'], ['--days', '0'], ['--days', 'ten'], ['--days', '36501'], ['--now']]) {
+      expect(await runCli(['retention', ...args])).toBe(2);
+    }
+  });
+
+  it('leaves no trace of the deleted ciphertext in the database files (secure_delete)', async () => {
+    // Given the expired ticket's message ciphertext and an attachment chunk are in the file
+    const { t, scene } = await sceneApp();
+    const file = dbFilePath(t.dataDir);
+    const onDisk = () => {
+      t.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      return Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`)]);
+    };
+    expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+    const before = onDisk();
+    expect(before.includes(scene.expiredMessageCt)).toBe(true);
+    // (a slice from the middle of the chunk: it lives in overflow pages, which a delete without
+    // secure_delete puts on the freelist untouched)
+    expect(before.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(true);
+
+    // When the retention CLI deletes them (its own connection)
+    const run = await runCliProcess(t.dataDir, ['retention'], { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) });
+    expect(run.code, run.stderr).toBe(0);
+
+    // Then neither is anywhere in the database or its WAL: overwritten, not just unlinked
+    const after = onDisk();
+    expect(after.includes(scene.expiredMessageCt)).toBe(false);
+    expect(after.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(false);
+  }, 120_000);
+});
+
+describe('the scheduled job', () => {
+  it('runs when the server starts (onReady), logging the counts, on a secure_delete connection', async () => {
+    // Given a data dir holding expired tickets, written by an app that has since stopped
+    const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-retention-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const first = await buildQueueApp({ dataDir, env: { SEALDESK_RETENTION_DAYS: '36500' } });
+    const scene = await seedScene(first);
+    await first.close();
+
+    // When the app starts with a 90-day policy
+    const t = await buildTestApp({ dataDir, env: { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) } });
+    cleanups.push(() => t.close());
+
+    // Then the expired tickets are already gone, and the run is logged with its counts
+    expect(rowsOf(t, scene.expired).tickets).toBe(0);
+    expect(rowsOf(t, scene.kept).tickets).toBe(3);
+    const logged = t.logs.filter((l) => l.msg === 'maintenance');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject(scene.expectedCounts);
+    expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+  });
+});

@@ -40,7 +40,7 @@ const LANES = 4;
 /** Below the per-requester limit (30 tickets a minute); a lane then registers a new requester. */
 const TICKETS_PER_REQUESTER = 25;
 /** Keeps the whole run under the per-address PoW limit (600 challenges a minute). */
-const PAUSE_MS = 300;
+const PAUSE_MS = 500;
 
 interface Acknowledgement {
   ticketId: string;

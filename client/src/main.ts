@@ -11,12 +11,12 @@ import { landingView, notFoundView } from './views/landing';
 import { layout } from './views/layout';
 import { enterNewRequest, newRequestView, resetNewRequest } from './views/new-request';
 import { returnView } from './views/return';
-import { resetQueue, staffQueueView } from './views/staff/queue';
+import { enterStaffQueue, resetQueue, staffQueueView } from './views/staff/queue';
 import { staffLoginView } from './views/staff/login';
 import { startIdleLock } from './views/staff/idle';
 import { lockStaff } from './views/staff/session';
 import { setupView } from './views/staff/setup';
-import { resetStaffTickets, staffTicketView } from './views/staff/ticket';
+import { enterStaffTicket, resetStaffTickets, staffTicketView } from './views/staff/ticket';
 import { threadView } from './views/thread';
 import { resetTickets, ticketsView } from './views/tickets';
 import './style.css';
@@ -92,7 +92,10 @@ async function boot(): Promise<void> {
   interceptLinks(root as HTMLElement);
   window.addEventListener('hashchange', () => {
     state.flash = null;
-    if (parseRoute(location.hash).name === 'new') enterNewRequest();
+    const entered = parseRoute(location.hash);
+    if (entered.name === 'new') enterNewRequest();
+    if (entered.name === 'staff-queue') enterStaffQueue();
+    if (entered.name === 'staff-ticket') enterStaffTicket(entered.ticketId);
     window.scrollTo(0, 0);
     renderApp();
   });

@@ -40,14 +40,25 @@ export async function ensureTrusted(force = false): Promise<boolean> {
     update();
     return true;
   } catch (err) {
-    if (err instanceof WorkerError && err.code === 'fingerprint_mismatch') state.trust = { status: 'mismatch' };
-    else if (err instanceof WorkerError) state.trust = { status: 'invalid' };
-    else {
-      // Could not even fetch the desk or its log: not a trust failure, but say why nothing happens.
-      state.trust = { status: 'unreachable' };
-      flash('error', describeError(err));
-    }
+    const status = trustFailure(err);
+    state.trust = { status };
+    // Could not check at all: not a trust failure, but say why nothing happens.
+    if (status === 'unreachable') flash('error', describeError(err));
     update();
     return false;
   }
+}
+
+// Worker failures that say nothing about the desk: libsodium did not load (it reports 'internal'),
+// the worker crashed, or "Leave quickly" / lock wiped it mid-check.
+const ENGINE_FAILURES: ReadonlySet<string> = new Set(['internal', 'worker_failed', 'wiped']);
+
+/**
+ * What a failed check means. Only the verification itself may raise the loud "key list could not
+ * be verified" warning; an engine that could not start must not accuse the desk of tampering.
+ */
+export function trustFailure(err: unknown): 'mismatch' | 'invalid' | 'unreachable' {
+  if (!(err instanceof WorkerError)) return 'unreachable';
+  if (err.code === 'fingerprint_mismatch') return 'mismatch';
+  return ENGINE_FAILURES.has(err.code) ? 'unreachable' : 'invalid';
 }

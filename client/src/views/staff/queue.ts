@@ -63,6 +63,17 @@ export function resetQueue(): void {
   resetConsole();
 }
 
+/**
+ * Coming back to the queue reloads its first page with the same filters, so new tickets, status
+ * changes and counts show up without signing in again.
+ */
+export function enterStaffQueue(): void {
+  if (q.loading) return;
+  q.loaded = false;
+  q.failed = false;
+  q.nextCursor = null;
+}
+
 /** The query string for the current filters (exported for tests of the mapping). */
 export function queueQuery(f: Filters, cursor: string | null): StaffQueueQuery {
   return {

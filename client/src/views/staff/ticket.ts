@@ -59,6 +59,18 @@ async function load(ticketId: string): Promise<void> {
   }
 }
 
+/**
+ * Opening a ticket (from the queue, a search hit or a link) always fetches it again: the requester
+ * may have answered since it was last opened, and a cached thread would hide that answer.
+ */
+export function enterStaffTicket(ticketId: string): void {
+  if (loading.has(ticketId)) return;
+  tickets.delete(ticketId);
+  canWriteNotes.delete(ticketId);
+  failed.delete(ticketId);
+  state.threads.delete(ticketId);
+}
+
 /** Claiming a new ticket also opens it: "someone is on this" is what `open` means. */
 export function claimPatch(ticket: Pick<StaffTicket, 'status'>, me: string): StaffTicketPatch {
   return ticket.status === 'new' ? { assigneeId: me, status: 'open' } : { assigneeId: me };

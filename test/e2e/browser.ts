@@ -1,0 +1,92 @@
+// Debian's chromium driven by playwright-core (no browser download works on our machines).
+// Every page is recorded: console messages, page errors and every request of the context
+// (page and crypto worker), so tests can assert on them and failures can be debugged.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
+
+/** Argon2id (64 MiB) and the proof-of-work run in the browser on a loaded 2-core machine. */
+export const SLOW = 120_000;
+
+export function chromiumPath(): string {
+  const path = process.env.SEALDESK_CHROMIUM || '/usr/bin/chromium';
+  if (!existsSync(path)) throw new Error(`chromium not found at ${path}: run scripts/ensure-chromium.sh or set SEALDESK_CHROMIUM`);
+  return path;
+}
+
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args: [...BASE_ARGS, ...extraArgs] });
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+}
+
+/** A browser context with its own storage (a separate person) and everything it did. */
+export interface Visitor {
+  name: string;
+  context: BrowserContext;
+  page: Page;
+  requests: RecordedRequest[];
+  console: string[];
+}
+
+const live: Visitor[] = [];
+
+export async function newVisitor(browser: Browser, name: string): Promise<Visitor> {
+  const context = await browser.newContext({ locale: 'en-US' });
+  context.setDefaultTimeout(SLOW);
+  const requests: RecordedRequest[] = [];
+  // On the context, not the page: it also sees what the crypto worker fetches.
+  context.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+  const page = await context.newPage();
+  const consoleLines: string[] = [];
+  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`));
+  page.on('worker', (w) => w.on('console', (m) => consoleLines.push(`[worker ${m.type()}] ${m.text()}`)));
+  const visitor = { name, context, page, requests, console: consoleLines };
+  live.push(visitor);
+  return visitor;
+}
+
+export async function closeVisitor(v: Visitor): Promise<void> {
+  const i = live.indexOf(v);
+  if (i >= 0) live.splice(i, 1);
+  await v.context.close().catch(() => undefined);
+}
+
+let artifactsDir: string | null = null;
+
+/**
+ * Writes each live visitor's console log and a screenshot to a temp dir and prints the paths.
+ * Registered with onTestFailed, so it runs only when something went wrong.
+ */
+export async function dumpArtifacts(testName: string, extra: Record<string, string> = {}): Promise<void> {
+  artifactsDir ??= mkdtempSync(join(tmpdir(), 'sealdesk-e2e-artifacts-'));
+  const dir = join(artifactsDir, testName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60));
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  for (const v of live) {
+    const log = join(dir, `${v.name}-console.txt`);
+    writeFileSync(log, [`url: ${v.page.url()}`, ...v.console, '', 'requests:', ...v.requests.map((r) => `${r.method} ${r.url}`)].join('\n'));
+    written.push(log);
+    const shot = join(dir, `${v.name}.png`);
+    try {
+      await v.page.screenshot({ path: shot, fullPage: true, timeout: 15_000 });
+      written.push(shot);
+    } catch {
+      // The page may already be closed or on about:blank.
+    }
+  }
+  for (const [name, text] of Object.entries(extra)) {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    written.push(file);
+  }
+  process.stderr.write(`\ne2e artifacts for "${testName}":\n${written.map((p) => `  ${p}`).join('\n')}\n`);
+}

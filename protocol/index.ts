@@ -62,6 +62,7 @@ export {
   newStaffSalt,
   openStaffKeyBlob,
   sealStaffKeyBlob,
+  staffKeyFingerprint,
   verifyAuthSecret,
   type StaffKeyBlob,
   type StaffKeys,

@@ -82,6 +82,17 @@ export function openStaffKeyBlob(blob: unknown, kek: Kek, staffId: string): Staf
   };
 }
 
+/**
+ * The short fingerprint of a member's two public keys that the admin (`cli admit`) and the member
+ * (browser activation page, `cli activate`) compare out of band before the admin vouches for the
+ * keys: the first 16 base64url characters (96 bits) of unkeyed BLAKE2b-512 over
+ * `"sealdesk/v1/staff-keys|" + boxPk + "|" + signPk`.
+ */
+export function staffKeyFingerprint(boxPk: B64 | string, signPk: B64 | string): string {
+  const digest = sodium().crypto_generichash(64, utf8(`sealdesk/v1/staff-keys|${boxPk}|${signPk}`), null);
+  return toB64(digest).slice(0, 16);
+}
+
 /** Server side: the stored form of authSecret (crypto_pwhash_str, Argon2id, INTERACTIVE). */
 export function hashAuthSecret(authSecret: AuthSecret, params: KdfParams = AUTH_HASH_KDF): string {
   return sodium().crypto_pwhash_str(authSecret, params.opslimit, params.memlimit);

@@ -316,3 +316,31 @@ export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise
   call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
 export const staffLabels = (): Promise<{ labels: LabelEntry[] }> => call('GET', '/api/staff/labels', undefined, true);
 export const staffCreateLabel = (entry: LabelEntry): Promise<unknown> => call('POST', '/api/staff/labels', entry, true);
+
+// ---- enrolment (first admin, invited members) ----
+/** POST /api/setup body: the worker's SetupRequest plus the one-time token from the URL. */
+export interface SetupBody {
+  token: string;
+  username: string;
+  kdf: { salt: B64; opslimit: number; memlimit: number };
+  authSecret: B64;
+  boxPk: B64;
+  signPk: B64;
+  keyBlob: { v: 1; nonce: B64; ct: B64 };
+  genesis: KeyLogEntry;
+  teamKey: KeyLogEntry;
+  grant: B64;
+}
+export interface InviteInfo {
+  username: string;
+  role: 'admin' | 'technician';
+  /** The existing id for a re-enrolment; null for a new member, who chooses one. */
+  staffId: Id | null;
+  expiresAt: number;
+}
+export type ActivateBody = Omit<SetupBody, 'token' | 'username' | 'genesis' | 'teamKey' | 'grant'> & { inviteToken: string; staffId: Id };
+
+export const setupDesk = (body: SetupBody): Promise<{ staffId: Id; deskId: Id; fingerprint: B64 }> => call('POST', '/api/setup', body);
+export const lookupInvite = (inviteToken: string): Promise<InviteInfo> => call('POST', '/api/staff/invite', { inviteToken });
+export const activateStaff = (body: ActivateBody): Promise<{ staffId: Id; username: string; role: 'admin' | 'technician' }> =>
+  call('POST', '/api/staff/activate', body);

@@ -15,7 +15,8 @@ import { enterStaffQueue, resetQueue, staffQueueView } from './views/staff/queue
 import { staffLoginView } from './views/staff/login';
 import { startIdleLock } from './views/staff/idle';
 import { lockStaff } from './views/staff/session';
-import { setupView } from './views/staff/setup';
+import { activateView, resetActivation } from './views/staff/activate';
+import { resetSetup, setupView } from './views/staff/setup';
 import { enterStaffTicket, resetStaffTickets, staffTicketView } from './views/staff/ticket';
 import { threadView } from './views/thread';
 import { resetTickets, ticketsView } from './views/tickets';
@@ -41,7 +42,9 @@ function view(route: Route): TemplateResult {
     case 'ticket':
       return threadView(route.ticketId);
     case 'setup':
-      return setupView();
+      return setupView(route.token);
+    case 'activate':
+      return activateView(route.token);
     case 'staff-login':
       return staffLoginView();
     case 'staff-queue':
@@ -66,6 +69,8 @@ function leaveQuickly(): void {
   resetTickets();
   resetQueue();
   resetStaffTickets();
+  resetSetup();
+  resetActivation();
   render('', root as HTMLElement);
   location.replace(NEUTRAL_PAGE);
 }

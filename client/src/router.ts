@@ -13,6 +13,7 @@ export type Route =
   | { name: 'tickets' }
   | { name: 'ticket'; ticketId: string }
   | { name: 'setup'; token: string }
+  | { name: 'activate'; token: string }
   | { name: 'staff-login' }
   | { name: 'staff-queue' }
   | { name: 'staff-ticket'; ticketId: string }
@@ -34,6 +35,7 @@ export function parseRoute(hash: string): Route {
   if (c === undefined) {
     if (a === 'tickets' && ID.test(b)) return { name: 'ticket', ticketId: b };
     if (a === 'setup' && TOKEN.test(b)) return { name: 'setup', token: b };
+    if (a === 'activate' && TOKEN.test(b)) return { name: 'activate', token: b };
     if (a === 'staff' && b === 'login') return { name: 'staff-login' };
     if (a === 'staff' && b === 'queue') return { name: 'staff-queue' };
     return { name: 'not-found' };
@@ -57,6 +59,9 @@ export function routeHref(route: Route): string {
       return `#/tickets/${route.ticketId}`;
     case 'setup':
       return `#/setup/${route.token}`;
+    case 'activate':
+      // The link an admin sends an invited member (`cli invite` prints it).
+      return `#/activate/${route.token}`;
     case 'staff-login':
       return '#/staff/login';
     case 'staff-queue':

@@ -74,6 +74,32 @@ export interface LabelName {
   name: string;
 }
 
+/** Staff passwords: the same minimum as `npm run cli -- setup` and `activate`. */
+export const STAFF_PASSWORD_MIN_CHARS = 12;
+/** The server's username rule (lower-case, one spelling per account). */
+export const STAFF_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * What a member's client creates for an account: KDF parameters, the auth secret (sent, stored
+ * only hashed), public keys and the key blob sealed under kek. The secret keys stay in the worker.
+ */
+export interface StaffEnrolment {
+  kdf: { salt: B64; opslimit: number; memlimit: number };
+  authSecret: B64;
+  boxPk: B64;
+  signPk: B64;
+  keyBlob: { v: 1; nonce: B64; ct: B64 };
+}
+
+/** POST /api/setup without the token: the first admin, genesis and team key v1, signed. */
+export interface SetupRequest extends StaffEnrolment {
+  username: string;
+  genesis: KeyLogEntry;
+  teamKey: KeyLogEntry;
+  /** Team key v1's secret sealed to the admin's box key. */
+  grant: B64;
+}
+
 export interface RpcMethods {
   init: { params: { deskId: string }; result: { ok: true } };
   verifyKeyLog: { params: { entries: KeyLogEntry[]; pinnedFingerprint: string | null }; result: KeyLogCheck };
@@ -102,6 +128,13 @@ export interface RpcMethods {
   staffSealLabel: { params: { name: string }; result: { tag: B64; name: string; sealedName: LabelSealedName } };
   staffSearch: { params: { query: string; categoryNames?: Record<string, string> }; result: { hits: SearchHit[]; searched: number } };
   staffSealReply: { params: { ticketId: string; body: string; lang: string }; result: { messageId: string; envelope: MessageEnvelope } };
+  /** First admin (as `cli setup`): needs init({deskId}); fingerprint = hash of the signed genesis. */
+  staffPrepareSetup: { params: { username: string; password: string }; result: { request: SetupRequest; fingerprint: B64 } };
+  /** Invited member: staffId from the invite (re-enrolment) or null to choose a fresh one. */
+  staffPrepareActivation: {
+    params: { staffId: string | null; password: string };
+    result: { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string };
+  };
   wipe: { params: Record<string, never>; result: { ok: true } };
 }
 

@@ -6,6 +6,7 @@ import { config as zodConfig } from 'zod';
 import { CryptoError, ready, solvePow, verifyKeyLog } from '../../protocol';
 import * as requester from './engine/requester';
 import * as staff from './engine/staff';
+import * as enrol from './engine/staff-enrol';
 import * as labels from './engine/staff-labels';
 import * as notes from './engine/staff-notes';
 import { clearStaffMemory, engine, EngineError } from './engine/state';
@@ -68,6 +69,18 @@ const handlers: { [M in keyof RpcMethods]: Handler<M> } = {
   staffSealLabel: ({ name }) => labels.sealLabel(name),
   staffSearch: (p) => staff.search(p),
   staffSealReply: ({ ticketId, body, lang }) => staff.sealReply(ticketId, body, lang),
+  staffPrepareSetup: (p, progress) => {
+    progress({ kind: 'kdf', stage: 'start' });
+    const out = enrol.prepareSetup(p);
+    progress({ kind: 'kdf', stage: 'done' });
+    return out;
+  },
+  staffPrepareActivation: (p, progress) => {
+    progress({ kind: 'kdf', stage: 'start' });
+    const out = enrol.prepareActivation(p);
+    progress({ kind: 'kdf', stage: 'done' });
+    return out;
+  },
   wipe: () => {
     // The page terminates the worker to be sure; this is for a soft reset between users.
     engine.requester = null;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as p from '../../protocol/index';
 import { appendSigned, CliError, expectOk, loginStaff, openTransport, parseArgs, readPassword, type DeskTransport, type StaffSession } from './staff-session';
 
@@ -29,9 +28,12 @@ export async function admitMember(desk: DeskTransport, admin: StaffSession, user
   return { staffId: member.staffId, keyFingerprint: keyFingerprint(member.boxPk, member.signPk), appended: !alreadyListed };
 }
 
-/** A short hash of both public keys, for the admin and the member to compare out of band. */
+/**
+ * A short hash of both public keys, for the admin and the member to compare out of band. The
+ * protocol module computes it, so the member's activation page and `cli activate` show the same.
+ */
 export function keyFingerprint(boxPk: string, signPk: string): string {
-  return createHash('blake2b512').update(`sealdesk/v1/staff-keys|${boxPk}|${signPk}`).digest('base64url').slice(0, 16);
+  return p.staffKeyFingerprint(boxPk, signPk);
 }
 
 /** `admit USERNAME [--as ADMIN]` */

@@ -1,11 +1,182 @@
-// First-admin setup (#/setup/:token). Placeholder: the browser flow (generate admin keys,
-// genesis entry, team key v1) is not built yet; the CLI does the same thing headless.
-import { html, type TemplateResult } from 'lit-html';
+// First admin, in the browser (#/setup/:token, the URL the server prints at first start). The
+// worker does what `npm run cli -- setup` does (Argon2id, keys, signed genesis and team key v1,
+// sealed key blob and grant); this page posts it, reads the key log back, verifies it against the
+// fingerprint of the genesis the worker signed, pins it, and shows it to be published.
+// Also home of the new-password fields the activation page shares.
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { ApiError, getDesk, getKeyLog, setupDesk, type DeskInfo } from '../../api';
+import { rpc, wipeWorker, WorkerError } from '../../crypto-client';
+import { describeError } from '../../errors';
+import { groupFingerprint } from '../../format';
 import { t } from '../../i18n';
+import { readPin, writePin } from '../../pin';
+import { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../rpc';
+import { setBusy, setProgress, state, update } from '../../store';
 
-export function setupView(): TemplateResult {
+// ---- new password (setup and activation) ----
+
+/** Two password inputs with `data-test` hooks `<prefix>-password` and `<prefix>-password2`. */
+export function newPasswordFields(prefix: 'setup' | 'activate'): TemplateResult {
+  return html`<label for="${prefix}-password">${t('enrol.password')}</label>
+    <input id="${prefix}-password" name="password" type="password" autocomplete="new-password" minlength=${STAFF_PASSWORD_MIN_CHARS} data-test="${prefix}-password" />
+    <p class="hint">${t('enrol.passwordHint', { min: STAFF_PASSWORD_MIN_CHARS })}</p>
+    <label for="${prefix}-password2">${t('enrol.passwordAgain')}</label>
+    <input id="${prefix}-password2" name="password2" type="password" autocomplete="new-password" data-test="${prefix}-password2" />`;
+}
+
+/**
+ * Reads both password fields and clears them at once (SECURITY: the password lives on only in
+ * the worker call). Returns the password, or the sentence saying what is wrong with it.
+ */
+export function takeNewPassword(form: HTMLFormElement): { password: string } | { problem: string } {
+  const inputs = ['password', 'password2'].map((name) => form.elements.namedItem(name) as HTMLInputElement | null);
+  const [first, second] = inputs.map((input) => input?.value ?? '');
+  for (const input of inputs) if (input) input.value = '';
+  if ((first ?? '').length < STAFF_PASSWORD_MIN_CHARS) return { problem: t('enrol.passwordTooShort', { min: STAFF_PASSWORD_MIN_CHARS }) };
+  if (first !== second) return { problem: t('enrol.passwordsDiffer') };
+  return { password: first ?? '' };
+}
+
+// ---- setup page ----
+
+interface SetupPage {
+  token: string;
+  username: string;
+  working: boolean;
+  error: string | null;
+  done: { username: string; fingerprint: string; otherPin: boolean } | null;
+}
+
+let page: SetupPage | null = null;
+
+function pageFor(token: string): SetupPage {
+  if (!page || page.token !== token) page = { token, username: '', working: false, error: null, done: null };
+  return page;
+}
+
+/** Forgets the page (Leave quickly). */
+export function resetSetup(): void {
+  page = null;
+}
+
+class Refused extends Error {}
+
+/** The desk as it is now (setup changes it), remembered for the other pages. */
+async function freshDesk(): Promise<DeskInfo> {
+  const desk = await getDesk();
+  state.desk = desk;
+  return desk;
+}
+
+/**
+ * Reads the key log the desk now serves and verifies it in the worker against the fingerprint
+ * of the genesis this browser signed, then pins it (same TOFU pin as every other page).
+ */
+async function verifyAndPin(expected: string): Promise<{ otherPin: boolean }> {
+  const desk = await freshDesk();
+  const { entries } = await getKeyLog();
+  await rpc('init', { deskId: desk.deskId });
+  const check = await rpc('verifyKeyLog', { entries, pinnedFingerprint: expected });
+  if (desk.fingerprint !== check.fingerprint) throw new WorkerError('fingerprint_mismatch', 'the desk reports another fingerprint');
+  const pinned = readPin();
+  if (pinned === null) writePin(expected);
+  // A browser that pinned another desk at this address keeps warning: there is no in-app override.
+  const otherPin = pinned !== null && pinned !== expected;
+  state.trust = otherPin ? { status: 'mismatch' } : { status: 'ok', check, firstUse: pinned === null };
+  return { otherPin };
+}
+
+function setupError(err: unknown, stage: 'before' | 'post' | 'verify'): string {
+  if (err instanceof Refused) return err.message;
+  if (stage === 'verify') return t('setup.verifyFailed');
+  if (err instanceof ApiError && err.status === 401) return t('setup.tokenInvalid');
+  if (err instanceof ApiError && err.code === 'already_set_up') return t('setup.alreadySetUp');
+  if (err instanceof WorkerError && err.code === 'bad_username') return t('enrol.usernameRule');
+  return describeError(err);
+}
+
+async function onSubmit(ev: Event, token: string): Promise<void> {
+  ev.preventDefault();
+  const current = pageFor(token);
+  if (current.working) return;
+  const form = ev.target as HTMLFormElement;
+  const username = ((form.elements.namedItem('username') as HTMLInputElement | null)?.value ?? '').trim();
+  const pw = takeNewPassword(form);
+  current.username = username;
+  current.error = !STAFF_USERNAME.test(username) ? t('enrol.usernameRule') : 'problem' in pw ? pw.problem : null;
+  if (current.error !== null || 'problem' in pw) return update();
+
+  current.working = true;
+  let stage: 'before' | 'post' | 'verify' = 'before';
+  try {
+    setBusy(t('setup.checkingDesk'));
+    const desk = await freshDesk();
+    if (desk.setupComplete) throw new Refused(t('setup.alreadySetUp'));
+    await rpc('init', { deskId: desk.deskId });
+    setBusy(t('enrol.deriving'));
+    const { request, fingerprint } = await rpc('staffPrepareSetup', { username, password: pw.password }, setProgress);
+    // The admin's secret keys existed only inside that call; a fresh worker holds none of them.
+    wipeWorker();
+    state.trust = { status: 'unknown' };
+    setBusy(t('setup.creating'));
+    stage = 'post';
+    await setupDesk({ token, ...request });
+    stage = 'verify';
+    setBusy(t('setup.verifying'));
+    const { otherPin } = await verifyAndPin(fingerprint);
+    current.done = { username, fingerprint, otherPin };
+  } catch (err) {
+    current.error = setupError(err, stage);
+  } finally {
+    current.working = false;
+    setBusy(null);
+  }
+}
+
+function doneView(done: NonNullable<SetupPage['done']>): TemplateResult {
+  return html`<h1>${t('setup.doneTitle')}</h1>
+    <section class="card" data-test="setup-done">
+      <p>${t('setup.doneAdmin', { name: done.username })}</p>
+      <h2>${t('setup.fingerprintTitle')}</h2>
+      <p class="fingerprint" data-test="setup-fingerprint" data-fingerprint=${done.fingerprint}>${groupFingerprint(done.fingerprint)}</p>
+      <p>${t('setup.publish')}</p>
+      ${done.otherPin ? html`<p class="alert alert-error" role="alert">${t('setup.otherPin')}</p>` : nothing}
+    </section>
+    <section class="card">
+      <h2>${t('setup.nextTitle')}</h2>
+      <p>${t('setup.nextInvite')}</p>
+      <pre class="code">npm run cli -- invite USERNAME</pre>
+      <p><a href="#/staff/login">${t('setup.signIn')}</a></p>
+    </section>`;
+}
+
+export function setupView(token: string): TemplateResult {
+  const current = pageFor(token);
+  if (current.done) return doneView(current.done);
   return html`<h1>${t('setup.title')}</h1>
-    <p class="lead" data-test="setup-placeholder">${t('setup.placeholder')}</p>
-    <pre class="code">npm run cli -- setup</pre>
-    <p class="muted">${t('setup.afterwards')}</p>`;
+    <p class="lead">${t('setup.intro')}</p>
+    <ul>
+      <li>${t('setup.explainKeys')}</li>
+      <li>${t('enrol.passwordWarning')}</li>
+      <li>${t('setup.explainFingerprint')}</li>
+    </ul>
+    <form class="stack" novalidate data-test="setup-form" @submit=${(ev: Event) => void onSubmit(ev, token)}>
+      <label for="setup-username">${t('enrol.username')}</label>
+      <input
+        id="setup-username"
+        name="username"
+        type="text"
+        autocomplete="username"
+        autocapitalize="none"
+        spellcheck="false"
+        .value=${current.username}
+        data-test="setup-username"
+      />
+      <p class="hint">${t('enrol.usernameHint')}</p>
+      ${newPasswordFields('setup')}
+      <button class="btn btn-primary" type="submit" ?disabled=${current.working} data-test="setup-submit">${t('setup.submit')}</button>
+    </form>
+    ${current.error === null ? nothing : html`<p class="alert alert-error" role="alert" data-test="setup-error">${current.error}</p>`}
+    <p class="muted small">${t('setup.cliAlternative')}</p>
+    <pre class="code">npm run cli -- setup --username admin</pre>`;
 }

@@ -1,0 +1,101 @@
+// A technician's whole enrolment with the command-line client only, every step a child process
+// against a real data dir and a real listening server: `setup` → `invite` (prints the activation
+// link) → `activate` (password from SEALDESK_PASSWORD, over HTTP) → `admit` (shows the same key
+// fingerprint) → the member's `queue` works.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inviteTokenFrom } from '../../../server/cli/activate';
+import { activationLink } from '../../../server/cli/invite';
+import { killAllServers, runCliProcess, setupDeskProcess, startServer, type AdminCredentials, type ServerChild } from '../../helpers/process';
+
+const TOM_PASSWORD = 'tom chooses a long password';
+let dataDir: string;
+let admin: AdminCredentials;
+let server: ServerChild;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-activate-'));
+  admin = await setupDeskProcess(dataDir);
+  server = await startServer(dataDir);
+}, 180_000);
+
+afterAll(async () => {
+  await killAllServers();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const asAdmin = () => ({ SEALDESK_ADMIN_PASSWORD: admin.password, SEALDESK_URL: server.url });
+
+describe('npm run cli -- invite → activate → admit → queue', () => {
+  let link = '';
+  let inviteToken = '';
+  let memberFingerprint = '';
+
+  it('invite prints the activation link on the desk address it talks to, and the bare token last', async () => {
+    const run = await runCliProcess(dataDir, ['invite', 'tom'], asAdmin());
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    inviteToken = lines.at(-1)!;
+    expect(inviteToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    link = `${server.url}/#/activate/${inviteToken}`;
+    expect(run.stdout).toContain(`Activation link: ${link}\n`);
+  });
+
+  it('activate refuses a desk that does not match the pinned fingerprint, leaving the token usable', async () => {
+    const run = await runCliProcess(dataDir, ['activate', inviteToken, '--server', server.url, '--fingerprint', 'A'.repeat(43)], { SEALDESK_PASSWORD: TOM_PASSWORD });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('DESK FINGERPRINT MISMATCH');
+  });
+
+  it('activate refuses a short password before anything is sent', async () => {
+    const run = await runCliProcess(dataDir, ['activate', inviteToken, '--server', server.url], { SEALDESK_PASSWORD: 'too short' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('at least 12 characters');
+  });
+
+  it('activate (given the whole link) creates the account and prints the key fingerprint and what to do next', async () => {
+    const run = await runCliProcess(dataDir, ['activate', link, '--server', server.url, '--fingerprint', admin.fingerprint], { SEALDESK_PASSWORD: TOM_PASSWORD });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Activated tom (technician)');
+    expect(run.stdout).toContain('ask an admin to admit you');
+    expect(run.stdout).not.toContain(TOM_PASSWORD);
+    memberFingerprint = /Key fingerprint: (\S+)/.exec(run.stdout)?.[1] ?? '';
+    expect(memberFingerprint).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+
+  it('the token works once: a second activation is refused in plain words', async () => {
+    const run = await runCliProcess(dataDir, ['activate', inviteToken, '--server', server.url], { SEALDESK_PASSWORD: TOM_PASSWORD });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('activation token is not valid');
+  });
+
+  it('before admission the member cannot open the queue', async () => {
+    const run = await runCliProcess(dataDir, ['queue', '--username', 'tom', '--server', server.url], { SEALDESK_PASSWORD: TOM_PASSWORD });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/not admitted|not the ones the key log lists/);
+  });
+
+  it('admit shows the same key fingerprint the member saw, and then the member’s queue works', async () => {
+    const admitted = await runCliProcess(dataDir, ['admit', 'tom'], asAdmin());
+    expect(admitted.code, admitted.stderr).toBe(0);
+    expect(admitted.stdout).toContain(`Key fingerprint: ${memberFingerprint}`);
+
+    const queue = await runCliProcess(dataDir, ['queue', '--username', 'tom', '--server', server.url, '--fingerprint', admin.fingerprint], { SEALDESK_PASSWORD: TOM_PASSWORD });
+    expect(queue.code, queue.stderr).toBe(0);
+  });
+});
+
+describe('activation link and token parsing', () => {
+  it('prints the path to append when the CLI does not know the desk address', () => {
+    expect(activationLink('TOKEN', undefined)).toContain('\n  /#/activate/TOKEN');
+    expect(activationLink('TOKEN', 'http://abc.onion/')).toBe('Activation link: http://abc.onion/#/activate/TOKEN');
+  });
+
+  it('accepts the bare token or the whole link', () => {
+    expect(inviteTokenFrom('abcDEF_-123')).toBe('abcDEF_-123');
+    expect(inviteTokenFrom('https://desk.example.org/#/activate/abcDEF_-123')).toBe('abcDEF_-123');
+    expect(inviteTokenFrom('http://x.onion/#/activate/abcDEF_-123/')).toBe('abcDEF_-123');
+  });
+});

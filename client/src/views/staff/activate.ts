@@ -89,7 +89,8 @@ function doneView(done: NonNullable<ActivatePage['done']>): TemplateResult {
       <p>${t('activate.keyFingerprintHow')}</p>
       ${done.deskFingerprint === null
         ? nothing
-        : html`<p class="muted small">${t('activate.deskFingerprint')} <span class="fingerprint">${groupFingerprint(done.deskFingerprint)}</span></p>`}
+        : html`<p class="muted small">${t('activate.deskFingerprint')}</p>
+            <p class="fingerprint small">${groupFingerprint(done.deskFingerprint)}</p>`}
       <p>${t('activate.afterAdmission')} <a href="#/staff/login">${t('activate.signIn')}</a></p>
     </section>`;
 }

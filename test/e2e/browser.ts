@@ -1,11 +1,11 @@
 // Debian's chromium driven by playwright-core (no browser download works on our machines).
 // Every page is recorded: console messages, page errors and every request of the context
 // (page and crypto worker), so tests can assert on them and failures can be debugged.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject, onTestFailed } from 'vitest';
 
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
 
@@ -62,11 +62,13 @@ export async function closeVisitor(v: Visitor): Promise<void> {
 
 let artifactsDir: string | null = null;
 
-/**
- * Writes each live visitor's console log and a screenshot to a temp dir and prints the paths.
- * Registered with onTestFailed, so it runs only when something went wrong.
- */
-export async function dumpArtifacts(testName: string, extra: Record<string, string> = {}): Promise<void> {
+/** Call at the start of a test: if it fails, its pages and the server log are dumped. */
+export function reportFailures(testName: string): void {
+  onTestFailed(() => dumpArtifacts(testName));
+}
+
+/** Writes each live visitor's console log, requests and a screenshot, and the server log, to a temp dir; prints the paths. */
+async function dumpArtifacts(testName: string): Promise<void> {
   artifactsDir ??= mkdtempSync(join(tmpdir(), 'sealdesk-e2e-artifacts-'));
   const dir = join(artifactsDir, testName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60));
   mkdirSync(dir, { recursive: true });
@@ -83,10 +85,10 @@ export async function dumpArtifacts(testName: string, extra: Record<string, stri
       // The page may already be closed or on about:blank.
     }
   }
-  for (const [name, text] of Object.entries(extra)) {
-    const file = join(dir, name);
-    writeFileSync(file, text);
-    written.push(file);
+  const serverLog = inject('desk').logFile;
+  if (existsSync(serverLog)) {
+    copyFileSync(serverLog, join(dir, 'server.log'));
+    written.push(join(dir, 'server.log'));
   }
   process.stderr.write(`\ne2e artifacts for "${testName}":\n${written.map((p) => `  ${p}`).join('\n')}\n`);
 }

@@ -2,7 +2,7 @@
 // genesis, team key v1), then the real server process on a free port serving the BUILT client
 // (client/dist, built by `npm run test:e2e`). Stopped by PID; the data dir is removed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,8 +19,8 @@ export interface Desk {
   /** The desk fingerprint printed by the setup CLI. */
   fingerprint: string;
   dataDir: string;
-  /** Everything the server wrote, for failure reports. */
-  serverOutput: () => string;
+  /** Everything the server writes goes here too, for failure reports (in the data dir). */
+  logFile: string;
   stop: () => Promise<void>;
 }
 
@@ -58,7 +58,7 @@ function runSetup(dataDir: string): Promise<string> {
 }
 
 /** Starts the server with PORT=0 and reads the bound address from Fastify's "listening" log line. */
-function startServer(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+function startServer(dataDir: string, logFile: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [TSX_CLI, 'server/server.ts'], {
     cwd: ROOT,
     env: baseEnv(dataDir, { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...env }),
@@ -68,23 +68,26 @@ function startServer(dataDir: string, env: Record<string, string>): Promise<{ ch
     detached: true,
   });
   let output = '';
-  const read = () => output;
+  const keep = (c: Buffer): void => {
+    output += c.toString();
+    appendFileSync(logFile, c);
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       stopProcess(child).finally(() => reject(new Error(`server did not report its address:\n${output}`)));
     }, 90_000);
     const onData = (c: Buffer): void => {
-      output += c.toString();
+      keep(c);
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
-        child.stdout?.on('data', (more: Buffer) => (output += more.toString()));
-        resolve({ child, url: m[1]!, output: read });
+        child.stdout?.on('data', keep);
+        resolve({ child, url: m[1]! });
       }
     };
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', keep);
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited ${code} before listening:\n${output}`));
@@ -134,19 +137,30 @@ export async function startDesk(opts: DeskOptions = {}): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-e2e-'));
   try {
     const fingerprint = await runSetup(dataDir);
-    const server = await startServer(dataDir, opts.env ?? {});
+    const logFile = join(dataDir, 'server-output.log');
+    const server = await startServer(dataDir, logFile, opts.env ?? {});
     try {
       await waitForHealth(server.url);
     } catch (err) {
       await stopProcess(server.child);
       throw err;
     }
+    // If this test process dies without afterAll, the server (its own process group) goes too.
+    const killOnExit = (): void => {
+      try {
+        if (server.child.pid !== undefined) process.kill(-server.child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    process.once('exit', killOnExit);
     return {
       url: server.url,
       fingerprint,
       dataDir,
-      serverOutput: server.output,
+      logFile,
       stop: async () => {
+        process.off('exit', killOnExit);
         await stopProcess(server.child);
         rmSync(dataDir, { recursive: true, force: true });
       },

@@ -3,9 +3,8 @@
 // console, the requester comes back with the passphrase, reads the verified reply (but not the
 // internal note) and follows up. Then what the browser sent and kept is checked.
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { dumpArtifacts, launchBrowser, newVisitor, SLOW, type Visitor } from './browser';
-import { startDesk, type Desk } from './desk';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchBrowser, newVisitor, reportFailures, SLOW, type Visitor } from './browser';
 import { confirmAndSend, hook, idle, returnWithPassphrase, staffLogin, startRequest } from './flows';
 
 const REQUEST = {
@@ -17,7 +16,7 @@ const REPLY = 'Change that password now from another device, then turn on two-st
 const NOTE = 'Internal: same SMS campaign as last week, escalate to the phishing takedown list.';
 const FOLLOW_UP = 'Done, I changed it and turned on two-step verification. What about the SMS?';
 
-let desk: Desk;
+const desk = inject('desk');
 let browser: Browser;
 // The journey's three people, kept for the privacy checks that follow it.
 let requester: Visitor;
@@ -26,21 +25,16 @@ let returning: Visitor;
 let words: string[] = [];
 
 beforeAll(async () => {
-  // A low proof-of-work difficulty keeps the suite fast; the solve and the check still run.
-  desk = await startDesk({ env: { SEALDESK_POW_DIFFICULTY: '10' } });
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await desk?.stop();
 });
-
-const failed = (name: string) => () => dumpArtifacts(name, { 'server.log': desk.serverOutput() });
 
 describe('requester → staff → requester in the browser', () => {
   it('files a request, gets a verified staff reply without seeing the internal note, and follows up', async () => {
-    onTestFailed(failed('journey'));
+    reportFailures('journey');
 
     // Given a requester on the landing page, which shows the desk fingerprint the CLI printed
     requester = await newVisitor(browser, 'requester');
@@ -107,7 +101,7 @@ describe('requester → staff → requester in the browser', () => {
   });
 
   it('privacy: only same-origin requests, only the documented storage keys, no plaintext, Leave quickly ends on about:blank', async () => {
-    onTestFailed(failed('privacy'));
+    reportFailures('privacy');
     const people = [requester, staff, returning];
     const origin = new URL(desk.url).origin;
     const secrets = [REQUEST.subject, REQUEST.body, REPLY, NOTE, FOLLOW_UP, ...words];

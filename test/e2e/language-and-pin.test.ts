@@ -1,31 +1,26 @@
 // Two checks that need no passphrase (no Argon2): the Vietnamese interface and its persistence,
 // and the key-log pin — a desk whose fingerprint changed must block every submission.
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import en from '../../client/src/i18n/en.json';
 import vi from '../../client/src/i18n/vi.json';
-import { closeVisitor, dumpArtifacts, launchBrowser, newVisitor, SLOW } from './browser';
-import { startDesk, type Desk } from './desk';
+import { closeVisitor, launchBrowser, newVisitor, reportFailures, SLOW } from './browser';
 import { hook, idle } from './flows';
 
-let desk: Desk;
+const desk = inject('desk');
 let browser: Browser;
 
 beforeAll(async () => {
-  desk = await startDesk();
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await desk?.stop();
 });
-
-const failed = (name: string) => () => dumpArtifacts(name, { 'server.log': desk.serverOutput() });
 
 describe('Vietnamese', () => {
   it('switching lang-select to vi changes the visible strings, and the choice survives a reload', async () => {
-    onTestFailed(failed('vietnamese'));
+    reportFailures('vietnamese');
     const v = await newVisitor(browser, 'vi');
     // Given an English browser on the landing page
     await v.page.goto(`${desk.url}/`);
@@ -53,7 +48,7 @@ describe('Vietnamese', () => {
 
 describe('key-log pin', () => {
   it('a pinned fingerprint that differs from the desk shows trust-warning and blocks the request', async () => {
-    onTestFailed(failed('pin-mismatch'));
+    reportFailures('pin-mismatch');
     const v = await newVisitor(browser, 'pinned');
     // Given a browser that pinned the desk fingerprint on its first visit
     await v.page.goto(`${desk.url}/`);

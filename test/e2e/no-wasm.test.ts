@@ -9,9 +9,8 @@
 //  - for the full file-and-return journey, WebAssembly is deleted from the page and from the
 //    crypto worker (its script is served with `delete globalThis.WebAssembly` in front), JIT on.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { closeVisitor, dumpArtifacts, launchBrowser, newVisitor, SLOW } from './browser';
-import { startDesk, type Desk } from './desk';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { closeVisitor, launchBrowser, newVisitor, reportFailures, SLOW } from './browser';
 import { confirmAndSend, hook, returnWithPassphrase, startRequest } from './flows';
 
 const REQUEST = {
@@ -21,16 +20,11 @@ const REQUEST = {
 };
 const NO_WASM = 'delete globalThis.WebAssembly;\n';
 
-let desk: Desk;
+const desk = inject('desk');
 const browsers: Browser[] = [];
-
-beforeAll(async () => {
-  desk = await startDesk({ env: { SEALDESK_POW_DIFFICULTY: '10' } });
-});
 
 afterAll(async () => {
   for (const b of browsers) await b.close();
-  await desk?.stop();
 });
 
 async function launch(args: string[]): Promise<Browser> {
@@ -61,11 +55,9 @@ async function expectTrusted(page: Page): Promise<void> {
   expect(await hook(page, 'trust-warning').count()).toBe(0);
 }
 
-const failed = (name: string) => () => dumpArtifacts(name, { 'server.log': desk.serverOutput() });
-
 describe('without WebAssembly', () => {
   it('jitless (no JIT, no WebAssembly): the engine starts on the JS fallback, verifies the key log and makes a passphrase', async () => {
-    onTestFailed(failed('no-wasm-jitless'));
+    reportFailures('no-wasm-jitless');
     const browser = await launch(['--js-flags=--jitless']);
     const v = await newVisitor(browser, 'jitless');
     await v.page.goto(`${desk.url}/`);
@@ -77,7 +69,7 @@ describe('without WebAssembly', () => {
   });
 
   it('a requester files a request and comes back with the passphrase', async () => {
-    onTestFailed(failed('no-wasm-journey'));
+    reportFailures('no-wasm-journey');
     // `--noexpose_wasm` for Chromium versions that still honour it; withoutWasm() for the rest.
     const browser = await launch(['--js-flags=--noexpose_wasm']);
 

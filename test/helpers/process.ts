@@ -206,8 +206,14 @@ export async function http(base: string, method: 'GET' | 'POST' | 'PATCH', path:
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
+/** Like a real client, waits and retries when the server sheds load (503 overloaded) — the machine
+ * running the tests may be saturated; what these tests check is what happens to acknowledged writes. */
 async function ok(base: string, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<any> {
-  const res = await http(base, method, path, body, token);
+  let res = await http(base, method, path, body, token);
+  for (let attempt = 1; res.status === 503 && attempt <= 10; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    res = await http(base, method, path, body, token);
+  }
   if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

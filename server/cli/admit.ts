@@ -6,13 +6,27 @@ import { appendSigned, CliError, expectOk, loginStaff, openTransport, parseArgs,
  * current team key to their box key. Skips the staff-add when the log already lists exactly
  * these keys, so it is safe to re-run.
  */
-export async function admitMember(desk: DeskTransport, admin: StaffSession, username: string): Promise<{ staffId: string; keyFingerprint: string; appended: boolean }> {
+export async function admitMember(
+  desk: DeskTransport,
+  admin: StaffSession,
+  username: string,
+  expectedFingerprint?: string,
+): Promise<{ staffId: string; keyFingerprint: string; appended: boolean }> {
   const { staff } = await expectOk(desk, 'GET', '/api/admin/staff', undefined, admin.token);
   const member = (staff as { staffId: string; username: string; role: 'admin' | 'technician'; status: string; boxPk: string | null; signPk: string | null }[]).find(
     (s) => s.username === username,
   );
   if (!member) throw new CliError(`no staff member named ${username}`);
   if (member.status !== 'active' || !member.boxPk || !member.signPk) throw new CliError(`${username} has not activated their account yet`);
+  const fingerprint = keyFingerprint(member.boxPk, member.signPk);
+  // SECURITY: compare BEFORE vouching: a server that swapped the member's keys at activation
+  // must be caught before the admin signs them into the log and seals the team key to them.
+  if (expectedFingerprint !== undefined && expectedFingerprint !== fingerprint) {
+    throw new CliError(
+      `the keys the desk holds for ${username} have fingerprint ${fingerprint}, not ${expectedFingerprint}: nothing was admitted. ` +
+        'Ask the member to read their fingerprint again; if it still differs, the keys were replaced: invite them again.',
+    );
+  }
   const current = admin.log.currentTeamKey;
   if (!current) throw new CliError('the key log has no current team key');
   const team = admin.teamKeys.get(current.version);
@@ -25,7 +39,7 @@ export async function admitMember(desk: DeskTransport, admin: StaffSession, user
   }
   const sealed = p.sealGrant(team.secretKey, p.asBoxPublicKey(member.boxPk));
   await expectOk(desk, 'POST', '/api/admin/grants', { grants: [{ staffId: member.staffId, teamKeyVersion: current.version, sealed }] }, admin.token);
-  return { staffId: member.staffId, keyFingerprint: keyFingerprint(member.boxPk, member.signPk), appended: !alreadyListed };
+  return { staffId: member.staffId, keyFingerprint: fingerprint, appended: !alreadyListed };
 }
 
 /**
@@ -36,21 +50,23 @@ export function keyFingerprint(boxPk: string, signPk: string): string {
   return p.staffKeyFingerprint(boxPk, signPk);
 }
 
-/** `admit USERNAME [--as ADMIN]` */
+/** `admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]` */
 export async function admitCommand(args: string[]): Promise<number> {
   const { flags, positional } = parseArgs(args);
   const [username] = positional;
-  if (!username || positional.length !== 1) throw new CliError('usage: admit USERNAME [--as ADMIN]');
+  if (!username || positional.length !== 1) throw new CliError('usage: admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]');
   const adminName = flags.as ?? 'admin';
   const password = await readPassword('SEALDESK_ADMIN_PASSWORD', `Password for ${adminName}: `);
   const desk = await openTransport();
   try {
     const admin = await loginStaff(desk, adminName, password, process.env.SEALDESK_FINGERPRINT);
-    const result = await admitMember(desk, admin, username);
+    const result = await admitMember(desk, admin, username, flags.expect);
     await expectOk(desk, 'POST', '/api/staff/logout', {}, admin.token);
     process.stdout.write(
       `${username} admitted${result.appended ? ' (staff-add appended)' : ' (already in the key log)'}; granted team key v${admin.log.currentTeamKey?.version}.\n` +
-        `Key fingerprint: ${result.keyFingerprint}: confirm it with ${username} out of band.\n`,
+        (flags.expect
+          ? `Key fingerprint: ${result.keyFingerprint} (matches what ${username} read to you).\n`
+          : `Key fingerprint: ${result.keyFingerprint}: confirm it with ${username} out of band (next time pass --expect to check before admitting).\n`),
     );
     return 0;
   } finally {

@@ -20,7 +20,7 @@ const COMMANDS: Record<string, Command> = {
     run: (args) => import('./activate').then((m) => m.activateCommand(args)),
     help: 'activate TOKEN [--server URL] [--fingerprint FP]   an invited member sets their password and keys (password from SEALDESK_PASSWORD or a prompt)',
   },
-  admit: { run: admitCommand, help: 'admit USERNAME [--as ADMIN]   staff-add the member’s keys and grant the team key' },
+  admit: { run: admitCommand, help: 'admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]   check the member’s key fingerprint, then staff-add the member’s keys and grant the team key' },
   'audit-verify': { run: auditVerifyCommand, help: 'audit-verify   check the audit hash chain (exit 1 on a break)' },
   queue: { run: (args) => import('./queue').then((m) => m.queueCommand(args)), help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N] [--server URL] [--fingerprint FP]   the decrypted queue' },
   show: { run: (args) => import('./show').then((m) => m.showCommand(args)), help: 'show TICKET_ID --username NAME [--server URL] [--fingerprint FP]   decrypted thread, ✓/✗ per signature' },

@@ -77,8 +77,16 @@ describe('npm run cli -- invite → activate → admit → queue', () => {
     expect(run.stderr).toMatch(/not admitted|not the ones the key log lists/);
   });
 
+  it('admit --expect with another fingerprint refuses before signing anything', async () => {
+    const logBefore = await (await fetch(new URL('/api/keylog', server.url))).json();
+    const refused = await runCliProcess(dataDir, ['admit', 'tom', '--expect', 'AAAAAAAAAAAAAAAA'], asAdmin());
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('nothing was admitted');
+    expect(await (await fetch(new URL('/api/keylog', server.url))).json()).toEqual(logBefore);
+  });
+
   it('admit shows the same key fingerprint the member saw, and then the member’s queue works', async () => {
-    const admitted = await runCliProcess(dataDir, ['admit', 'tom'], asAdmin());
+    const admitted = await runCliProcess(dataDir, ['admit', 'tom', '--expect', memberFingerprint], asAdmin());
     expect(admitted.code, admitted.stderr).toBe(0);
     expect(admitted.stdout).toContain(`Key fingerprint: ${memberFingerprint}`);
 

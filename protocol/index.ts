@@ -57,6 +57,7 @@ export {
   AUTH_HASH_KDF,
   DEFAULT_STAFF_KDF,
   deriveStaffSecrets,
+  enrolStaffKeys,
   generateStaffKeys,
   hashAuthSecret,
   newStaffSalt,
@@ -64,6 +65,7 @@ export {
   sealStaffKeyBlob,
   staffKeyFingerprint,
   verifyAuthSecret,
+  type StaffEnrolment,
   type StaffKeyBlob,
   type StaffKeys,
 } from './staff';

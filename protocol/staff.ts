@@ -63,6 +63,34 @@ export function sealStaffKeyBlob(keys: StaffKeys, kek: Kek, staffId: string): St
   return sealStaffKeyBlobWithNonce(keys, kek, staffId, randomBytes(AEAD_NONCE_BYTES));
 }
 
+/**
+ * What a member's client sends to create (or re-enrol) an account, SPEC §4: KDF parameters with a
+ * fresh salt, the auth secret (the server keeps only its pwhash), public keys, and the secret keys
+ * sealed under kek with the staffId bound as AD. kek itself never leaves this function.
+ */
+export interface StaffEnrolment {
+  kdf: { salt: B64; opslimit: number; memlimit: number };
+  authSecret: B64;
+  boxPk: B64;
+  signPk: B64;
+  keyBlob: StaffKeyBlob;
+}
+
+export function enrolStaffKeys(staffId: string, password: string, keys: StaffKeys, kdf: KdfParams = DEFAULT_STAFF_KDF): StaffEnrolment {
+  const salt = newStaffSalt();
+  const { kek, authSecret } = deriveStaffSecrets(password, salt, kdf);
+  const enrolment = {
+    kdf: { salt, opslimit: kdf.opslimit, memlimit: kdf.memlimit },
+    authSecret: toB64(authSecret),
+    boxPk: toB64(keys.box.publicKey),
+    signPk: toB64(keys.sign.publicKey),
+    keyBlob: sealStaffKeyBlob(keys, kek, staffId),
+  };
+  sodium().memzero(kek);
+  sodium().memzero(authSecret);
+  return enrolment;
+}
+
 /** Throws DecryptError for a wrong password (wrong kek) or a blob moved from another account. */
 export function openStaffKeyBlob(blob: unknown, kek: Kek, staffId: string): StaffKeys {
   const env = parseSecretEnvelope(blob);

@@ -54,20 +54,12 @@ export async function activateCommand(args: string[]): Promise<number> {
 
     // A new member chooses the id (the blob's AD binds it); a re-enrolment keeps the account's.
     const staffId = invite.staffId ?? p.newId();
-    const salt = p.newStaffSalt();
-    const kdf = p.DEFAULT_STAFF_KDF;
-    const { kek, authSecret } = p.deriveStaffSecrets(password, salt, kdf);
-    const keys = p.generateStaffKeys();
-    const boxPk = p.toB64(keys.box.publicKey);
-    const signPk = p.toB64(keys.sign.publicKey);
+    const enrolment = p.enrolStaffKeys(staffId, password, p.generateStaffKeys());
+    const { boxPk, signPk } = enrolment;
     const res = await desk.call('POST', '/api/staff/activate', {
       inviteToken,
       staffId,
-      kdf: { salt, ...kdf },
-      authSecret: p.toB64(authSecret),
-      boxPk,
-      signPk,
-      keyBlob: p.sealStaffKeyBlob(keys, kek, staffId),
+      ...enrolment,
     });
     if (res.status === 401) throw new CliError('this activation token is not valid any more (used or expired). Ask an admin for a new one.');
     if (res.status !== 201) throw new CliError(`activation failed (${res.status}${res.body?.error?.code ? ` ${res.body.error.code}` : ''}): ${res.body?.error?.message ?? 'no details'}`);

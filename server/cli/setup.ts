@@ -28,12 +28,9 @@ export async function setupCommand(args: string[]): Promise<number> {
     if (info.setupComplete) throw new CliError('this desk is already set up');
 
     const staffId = p.newId();
-    const salt = p.newStaffSalt();
-    const kdf = p.DEFAULT_STAFF_KDF;
-    const { kek, authSecret } = p.deriveStaffSecrets(password, salt, kdf);
     const keys = p.generateStaffKeys();
-    const boxPk = p.toB64(keys.box.publicKey);
-    const signPk = p.toB64(keys.sign.publicKey);
+    const enrolment = p.enrolStaffKeys(staffId, password, keys);
+    const { boxPk, signPk } = enrolment;
     const now = Math.floor(Date.now() / 1000);
     const genesis = p.signKeyLogEntry(p.buildGenesisEntry({ deskId: info.deskId, staffId, username, boxPk, signPk, at: now }), keys.sign.secretKey);
     const team = p.generateTeamKey();
@@ -45,11 +42,7 @@ export async function setupCommand(args: string[]): Promise<number> {
     await expectOk(desk, 'POST', '/api/setup', {
       token,
       username,
-      kdf: { salt, ...kdf },
-      authSecret: p.toB64(authSecret),
-      boxPk,
-      signPk,
-      keyBlob: p.sealStaffKeyBlob(keys, kek, staffId),
+      ...enrolment,
       genesis,
       teamKey,
       grant: p.sealGrant(team.secretKey, keys.box.publicKey),

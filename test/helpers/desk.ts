@@ -49,18 +49,7 @@ async function ok(app: App, method: 'GET' | 'POST' | 'PATCH', url: string, body?
 
 /** What a member's client sends to create an account: KDF params, authSecret, keys, sealed blob. */
 export function enrolment(staffId: string, password: string, keys: p.StaffKeys = p.generateStaffKeys()) {
-  const salt = p.newStaffSalt();
-  const { kek, authSecret } = p.deriveStaffSecrets(password, salt, CHEAP_KDF);
-  return {
-    keys,
-    body: {
-      kdf: { salt, ...CHEAP_KDF },
-      authSecret: p.toB64(authSecret),
-      boxPk: p.toB64(keys.box.publicKey),
-      signPk: p.toB64(keys.sign.publicKey),
-      keyBlob: p.sealStaffKeyBlob(keys, kek, staffId),
-    },
-  };
+  return { keys, body: p.enrolStaffKeys(staffId, password, keys, CHEAP_KDF) };
 }
 
 /** prelogin → Argon2id → login; returns the token. */

@@ -19,6 +19,21 @@ describe('staff secrets and key blob', () => {
     expect(p.toB64(a.kek)).not.toBe(p.toB64(b.kek));
   });
 
+  it('enrols an account that opens again from the password alone', () => {
+    const staffId = p.newId();
+    const keys = p.generateStaffKeys();
+    const e = p.enrolStaffKeys(staffId, 'correct horse', keys, CHEAP_KDF);
+    expect(e.kdf).toMatchObject(CHEAP_KDF);
+    expect([e.boxPk, e.signPk]).toEqual([p.toB64(keys.box.publicKey), p.toB64(keys.sign.publicKey)]);
+    // What a later login does: same password + the stored salt → same authSecret and kek.
+    const again = p.deriveStaffSecrets('correct horse', e.kdf.salt, e.kdf);
+    expect(p.toB64(again.authSecret)).toBe(e.authSecret);
+    expect(p.toB64(p.openStaffKeyBlob(e.keyBlob, again.kek, staffId).sign.secretKey)).toBe(p.toB64(keys.sign.secretKey));
+    // Another password cannot open it; a fresh enrolment uses a fresh salt.
+    expectCryptoError(() => p.openStaffKeyBlob(e.keyBlob, p.deriveStaffSecrets('wrong horse', e.kdf.salt, e.kdf).kek, staffId), 'decrypt_failed');
+    expect(p.enrolStaffKeys(staffId, 'correct horse', keys, CHEAP_KDF).kdf.salt).not.toBe(e.kdf.salt);
+  });
+
   it('round-trips the key blob and rebuilds both public keys', () => {
     const staffId = p.newId();
     const keys = p.generateStaffKeys();

@@ -6,22 +6,19 @@ import {
   DEFAULT_STAFF_KDF,
   buildGenesisEntry,
   buildKeyLogEntry,
-  deriveStaffSecrets,
   deskFingerprint,
+  enrolStaffKeys,
   generateStaffKeys,
   generateTeamKey,
   newId,
-  newStaffSalt,
   sealGrant,
-  sealStaffKeyBlob,
   signKeyLogEntry,
   staffKeyFingerprint,
   toB64,
   verifyKeyLog,
   type KdfParams,
-  type StaffKeys,
 } from '../../../protocol';
-import { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type RpcMethods, type StaffEnrolment } from '../rpc';
+import { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type RpcMethods } from '../rpc';
 import { EngineError, requireDesk } from './state';
 
 type R<M extends keyof RpcMethods> = RpcMethods[M]['result'];
@@ -31,19 +28,6 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 function checkPassword(password: string): void {
   // The page checks too; this keeps a short password out even if the page is bypassed.
   if (password.length < STAFF_PASSWORD_MIN_CHARS) throw new EngineError('weak_password', `the password must be at least ${STAFF_PASSWORD_MIN_CHARS} characters`);
-}
-
-/** Salt → Argon2id → {kek, authSecret}; keys sealed under kek with the staffId bound as AD. */
-function enrol(staffId: string, password: string, keys: StaffKeys, kdf: KdfParams): StaffEnrolment {
-  const salt = newStaffSalt();
-  const { kek, authSecret } = deriveStaffSecrets(password, salt, kdf);
-  return {
-    kdf: { salt, opslimit: kdf.opslimit, memlimit: kdf.memlimit },
-    authSecret: toB64(authSecret),
-    boxPk: toB64(keys.box.publicKey),
-    signPk: toB64(keys.sign.publicKey),
-    keyBlob: sealStaffKeyBlob(keys, kek, staffId),
-  };
 }
 
 /**
@@ -56,7 +40,7 @@ export function prepareSetup(p: RpcMethods['staffPrepareSetup']['params'], kdf: 
   checkPassword(p.password);
   const staffId = newId();
   const keys = generateStaffKeys();
-  const enrolment = enrol(staffId, p.password, keys, kdf);
+  const enrolment = enrolStaffKeys(staffId, p.password, keys, kdf);
   const at = nowSeconds();
   const genesis = signKeyLogEntry(
     buildGenesisEntry({ deskId, staffId, username: p.username, boxPk: enrolment.boxPk, signPk: enrolment.signPk, at }),
@@ -81,6 +65,6 @@ export function prepareActivation(p: RpcMethods['staffPrepareActivation']['param
   checkPassword(p.password);
   // A new member chooses the id: the blob's AD binds it, so it must exist before sealing.
   const staffId = p.staffId ?? newId();
-  const enrolment = enrol(staffId, p.password, generateStaffKeys(), kdf);
+  const enrolment = enrolStaffKeys(staffId, p.password, generateStaffKeys(), kdf);
   return { staffId, enrolment, keyFingerprint: staffKeyFingerprint(enrolment.boxPk, enrolment.signPk) };
 }

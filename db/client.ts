@@ -43,4 +43,7 @@ export function applyPragmas(sqlite: Sqlite): void {
   // SECURITY: overwrite deleted content so retention-deleted ciphertext is not left in free pages.
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache (the default is 2 MiB): queue counts and ticket inserts touch many index
+  // pages, and a cache miss is a read syscall even when the OS has the page.
+  sqlite.pragma('cache_size = -65536');
 }

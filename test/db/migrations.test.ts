@@ -85,6 +85,7 @@ describe('openDb', () => {
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(sqlite.pragma('secure_delete', { simple: true })).toBe(1);
     expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(sqlite.pragma('cache_size', { simple: true })).toBe(-65536);
   });
 
   it('works in memory', () => {

@@ -6,6 +6,7 @@
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
 import type { B64, CreateTicketBody, KeyLogEntry, LabelEntry, LabelSealedName, Message, MessageEnvelope, RequesterTicket, StaffTicket, TeamWrap } from './api';
 import type { SearchHit } from './engine/staff-search';
+import type { StaffEnrolment } from '../../protocol';
 
 export type { SearchHit };
 
@@ -79,17 +80,8 @@ export const STAFF_PASSWORD_MIN_CHARS = 12;
 /** The server's username rule (lower-case, one spelling per account). */
 export const STAFF_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/**
- * What a member's client creates for an account: KDF parameters, the auth secret (sent, stored
- * only hashed), public keys and the key blob sealed under kek. The secret keys stay in the worker.
- */
-export interface StaffEnrolment {
-  kdf: { salt: B64; opslimit: number; memlimit: number };
-  authSecret: B64;
-  boxPk: B64;
-  signPk: B64;
-  keyBlob: { v: 1; nonce: B64; ct: B64 };
-}
+/** What a member's client creates for an account: the protocol's enrolment (secret keys stay in the worker). */
+export type { StaffEnrolment } from '../../protocol';
 
 /** POST /api/setup without the token: the first admin, genesis and team key v1, signed. */
 export interface SetupRequest extends StaffEnrolment {

@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   createTicket,
+  ticketSubmission,
   generateStaffKeys,
   newId,
   ready,
@@ -197,7 +198,7 @@ export async function legitJourney(origin: string, desk: SeededDesk): Promise<Le
       requesterBoxPk: keys.box.publicKey,
       team: { version: desk.teamVersion, publicKey: desk.team.publicKey },
     });
-    const body = { ticketId: created.ticketId, messageId: created.messageId, message: created.message, teamWrap: created.teamWrap, requesterWrap: created.requesterWrap, pow: await solved('ticket') };
+    const body = { ...ticketSubmission(created), pow: await solved('ticket') };
     await call(201, 'POST', '/api/tickets', body, token);
     return { serverMs, retries, requesterId, ticketId: created.ticketId };
   } finally {

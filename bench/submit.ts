@@ -13,7 +13,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { applyPragmas } from '../db/client';
 import { requesters, teamKeys } from '../db/schema';
-import { createTicket, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64 } from '../protocol/index';
+import { createTicket, ticketSubmission, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64 } from '../protocol/index';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { newId } from '../server/plugins/app/tokens';
@@ -86,7 +86,7 @@ async function prepare(): Promise<Job[]> {
     // Issued exactly as POST /api/pow does (same MAC key), without 3×N trips through its rate limit.
     const challenge = issuePowChallenge(app.secrets.powMacKey, { purpose: 'ticket', difficulty: POW_DIFFICULTY, ttlSeconds: POW_TTL_SECONDS, now });
     const pow = { challenge, nonce: await solvePow(challenge) };
-    jobs.push({ token, body: JSON.stringify({ ticketId: t.ticketId, messageId: t.messageId, message: t.message, teamWrap: t.teamWrap, requesterWrap: t.requesterWrap, pow }) });
+    jobs.push({ token, body: JSON.stringify({ ...ticketSubmission(t), pow }) });
     if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
   // Preparing saturates the event loop; let @fastify/under-pressure's samples settle before timing,

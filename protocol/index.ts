@@ -93,7 +93,7 @@ export {
   type RequesterWrap,
   type TeamWrap,
 } from './wrap';
-export { createTicket, type CreateTicketInput, type CreatedTicket } from './ticket';
+export { createTicket, ticketSubmission, type CreateTicketInput, type CreatedTicket, type TicketSubmission } from './ticket';
 export { openGrant, sealGrant } from './team';
 export { deriveLabelKey, labelTag, normaliseLabelName, openLabelName, sealLabelName } from './labels';
 export { decryptAttachment, encryptAttachment, encryptedAttachmentSize, type ByteSource } from './attachment';

@@ -47,3 +47,11 @@ export function createTicket(input: CreateTicketInput): CreatedTicket {
     requesterWrap: wrapKeyForRequester(ticketKey, input.requesterBoxPk),
   };
 }
+
+/** What the client sends for a new ticket (POST /api/tickets, without the PoW): everything but K. */
+export type TicketSubmission = Omit<CreatedTicket, 'ticketKey'>;
+
+export function ticketSubmission(created: CreatedTicket): TicketSubmission {
+  const { ticketId, messageId, message, teamWrap, requesterWrap } = created;
+  return { ticketId, messageId, message, teamWrap, requesterWrap };
+}

@@ -268,14 +268,7 @@ export interface PreparedTicket {
 /** A ready POST /api/tickets body (PoW solved, K sealed to the team and the requester). */
 export async function prepareTicket(base: string, desk: DeskView, requester: HttpRequester, payload: p.FirstMessagePayload): Promise<PreparedTicket> {
   const created = p.createTicket({ payload, requesterSignSk: requester.keys.sign.secretKey, requesterBoxPk: requester.keys.box.publicKey, team: desk.team });
-  const body = {
-    ticketId: created.ticketId,
-    messageId: created.messageId,
-    message: created.message,
-    teamWrap: created.teamWrap,
-    requesterWrap: created.requesterWrap,
-    pow: await solvedPow(base, 'ticket'),
-  };
+  const body = { ...p.ticketSubmission(created), pow: await solvedPow(base, 'ticket') };
   return { ticketId: created.ticketId, payload, body };
 }
 

@@ -9,6 +9,7 @@ import {
   buildGenesisEntry,
   buildKeyLogEntry,
   createTicket,
+  ticketSubmission,
   deriveRequesterKeys,
   entryHash,
   generatePassphrase,
@@ -198,14 +199,7 @@ export async function ticketBody(t: TestApp, d: JourneyDesk, r: Pick<JourneyRequ
     requesterBoxPk: r.keys.box.publicKey,
     team: { version, publicKey: d.team.get(version)!.publicKey },
   });
-  const body = {
-    ticketId: created.ticketId,
-    messageId: created.messageId,
-    message: created.message,
-    teamWrap: created.teamWrap,
-    requesterWrap: created.requesterWrap,
-    pow: await solvedPow(t, 'ticket'),
-  };
+  const body = { ...ticketSubmission(created), pow: await solvedPow(t, 'ticket') };
   return { body, ticketKey: created.ticketKey };
 }
 

@@ -20,6 +20,13 @@ function scenario() {
 }
 
 describe('createTicket', () => {
+  it('sends everything but K: the submission carries ids, message and both wraps, never the ticket key', () => {
+    const { created } = scenario();
+    const sent = JSON.stringify(p.ticketSubmission(created));
+    expect(Object.keys(JSON.parse(sent)).sort()).toEqual(['message', 'messageId', 'requesterWrap', 'teamWrap', 'ticketId']);
+    expect(sent).not.toContain(p.toB64(created.ticketKey));
+  });
+
   it('lets staff open K through the team wrap and read the signed first message', () => {
     // Given a ticket created by a requester
     const { requester, team, created } = scenario();

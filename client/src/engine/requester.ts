@@ -1,6 +1,7 @@
 // Worker-side requester operations: passphrase, keys, session signature, tickets, thread, reply.
 import {
   createTicket,
+  ticketSubmission,
   deriveRequesterKeys,
   generatePassphrase,
   newId,
@@ -52,13 +53,7 @@ export function sealNewTicket(params: RpcMethods['createTicket']['params']): R<'
   };
   const created = createTicket({ payload, requesterSignSk: keys.sign.secretKey, requesterBoxPk: keys.box.publicKey, team });
   engine.ticketKeys.set(created.ticketId, created.ticketKey);
-  return {
-    ticketId: created.ticketId,
-    messageId: created.messageId,
-    message: { v: 1, nonce: created.message.nonce, ct: created.message.ct, sig: created.message.sig },
-    teamWrap: { teamKeyVersion: created.teamWrap.teamKeyVersion, sealed: created.teamWrap.sealed },
-    requesterWrap: { sealed: created.requesterWrap.sealed },
-  };
+  return ticketSubmission(created);
 }
 
 export function openMyTickets(tickets: RequesterTicket[]): R<'openMyTickets'> {

@@ -41,14 +41,7 @@ async function postTicket(requester: { keys: p.IdentityKeys; token: string }, te
     method: 'POST',
     url: '/api/tickets',
     headers: bearer(requester.token),
-    payload: {
-      ticketId: created.ticketId,
-      messageId: created.messageId,
-      message: created.message,
-      teamWrap: created.teamWrap,
-      requesterWrap: created.requesterWrap,
-      pow: await solvedPow(t, 'ticket'),
-    },
+    payload: { ...p.ticketSubmission(created), pow: await solvedPow(t, 'ticket') },
   });
   return { res, created };
 }

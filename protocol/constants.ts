@@ -28,9 +28,15 @@ export const STAFF_KEYS_AD_PREFIX = 'sealdesk/v1/staff-keys|';
 /** SPEC §5: messages, notes, attachment metadata. AD = prefix + kind + "|" + ticketId + "|" + messageId. */
 export const MESSAGE_AD_PREFIX = 'sealdesk/v1/';
 
-/** SPEC §5: labels. */
+/** SPEC §5: labels. LABEL_KDF is the deprecated team-key-derived label key (labels.ts deriveLabelKey). */
 export const LABEL_KDF = { id: 3, context: 'sdlabels' } as const;
 export const LABEL_AD_PREFIX = 'sealdesk/v1/label|';
+export const LABEL_KEY_COMMIT_PREFIX = 'sealdesk/v1/label-key|';
+
+/** Fingerprints read aloud (fingerprint.ts): 6 groups of 5 digits, each from 5 bytes of the hash. */
+export const FINGERPRINT_GROUPS = 6;
+export const FINGERPRINT_GROUP_BYTES = 5;
+export const FINGERPRINT_GROUP_DIGITS = 5;
 
 /** SPEC §3: attachments. */
 export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;

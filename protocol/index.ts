@@ -134,3 +134,16 @@ export {
   type PowOptions,
   type PowPayload,
 } from './pow';
+
+// Issue 10 (trust that survives change, fingerprints read aloud, labels across rotation) and
+// issue 13 §5 (wire strictness). Kept in one block so other rooms' export lines merge cleanly.
+export { CANONICAL_B64_PATTERN, isCanonicalB64, b64DecodedLength } from './encoding';
+export { sealedKeySchema, paddedCiphertextSchema, isPaddedCiphertextLength, ciphertextOfPlaintextBytes } from './schemas';
+export { secretEnvelopeWith } from './envelope';
+export { teamWrapSchema, requesterWrapSchema } from './wrap';
+export { STAFF_KEY_BLOB_PLAINTEXT_BYTES, staffKeyBlobV1, staffKeyFingerprintHash } from './staff';
+export { newLabelKey } from './keys';
+export { labelKeyCommitment, labelNameEnvelopeV1, openLabelKeyWrap } from './labels';
+export { type StaffKeyPeriod } from './keylog';
+export { classifyStaffSigner, identifyStaffSigner, type StaffSignerCandidate, type StaffSignerStatus } from './signers';
+export { FINGERPRINT_HASH_BYTES, fingerprintsMatch, formatFingerprint, normaliseFingerprint } from './fingerprint';

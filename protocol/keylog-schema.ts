@@ -17,6 +17,8 @@ export const KEYLOG_BODIES = Object.freeze({
   'role-set': z.strictObject({ staffId: idSchema, role: roleSchema }),
   'team-key': z.strictObject({ version, boxPk: pk }),
   'team-key-retire': z.strictObject({ version }),
+  // The desk label key's commitment (labels.ts labelKeyCommitment); the newest one is current.
+  'label-key': z.strictObject({ commit: b64OfLength(HASH_BYTES) }),
 });
 
 export type KeyLogType = keyof typeof KEYLOG_BODIES;

@@ -20,13 +20,28 @@ import {
 import { constantTimeEqual, hash256, signDetached, verifyDetached } from './primitives';
 import type { SignSecretKey, TeamPublicKeyVersion } from './types';
 
+/** One key pair the log vouched for a member, and the entries between which it was current. */
+export interface StaffKeyPeriod {
+  readonly boxPk: B64;
+  readonly signPk: B64;
+  /** The entry that vouched for these keys (genesis or staff-add), and its `at`. */
+  readonly fromSeq: number;
+  readonly fromAt: number;
+  /** The entry that ended them (the staff-add of a re-enrolment, or staff-remove); null while current. */
+  readonly untilSeq: number | null;
+  readonly untilAt: number | null;
+}
+
 export interface StaffRecord {
   readonly staffId: string;
   readonly username: string;
   readonly role: StaffRole;
+  /** The current keys (for a removed member: the keys they held when removed). */
   readonly boxPk: B64;
   readonly signPk: B64;
   readonly active: boolean;
+  /** Every key pair the log ever vouched for this member, oldest first; the last is boxPk/signPk. */
+  readonly keyHistory: readonly StaffKeyPeriod[];
 }
 
 export interface TeamKeyRecord {
@@ -44,6 +59,8 @@ export interface KeyLogState {
   readonly teamKeys: readonly TeamKeyRecord[];
   /** The newest team key version; null until the first `team-key` entry. */
   readonly currentTeamKey: TeamKeyRecord | null;
+  /** The newest `label-key` commitment (labels.ts); null until the desk has one. */
+  readonly labelKeyCommit: B64 | null;
 }
 
 /** RFC 8785 (JCS) canonical JSON, as UTF-8. */
@@ -161,6 +178,7 @@ function startState(value: unknown): KeyLogState {
     boxPk: body.boxPk as B64,
     signPk: body.signPk as B64,
     active: true,
+    keyHistory: Object.freeze([openPeriod(body.boxPk as B64, body.signPk as B64, entry)]),
   });
   return freezeState({
     deskId: body.deskId,
@@ -170,7 +188,17 @@ function startState(value: unknown): KeyLogState {
     staff: new Map([[admin.staffId, admin]]),
     teamKeys: [],
     currentTeamKey: null,
+    labelKeyCommit: null,
   });
+}
+
+function openPeriod(boxPk: B64, signPk: B64, entry: KeyLogEntry): StaffKeyPeriod {
+  return Object.freeze({ boxPk, signPk, fromSeq: entry.seq, fromAt: entry.at, untilSeq: null, untilAt: null });
+}
+
+/** The history with its open period (if any) closed by `entry`. */
+function closePeriods(history: readonly StaffKeyPeriod[], entry: KeyLogEntry): StaffKeyPeriod[] {
+  return history.map((k) => (k.untilSeq === null ? Object.freeze({ ...k, untilSeq: entry.seq, untilAt: entry.at }) : k));
 }
 
 function activeAdmins(staff: ReadonlyMap<string, StaffRecord>): number {
@@ -198,6 +226,7 @@ export function applyKeyLogEntry(state: KeyLogState, value: unknown): KeyLogStat
 
   const staff = new Map(state.staff);
   let teamKeys = [...state.teamKeys];
+  let labelKeyCommit = state.labelKeyCommit;
   const need = (staffId: string): StaffRecord => {
     const rec = staff.get(staffId);
     if (!rec || !rec.active) throw new KeyLogError('no such active staff member', seq);
@@ -205,14 +234,18 @@ export function applyKeyLogEntry(state: KeyLogState, value: unknown): KeyLogStat
   };
   switch (type) {
     case 'staff-add': {
-      // Re-adding an existing staffId is re-enrolment: new keys replace the old ones.
+      // Re-adding an existing staffId is re-enrolment: new keys replace the old ones as current,
+      // and the old ones stay in keyHistory so what the member signed with them still verifies.
       const b = body as KeyLogBodies['staff-add'];
-      staff.set(b.staffId, Object.freeze({ ...b, boxPk: b.boxPk as B64, signPk: b.signPk as B64, active: true }));
+      const before = staff.get(b.staffId)?.keyHistory ?? [];
+      const keyHistory = Object.freeze([...closePeriods(before, entry), openPeriod(b.boxPk as B64, b.signPk as B64, entry)]);
+      staff.set(b.staffId, Object.freeze({ ...b, boxPk: b.boxPk as B64, signPk: b.signPk as B64, active: true, keyHistory }));
       break;
     }
     case 'staff-remove': {
       const b = body as KeyLogBodies['staff-remove'];
-      staff.set(b.staffId, Object.freeze({ ...need(b.staffId), active: false }));
+      const rec = need(b.staffId);
+      staff.set(b.staffId, Object.freeze({ ...rec, active: false, keyHistory: Object.freeze(closePeriods(rec.keyHistory, entry)) }));
       break;
     }
     case 'role-set': {
@@ -235,10 +268,14 @@ export function applyKeyLogEntry(state: KeyLogState, value: unknown): KeyLogStat
       teamKeys = teamKeys.map((k) => (k.version === b.version ? Object.freeze({ ...k, retired: true }) : k));
       break;
     }
+    case 'label-key': {
+      labelKeyCommit = (body as KeyLogBodies['label-key']).commit as B64;
+      break;
+    }
   }
   // A log with no active admin can never change again; refuse the entry that would cause it.
   if (activeAdmins(staff) === 0) throw new KeyLogError('the entry would leave the desk without an admin', seq);
-  return freezeState({ ...state, headHash: entryHash(entry), nextSeq: seq + 1, staff, teamKeys, currentTeamKey: null });
+  return freezeState({ ...state, headHash: entryHash(entry), nextSeq: seq + 1, staff, teamKeys, currentTeamKey: null, labelKeyCommit });
 }
 
 /**

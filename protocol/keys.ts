@@ -57,6 +57,8 @@ export const newTicketKey = () => randomBytes(KEY_BYTES) as TicketKey;
 export const newNoteKey = () => randomBytes(KEY_BYTES) as NoteKey;
 export const newFileKey = () => randomBytes(KEY_BYTES) as FileKey;
 export const newPowMacKey = () => randomBytes(KEY_BYTES) as PowMacKey;
+/** The desk label key L: made once at setup, then kept only as a team wrap (labels.ts). */
+export const newLabelKey = () => randomBytes(KEY_BYTES) as LabelKey;
 
 export function boxKeyPairFromSeed(seed: Uint8Array): BoxKeyPair {
   const kp = sodium().crypto_box_seed_keypair(seed);

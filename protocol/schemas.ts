@@ -1,17 +1,44 @@
 // Shared zod building blocks for everything the protocol parses. The server reuses `idSchema`
 // and `b64Schema` so the wire checks are the same on both sides.
 import { z } from 'zod';
-import { ID_BYTES } from './constants';
+import { AEAD_TAG_BYTES, ID_BYTES, KEY_BYTES, PAD_BLOCK, SEALED_BOX_OVERHEAD } from './constants';
+import { CANONICAL_B64_PATTERN, b64DecodedLength } from './encoding';
 import { FormatError } from './errors';
 
 /** 16 bytes base64url = 22 characters; the last character carries 2 zero bits (canonical form). */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 export const idSchema = z.string().regex(ID_PATTERN, 'not an id');
-export const b64Schema = z.string().regex(/^[A-Za-z0-9_-]*$/, 'not base64url').max(64 * 1024 * 1024);
+
+const canonical = 'not canonical base64url';
+export const b64Schema = z.string().max(64 * 1024 * 1024).regex(CANONICAL_B64_PATTERN, canonical);
 
 export function b64OfLength(bytes: number) {
   const chars = Math.ceil((bytes * 4) / 3);
-  return z.string().length(chars).regex(/^[A-Za-z0-9_-]*$/, 'not base64url');
+  return z.string().length(chars).regex(CANONICAL_B64_PATTERN, canonical);
+}
+
+/** A 32-byte key sealed with crypto_box_seal (team wrap, requester wrap, grant): exactly 80 bytes. */
+export const sealedKeySchema = b64OfLength(KEY_BYTES + SEALED_BOX_OVERHEAD);
+
+/** True when `bytes` can be AEAD(sodium_pad(x, 512)): k ≥ 1 whole blocks plus the 16-byte tag. */
+export function isPaddedCiphertextLength(bytes: number): boolean {
+  return bytes >= PAD_BLOCK + AEAD_TAG_BYTES && (bytes - AEAD_TAG_BYTES) % PAD_BLOCK === 0;
+}
+
+/**
+ * The `ct` of a message, note or attachment-metadata envelope. SECURITY: a length that no padded
+ * plaintext can produce is refused on the wire, so the server never stores a ciphertext that every
+ * client would reject, and nothing travels that leaks a finer size than the padding allows.
+ */
+export const paddedCiphertextSchema = b64Schema
+  .min(1)
+  .refine((ct) => isPaddedCiphertextLength(b64DecodedLength(ct.length)), 'ciphertext length is not a padded message (k × 512 + 16 bytes)');
+
+/** An AEAD ciphertext whose plaintext is between `min` and `max` bytes (unpadded formats). */
+export function ciphertextOfPlaintextBytes(min: number, max: number) {
+  const lo = Math.ceil(((min + AEAD_TAG_BYTES) * 4) / 3);
+  const hi = Math.ceil(((max + AEAD_TAG_BYTES) * 4) / 3);
+  return z.string().min(lo).max(hi).regex(CANONICAL_B64_PATTERN, canonical);
 }
 
 /** Throws FormatError unless `value` is a well-formed id; used before ids go into associated data. */

@@ -3,13 +3,14 @@
 import { z } from 'zod';
 import {
   AEAD_NONCE_BYTES,
+  AEAD_TAG_BYTES,
   KEY_BYTES,
   SIGN_SECRET_KEY_BYTES,
   STAFF_KDF_OUTPUT_BYTES,
   STAFF_SALT_BYTES,
 } from './constants';
 import { fromB64, fromUtf8, toB64, utf8, type B64 } from './encoding';
-import { parseSecretEnvelope, parseVersioned, versionTable, type SecretEnvelope } from './envelope';
+import { parseVersioned, secretEnvelopeWith, versionTable, type SecretEnvelope } from './envelope';
 import { FormatError } from './errors';
 import { staffKeysAd } from './aad';
 import { asBoxSecretKey, asSignSecretKey, boxKeyPairFromSecret, generateIdentityKeys, signKeyPairFromSecret } from './keys';
@@ -49,6 +50,19 @@ const staffKeysPayloadV1 = z.strictObject({
   signSk: b64OfLength(SIGN_SECRET_KEY_BYTES),
 });
 const STAFF_KEYS_PAYLOAD = versionTable({ 1: staffKeysPayloadV1 });
+
+/**
+ * The v1 payload has one possible length: `{"v":1,"boxSk":"<43 chars>","signSk":"<86 chars>"}` is
+ * 159 bytes, so the blob's `ct` is exactly 175 bytes. A new payload layout needs a new envelope `v`.
+ */
+export const STAFF_KEY_BLOB_PLAINTEXT_BYTES = JSON.stringify({
+  v: 1,
+  boxSk: 'A'.repeat(Math.ceil((KEY_BYTES * 4) / 3)),
+  signSk: 'A'.repeat(Math.ceil((SIGN_SECRET_KEY_BYTES * 4) / 3)),
+}).length;
+/** The staff key blob on the wire: a secret envelope whose `ct` is exactly one v1 payload. */
+export const staffKeyBlobV1 = secretEnvelopeWith(b64OfLength(STAFF_KEY_BLOB_PLAINTEXT_BYTES + AEAD_TAG_BYTES));
+const STAFF_KEY_BLOB = versionTable<SecretEnvelope>({ 1: staffKeyBlobV1 });
 
 /** @internal Explicit nonce, for known-answer vectors only. */
 export function sealStaffKeyBlobWithNonce(keys: StaffKeys, kek: Kek, staffId: string, nonce: Uint8Array): StaffKeyBlob {
@@ -93,7 +107,7 @@ export function enrolStaffKeys(staffId: string, password: string, keys: StaffKey
 
 /** Throws DecryptError for a wrong password (wrong kek) or a blob moved from another account. */
 export function openStaffKeyBlob(blob: unknown, kek: Kek, staffId: string): StaffKeys {
-  const env = parseSecretEnvelope(blob);
+  const env = parseVersioned(STAFF_KEY_BLOB, blob, 'staff key blob');
   const plaintext = aeadDecrypt(fromB64(env.ct), staffKeysAd(staffId), fromB64(env.nonce, AEAD_NONCE_BYTES), kek);
   let json: unknown;
   try {
@@ -115,10 +129,19 @@ export function openStaffKeyBlob(blob: unknown, kek: Kek, staffId: string): Staf
  * (browser activation page, `cli activate`) compare out of band before the admin vouches for the
  * keys: the first 16 base64url characters (96 bits) of unkeyed BLAKE2b-512 over
  * `"sealdesk/v1/staff-keys|" + boxPk + "|" + signPk`.
+ * @deprecated for display and comparison: show formatFingerprint(staffKeyFingerprintHash(boxPk,
+ * signPk)) and compare with fingerprintsMatch. Kept, unchanged, while other rooms still compare it.
  */
 export function staffKeyFingerprint(boxPk: B64 | string, signPk: B64 | string): string {
-  const digest = sodium().crypto_generichash(64, utf8(`sealdesk/v1/staff-keys|${boxPk}|${signPk}`), null);
-  return toB64(digest).slice(0, 16);
+  return toB64(staffKeyFingerprintHash(boxPk, signPk)).slice(0, 16);
+}
+
+/**
+ * The 64-byte hash behind a member's key fingerprint (the same digest staffKeyFingerprint cuts
+ * down): pass it to formatFingerprint for the digit form people read aloud at admission.
+ */
+export function staffKeyFingerprintHash(boxPk: B64 | string, signPk: B64 | string): Uint8Array {
+  return sodium().crypto_generichash(64, utf8(`sealdesk/v1/staff-keys|${boxPk}|${signPk}`), null);
 }
 
 /** Server side: the stored form of authSecret (crypto_pwhash_str, Argon2id, INTERACTIVE). */

@@ -16,7 +16,7 @@ export type FileKey = Brand<Uint8Array, 'FileKey'>;
 export type Kek = Brand<Uint8Array, 'Kek'>;
 /** Staff login secret: second half of the staff Argon2id output; the server stores only its hash. */
 export type AuthSecret = Brand<Uint8Array, 'AuthSecret'>;
-/** Label key L derived from the team secret key; blinds label tags and seals label names. */
+/** Desk label key L (random, wrapped to the team key); blinds label tags and seals label names. */
 export type LabelKey = Brand<Uint8Array, 'LabelKey'>;
 /** Server-only MAC key for proof-of-work challenges. */
 export type PowMacKey = Brand<Uint8Array, 'PowMacKey'>;

@@ -90,4 +90,30 @@ describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
     expect(state.headHash).toBe(committed.deterministic.keyLog.headHash);
     expect(state.currentTeamKey?.boxPk).toBe(committed.deterministic.team.publicKey);
   });
+
+  it('verifies the extended trust log: a label-key commitment, a re-enrolment, a removal', () => {
+    // Given the committed 4-entry log and the three entries appended to it
+    const t = committed.deterministic.trust;
+    const state = p.verifyKeyLog([...committed.deterministic.keyLog.entries, ...t.keyLog.appended], {
+      pinnedFingerprint: committed.deterministic.keyLog.fingerprint,
+    });
+    expect(state.headHash).toBe(t.keyLog.headHash);
+    // Then the removed member's reply, signed with the key held before the re-enrolment, verifies as former_member
+    const ids = fixedIds();
+    const found = p.identifyStaffSigner(state, { kind: 'message', ticketId: ids.ticketId, messageId: ids.replyId, envelope: t.replyByFormerMember, staffId: t.keyLog.techId });
+    expect(found?.status).toBe('former_member');
+    expect(found?.period.untilSeq).toBe(5);
+    // And the label key wrap opens to the committed key under the fixed team key
+    const team = p.teamKeyPairFromSecret(p.asTeamSecretKey(IN.teamSecretKey));
+    const labelKey = p.openLabelKeyWrap(committed.sealed.labelKeyWrap, team, state);
+    expect(hex(labelKey)).toBe(t.labelKeyHex);
+    expect(p.openLabelName(labelKey, t.labelSealed.tag, t.labelSealed.envelope)).toBe('phishing');
+  });
+
+  it('shows the committed fingerprints in the digit form and matches them with the legacy form', () => {
+    const t = committed.deterministic.trust;
+    expect(t.deskFingerprintDisplay).toMatch(/^\d{5}( \d{5}){5}$/);
+    expect(p.fingerprintsMatch(committed.deterministic.keyLog.fingerprint, t.deskFingerprintDisplay)).toBe(true);
+    expect(p.fingerprintsMatch(committed.deterministic.keyLog.fingerprint, t.staffKeyFingerprintDisplay)).toBe(false);
+  });
 });

@@ -161,8 +161,9 @@ describe('committed vectors under the strict schemas', () => {
     expect(p.sealedKeySchema.safeParse(committed.sealed.grantToStaff).success).toBe(true);
     for (const k of [d.staff.boxPk, d.staff.signPk, d.team.publicKey, d.requesterCheap.boxPk, d.keyLog.fingerprint]) expect(p.isCanonicalB64(k)).toBe(true);
     expect(() => p.verifyKeyLog(d.keyLog.entries)).not.toThrow();
-    if (committed.trust) {
-      expect(p.teamWrapSchema.safeParse(committed.trust.labelKeyWrap).success).toBe(true);
-    }
+    expect(p.teamWrapSchema.safeParse(committed.sealed.labelKeyWrap).success).toBe(true);
+    expect(p.messageEnvelopeV1.safeParse(d.trust.replyByFormerMember).success).toBe(true);
+    expect(p.labelNameEnvelopeV1.safeParse(d.trust.labelSealed.envelope).success).toBe(true);
+    expect(() => p.verifyKeyLog([...d.keyLog.entries, ...d.trust.keyLog.appended])).not.toThrow();
   });
 });

@@ -64,6 +64,62 @@ export function fixedKeyLog() {
   return { entries, state, genesis };
 }
 
+/**
+ * The fixed 4-entry log extended (issue 10) by a `label-key` commitment, a re-enrolment of the
+ * second member with new keys, and that member's removal: the keys a reader must still accept.
+ */
+export function fixedTrustLog() {
+  const ids = fixedIds();
+  const staff = fixedStaff();
+  const base = fixedKeyLog();
+  const entries = [...base.entries];
+  let state = base.state;
+  const techId = p.toB64(IN.staffIdBytes.map((b) => b ^ 0xff));
+  const reenrolled = { box: boxKeyPairFromSeed(IN.techReenrolBoxSeed), sign: signKeyPairFromSeed(IN.techReenrolSignSeed) };
+  const append = (e: ReturnType<typeof p.buildKeyLogEntry>) => {
+    const signed = p.signKeyLogEntry(e, staff.sign.secretKey);
+    entries.push(signed);
+    state = p.applyKeyLogEntry(state, signed);
+  };
+  const labelKey = p.asLabelKey(IN.labelKey);
+  append(p.buildKeyLogEntry(state, { type: 'label-key', body: { commit: p.labelKeyCommitment(labelKey) }, signer: ids.staffId, at: IN.keyLogAt + 4 }));
+  append(
+    p.buildKeyLogEntry(state, {
+      type: 'staff-add',
+      body: { staffId: techId, username: 'tech', role: 'admin', boxPk: p.toB64(reenrolled.box.publicKey), signPk: p.toB64(reenrolled.sign.publicKey) },
+      signer: ids.staffId,
+      at: IN.keyLogAt + 5,
+    }),
+  );
+  append(p.buildKeyLogEntry(state, { type: 'staff-remove', body: { staffId: techId }, signer: ids.staffId, at: IN.keyLogAt + 6 }));
+  return { entries, state, techId, labelKey, firstTechSignSk: signKeyPairFromSeed(IN.staffSignSeed.map((b) => b ^ 0xff)).secretKey };
+}
+
+function buildTrustVectors() {
+  const ids = fixedIds();
+  const staff = fixedStaff();
+  const { entries, state, techId, labelKey, firstTechSignSk } = fixedTrustLog();
+  const boxPk = p.toB64(staff.box.publicKey);
+  const signPk = p.toB64(staff.sign.publicKey);
+  const place = { ticketId: ids.ticketId, messageId: ids.replyId };
+  return {
+    deskFingerprintDisplay: p.formatFingerprint(state.fingerprint),
+    staffKeyFingerprint: p.staffKeyFingerprint(boxPk, signPk),
+    staffKeyFingerprintDisplay: p.formatFingerprint(p.staffKeyFingerprintHash(boxPk, signPk)),
+    labelKeyHex: hex(labelKey),
+    labelKeyCommit: p.labelKeyCommitment(labelKey),
+    labelTagPhishing: p.labelTag(labelKey, '  PHISHING '),
+    labelSealed: sealLabelNameWithNonce(labelKey, 'Phishing', IN.nonce),
+    keyLog: {
+      appended: entries.slice(4),
+      headHash: state.headHash,
+      techId,
+      techSigners: p.classifyStaffSigner(state, techId).map((c) => ({ signPk: c.signPk, status: c.status, fromSeq: c.period.fromSeq, untilSeq: c.period.untilSeq })),
+    },
+    replyByFormerMember: sealRecordWithNonce(MESSAGE_PAYLOAD, 'message', place, p.asTicketKey(IN.ticketKey), replyPayload, firstTechSignSk, IN.nonce),
+  };
+}
+
 /** Everything that must come out byte-identical on every run and in every implementation. */
 export function buildDeterministicVectors() {
   const ids = fixedIds();
@@ -137,5 +193,6 @@ export function buildDeterministicVectors() {
       difficulty: 8,
       now: IN.keyLogAt,
     },
+    trust: buildTrustVectors(),
   };
 }

@@ -39,6 +39,7 @@ const vectors = {
       p.asBoxPublicKey(det.requesterCheap.boxPk),
     ),
     grantToStaff: p.sealGrant(team.secretKey, staff.box.publicKey),
+    labelKeyWrap: p.wrapKeyForTeam(p.asLabelKey(IN.labelKey), { version: 1, publicKey: team.publicKey }),
   },
   attachment: {
     fileKeyHex: hex(IN.fileKey),

@@ -31,6 +31,9 @@ export const IN = {
   powMacKey: seq(0x11, 32),
   powIdBytes: seq(0x31, 16),
   keyLogAt: 1_700_000_000,
+  labelKey: seq(0x60, 32),
+  techReenrolBoxSeed: seq(0x38, 32),
+  techReenrolSignSeed: seq(0x58, 32),
   attachmentPlaintextBytes: 65_537,
 };
 

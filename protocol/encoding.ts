@@ -4,13 +4,29 @@ import { sodium } from './sodium';
 /** A base64url string without padding: how every binary value crosses a boundary. */
 export type B64 = string & { readonly __b64: unique symbol };
 
+/** The base64url alphabet and nothing else (no padding, no standard-alphabet characters). */
+export const B64URL_ALPHABET = /^[A-Za-z0-9_-]*$/;
+const TAIL_OF_2 = 'AQgw'; // 4 unused bits: values 0, 16, 32, 48
+const TAIL_OF_3 = 'AEIMQUYcgkosw048'; // 2 unused bits: values that are multiples of 4
+
 /**
- * Canonical base64url without padding (RFC 4648 §5, §3.5): whole 4-character groups, then an
- * optional tail of 2 or 3 characters whose unused low bits are zero. A tail of 2 characters keeps
- * 4 unused bits, so its last character is one of A Q g w (values 0, 16, 32, 48); a tail of 3 keeps
- * 2, so its last character's value is a multiple of 4.
+ * Whether a base64url string (alphabet already checked) ends canonically (RFC 4648 §3.5): whole
+ * 4-character groups, then an optional tail of 2 or 3 characters whose unused low bits are zero.
+ * Constant time in the length, so schemas can run it on large ciphertexts.
  */
-export const CANONICAL_B64_PATTERN = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQgw]|[A-Za-z0-9_-]{2}[AEIMQUYcgkosw048])?$/;
+export function hasCanonicalTail(value: string): boolean {
+  const last = value.at(-1) ?? '';
+  switch (value.length % 4) {
+    case 0:
+      return true;
+    case 2:
+      return TAIL_OF_2.includes(last);
+    case 3:
+      return TAIL_OF_3.includes(last);
+    default:
+      return false; // one lone character cannot hold a byte
+  }
+}
 
 /**
  * SECURITY: one byte string has exactly one accepted encoding. Without this, a key with flipped
@@ -18,7 +34,7 @@ export const CANONICAL_B64_PATTERN = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-][AQg
  * check, and two clients comparing strings disagree about what they saw.
  */
 export function isCanonicalB64(value: unknown): value is string {
-  return typeof value === 'string' && CANONICAL_B64_PATTERN.test(value);
+  return typeof value === 'string' && B64URL_ALPHABET.test(value) && hasCanonicalTail(value);
 }
 
 /** How many bytes a canonical base64url string of `chars` characters decodes to. */

@@ -137,7 +137,7 @@ export {
 
 // Issue 10 (trust that survives change, fingerprints read aloud, labels across rotation) and
 // issue 13 §5 (wire strictness). Kept in one block so other rooms' export lines merge cleanly.
-export { CANONICAL_B64_PATTERN, isCanonicalB64, b64DecodedLength } from './encoding';
+export { isCanonicalB64, b64DecodedLength } from './encoding';
 export { sealedKeySchema, paddedCiphertextSchema, isPaddedCiphertextLength, ciphertextOfPlaintextBytes } from './schemas';
 export { secretEnvelopeWith } from './envelope';
 export { teamWrapSchema, requesterWrapSchema } from './wrap';

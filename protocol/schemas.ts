@@ -2,19 +2,20 @@
 // and `b64Schema` so the wire checks are the same on both sides.
 import { z } from 'zod';
 import { AEAD_TAG_BYTES, ID_BYTES, KEY_BYTES, PAD_BLOCK, SEALED_BOX_OVERHEAD } from './constants';
-import { CANONICAL_B64_PATTERN, b64DecodedLength } from './encoding';
+import { B64URL_ALPHABET, b64DecodedLength, hasCanonicalTail } from './encoding';
 import { FormatError } from './errors';
 
 /** 16 bytes base64url = 22 characters; the last character carries 2 zero bits (canonical form). */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 export const idSchema = z.string().regex(ID_PATTERN, 'not an id');
 
-const canonical = 'not canonical base64url';
-export const b64Schema = z.string().max(64 * 1024 * 1024).regex(CANONICAL_B64_PATTERN, canonical);
+/** Canonical base64url (encoding.ts isCanonicalB64): the alphabet, then the tail's unused bits zero. */
+const canonicalB64 = () => z.string().regex(B64URL_ALPHABET, 'not base64url').refine(hasCanonicalTail, 'not canonical base64url');
+
+export const b64Schema = canonicalB64().max(64 * 1024 * 1024);
 
 export function b64OfLength(bytes: number) {
-  const chars = Math.ceil((bytes * 4) / 3);
-  return z.string().length(chars).regex(CANONICAL_B64_PATTERN, canonical);
+  return canonicalB64().length(Math.ceil((bytes * 4) / 3));
 }
 
 /** A 32-byte key sealed with crypto_box_seal (team wrap, requester wrap, grant): exactly 80 bytes. */
@@ -38,7 +39,7 @@ export const paddedCiphertextSchema = b64Schema
 export function ciphertextOfPlaintextBytes(min: number, max: number) {
   const lo = Math.ceil(((min + AEAD_TAG_BYTES) * 4) / 3);
   const hi = Math.ceil(((max + AEAD_TAG_BYTES) * 4) / 3);
-  return z.string().min(lo).max(hi).regex(CANONICAL_B64_PATTERN, canonical);
+  return canonicalB64().min(lo).max(hi);
 }
 
 /** Throws FormatError unless `value` is a well-formed id; used before ids go into associated data. */

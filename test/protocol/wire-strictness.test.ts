@@ -48,6 +48,12 @@ describe('canonical base64url', () => {
     }
   });
 
+  it('checks a 16-million-character value in one pass, without exhausting the regex stack', () => {
+    const big = 'A'.repeat(16_000_000);
+    expect(p.b64Schema.safeParse(big).success).toBe(true);
+    expect(p.b64Schema.safeParse(`${big}AB`).success).toBe(false);
+  });
+
   it('refuses a public key with flipped unused bits, so the same key cannot be registered twice', () => {
     // Given a key and the same 32 bytes with the last character's two unused bits set
     const key = p.toB64(p.generateStaffKeys().sign.publicKey);

@@ -27,12 +27,33 @@ export function fixedIds() {
   };
 }
 
+/** Entries signed by the fixed admin, each applied to the state before the next is built. */
+function adminLog(entries: p.KeyLogEntry[]) {
+  const staff = fixedStaff();
+  const signer = fixedIds().staffId;
+  let state = p.verifyKeyLog(entries);
+  return {
+    entries,
+    get state() {
+      return state;
+    },
+    append<T extends Exclude<p.KeyLogType, 'genesis'>>(type: T, body: p.KeyLogBodies[T], at: number) {
+      const signed = p.signKeyLogEntry(p.buildKeyLogEntry(state, { type, body, signer, at }), staff.sign.secretKey);
+      entries.push(signed);
+      state = p.applyKeyLogEntry(state, signed);
+    },
+  };
+}
+
+const fixedTechId = () => p.toB64(IN.staffIdBytes.map((b) => b ^ 0xff));
+const fixedTech = () => ({ box: boxKeyPairFromSeed(IN.staffBoxSeed.map((b) => b ^ 0xff)), sign: signKeyPairFromSeed(IN.staffSignSeed.map((b) => b ^ 0xff)) });
+
 export function fixedKeyLog() {
   const ids = fixedIds();
   const staff = fixedStaff();
   const team = p.teamKeyPairFromSecret(p.asTeamSecretKey(IN.teamSecretKey));
-  const tech = { box: boxKeyPairFromSeed(IN.staffBoxSeed.map((b) => b ^ 0xff)), sign: signKeyPairFromSeed(IN.staffSignSeed.map((b) => b ^ 0xff)) };
-  const techId = p.toB64(IN.staffIdBytes.map((b) => b ^ 0xff));
+  const tech = fixedTech();
+  const techId = fixedTechId();
   const genesis = p.signKeyLogEntry(
     p.buildGenesisEntry({
       deskId: ids.deskId,
@@ -44,24 +65,11 @@ export function fixedKeyLog() {
     }),
     staff.sign.secretKey,
   );
-  const entries = [genesis];
-  let state = p.verifyKeyLog(entries);
-  const append = (e: ReturnType<typeof p.buildKeyLogEntry>) => {
-    const signed = p.signKeyLogEntry(e, staff.sign.secretKey);
-    entries.push(signed);
-    state = p.applyKeyLogEntry(state, signed);
-  };
-  append(p.buildKeyLogEntry(state, { type: 'team-key', body: { version: 1, boxPk: p.toB64(team.publicKey) }, signer: ids.staffId, at: IN.keyLogAt + 1 }));
-  append(
-    p.buildKeyLogEntry(state, {
-      type: 'staff-add',
-      body: { staffId: techId, username: 'tech', role: 'technician', boxPk: p.toB64(tech.box.publicKey), signPk: p.toB64(tech.sign.publicKey) },
-      signer: ids.staffId,
-      at: IN.keyLogAt + 2,
-    }),
-  );
-  append(p.buildKeyLogEntry(state, { type: 'role-set', body: { staffId: techId, role: 'admin' }, signer: ids.staffId, at: IN.keyLogAt + 3 }));
-  return { entries, state, genesis };
+  const log = adminLog([genesis]);
+  log.append('team-key', { version: 1, boxPk: p.toB64(team.publicKey) }, IN.keyLogAt + 1);
+  log.append('staff-add', { staffId: techId, username: 'tech', role: 'technician', boxPk: p.toB64(tech.box.publicKey), signPk: p.toB64(tech.sign.publicKey) }, IN.keyLogAt + 2);
+  log.append('role-set', { staffId: techId, role: 'admin' }, IN.keyLogAt + 3);
+  return { entries: log.entries, state: log.state, genesis };
 }
 
 /**
@@ -69,30 +77,14 @@ export function fixedKeyLog() {
  * second member with new keys, and that member's removal: the keys a reader must still accept.
  */
 export function fixedTrustLog() {
-  const ids = fixedIds();
-  const staff = fixedStaff();
-  const base = fixedKeyLog();
-  const entries = [...base.entries];
-  let state = base.state;
-  const techId = p.toB64(IN.staffIdBytes.map((b) => b ^ 0xff));
+  const techId = fixedTechId();
   const reenrolled = { box: boxKeyPairFromSeed(IN.techReenrolBoxSeed), sign: signKeyPairFromSeed(IN.techReenrolSignSeed) };
-  const append = (e: ReturnType<typeof p.buildKeyLogEntry>) => {
-    const signed = p.signKeyLogEntry(e, staff.sign.secretKey);
-    entries.push(signed);
-    state = p.applyKeyLogEntry(state, signed);
-  };
   const labelKey = p.asLabelKey(IN.labelKey);
-  append(p.buildKeyLogEntry(state, { type: 'label-key', body: { commit: p.labelKeyCommitment(labelKey) }, signer: ids.staffId, at: IN.keyLogAt + 4 }));
-  append(
-    p.buildKeyLogEntry(state, {
-      type: 'staff-add',
-      body: { staffId: techId, username: 'tech', role: 'admin', boxPk: p.toB64(reenrolled.box.publicKey), signPk: p.toB64(reenrolled.sign.publicKey) },
-      signer: ids.staffId,
-      at: IN.keyLogAt + 5,
-    }),
-  );
-  append(p.buildKeyLogEntry(state, { type: 'staff-remove', body: { staffId: techId }, signer: ids.staffId, at: IN.keyLogAt + 6 }));
-  return { entries, state, techId, labelKey, firstTechSignSk: signKeyPairFromSeed(IN.staffSignSeed.map((b) => b ^ 0xff)).secretKey };
+  const log = adminLog([...fixedKeyLog().entries]);
+  log.append('label-key', { commit: p.labelKeyCommitment(labelKey) }, IN.keyLogAt + 4);
+  log.append('staff-add', { staffId: techId, username: 'tech', role: 'admin', boxPk: p.toB64(reenrolled.box.publicKey), signPk: p.toB64(reenrolled.sign.publicKey) }, IN.keyLogAt + 5);
+  log.append('staff-remove', { staffId: techId }, IN.keyLogAt + 6);
+  return { entries: log.entries, state: log.state, techId, labelKey, firstTechSignSk: fixedTech().sign.secretKey };
 }
 
 function buildTrustVectors() {

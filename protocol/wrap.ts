@@ -50,7 +50,8 @@ export function wrapKeyForTeam(key: TicketKey | NoteKey | LabelKey, team: TeamPu
 /**
  * Opens a team wrap with the team key pair of the wrap's version. Throws DecryptError. `as` names
  * the key that comes out (the sealed box does not bind it; a wrap moved between kinds yields a key
- * that fails every AEAD check of the other kind).
+ * that fails every AEAD check of the other kind). For the desk label key call openLabelKeyWrap
+ * (labels.ts) instead: it also checks L against the key log's commitment.
  */
 export function openTeamWrap(wrap: unknown, teamKeys: TeamKeyPair, as: 'ticket'): TicketKey;
 export function openTeamWrap(wrap: unknown, teamKeys: TeamKeyPair, as: 'note'): NoteKey;

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { sessions, staff } from '../../../db/schema';
+import { ID_PATTERN } from '../../../protocol/schemas';
 import { forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
 import { isTicketOwner } from '../../services/tickets';
@@ -169,6 +170,9 @@ export default fp(
     const requireOwnTicket = async (request: FastifyRequest) => {
       if (!request.requester) throw unauthorized();
       const ticketId = (request.params as { id?: unknown } | undefined)?.id;
+      // A malformed id is nobody's ticket: the route's schema answers it with a 400 next (the
+      // caller is authenticated by now, and a malformed id says nothing about existence).
+      if (typeof ticketId === 'string' && !ID_PATTERN.test(ticketId)) return;
       // SECURITY: someone else's ticket answers exactly like a missing one, so ids cannot be
       // probed; without this check any requester reads every ticket.
       if (typeof ticketId !== 'string' || !isTicketOwner(app.db, ticketId, request.requester.id)) throw notFound('no such ticket');

@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { sessions, staff } from '../../../db/schema';
+import type { KdfParams } from '../../../protocol/index';
 import { ID_PATTERN } from '../../../protocol/schemas';
+import type { AppPluginOptions } from '../options';
 import { forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
 import { isTicketOwner } from '../../services/tickets';
@@ -52,6 +54,8 @@ declare module 'fastify' {
     requireTicketParticipant(request: FastifyRequest): Promise<void>;
     /** On a `/:id` requester route, after requireRequester: ticket `id` must be theirs. */
     requireOwnTicket(request: FastifyRequest): Promise<void>;
+    /** Argon2id cost of stored authSecret hashes (buildApp's authHashKdf; AUTH_HASH_KDF in production). */
+    authHashKdf: KdfParams;
   }
   interface FastifyRequest {
     /** Set by requireStaff / requireAdmin; null elsewhere. */
@@ -68,8 +72,9 @@ const Claims = z.object({
   exp: z.number(),
 });
 
-export default fp(
-  async (app) => {
+export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
+  async (app, opts) => {
+    app.decorate('authHashKdf', opts.authHashKdf);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
     // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).

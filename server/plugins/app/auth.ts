@@ -8,7 +8,7 @@ import { ID_PATTERN } from '../../../protocol/schemas';
 import type { AppPluginOptions } from '../options';
 import { forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
-import { isTicketOwner } from '../../services/tickets';
+import { isTicketOwner, ticketExists } from '../../services/tickets';
 import { newId, nowSeconds } from './tokens';
 
 export type SubjectType = 'staff' | 'requester';
@@ -187,7 +187,13 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorate('requireTicketParticipant', async (request: FastifyRequest) => {
       // SECURITY: the unverified `typ` only picks which guard runs; that guard verifies the
       // signature, the session row and the kind again.
-      if (claimedKind(request) === 'staff') return requireAdmitted(request);
+      if (claimedKind(request) === 'staff') {
+        await requireAdmitted(request);
+        // Staff may work every ticket, but only tickets that exist: 404 before any write names one.
+        const ticketId = (request.params as { id?: unknown } | undefined)?.id;
+        if (typeof ticketId === 'string' && ID_PATTERN.test(ticketId) && !ticketExists(app.db, ticketId)) throw notFound('no such ticket');
+        return;
+      }
       await requireRequester(request);
       await requireOwnTicket(request);
     });

@@ -40,7 +40,7 @@ export async function replyCommand(args: string[]): Promise<number> {
       const envelope = p.sealMessage({ kind: 'message', ticketId, messageId, key: keys.ticketKey, payload: { v: 1, body: text }, authorSignSk: signSk });
       body = { messageId, kind: 'message', envelope };
     }
-    await expectOk(c.desk, 'POST', `/api/tickets/${ticketId}/messages`, body, c.session.token);
+    await expectOk(c.desk, 'POST', `/api/staff/tickets/${ticketId}/messages`, body, c.session.token);
     c.out(`${asNote ? 'note' : 'reply'} ${messageId} sent`);
     return 0;
   } finally {

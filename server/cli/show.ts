@@ -114,7 +114,7 @@ export function openOne(session: StaffSession, thread: Thread, keys: ReturnType<
 
 export async function fetchThread(c: Connection, ticketId: string): Promise<Thread> {
   if (!p.ID_PATTERN.test(ticketId)) throw new CliError('that is not a ticket id');
-  return (await expectOk(c.desk, 'GET', `/api/tickets/${ticketId}/messages`, undefined, c.session.token)) as Thread;
+  return (await expectOk(c.desk, 'GET', `/api/staff/tickets/${ticketId}/messages`, undefined, c.session.token)) as Thread;
 }
 
 const when = (t: number) => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 16);

@@ -79,7 +79,7 @@ beforeAll(async () => {
     const noteKey = p.newNoteKey();
     const messageId = p.newId();
     const envelope = p.sealMessage({ kind: 'note', ticketId: m.ticketId, messageId, key: noteKey, payload: { v: 1, body: 'Looks like SIM swap' }, authorSignSk: tom.keys.sign.secretKey });
-    const res = await api(t.app, 'POST', `/api/tickets/${m.ticketId}/messages`, { messageId, kind: 'note', envelope, noteWrap: p.wrapKeyForTeam(noteKey, v1) }, tom.token);
+    const res = await api(t.app, 'POST', `/api/staff/tickets/${m.ticketId}/messages`, { messageId, kind: 'note', envelope, noteWrap: p.wrapKeyForTeam(noteKey, v1) }, tom.token);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     m.note = { messageId, noteKey };
   }
@@ -138,7 +138,7 @@ describe('npm run cli -- rotate (SPEC §7)', () => {
   it('leaves every ticket and note readable by a technician with v2 alone', async () => {
     const v2 = await teamKeyOf(tom, 2);
     for (const m of made) {
-      const res = await api(t.app, 'GET', `/api/tickets/${m.ticketId}/messages`, undefined, tom.token);
+      const res = await api(t.app, 'GET', `/api/staff/tickets/${m.ticketId}/messages`, undefined, tom.token);
       expect(res.status).toBe(200);
       const { ticket, messages } = res.body as {
         ticket: { teamWrap: p.TeamWrap; noteWrap: p.TeamWrap | null };

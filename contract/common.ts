@@ -1,28 +1,17 @@
 // Building blocks shared by several resources. Byte values cross the wire as base64url; the
 // protocol's own schemas are reused so the server and every client agree byte for byte.
-// Imports protocol files directly (not protocol/index) so the contract never loads libsodium.
+// The protocol's schema helpers already refuse non-canonical base64url (PROTOCOL.md §1).
 import { z } from 'zod';
 import { MESSAGE_KINDS, STAFF_ROLES, STAFF_STATUSES, TICKET_PRIORITIES, TICKET_STATUSES } from '../db/schema';
-import { KEY_BYTES, SEALED_BOX_OVERHEAD } from '../protocol/constants';
+import { KEY_BYTES } from '../protocol/constants';
 import { messageEnvelopeV1 } from '../protocol/envelope';
-import { b64OfLength, idSchema } from '../protocol/schemas';
+import { b64OfLength, idSchema, sealedKeySchema } from '../protocol/schemas';
 
 export { idSchema, b64OfLength, messageEnvelopeV1 };
 
-// The last base64url character of `bytes` bytes carries 4 (bytes % 3 == 1) or 2 (== 2) unused
-// bits; canonical encodings leave them zero. The protocol refuses non-canonical input deep
-// inside a handler, so the schema refuses it first (a clean 400).
-const CANONICAL_LAST: Record<number, RegExp> = { 0: /[A-Za-z0-9_-]$/, 1: /[AQgw]$/, 2: /[AEIMQUYcgkosw048]$/ };
-
-/** Exactly `bytes` bytes in canonical base64url (no stray bits in the last character). */
-export function canonicalB64(bytes: number) {
-  const last = CANONICAL_LAST[bytes % 3]!;
-  return b64OfLength(bytes).refine((v) => v.length === 0 || last.test(v), 'not canonical base64url');
-}
-
-export const publicKey = canonicalB64(KEY_BYTES).describe('32 bytes, base64url');
+export const publicKey = b64OfLength(KEY_BYTES).describe('32 bytes, base64url');
 /** crypto_box_seal of a 32-byte key (K, N, or a team secret key), base64url. */
-export const sealedKey = canonicalB64(KEY_BYTES + SEALED_BOX_OVERHEAD).describe('crypto_box_seal of a 32-byte key, base64url');
+export const sealedKey = sealedKeySchema.describe('crypto_box_seal of a 32-byte key, base64url');
 
 export const teamKeyVersion = z.number().int().min(1).max(1_000_000);
 export const unixSeconds = z.number().int().describe('Unix seconds');

@@ -1,9 +1,10 @@
 // Staff accounts, the queue, the staff thread and labels: /api/staff…
 import { z } from 'zod';
-import { AEAD_NONCE_BYTES, HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES } from '../protocol/constants';
-import { b64OfLength, b64Schema } from '../protocol/schemas';
+import { HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES } from '../protocol/constants';
+import { labelNameEnvelopeV1 } from '../protocol/labels';
+import { b64OfLength } from '../protocol/schemas';
+import { staffKeyBlobV1 } from '../protocol/staff';
 import {
-  canonicalB64,
   cursorParam,
   Envelope,
   idSchema,
@@ -34,14 +35,14 @@ export const username = z
  * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet.
  */
 export const Kdf = z.strictObject({
-  salt: canonicalB64(STAFF_SALT_BYTES),
+  salt: b64OfLength(STAFF_SALT_BYTES),
   opslimit: z.number().int().min(1).max(16),
   memlimit: z.number().int().min(8192).max(1024 * 1024 * 1024),
 });
-export const authSecret = canonicalB64(KEY_BYTES);
+export const authSecret = b64OfLength(KEY_BYTES);
 
 /** The staff key blob: the protocol's SecretEnvelope v1 (AEAD under kek, AD binds staffId). */
-export const KeyBlob = z.strictObject({ v: z.literal(1), nonce: canonicalB64(AEAD_NONCE_BYTES), ct: b64Schema.min(1).max(4096) });
+export const KeyBlob = staffKeyBlobV1;
 
 /** What a member's client creates for an account: KDF params, auth secret, keys, sealed blob. */
 export const Enrolment = z.strictObject({ kdf: Kdf, authSecret, boxPk: publicKey, signPk: publicKey, keyBlob: KeyBlob });
@@ -147,15 +148,7 @@ export const StaffPostMessageBody = z.strictObject({
 export const StaffPostedMessage = z.object({ messageId: idSchema, createdAt: z.number().int(), seq: z.number().int() });
 
 // ---- labels (SPEC §5) ----
-// A normalised name is at most 100 characters (≤ 400 UTF-8 bytes) plus the 16-byte tag.
-const MAX_SEALED_NAME_BYTES = 512;
-export const SealedLabelName = z
-  .strictObject({
-    v: z.literal(1),
-    nonce: b64OfLength(AEAD_NONCE_BYTES),
-    ct: z.string().regex(/^[A-Za-z0-9_-]+$/).max(Math.ceil((MAX_SEALED_NAME_BYTES * 4) / 3)),
-  })
-  .describe('the label name sealed under the label key L, AD "sealdesk/v1/label|" + tag');
+export const SealedLabelName = labelNameEnvelopeV1.describe('the label name sealed under the label key L, AD "sealdesk/v1/label|" + tag');
 export const CreateLabelBody = z.strictObject({ tag: LabelTag, sealedName: SealedLabelName });
 export const LabelEntry = z.object({
   tag: z.string(),

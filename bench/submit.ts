@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -25,6 +26,10 @@ const CONCURRENCY = 8;
 const POW_DIFFICULTY = 8;
 const TICKETS_PER_REQUESTER = 5; // the default open-ticket quota: the bench respects real limits
 const OUT = fileURLToPath(new URL(process.env.BENCH_SYNC === 'NORMAL' ? './submit-sync-normal.json' : './submit.json', import.meta.url));
+// BENCH_PROFILE=<prefix>: CPU-profile each timed drive (both servers and the clients share this
+// process) into <prefix>-<app|bare>-<run>.cpuprofile. Profiling slows everything, so such a run
+// writes no result file.
+const PROFILE = process.env.BENCH_PROFILE;
 
 await ready();
 const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-'));
@@ -95,6 +100,23 @@ async function prepare(): Promise<Job[]> {
   return jobs;
 }
 
+const inspector = PROFILE ? new Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('Profiler.enable');
+  await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+}
+
+/** `drive`, under the CPU profiler when BENCH_PROFILE asks for it. */
+async function timed(name: string, url: string, jobs: Job[], auth: boolean): Promise<number> {
+  if (!inspector) return drive(url, jobs, auth);
+  await inspector.post('Profiler.start');
+  const rate = await drive(url, jobs, auth);
+  const { profile } = await inspector.post('Profiler.stop');
+  writeFileSync(`${PROFILE}-${name}.cpuprofile`, JSON.stringify(profile));
+  return rate;
+}
+
 /** Posts every job with CONCURRENCY workers; returns submissions per second. Any non-201 aborts. */
 async function drive(url: string, jobs: Job[], auth: boolean): Promise<number> {
   let next = 0;
@@ -129,13 +151,14 @@ try {
     let appRate: number;
     let bareRate: number;
     if (r % 2 === 0) {
-      appRate = await drive(appUrl, jobs, true);
-      bareRate = await drive(bareUrl, jobs, false);
+      appRate = await timed(`app-${r + 1}`, appUrl, jobs, true);
+      bareRate = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
     } else {
-      bareRate = await drive(bareUrl, jobs, false);
-      appRate = await drive(appUrl, jobs, true);
+      bareRate = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
+      appRate = await timed(`app-${r + 1}`, appUrl, jobs, true);
     }
     runs.push({ app: Math.round(appRate), bare: Math.round(bareRate), ratio: Number((appRate / bareRate).toFixed(3)) });
+    console.log(JSON.stringify((globalThis as any).__gc)); (globalThis as any).__gc = undefined;
     console.log(`run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s`);
   }
   const appMedian = median(runs.map((x) => x.app));
@@ -156,7 +179,7 @@ try {
     node: process.version,
     at: new Date().toISOString(),
   };
-  writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  if (!PROFILE) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ 50%) → ${OUT}`);
 } finally {
   await app.close();

@@ -3,6 +3,7 @@
 // requesterMaster are deliberately NOT exported here: they exist only for known-answer vectors.
 
 export { ready } from './sodium';
+export { useSignatureVerifier, type Ed25519Verifier } from './signature-verifier';
 export * from './errors';
 export * from './types';
 export * from './constants';

@@ -105,6 +105,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
   await app.register(staticPlugin, { clientDist: opts.clientDist });
 
   // The app's own services.
+  await app.register(import('./plugins/app/native-crypto'));
   await app.register(dbPlugin, { opened, closeOnShutdown: opts.db === undefined });
   await app.register(secretsPlugin, { secrets });
   await app.register(errorsPlugin);

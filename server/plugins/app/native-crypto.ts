@@ -1,0 +1,25 @@
+import { createPublicKey, verify } from 'node:crypto';
+import fp from 'fastify-plugin';
+import { useSignatureVerifier, type Ed25519Verifier } from '../../../protocol/index';
+
+/**
+ * Ed25519 verification by Node's OpenSSL instead of libsodium's WebAssembly build: every
+ * submission, reply, sign-in and key-log append checks one signature, and the native check
+ * costs about half as much CPU (bench/results.md). The protocol's seam still screens each input
+ * first (non-canonical S, small-order or non-canonical keys and R), which OpenSSL alone would let
+ * through; test/protocol/signature-verifier.test.ts pins the agreement with libsodium.
+ */
+export const verifyEd25519Natively: Ed25519Verifier = (signature, message, publicKey) => {
+  // A raw 32-byte key enters OpenSSL fastest as a JWK (the DER/SPKI decoder is ten times slower).
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return verify(null, message, key, signature);
+};
+
+// Process-wide by nature (the protocol module is one instance per process). Not undone on close:
+// another app in the same process (tests) may still be running, and libsodium's answer is the same.
+export default fp(
+  async () => {
+    useSignatureVerifier(verifyEd25519Natively);
+  },
+  { name: 'native-crypto' },
+);

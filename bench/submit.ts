@@ -158,7 +158,6 @@ try {
       appRate = await timed(`app-${r + 1}`, appUrl, jobs, true);
     }
     runs.push({ app: Math.round(appRate), bare: Math.round(bareRate), ratio: Number((appRate / bareRate).toFixed(3)) });
-    console.log(JSON.stringify((globalThis as any).__gc)); (globalThis as any).__gc = undefined;
     console.log(`run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s`);
   }
   const appMedian = median(runs.map((x) => x.app));

@@ -2,8 +2,7 @@
 // (message.ts, keylog.ts, requester.ts) and which encodings are acceptable (below); an installed
 // verifier only does the curve arithmetic on inputs that already passed this screen. The default
 // is libsodium's crypto_sign_verify_detached; the server installs Node's native one at start
-// (server/plugins/app/native-crypto.ts), because the wasm build costs about twice as much per
-// submission (bench/results.md). The wire format does not change.
+// (server/plugins/app/native-crypto.ts). The wire format does not change.
 import { KEY_BYTES, SIGNATURE_BYTES } from './constants';
 import { sodium } from './sodium';
 

@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { applyPragmas } from '../db/client';
 import { requesters, teamKeys } from '../db/schema';
-import { createTicket, ticketSubmission, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64 } from '../protocol/index';
+import { createTicket, ticketSubmission, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64, useSignatureVerifier } from '../protocol/index';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { newId } from '../server/plugins/app/tokens';
@@ -32,6 +32,9 @@ const OUT = fileURLToPath(new URL(process.env.BENCH_SYNC === 'NORMAL' ? './submi
 // process) into <prefix>-<app|bare>-<run>.cpuprofile. Profiling slows everything, so such a run
 // writes no result file.
 const PROFILE = process.env.BENCH_PROFILE;
+// BENCH_VERIFIER=libsodium: the app verifies with libsodium's wasm instead of the native verifier
+// it installs (an A/B experiment; writes no result file either).
+const LIBSODIUM_VERIFIER = process.env.BENCH_VERIFIER === 'libsodium';
 
 await ready();
 const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-'));
@@ -41,6 +44,7 @@ const discard = new Writable({ write: (_c, _e, done) => done() });
 const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_POW_DIFFICULTY: String(POW_DIFFICULTY), SEALDESK_LOG_LEVEL: 'info', PORT: '0' });
 const app = await buildApp(config, { logStream: discard });
 await app.listen({ host: '127.0.0.1', port: 0 });
+if (LIBSODIUM_VERIFIER) useSignatureVerifier(null);
 const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/tickets`;
 
 // BENCH_SYNC=NORMAL re-runs both servers with synchronous=NORMAL (an experiment: it shows the
@@ -181,7 +185,7 @@ try {
     node: process.version,
     at: new Date().toISOString(),
   };
-  if (!PROFILE) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  if (!PROFILE && !LIBSODIUM_VERIFIER) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${OUT}`);
 } finally {
   await app.close();

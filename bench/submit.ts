@@ -185,8 +185,9 @@ try {
     node: process.version,
     at: new Date().toISOString(),
   };
-  if (!PROFILE && !LIBSODIUM_VERIFIER) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${OUT}`);
+  const written = !PROFILE && !LIBSODIUM_VERIFIER;
+  if (written) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${written ? OUT : 'no result file (experiment)'}`);
 } finally {
   await app.close();
   await bare.close();

@@ -73,6 +73,7 @@ async function onReply(ev: Event, ticketId: string): Promise<void> {
   } catch (err) {
     if (err instanceof ApiError && err.code === 'ticket_closed') {
       refusedReplies.set(ticketId, body);
+      state.flash = null;
       await refreshTicketMeta().catch(() => undefined);
       update();
     } else flash('error', describeError(err));

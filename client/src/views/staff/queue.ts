@@ -154,7 +154,8 @@ function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
   const labels = ticketLabelNames(tk);
   const assignee = tk.assigneeId === null ? t('console.unassigned') : tk.assigneeId === state.staff?.staffId ? t('console.me') : (staffName(tk.assigneeId) ?? t('console.unknownStaff'));
   const bad = s?.signature === 'bad' || s?.signature === 'unknown_author';
-  const seen = seenState(tk);
+  // While a reload is under way the rows are the old ones: no marker from stale data.
+  const seen = q.loaded ? seenState(tk) : 'seen';
   return html`<li>
     <a class=${`list-item queue-row priority-${tk.priority}${seen === 'changed' ? ' queue-row-changed' : ''}`} href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item" data-ticket-id=${tk.ticketId}>
       <strong data-test="staff-queue-subject">${bad ? html`${warningIcon()} ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>

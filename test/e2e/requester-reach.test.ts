@@ -169,6 +169,11 @@ describe.each(LANGS)('requester journey on a phone ($lang)', ({ lang, locale, s 
     expect(await page.title()).not.toContain(REQUEST.subject);
     await screenshot(v, `reach-${lang}-5-thread`);
     await expectNothingStored(v, [REQUEST.subject, REQUEST.body, ...words]);
+    // With WebAssembly, the worker loaded libsodium's small build and its .wasm, not the asm.js one
+    const assets = v.requests.map((r) => new URL(r.url).pathname);
+    expect(assets.some((p) => /^\/assets\/libsodium-[\w-]+\.wasm$/.test(p))).toBe(true);
+    expect(assets.some((p) => /^\/assets\/wasm-[\w-]+\.js$/.test(p))).toBe(true);
+    expect(assets.some((p) => /^\/assets\/asmjs-/.test(p))).toBe(false);
 
     // "Close my inbox" closes it and stays on the desk
     await hook(page, 'close-inbox').click();
@@ -277,8 +282,37 @@ describe.each(LANGS)('requester journey on a phone ($lang)', ({ lang, locale, s 
     await hook(page, 'thread-closed-new').click();
     await hook(page, 'new-form').waitFor();
     expect(await hook(page, 'new-body').inputValue()).toBe(LATE);
+
+    // With that unsent draft on screen, "Leave quickly" still leaves at once, without asking
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.type());
+      void d.dismiss();
+    });
+    await hook(page, 'leave-quickly').click();
+    await page.waitForURL('about:blank');
+    expect(dialogs).toEqual([]);
     await closeVisitor(staff);
     await closeVisitor(v);
+  });
+});
+
+describe('libsodium build choice', () => {
+  it('jitless (no WebAssembly): the worker loads the asm.js build and never fetches the .wasm', async () => {
+    reportFailures('reach-jitless-build');
+    const jitless = await launchBrowser(['--js-flags=--jitless']);
+    try {
+      const v = await newVisitor(jitless, 'reach-jitless', { viewport: PHONE });
+      await v.page.goto(`${desk.url}/`);
+      // The landing page's key-log check runs in the worker, so libsodium has loaded once it is pinned
+      await expect.poll(() => v.page.evaluate(() => localStorage.getItem('sealdesk.fingerprint')), { timeout: SLOW }).toBe(desk.fingerprint);
+      const assets = v.requests.map((r) => new URL(r.url).pathname);
+      expect(assets.some((p) => /^\/assets\/asmjs-[\w-]+\.js$/.test(p))).toBe(true);
+      expect(assets.some((p) => /\.wasm$|^\/assets\/wasm-/.test(p))).toBe(false);
+      await closeVisitor(v);
+    } finally {
+      await jitless.close();
+    }
   });
 });
 

@@ -81,7 +81,6 @@ function busyPanel(): TemplateResult | typeof nothing {
     <p role="status" aria-live="polite">${busy.label}</p>
     ${busyDetail(busy)}
     ${SLOW_MODE ? html`<p class="small" data-test="busy-slow-mode">${t('progress.slowMode')}</p>` : nothing}
-    <p class="muted small">${t('progress.keepOpen')}</p>
   </div>`;
 }
 

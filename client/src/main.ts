@@ -4,7 +4,7 @@ import { render, type TemplateResult } from 'lit-html';
 import { clearSession } from './api';
 import { wipeWorker } from './crypto-client';
 import { initI18n, t } from './i18n';
-import { interceptLinks, navigate } from './navigate';
+import { interceptLinks, leaveHistory, navigate } from './navigate';
 import { isStaffRoute, parseRoute, type Route } from './router';
 import { flash, onChange, resetState, state, update } from './store';
 import { ensureTrusted, loadDesk } from './trust';
@@ -25,7 +25,8 @@ import { resetTickets, ticketsView } from './views/tickets';
 import './style.css';
 
 // Where "Leave quickly" goes. about:blank loads nothing from anywhere and leaves no trace of
-// this site in the tab; location.replace keeps the desk out of the Back button.
+// this site in the tab; leaveHistory walks back over the desk's own step entries and replaces
+// the first, which keeps the desk out of the Back button.
 const NEUTRAL_PAGE = 'about:blank';
 
 const root = document.getElementById('app');
@@ -80,7 +81,7 @@ function leaveQuickly(): void {
   resetSetup();
   resetActivation();
   render('', root as HTMLElement);
-  location.replace(NEUTRAL_PAGE);
+  leaveHistory(NEUTRAL_PAGE);
 }
 
 async function lock(): Promise<void> {
@@ -178,6 +179,8 @@ function afterRender(route: Route): void {
 }
 
 function renderApp(): void {
+  // After "Leave quickly" nothing renders again (a late update must not bring the page back).
+  if (leaving) return;
   const route = parseRoute(location.hash);
   const content = view(route);
   render(
@@ -196,6 +199,7 @@ async function boot(): Promise<void> {
   onChange(renderApp);
   interceptLinks(root as HTMLElement);
   window.addEventListener('hashchange', () => {
+    if (leaving) return;
     state.flash = flashOnArrival === null ? null : { kind: 'info', text: flashOnArrival };
     flashOnArrival = null;
     const entered = parseRoute(location.hash);
@@ -206,7 +210,7 @@ async function boot(): Promise<void> {
   });
   // Back/Forward between the steps of a new request (same address, the step is in the entry).
   window.addEventListener('popstate', (ev) => {
-    if (parseRoute(location.hash).name !== 'new') return;
+    if (leaving || parseRoute(location.hash).name !== 'new') return;
     restoreNewRequestStep(ev.state);
   });
   // SECURITY: drafts and passphrases live in memory only (nothing is stored to survive a

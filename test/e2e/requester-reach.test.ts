@@ -180,6 +180,13 @@ describe.each(LANGS)('requester journey on a phone ($lang)', ({ lang, locale, s 
     await hook(page, 'start-new').waitFor();
     expect((await hook(page, 'flash').innerText()).trim()).toBe(S.header.inboxClosed);
     expect(await hook(page, 'close-inbox').count()).toBe(0);
+
+    // The step entries made Back work; "Leave quickly" still leaves none of the desk behind Back
+    expect(await page.evaluate(() => (history.state as { sealdeskDepth?: number } | null)?.sealdeskDepth)).toBeGreaterThan(0);
+    await hook(page, 'leave-quickly').click();
+    await page.waitForURL('about:blank');
+    await page.goBack().catch(() => null);
+    expect(page.url().startsWith(desk.url)).toBe(false);
     await closeVisitor(v);
   });
 

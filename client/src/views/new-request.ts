@@ -11,6 +11,7 @@ import { currentLanguage, isLang, LANGUAGES, t } from '../i18n';
 import { checkConfirmation, pickConfirmPositions, secureRandomInt, splitPassphrase } from '../passphrase';
 import { CATEGORIES, type Category, type NewTicketContent } from '../rpc';
 import { flash, setBusy, setProgress, state, update } from '../store';
+import { pushEntry, replaceEntry } from '../navigate';
 import { ensureTrusted } from '../trust';
 import { categoryLabel } from './labels';
 
@@ -70,7 +71,7 @@ function historyStep(value: unknown): Step | null {
 /** Moves forward to a step and gives it its own history entry. */
 function pushStep(step: 'passphrase' | 'confirm'): void {
   draft.step = step;
-  history.pushState({ [HISTORY_KEY]: step }, '');
+  pushEntry({ [HISTORY_KEY]: step });
   update();
 }
 
@@ -83,7 +84,7 @@ export function startNewRequestWith(body: string): void {
 /** Coming back to #/new after a request was sent starts a fresh form. */
 export function enterNewRequest(): void {
   if (draft.step === 'done') draft = freshDraft();
-  history.replaceState({ [HISTORY_KEY]: draft.step === 'sending' ? 'confirm' : draft.step }, '');
+  replaceEntry({ [HISTORY_KEY]: draft.step === 'sending' ? 'confirm' : draft.step });
 }
 
 /**
@@ -263,7 +264,7 @@ async function sendSignedIn(): Promise<void> {
   try {
     draft.ticketId = await sealAndSendWithRetry();
     draft.step = 'done';
-    history.replaceState({ [HISTORY_KEY]: 'done' }, '');
+    replaceEntry({ [HISTORY_KEY]: 'done' });
     if (state.requester) state.requester.tickets = null;
   } catch (err) {
     draft.step = 'form';
@@ -298,7 +299,7 @@ async function send(): Promise<void> {
     draft.passphrase = null;
     draft.ticketId = ticketId;
     draft.step = 'done';
-    history.replaceState({ [HISTORY_KEY]: 'done' }, '');
+    replaceEntry({ [HISTORY_KEY]: 'done' });
     setBusy(null);
   } catch (err) {
     draft.step = 'confirm';
@@ -452,7 +453,7 @@ function confirmStep(): TemplateResult {
           data-test="confirm-back"
           @click=${() => {
             draft.step = 'passphrase';
-            history.replaceState({ [HISTORY_KEY]: 'passphrase' }, '');
+            replaceEntry({ [HISTORY_KEY]: 'passphrase' });
             update();
           }}
         >

@@ -3,6 +3,7 @@
 // since this session opened it, rows decrypted in the worker (subject, category), and search
 // over what this browser has decrypted — the server cannot search encrypted requests.
 import { html, nothing, type TemplateResult } from 'lit-html';
+import { repeat } from 'lit-html/directives/repeat.js';
 import { staffQueue, type StaffQueue, type StaffQueueQuery, type StaffTicket, type TicketPriority, type TicketStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
@@ -277,7 +278,11 @@ export function staffQueueView(): TemplateResult {
       ? searchResults()
       : html`${q.loaded && q.tickets.length === 0 ? html`<p data-test="staff-queue-empty">${t('staff.queueEmpty')}</p>` : nothing}
           <ul class="list" data-test="staff-queue">
-            ${q.tickets.map((tk) => row(tk, now, lang))}
+            ${
+              // Keyed by ticket: when a reload re-orders the rows, each element stays its
+              // ticket's, so a tap during the re-sort cannot open a different request.
+              repeat(q.tickets, (tk) => tk.ticketId, (tk) => row(tk, now, lang))
+            }
           </ul>
           ${q.nextCursor !== null
             ? html`<button class="btn btn-secondary" type="button" data-test="staff-load-more" ?disabled=${q.loading} @click=${() => void load(true).then(update)}>

@@ -59,13 +59,14 @@ function view(route: Route): TemplateResult {
   }
 }
 
+// Set by "Leave quickly": from then on nothing renders, routes or asks before unloading.
+let leaving = false;
+
 /**
  * SECURITY: "Leave quickly" must work from any state, synchronously: terminate the worker (its
  * keys go with it), drop the token and every decrypted string, then replace the page. It does
  * not wait for a logout request — the session expires on its own.
  */
-let leaving = false;
-
 function leaveQuickly(): void {
   // Set first: leaving must never be held up by the "unsaved request" question.
   leaving = true;

@@ -1,25 +1,126 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 
-// libsodium's ESM build is WebAssembly only: where WebAssembly is disabled (Tor Browser "safer"
-// mode) its `ready` rejects and nothing works. The UMD build carries the pure-JS backup module and
-// switches to it when WebAssembly fails, so the browser bundle uses that build (and, through its
-// `require`, libsodium-sumo's UMD build). Node (server, CLI, tests) keeps the ESM build.
-const LIBSODIUM_WITH_JS_FALLBACK = fileURLToPath(
-  new URL('./node_modules/libsodium-wrappers-sumo/dist/modules-sumo/libsodium-wrappers.js', import.meta.url),
-);
+const nodeModule = (path: string) => fileURLToPath(new URL(`./node_modules/${path}`, import.meta.url));
+
+// In the browser `libsodium-wrappers-sumo` is client/src/sodium/loader.ts, which loads one of
+// libsodium's two builds at run time: the ES module (WebAssembly only, small) where WebAssembly
+// works, the UMD build (which carries the asm.js backup, twice the size) only where it does not.
+// Node (server, CLI, tests) keeps the package's own ESM build.
+const SODIUM_ALIASES = [
+  { find: /^libsodium-wrappers-sumo$/, replacement: fileURLToPath(new URL('./client/src/sodium/loader.ts', import.meta.url)) },
+  { find: /^sealdesk-libsodium:wasm$/, replacement: nodeModule('libsodium-wrappers-sumo/dist/modules-sumo-esm/libsodium-wrappers.mjs') },
+  { find: /^sealdesk-libsodium:asmjs$/, replacement: nodeModule('libsodium-wrappers-sumo/dist/modules-sumo/libsodium-wrappers.js') },
+];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/**
+ * libsodium's ES module build carries its WebAssembly as a 380 KB base64 string, which gzip
+ * shrinks badly (~170 KB). This takes the bytes out into a hashed `.wasm` asset (~110 KB gzip)
+ * that the worker fetches with an `integrity` check, so a changed file is refused like a changed
+ * script. Fails the build if libsodium's layout changes rather than silently shipping the big form.
+ */
+function libsodiumWasmAsset(): Plugin {
+  let base = '/';
+  return {
+    name: 'sealdesk-libsodium-wasm-asset',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
+    transform(code, id) {
+      if (!id.replace(/\\/g, '/').endsWith('libsodium-sumo/dist/modules-sumo-esm/libsodium-sumo.mjs')) return null;
+      const open = code.indexOf('"AGFzbQ');
+      const close = code.indexOf('")', open + 1);
+      const start = code.lastIndexOf('(A=>{for(', open);
+      if (open < 0 || close < 0 || start < 0 || code.indexOf('"', open + 1) !== close || open - start > 400) {
+        throw new Error('libsodium-sumo layout changed: cannot find the inlined WebAssembly');
+      }
+      const wasm = Buffer.from(code.slice(open + 1, close), 'base64');
+      if (wasm.subarray(0, 4).toString('latin1') !== '\0asm') throw new Error('libsodium-sumo: inlined bytes are not WebAssembly');
+      const fileName = `assets/libsodium-${createHash('sha256').update(wasm).digest('hex').slice(0, 10)}.wasm`;
+      this.emitFile({ type: 'asset', fileName, source: wasm });
+      const integrity = `sha384-${createHash('sha384').update(wasm).digest('base64')}`;
+      const fetchWasm =
+        `(await(async()=>{const r=await fetch(${JSON.stringify(base + fileName)},{integrity:${JSON.stringify(integrity)}});` +
+        `if(!r.ok)throw new Error("libsodium wasm: HTTP "+r.status);return new Uint8Array(await r.arrayBuffer())})())`;
+      return { code: code.slice(0, start) + fetchWasm + code.slice(close + 2), map: null };
+    },
+  };
+}
+
+/**
+ * Subresource Integrity on every script and stylesheet index.html loads: a sha384 of the file as
+ * built. The server's CSP already limits scripts to this origin; SRI also refuses a file that
+ * was changed on disk or by a caching proxy after the build. (A module worker and its dynamic
+ * imports cannot carry `integrity` in today's browsers; they stay under the CSP alone.)
+ */
+function subresourceIntegrity(): Plugin {
+  return {
+    name: 'sealdesk-sri',
+    apply: 'build',
+    enforce: 'post',
+    writeBundle(options) {
+      const dir = options.dir ?? '';
+      const htmlPath = join(dir, 'index.html');
+      const html = readFileSync(htmlPath, 'utf8');
+      const withIntegrity = html.replace(/<(script|link)\b([^>]*?)\s(src|href)="\/([^"]+)"([^>]*)>/g, (tag, name: string, before: string, attr: string, file: string, after: string) => {
+        if (/\bintegrity=/.test(tag)) return tag;
+        const digest = createHash('sha384').update(readFileSync(join(dir, file))).digest('base64');
+        return `<${name}${before} ${attr}="/${file}" integrity="sha384-${digest}"${after}>`;
+      });
+      writeFileSync(htmlPath, withIntegrity);
+    },
+  };
+}
+
+/**
+ * Writes a brotli (.br) and a gzip (.gz) copy of every text asset beside it, once, at build time:
+ * the server sends them as they are (@fastify/static `preCompressed`), so no request pays for
+ * compression and the server needs no compression plugin. Runs after SRI so index.html's copies
+ * carry the hashes.
+ */
+function precompress(): Plugin {
+  return {
+    name: 'sealdesk-precompress',
+    apply: 'build',
+    enforce: 'post',
+    writeBundle: {
+      order: 'post',
+      handler(options) {
+        for (const path of filesUnder(options.dir ?? '')) {
+          if (!/\.(?:js|css|html|svg|json|txt|wasm)$/.test(path)) continue;
+          const data = readFileSync(path);
+          writeFileSync(`${path}.br`, brotliCompressSync(data, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+          writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
+        }
+      },
+    },
+  };
+}
 
 // The SPA: built into client/dist and served by the Fastify server from the same origin.
 export default defineConfig({
   root: 'client',
   base: '/',
-  resolve: {
-    alias: [{ find: /^libsodium-wrappers-sumo$/, replacement: LIBSODIUM_WITH_JS_FALLBACK }],
-  },
+  resolve: { alias: SODIUM_ALIASES },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
+    // Vite would otherwise add a modulepreload polyfill (inline-free, but extra bytes nobody needs).
+    modulePreload: { polyfill: false },
   },
-  worker: { format: 'es' },
+  plugins: [subresourceIntegrity(), precompress()],
+  worker: { format: 'es', plugins: () => [libsodiumWasmAsset()] },
 });

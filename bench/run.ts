@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'flood'] as const;
+const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'flood', 'page-weight'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -89,6 +89,16 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       baseline: `${fmt(r.module[way === 'upload' ? 'encryptMBps' : 'decryptMBps'])} MB/s (module in memory)`,
       ratio: fmt(r.ratio[way], 2),
       target: '—',
+    })),
+  'page-weight': (r) =>
+    (['defaultPath', 'noWasmPath'] as const).map((path) => ({
+      bench: 'page-weight' as const,
+      figure: `JavaScript + WebAssembly a first visit downloads, ${path === 'defaultPath' ? 'default path (WebAssembly)' : 'no-WebAssembly path (asm.js)'}`,
+      value: `${fmt(r[path].gzipBytes / 1024)} KB gzip, ${fmt(r[path].brotliBytes / 1024)} KB brotli`,
+      baseline: `${fmt(r[path].rawBytes / 1024)} KB uncompressed`,
+      ratio: fmt(r[path].gzipBytes / r[path].rawBytes, 2),
+      target: path === 'defaultPath' ? `≤ ${fmt(r.budgetGzipBytes / 1024, 0)} KB gzip` : '—',
+      ...(path === 'defaultPath' ? { met: r[path].gzipBytes <= r.budgetGzipBytes } : {}),
     })),
   flood: (r) => [
     {

@@ -15,6 +15,10 @@ export type TrustState =
 export interface BusyState {
   label: string;
   progress: ProgressEvent | null;
+  /** Date.now() when the step began: the panel shows the elapsed time so nothing looks frozen. */
+  startedAt: number;
+  /** For a proof of work: the attempts expected on average (2^difficulty). */
+  expectedAttempts: number | null;
 }
 
 export interface AppState {
@@ -26,11 +30,13 @@ export interface AppState {
   /** Decrypted threads, by ticket id; dropped on leave/lock. */
   threads: Map<string, DisplayMessage[]>;
   staff: { staffId: string; username: string; role: string } | null;
+  /** messageId → Date.now() for messages this browser sent: their real time (the server's is hour-rounded). */
+  sentHere: Map<string, number>;
   flash: { kind: 'error' | 'info'; text: string } | null;
 }
 
 function fresh(): AppState {
-  return { desk: null, trust: { status: 'unknown' }, busy: null, requester: null, threads: new Map(), staff: null, flash: null };
+  return { desk: null, trust: { status: 'unknown' }, busy: null, requester: null, threads: new Map(), staff: null, sentHere: new Map(), flash: null };
 }
 
 export let state: AppState = fresh();
@@ -47,11 +53,21 @@ export function update(): void {
 }
 
 export function resetState(): void {
+  if (ticker !== null) clearInterval(ticker);
+  ticker = null;
   state = fresh();
 }
 
-export function setBusy(label: string | null): void {
-  state.busy = label === null ? null : { label, progress: null };
+// While something is busy the view re-renders once a second, so the elapsed time ticks.
+let ticker: ReturnType<typeof setInterval> | null = null;
+
+export function setBusy(label: string | null, expectedAttempts: number | null = null): void {
+  state.busy = label === null ? null : { label, progress: null, startedAt: Date.now(), expectedAttempts };
+  if (label !== null && ticker === null) ticker = setInterval(update, 1000);
+  if (label === null && ticker !== null) {
+    clearInterval(ticker);
+    ticker = null;
+  }
   update();
 }
 

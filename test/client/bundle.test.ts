@@ -1,12 +1,14 @@
 // The production build obeys the server's CSP and loads nothing from another origin.
 // Builds the real client with the real vite.config.ts into a temp directory.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'vite';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClient, DEFAULT_PATH_BUDGET_GZIP, measurePageWeight } from '../../bench/page-weight';
+import staticPlugin from '../../server/plugins/external/static';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 let out: string;
 let html: string;
 let assets: Map<string, string>;
@@ -21,20 +23,18 @@ const ALLOWED_URLS = new Set([
 ]);
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'sealdesk-client-'));
-  // vitest sets NODE_ENV=test, which makes Vite pick libraries' development builds; build what
-  // `npm run build` ships.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  await build({ configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'silent', build: { outDir: out, emptyOutDir: true } }).finally(() => {
-    process.env.NODE_ENV = nodeEnv;
-  });
+  // The same build `npm run build` ships (production mode, real vite.config.ts).
+  out = await buildClient();
   html = readFileSync(join(out, 'index.html'), 'utf8');
-  assets = new Map(readdirSync(join(out, 'assets')).map((f) => [f, readFileSync(join(out, 'assets', f), 'utf8')]));
+  assets = new Map(
+    readdirSync(join(out, 'assets'))
+      .filter((f) => /\.(?:js|css)$/.test(f))
+      .map((f) => [f, readFileSync(join(out, 'assets', f), 'utf8')]),
+  );
 }, 120_000);
 
 afterAll(() => {
-  if (out) rmSync(out, { recursive: true, force: true });
+  if (out && existsSync(out)) rmSync(out, { recursive: true, force: true });
 });
 
 describe('client build', () => {
@@ -69,10 +69,83 @@ describe('client build', () => {
     const workers = files.filter((f) => f.startsWith('worker') && f.endsWith('.js'));
     expect(workers).toHaveLength(1);
     expect(files.filter((f) => f.endsWith('.css'))).toHaveLength(1);
-    const worker = assets.get(workers[0] ?? '') ?? '';
-    expect(worker).toMatch(/crypto_pwhash/);
     // SECURITY: libsodium must not end up in the page bundle: keys belong in the worker.
     for (const [f, text] of assets) if (f.startsWith('index') && f.endsWith('.js')) expect(text).not.toMatch(/crypto_pwhash/);
+  });
+
+  it('loads libsodium in the worker: the WebAssembly build by default, the asm.js build only as the fallback', () => {
+    const files = [...assets.keys()];
+    const worker = assets.get(files.find((f) => f.startsWith('worker-')) ?? '') ?? '';
+    const wasmChunk = files.find((f) => /^wasm-[\w-]+\.js$/.test(f));
+    const asmjsChunk = files.find((f) => /^asmjs-[\w-]+\.js$/.test(f));
+    expect(worker).toContain(`./${wasmChunk}`);
+    expect(worker).toContain(`./${asmjsChunk}`);
+    expect(assets.get(asmjsChunk ?? '')).toMatch(/crypto_pwhash/);
+    // The ES build's WebAssembly is a separate hashed file, fetched with its sha384.
+    const wasmFile = readdirSync(join(out, 'assets')).find((f) => /^libsodium-[\w-]+\.wasm$/.test(f)) ?? '';
+    const bytes = readFileSync(join(out, 'assets', wasmFile));
+    expect(bytes.subarray(0, 4).toString('latin1')).toBe('\0asm');
+    const chunk = assets.get(wasmChunk ?? '') ?? '';
+    expect(chunk).toContain(`/assets/${wasmFile}`);
+    expect(chunk).toContain(`sha384-${createHash('sha384').update(bytes).digest('base64')}`);
+    expect(chunk).not.toContain('"AGFzbQ');
+  });
+
+  it(`keeps the default path (WebAssembly) under ${DEFAULT_PATH_BUDGET_GZIP / 1024} KB gzip; the asm.js build is only on the other path`, () => {
+    const weight = measurePageWeight(out);
+    expect(weight.defaultPath.gzipBytes).toBeLessThanOrEqual(DEFAULT_PATH_BUDGET_GZIP);
+    expect(weight.defaultPath.files.some((f) => f.startsWith('asmjs-'))).toBe(false);
+    expect(weight.noWasmPath.files.some((f) => f.startsWith('asmjs-'))).toBe(true);
+    expect(weight.noWasmPath.files.some((f) => f.endsWith('.wasm') || f.startsWith('wasm-'))).toBe(false);
+  });
+
+  it('gives every script and stylesheet in index.html a sha384 integrity that matches the file', () => {
+    const tags = [...html.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="\/assets\/([^"]+)"[^>]*>/g)];
+    expect(tags.length).toBeGreaterThanOrEqual(2);
+    for (const [tag, file] of tags) {
+      const digest = createHash('sha384').update(readFileSync(join(out, 'assets', file ?? ''))).digest('base64');
+      expect(tag).toContain(`integrity="sha384-${digest}"`);
+    }
+  });
+
+  it('writes a brotli and a gzip copy beside every text asset, with the same content', () => {
+    for (const f of [...assets.keys(), '../index.html']) {
+      const path = join(out, 'assets', f);
+      const raw = readFileSync(path);
+      expect(brotliDecompressSync(readFileSync(`${path}.br`)).equals(raw)).toBe(true);
+      expect(gunzipSync(readFileSync(`${path}.gz`)).equals(raw)).toBe(true);
+    }
+  });
+
+  it('is served compressed, hashed assets immutable and the shell revalidated', async () => {
+    const app = Fastify();
+    await app.register(staticPlugin, { clientDist: out });
+    app.setNotFoundHandler((_req, reply) => app.sendSpaShell(reply));
+    try {
+      const script = [...assets.keys()].find((f) => f.startsWith('index-') && f.endsWith('.js'));
+      const br = await app.inject({ url: `/assets/${script}`, headers: { 'accept-encoding': 'br, gzip' } });
+      expect(br.statusCode).toBe(200);
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers['content-type']).toMatch(/javascript/);
+      expect(br.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(br.headers.vary).toMatch(/accept-encoding/i);
+      expect(brotliDecompressSync(br.rawPayload).toString('utf8')).toBe(assets.get(script ?? ''));
+
+      const gz = await app.inject({ url: `/assets/${script}`, headers: { 'accept-encoding': 'gzip' } });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      const plain = await app.inject({ url: `/assets/${script}` });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body).toBe(assets.get(script ?? ''));
+
+      for (const url of ['/', '/index.html', '/no-such-page']) {
+        const shell = await app.inject({ url, headers: { 'accept-encoding': 'br' } });
+        expect(shell.statusCode).toBe(200);
+        expect(shell.headers['cache-control']).toBe('no-cache');
+        expect(brotliDecompressSync(shell.rawPayload).toString('utf8')).toBe(html);
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   it('never calls eval or new Function', () => {

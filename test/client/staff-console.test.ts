@@ -36,6 +36,9 @@ describe('formatAge', () => {
     expect(formatAge(now - 3 * 3600 - 59, now, 'en')).toMatch(/3 hr/);
     expect(formatAge(now - 2 * 86_400, now, 'en')).toMatch(/2 days ago/);
     expect(formatAge(now - 2 * 86_400, now, 'vi')).toMatch(/2 ngày trước/);
+    // Under a minute is in the past too, not "in 0 min."
+    expect(formatAge(now - 20, now, 'en')).toBe('0 min. ago');
+    expect(formatAge(now, now, 'vi')).toMatch(/trước/);
     expect(formatAge(now - 5 * 60, now, 'en')).toMatch(/5 min/);
   });
   it('does not show a negative age for a clock slightly ahead', () => {

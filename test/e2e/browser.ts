@@ -38,8 +38,16 @@ export interface Visitor {
 
 const live: Visitor[] = [];
 
-export async function newVisitor(browser: Browser, name: string): Promise<Visitor> {
-  const context = await browser.newContext({ locale: 'en-US' });
+/** A phone: the smallest common screen the desk must work on (issue 12). */
+export const PHONE = { width: 360, height: 740 } as const;
+
+export interface VisitorOptions {
+  locale?: string;
+  viewport?: { width: number; height: number };
+}
+
+export async function newVisitor(browser: Browser, name: string, opts: VisitorOptions = {}): Promise<Visitor> {
+  const context = await browser.newContext({ locale: opts.locale ?? 'en-US', ...(opts.viewport ? { viewport: opts.viewport } : {}) });
   context.setDefaultTimeout(SLOW);
   const requests: RecordedRequest[] = [];
   // On the context, not the page: it also sees what the crypto worker fetches.
@@ -62,6 +70,22 @@ export async function closeVisitor(v: Visitor): Promise<void> {
 
 let artifactsDir: string | null = null;
 
+/** The suite's artefacts directory (a temp dir made on first use, printed when written to). */
+function artifactsRoot(): string {
+  artifactsDir ??= mkdtempSync(join(tmpdir(), 'sealdesk-e2e-artifacts-'));
+  return artifactsDir;
+}
+
+/** Saves a screenshot of what the visitor sees (the viewport, as a person would) to the artefacts dir. */
+export async function screenshot(v: Visitor, name: string): Promise<string> {
+  const dir = join(artifactsRoot(), 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name.replace(/[^A-Za-z0-9_-]+/g, '-')}.png`);
+  await v.page.screenshot({ path, timeout: 15_000 });
+  process.stderr.write(`screenshot: ${path}\n`);
+  return path;
+}
+
 /** Call at the start of a test: if it fails, its pages and the server log are dumped. */
 export function reportFailures(testName: string): void {
   onTestFailed(() => dumpArtifacts(testName));
@@ -69,8 +93,7 @@ export function reportFailures(testName: string): void {
 
 /** Writes each live visitor's console log, requests and a screenshot, and the server log, to a temp dir; prints the paths. */
 async function dumpArtifacts(testName: string): Promise<void> {
-  artifactsDir ??= mkdtempSync(join(tmpdir(), 'sealdesk-e2e-artifacts-'));
-  const dir = join(artifactsDir, testName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60));
+  const dir = join(artifactsRoot(), testName.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 60));
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const v of live) {

@@ -1,12 +1,16 @@
 // The frame around every view: header with the language switch and the always-visible
 // "Leave quickly" button, the loud trust warning, progress, and messages.
 import { html, nothing, type TemplateResult } from 'lit-html';
+import { formatDuration, powEstimate } from '../format';
 import { currentLanguage, isLang, LANGUAGES, setLanguage, t, tIn } from '../i18n';
+import { webAssemblyUsable } from '../sodium/detect';
 import { state, update, type BusyState } from '../store';
 
 export interface LayoutActions {
   leave: () => void;
   lock: (() => void) | null;
+  /** "Close my inbox": shown while a requester's inbox is open. */
+  closeInbox: (() => void) | null;
 }
 
 function languageName(lang: string): string {
@@ -35,34 +39,71 @@ export function trustWarning(): TemplateResult | typeof nothing {
   </section>`;
 }
 
-function progressText(busy: BusyState): string {
+/** Whether the slow steps run on the asm.js fallback here (the worker runs under the same flags). */
+const SLOW_MODE = !webAssemblyUsable();
+
+/**
+ * The truth about a slow step: a proof of work has a percentage of its expected work and a time
+ * left at the rate so far; key derivation has no progress to report, so its bar is
+ * indeterminate and the elapsed time ticks (the store re-renders every second).
+ */
+function busyDetail(busy: BusyState): TemplateResult {
+  const lang = currentLanguage();
+  const elapsedMs = Date.now() - busy.startedAt;
+  const elapsed = html`<p class="muted small" data-test="busy-elapsed">${t('progress.elapsed', { time: formatDuration(elapsedMs / 1000, lang) })}</p>`;
   const p = busy.progress;
-  if (p?.kind === 'pow') return t('progress.powAttempts', { attempts: p.attempts.toLocaleString() });
-  if (p?.kind === 'upload') return t('progress.upload', { sent: p.sent, total: p.total });
-  return '';
+  if (p?.kind === 'pow' && busy.expectedAttempts !== null) {
+    const est = powEstimate(p.attempts, busy.expectedAttempts, elapsedMs);
+    return html`<progress max="100" .value=${est.percent} aria-label=${busy.label}></progress>
+      <p class="small" data-test="busy-pow">
+        ${t('progress.powPercent', { percent: est.percent })}
+        ${est.pastAverage
+          ? t('progress.powPastAverage')
+          : est.secondsLeft === null
+            ? nothing
+            : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
+      </p>
+      ${elapsed}`;
+  }
+  if (p?.kind === 'upload') {
+    return html`<progress max=${p.total} .value=${p.sent} aria-label=${busy.label}></progress>
+      <p class="muted small">${t('progress.upload', { sent: p.sent, total: p.total })}</p>`;
+  }
+  return html`<progress aria-label=${busy.label}></progress>${elapsed}`;
 }
 
 function busyPanel(): TemplateResult | typeof nothing {
   const busy = state.busy;
   if (!busy) return nothing;
-  return html`<div class="busy" role="status" aria-live="polite" data-test="busy">
-    <progress></progress>
-    <p>${busy.label}</p>
-    <p class="muted">${progressText(busy)}</p>
+  // Only the label is a live region: the ticking details sit outside it, so a screen reader
+  // announces the step once instead of every second.
+  return html`<div class="busy" data-test="busy">
+    <p role="status" aria-live="polite">${busy.label}</p>
+    ${busyDetail(busy)}
+    ${SLOW_MODE ? html`<p class="small" data-test="busy-slow-mode">${t('progress.slowMode')}</p>` : nothing}
   </div>`;
 }
 
 function flashPanel(): TemplateResult | typeof nothing {
   const f = state.flash;
   if (!f) return nothing;
-  return html`<p class=${f.kind === 'error' ? 'alert alert-error' : 'alert alert-info'} role=${f.kind === 'error' ? 'alert' : 'status'} data-test="flash">
+  // tabindex: main.ts moves focus here when a new error appears, so it is read and seen.
+  return html`<p class=${f.kind === 'error' ? 'alert alert-error' : 'alert alert-info'} role=${f.kind === 'error' ? 'alert' : 'status'} tabindex="-1" data-test="flash">
     ${f.text}
   </p>`;
 }
 
+/** Moves focus to the page's main content (the skip link; a hash link would change the route). */
+function skipToMain(ev: Event): void {
+  ev.preventDefault();
+  const main = document.getElementById('main');
+  main?.focus();
+}
+
 export function layout(content: TemplateResult, actions: LayoutActions): TemplateResult {
   const lang = currentLanguage();
-  return html`<header class="topbar">
+  return html`<a class="skip-link" href="#main" @click=${skipToMain} data-test="skip-link">${t('header.skip')}</a>
+    <header class="topbar">
       <a class="brand" href="#/">${t('app.name')}</a>
       <div class="topbar-actions">
         <label class="visually-hidden" for="lang-select">${t('header.language')}</label>
@@ -72,11 +113,16 @@ export function layout(content: TemplateResult, actions: LayoutActions): Templat
         ${actions.lock
           ? html`<button type="button" class="btn btn-secondary" data-test="staff-lock" @click=${actions.lock}>${t('staff.lock')}</button>`
           : nothing}
+        ${actions.closeInbox
+          ? html`<button type="button" class="btn btn-secondary" data-test="close-inbox" @click=${actions.closeInbox} title=${t('header.closeInboxHint')}>
+              ${t('header.closeInbox')}
+            </button>`
+          : nothing}
         <button type="button" class="btn btn-leave" data-test="leave-quickly" @click=${actions.leave} title=${t('header.leaveHint')}>
           ${t('header.leave')}
         </button>
       </div>
     </header>
-    <main id="main" class="container">${trustWarning()} ${flashPanel()} ${busyPanel()} ${content}</main>
+    <main id="main" class="container" tabindex="-1">${trustWarning()} ${flashPanel()} ${busyPanel()} ${content}</main>
     <footer class="footer muted">${t('footer.note')}</footer>`;
 }

@@ -2,9 +2,11 @@
 // SECURITY: text is interpolated by lit-html (escaped); a failed signature is shown in red,
 // never hidden, and a message that does not decrypt says so instead of disappearing.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { formatTime } from '../format';
+import { formatSentHere, formatTime } from '../format';
 import { currentLanguage, t } from '../i18n';
 import type { DisplayMessage } from '../rpc';
+import { state } from '../store';
+import { checkIcon, warningIcon } from './icons';
 import { signatureLabel } from './labels';
 
 function authorLabel(m: DisplayMessage, viewer: 'requester' | 'staff'): string {
@@ -15,8 +17,15 @@ function authorLabel(m: DisplayMessage, viewer: 'requester' | 'staff'): string {
 function badge(m: DisplayMessage): TemplateResult {
   const bad = m.signature === 'bad' || m.signature === 'unknown_author';
   return html`<span class=${bad ? 'badge badge-bad' : 'badge badge-ok'} data-test=${bad ? 'sig-bad' : 'sig-ok'}>
-    ${bad ? '⚠ ' : '✓ '}${signatureLabel(m.signature)}
+    ${bad ? warningIcon() : checkIcon()} ${signatureLabel(m.signature)}
   </span>`;
+}
+
+/** The server's time (hour-rounded for requesters), or the real one for what this browser sent. */
+export function messageTime(m: DisplayMessage, lang: string): TemplateResult {
+  const sentAt = state.sentHere.get(m.messageId);
+  if (sentAt === undefined) return html`<span class="muted small">${formatTime(m.createdAt, lang)}</span>`;
+  return html`<span class="muted small" data-test="sent-here-time">${formatSentHere(sentAt, Date.now(), lang)}</span>`;
 }
 
 export function messageList(messages: readonly DisplayMessage[], viewer: 'requester' | 'staff'): TemplateResult {
@@ -26,7 +35,7 @@ export function messageList(messages: readonly DisplayMessage[], viewer: 'reques
       (m) => html`<li class=${`msg msg-${m.author.type}${m.kind === 'note' ? ' msg-note' : ''}`} data-test="message">
         <div class="msg-head">
           <strong>${authorLabel(m, viewer)}</strong>
-          <span class="muted small">${formatTime(m.createdAt, lang)}</span>
+          ${messageTime(m, lang)}
           ${badge(m)}
         </div>
         ${m.signature === 'bad' ? html`<p class="alert alert-danger small">${t('thread.badSignatureExplain')}</p>` : nothing}

@@ -1,6 +1,8 @@
 // One of the requester's tickets: every message decrypted and verified in the worker; reply.
+// A closed request says so and offers a new one (carrying over what was written), instead of
+// failing on send.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { postMessage, ticketMessages } from '../api';
+import { ApiError, postMessage, ticketMessages } from '../api';
 import { rpc } from '../crypto-client';
 import { describeError } from '../errors';
 import { currentLanguage, t } from '../i18n';
@@ -8,12 +10,21 @@ import { flash, setBusy, state, update } from '../store';
 import { ensureTrusted } from '../trust';
 import { statusLabel } from './labels';
 import { messageList } from './message-list';
-import { LIMITS } from './new-request';
-import { loadMyTickets, ticketMeta } from './tickets';
+import { navigate } from '../navigate';
+import { LIMITS, startNewRequestWith } from './new-request';
+import { loadMyTickets, refreshTicketMeta, ticketMeta } from './tickets';
 
 const loading = new Set<string>();
 // Tickets whose load failed: not retried automatically, or a failing request would loop.
 const failed = new Set<string>();
+// Replies refused because the request was closed meanwhile, by ticket: carried into a new request.
+// SECURITY: plaintext; dropped by resetThreads() on "Leave quickly" and "Close my inbox".
+const refusedReplies = new Map<string, string>();
+
+export function resetThreads(): void {
+  refusedReplies.clear();
+  failed.clear();
+}
 
 async function loadThread(ticketId: string): Promise<void> {
   if (loading.has(ticketId)) return;
@@ -53,14 +64,44 @@ async function onReply(ev: Event, ticketId: string): Promise<void> {
     if (!(await ensureTrusted())) return;
     const sealed = await rpc('sealReply', { ticketId, body, lang: currentLanguage() });
     await postMessage(ticketId, { messageId: sealed.messageId, kind: 'message', envelope: sealed.envelope });
+    state.sentHere.set(sealed.messageId, Date.now());
     if (field) field.value = '';
     state.threads.delete(ticketId);
     flash('info', t('thread.sent'));
+    // The server moves the status on (e.g. out of "waiting for your answer"): show the new one.
+    await refreshTicketMeta().catch(() => undefined);
   } catch (err) {
-    flash('error', describeError(err));
+    if (err instanceof ApiError && err.code === 'ticket_closed') {
+      refusedReplies.set(ticketId, body);
+      state.flash = null;
+      await refreshTicketMeta().catch(() => undefined);
+      update();
+    } else flash('error', describeError(err));
   } finally {
     setBusy(null);
   }
+}
+
+/** Closed: no reply form; say why and offer a new request with the unsent reply in it. */
+function closedNotice(ticketId: string): TemplateResult {
+  const unsent = refusedReplies.get(ticketId);
+  return html`<section class="alert alert-info" role="status" data-test="thread-closed">
+    <h2>${t('thread.closedTitle')}</h2>
+    <p>${t('thread.closedBody')}</p>
+    ${unsent ? html`<p>${t('thread.closedCarry')}</p>` : nothing}
+    <button
+      class="btn btn-primary"
+      type="button"
+      data-test="thread-closed-new"
+      @click=${() => {
+        startNewRequestWith(unsent ?? '');
+        refusedReplies.delete(ticketId);
+        navigate({ name: 'new' });
+      }}
+    >
+      ${t('thread.closedNew')}
+    </button>
+  </section>`;
 }
 
 export function threadView(ticketId: string): TemplateResult {
@@ -93,9 +134,11 @@ export function threadView(ticketId: string): TemplateResult {
     <h1>${subject ?? t('thread.title')}</h1>
     ${meta ? html`<p class="muted" data-test="thread-status">${statusLabel(meta.status)}</p>` : nothing}
     ${messageList(messages, 'requester')}
-    <form class="stack" @submit=${(ev: Event) => onReply(ev, ticketId)} novalidate data-test="reply-form">
-      <label for="reply">${t('thread.reply')}</label>
-      <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="reply-body"></textarea>
-      <button class="btn btn-primary" type="submit" data-test="reply-send">${t('thread.send')}</button>
-    </form>`;
+    ${meta?.status === 'closed' || refusedReplies.has(ticketId)
+      ? closedNotice(ticketId)
+      : html`<form class="stack" @submit=${(ev: Event) => onReply(ev, ticketId)} novalidate data-test="reply-form">
+          <label for="reply">${t('thread.reply')}</label>
+          <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="reply-body"></textarea>
+          <button class="btn btn-primary" type="submit" data-test="reply-send">${t('thread.send')}</button>
+        </form>`}`;
 }

@@ -50,6 +50,12 @@ export async function loadMyTickets(): Promise<void> {
   }
 }
 
+/** Re-reads status and times only (no decryption): after a reply the status changes. */
+export async function refreshTicketMeta(): Promise<void> {
+  const { tickets } = await myTickets();
+  meta = new Map(tickets.map((tk) => [tk.ticketId, tk]));
+}
+
 export function ticketMeta(ticketId: string): RequesterTicket | undefined {
   return meta.get(ticketId);
 }

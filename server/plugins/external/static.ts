@@ -14,6 +14,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The shell (index.html) is always revalidated so a new build, with new asset names and SRI
+ * hashes, is picked up at once; Vite's hashed files under /assets/ never change under their
+ * name, so browsers and proxies may keep them for a year without asking.
+ * `path` is the file sent, which may be a precompressed copy (`index.html.br`).
+ */
+export function cacheControl(path: string): string {
+  const served = path.replace(/\\/g, '/').replace(/\.(?:br|gz)$/, '');
+  return /\/assets\/[^/]+-[\w-]{8,}\.\w+$/.test(served) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 const NOT_BUILT_PAGE =
   '<!doctype html><html lang="en"><meta charset="utf-8"><title>Sealdesk</title>' +
   '<p>The web client is not built yet. Run <code>npm run build</code> (or <code>npm start</code>), then reload.</p></html>';
@@ -29,11 +40,10 @@ export default fp<Pick<AppPluginOptions, 'clientDist'>>(
         // Unknown paths fall through to the not-found handler, which serves the SPA shell.
         wildcard: true,
         index: ['index.html'],
-        setHeaders: (reply, path) => {
-          // The shell must always be revalidated so a new build (new SRI hashes) is picked up;
-          // Vite's hashed assets are immutable.
-          reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
-        },
+        // The build writes a .br and a .gz beside every text asset (vite.config.ts); they are
+        // sent as they are to browsers that accept them, so nothing is compressed per request.
+        preCompressed: true,
+        setHeaders: (reply, path) => reply.header('cache-control', cacheControl(path)),
       });
     }
     if (built) {

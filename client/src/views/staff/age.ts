@@ -14,5 +14,6 @@ export function formatAge(createdAt: number, now: number, lang: string): string 
   for (const [unit, size] of UNITS) {
     if (seconds >= size) return fmt.format(-Math.floor(seconds / size), unit);
   }
-  return fmt.format(0, 'minute');
+  // -0, not 0: Intl reads +0 as the future ("in 0 min."); -0 is "0 min. ago".
+  return fmt.format(-0, 'minute');
 }

@@ -1,6 +1,6 @@
 // Human labels for staff-console enum values. Explicit t('…') calls (no computed keys) so the
 // i18n test sees every key that is used.
-import type { TicketPriority } from '../../api';
+import type { TicketPriority, TicketStatus } from '../../api';
 import { t } from '../../i18n';
 import type { SearchHit } from '../../rpc';
 
@@ -14,6 +14,25 @@ export function priorityLabel(p: TicketPriority): string {
       return t('priority.high');
     case 'urgent':
       return t('priority.urgent');
+  }
+}
+
+/**
+ * Status as the team reads it. The requester's wording ("waiting for your answer") speaks to
+ * the requester; on the staff side the same status waits for the requester, not for staff.
+ */
+export function staffStatusLabel(s: TicketStatus): string {
+  switch (s) {
+    case 'new':
+      return t('staffStatus.new');
+    case 'open':
+      return t('staffStatus.open');
+    case 'waiting_requester':
+      return t('staffStatus.waitingRequester');
+    case 'resolved':
+      return t('staffStatus.resolved');
+    case 'closed':
+      return t('staffStatus.closed');
   }
 }
 

@@ -1,7 +1,9 @@
 // Staff queue: filters (status with counts, priority, assignee incl. "mine"/"unassigned", label),
-// newest first with "load more" (cursor), rows decrypted in the worker (subject, category), and
-// search over what this browser has decrypted — the server cannot search encrypted requests.
+// pages with "load more" (cursor), the loaded rows by last activity with a marker on what moved
+// since this session opened it, rows decrypted in the worker (subject, category), and search
+// over what this browser has decrypted — the server cannot search encrypted requests.
 import { html, nothing, type TemplateResult } from 'lit-html';
+import { repeat } from 'lit-html/directives/repeat.js';
 import { staffQueue, type StaffQueue, type StaffQueueQuery, type StaffTicket, type TicketPriority, type TicketStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
@@ -9,10 +11,12 @@ import { currentLanguage, t } from '../../i18n';
 import type { Category, QueueSummary, SearchHit } from '../../rpc';
 import { CATEGORIES } from '../../rpc';
 import { flash, setBusy, state, update } from '../../store';
-import { categoryLabel, statusLabel } from '../labels';
+import { warningIcon } from '../icons';
+import { categoryLabel } from '../labels';
 import { formatAge } from './age';
 import { consoleData, loadConsoleData, resetConsole, staffName, ticketLabelNames } from './console';
-import { priorityLabel, searchFieldLabel } from './labels';
+import { priorityLabel, searchFieldLabel, staffStatusLabel } from './labels';
+import { byLastActivity, resetSeen, seenState } from './seen';
 
 export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
 export const PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
@@ -61,6 +65,7 @@ function fresh(): QueueState {
 export function resetQueue(): void {
   q = fresh();
   resetConsole();
+  resetSeen();
 }
 
 /**
@@ -100,6 +105,7 @@ async function load(more: boolean): Promise<void> {
     // A ticket can move between pages while we read them (newest first); keep one row per id.
     const seen = new Set(q.tickets.map((tk) => tk.ticketId));
     q.tickets.push(...page.tickets.filter((tk) => !seen.has(tk.ticketId)));
+    q.tickets.sort(byLastActivity);
     for (const s of summaries) q.summaries.set(s.ticketId, s);
     q.counts = page.counts;
     q.nextCursor = page.nextCursor;
@@ -149,15 +155,21 @@ function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
   const labels = ticketLabelNames(tk);
   const assignee = tk.assigneeId === null ? t('console.unassigned') : tk.assigneeId === state.staff?.staffId ? t('console.me') : (staffName(tk.assigneeId) ?? t('console.unknownStaff'));
   const bad = s?.signature === 'bad' || s?.signature === 'unknown_author';
+  // While a reload is under way the rows are the old ones: no marker from stale data.
+  const seen = q.loaded ? seenState(tk) : 'seen';
   return html`<li>
-    <a class=${`list-item queue-row priority-${tk.priority}`} href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item" data-ticket-id=${tk.ticketId}>
-      <strong data-test="staff-queue-subject">${bad ? `⚠ ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>
+    <a class=${`list-item queue-row priority-${tk.priority}${seen === 'changed' ? ' queue-row-changed' : ''}`} href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item" data-ticket-id=${tk.ticketId}>
+      <strong data-test="staff-queue-subject">${bad ? html`${warningIcon()} ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>
       ${isCategory(s?.category ?? null) ? html`<span class="small">${categoryLabel(s?.category as Category)}</span>` : nothing}
       <span class="queue-meta small">
-        <span class=${`pill status-${tk.status}`} data-test="staff-queue-status">${statusLabel(tk.status)}</span>
+        ${seen === 'changed' ? html`<span class="pill pill-changed" data-test="staff-queue-changed">${t('console.changedSinceOpened')}</span>` : nothing}
+        <span class=${`pill status-${tk.status}`} data-test="staff-queue-status">${staffStatusLabel(tk.status)}</span>
         <span class=${`pill prio-${tk.priority}`} data-test="staff-queue-priority">${priorityLabel(tk.priority)}</span>
-        <span data-test="staff-queue-assignee">👤 ${assignee}</span>
-        <span class="muted" data-test="staff-queue-age" title=${new Date(tk.createdAt * 1000).toISOString()}>${formatAge(tk.createdAt, now, lang)}</span>
+        <span data-test="staff-queue-assignee">${t('console.assignee')}: ${assignee}</span>
+        <span class="muted" data-test="staff-queue-activity" title=${new Date(tk.updatedAt * 1000).toISOString()}>
+          ${t('console.lastActivity', { when: formatAge(tk.updatedAt, now, lang) })}
+        </span>
+        <span class="muted" data-test="staff-queue-age" title=${new Date(tk.createdAt * 1000).toISOString()}>${t('console.received', { when: formatAge(tk.createdAt, now, lang) })}</span>
       </span>
       ${labels.names.length + labels.unknown > 0
         ? html`<span class="chips" data-test="staff-queue-labels">
@@ -181,7 +193,7 @@ function filters(): TemplateResult {
         setFilter('status', (STATUSES as readonly string[]).includes(v) ? (v as TicketStatus) : '');
       }}>
         <option value="" ?selected=${f.status === ''}>${t('staff.allStatuses')}</option>
-        ${STATUSES.map((s) => html`<option value=${s} ?selected=${f.status === s}>${statusLabel(s)}${count(s)}</option>`)}
+        ${STATUSES.map((s) => html`<option value=${s} ?selected=${f.status === s}>${staffStatusLabel(s)}${count(s)}</option>`)}
       </select>
     </div>
     <div>
@@ -266,7 +278,11 @@ export function staffQueueView(): TemplateResult {
       ? searchResults()
       : html`${q.loaded && q.tickets.length === 0 ? html`<p data-test="staff-queue-empty">${t('staff.queueEmpty')}</p>` : nothing}
           <ul class="list" data-test="staff-queue">
-            ${q.tickets.map((tk) => row(tk, now, lang))}
+            ${
+              // Keyed by ticket: when a reload re-orders the rows, each element stays its
+              // ticket's, so a tap during the re-sort cannot open a different request.
+              repeat(q.tickets, (tk) => tk.ticketId, (tk) => row(tk, now, lang))
+            }
           </ul>
           ${q.nextCursor !== null
             ? html`<button class="btn btn-secondary" type="button" data-test="staff-load-more" ?disabled=${q.loading} @click=${() => void load(true).then(update)}>

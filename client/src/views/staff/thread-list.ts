@@ -2,9 +2,10 @@
 // apart (and say so in words, not only colour) so nobody mistakes one for a reply the requester
 // can see. SECURITY: text goes through lit-html (escaped); a failed signature is shown in red.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { formatTime } from '../../format';
+import { messageTime } from '../message-list';
 import { currentLanguage, t } from '../../i18n';
 import type { DisplayMessage } from '../../rpc';
+import { checkIcon, lockIcon, warningIcon } from '../icons';
 import { signatureLabel } from '../labels';
 import { staffName } from './console';
 
@@ -16,7 +17,7 @@ function author(m: DisplayMessage): string {
 function badge(m: DisplayMessage): TemplateResult {
   const bad = m.signature === 'bad' || m.signature === 'unknown_author';
   return html`<span class=${bad ? 'badge badge-bad' : 'badge badge-ok'} data-test=${bad ? 'sig-bad' : 'sig-ok'}>
-    ${bad ? '⚠ ' : '✓ '}${!bad && m.author.type === 'requester' ? t('console.sigRequester') : signatureLabel(m.signature)}
+    ${bad ? warningIcon() : checkIcon()} ${!bad && m.author.type === 'requester' ? t('console.sigRequester') : signatureLabel(m.signature)}
   </span>`;
 }
 
@@ -38,10 +39,10 @@ export function staffThread(messages: readonly DisplayMessage[]): TemplateResult
         data-test=${note ? 'staff-note' : 'staff-message'}
         data-seq=${m.seq}
       >
-        ${note ? html`<p class="note-flag">🔒 ${t('console.note.flag')}</p>` : nothing}
+        ${note ? html`<p class="note-flag">${lockIcon()} ${t('console.note.flag')}</p>` : nothing}
         <div class="msg-head">
           <strong>${author(m)}</strong>
-          <span class="muted small">${formatTime(m.createdAt, lang)}</span>
+          ${messageTime(m, lang)}
           ${badge(m)}
         </div>
         ${body(m)}

@@ -18,12 +18,14 @@ import { currentLanguage, t } from '../../i18n';
 import type { Category } from '../../rpc';
 import { CATEGORIES } from '../../rpc';
 import { flash, setBusy, state, update } from '../../store';
-import { categoryLabel, statusLabel } from '../labels';
+import { lockIcon } from '../icons';
+import { categoryLabel } from '../labels';
 import { LIMITS } from '../new-request';
 import { formatAge } from './age';
 import { consoleData, createLabel, loadConsoleData, staffName, ticketLabelNames } from './console';
-import { priorityLabel } from './labels';
+import { priorityLabel, staffStatusLabel } from './labels';
 import { PRIORITIES, STATUSES } from './queue';
+import { markOpened } from './seen';
 import { staffThread } from './thread-list';
 
 const tickets = new Map<string, StaffTicket>();
@@ -160,7 +162,7 @@ function triage(ticket: StaffTicket): TemplateResult {
           const v = (ev.target as HTMLSelectElement).value;
           if ((STATUSES as readonly string[]).includes(v)) void patch(ticket.ticketId, { status: v as TicketStatus });
         }}>
-          ${STATUSES.map((s) => html`<option value=${s} ?selected=${ticket.status === s}>${statusLabel(s)}</option>`)}
+          ${STATUSES.map((s) => html`<option value=${s} ?selected=${ticket.status === s}>${staffStatusLabel(s)}</option>`)}
         </select>
       </div>
       <div>
@@ -213,7 +215,7 @@ function forms(ticketId: string, ticket: StaffTicket): TemplateResult {
           <button class="btn btn-primary" type="submit" data-test="staff-reply-send">${t('console.sendReply')}</button>
         </form>`}
     <form class="stack note-form" @submit=${(ev: Event) => send(ev, ticketId, 'note')} novalidate data-test="staff-note-form">
-      <label for="note">🔒 ${t('console.note.label')}</label>
+      <label for="note">${lockIcon()} ${t('console.note.label')}</label>
       <p class="hint">${t('console.note.hint')}</p>
       ${notesOk
         ? html`<textarea id="note" name="note" rows="3" maxlength=${LIMITS.body} data-test="staff-note-body"></textarea>
@@ -238,14 +240,15 @@ export function staffTicketView(ticketId: string): TemplateResult {
     if (!loading.has(ticketId)) void load(ticketId).then(update);
     return html`<h1>${t('thread.title')}</h1>`;
   }
+  markOpened(ticket);
   const first = messages.find((m) => m.subject !== undefined);
   const assignee = ticket.assigneeId === null ? t('console.unassigned') : (staffName(ticket.assigneeId) ?? t('console.unknownStaff'));
   const now = Math.floor(Date.now() / 1000);
   return html`<p><a href="#/staff/queue" data-test="staff-back">← ${t('staff.backToQueue')}</a></p>
     <h1 data-test="staff-ticket-subject">${first?.subject ?? t('thread.title')}</h1>
     <p class="muted small" data-test="staff-ticket-meta">
-      ${isCategory(first?.category) ? html`${categoryLabel(first.category)} · ` : nothing}${statusLabel(ticket.status)} · ${priorityLabel(ticket.priority)} ·
-      👤 ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
+      ${isCategory(first?.category) ? html`${categoryLabel(first.category)} · ` : nothing}${staffStatusLabel(ticket.status)} · ${priorityLabel(ticket.priority)} ·
+      ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
     </p>
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing}
     ${triage(ticket)} ${staffThread(messages)} ${forms(ticketId, ticket)}`;

@@ -1,0 +1,114 @@
+// Page-weight benchmark: `npx tsx bench/page-weight.ts`. Writes bench/page-weight.json.
+// Builds the web client (as `npm run build` does) into a temp dir and adds up the compressed
+// bytes a browser downloads to run it: index.html's scripts, the crypto worker and everything
+// they reference, on the default path (WebAssembly: libsodium's ES module build and its .wasm)
+// and on the no-WebAssembly path (libsodium's UMD build with the asm.js backup). The stylesheet
+// and index.html are reported apart: the budget is about code.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+
+/** The budget from issue 12: JavaScript (and WebAssembly) on the default path, gzip. */
+export const DEFAULT_PATH_BUDGET_GZIP = 250 * 1024;
+
+export interface PathWeight {
+  files: string[];
+  rawBytes: number;
+  gzipBytes: number;
+  brotliBytes: number;
+}
+
+export interface PageWeight {
+  defaultPath: PathWeight;
+  noWasmPath: PathWeight;
+  stylesheetGzipBytes: number;
+  indexHtmlGzipBytes: number;
+}
+
+// The worker's two libsodium builds (client/src/sodium/{wasm,asmjs}.ts) and the .wasm the ES
+// build fetches: each path loads one build and never the other.
+const ONLY_WITH_WASM = /^(?:wasm-[\w-]+\.js|libsodium-[\w-]+\.wasm)$/;
+const ONLY_WITHOUT_WASM = /^asmjs-[\w-]+\.js$/;
+const REFERENCE = /(?:\.\/|\/assets\/)([\w.-]+\.(?:js|wasm))\b/g;
+
+function compressed(dir: string, file: string, ext: '.gz' | '.br'): number {
+  try {
+    return readFileSync(join(dir, `${file}${ext}`)).length;
+  } catch {
+    const data = readFileSync(join(dir, file));
+    return ext === '.gz' ? gzipSync(data, { level: 9 }).length : brotliCompressSync(data, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+}
+
+/** Follows every file reference from index.html's scripts, skipping the other path's build. */
+function walk(assets: string, entries: string[], skip: RegExp): PathWeight {
+  const seen = new Set<string>();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (seen.has(file) || skip.test(file)) continue;
+    seen.add(file);
+    if (!file.endsWith('.js')) continue;
+    for (const m of readFileSync(join(assets, file), 'utf8').matchAll(REFERENCE)) queue.push(m[1]!);
+  }
+  const files = [...seen].sort();
+  const sum = (f: (file: string) => number) => files.reduce((n, file) => n + f(file), 0);
+  return {
+    files,
+    rawBytes: sum((file) => readFileSync(join(assets, file)).length),
+    gzipBytes: sum((file) => compressed(assets, file, '.gz')),
+    brotliBytes: sum((file) => compressed(assets, file, '.br')),
+  };
+}
+
+/** Measures a built client directory (client/dist or a temp build). */
+export function measurePageWeight(dist: string): PageWeight {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const assets = join(dist, 'assets');
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="\/assets\/([^"]+\.js)"/g), ...html.matchAll(/<link\b[^>]*rel="modulepreload"[^>]*href="\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+  const css = [...html.matchAll(/<link\b[^>]*rel="stylesheet"[^>]*href="\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+  return {
+    defaultPath: walk(assets, scripts, ONLY_WITHOUT_WASM),
+    noWasmPath: walk(assets, scripts, ONLY_WITH_WASM),
+    stylesheetGzipBytes: css.reduce((n, f) => n + compressed(assets, f, '.gz'), 0),
+    indexHtmlGzipBytes: gzipSync(html, { level: 9 }).length,
+  };
+}
+
+/** Builds the client exactly as `npm run build` does, into a fresh temp directory. */
+export async function buildClient(): Promise<string> {
+  const { build } = await import('vite');
+  const out = mkdtempSync(join(tmpdir(), 'sealdesk-page-weight-'));
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)),
+      mode: 'production',
+      logLevel: 'silent',
+      build: { outDir: out, emptyOutDir: true },
+    });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  return out;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const out = await buildClient();
+  try {
+    const weight = measurePageWeight(out);
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+    for (const [name, p] of [['default (WebAssembly)', weight.defaultPath], ['no WebAssembly', weight.noWasmPath]] as const) {
+      console.log(`${name}: ${kb(p.gzipBytes)} gzip, ${kb(p.brotliBytes)} brotli, ${kb(p.rawBytes)} raw — ${p.files.join(', ')}`);
+    }
+    writeFileSync(
+      fileURLToPath(new URL('./page-weight.json', import.meta.url)),
+      `${JSON.stringify({ at: new Date().toISOString(), budgetGzipBytes: DEFAULT_PATH_BUDGET_GZIP, ...weight }, null, 2)}\n`,
+    );
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}

@@ -1,6 +1,6 @@
-// In-browser search over the decrypted text of the tickets a technician has loaded (SPEC §5: the
-// server only holds ciphertext, so it cannot search requests; the browser can, over what it has
-// already decrypted). Pure functions over plain strings: no keys, no I/O.
+// Search over the decrypted text of the tickets a staff member has opened (SPEC §5: the server
+// only holds ciphertext, so it cannot search requests; the client can, over what it has already
+// decrypted). Pure functions over plain strings: no keys, no I/O.
 
 export type SearchField = 'subject' | 'category' | 'message' | 'note' | 'label';
 

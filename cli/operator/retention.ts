@@ -1,9 +1,10 @@
+import type { CommandIo } from '../staff/io';
 import { existsSync } from 'node:fs';
 import { openDb } from '../../db/client';
-import { dbFilePath } from '../app';
-import { loadConfig } from '../config';
-import { runMaintenance, type MaintenanceResult } from '../plugins/app/maintenance';
-import { nowSeconds } from '../plugins/app/tokens';
+import { dbFilePath } from '../../server/app';
+import { loadConfig } from '../../server/config';
+import { runMaintenance, type MaintenanceResult } from '../../server/plugins/app/maintenance';
+import { nowSeconds } from '../../server/plugins/app/tokens';
 
 const USAGE = 'usage: sealdesk retention [--dry-run] [--days N]\n';
 const MAX_DAYS = 36_500;
@@ -14,14 +15,14 @@ const MAX_DAYS = 36_500;
  * them, plus dead sessions and expired proof-of-work ids, and prints what went. Safe while the
  * server runs: one SQLite transaction, secure_delete on this connection too.
  */
-export async function retentionCommand(args: string[]): Promise<number> {
+export async function retentionCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseArgs(args);
   if (typeof parsed === 'string') {
-    process.stderr.write(`${parsed}\n${USAGE}`);
+    io.stderr.write(`${parsed}\n${USAGE}`);
     return 2;
   }
   const { dryRun, days } = parsed;
-  const config = loadConfig();
+  const config = loadConfig(io.env as NodeJS.ProcessEnv);
   const retentionDays = days ?? config.retentionDays;
   const file = dbFilePath(config.dataDir);
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
@@ -32,7 +33,7 @@ export async function retentionCommand(args: string[]): Promise<number> {
     if (sqlite.pragma('secure_delete', { simple: true }) !== 1) throw new Error('secure_delete is off; refusing to delete');
     const now = nowSeconds();
     const result = runMaintenance(db, retentionDays, now, { dryRun });
-    process.stdout.write(report(result, retentionDays, now, dryRun));
+    io.stdout.write(report(result, retentionDays, now, dryRun));
     return 0;
   } finally {
     sqlite.close();

@@ -1,8 +1,9 @@
+import type { CommandIo } from '../staff/io';
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { dbFilePath } from '../app';
-import { loadConfig } from '../config';
+import { dbFilePath } from '../../server/app';
+import { loadConfig } from '../../server/config';
 
 const ALL_REMAINING_PAGES = 0x7fffffff;
 
@@ -35,14 +36,14 @@ export async function backupDatabase(sourceFile: string, targetFile: string): Pr
   }
 }
 
-export async function backupCommand(args: string[]): Promise<number> {
+export async function backupCommand(args: string[], io: CommandIo): Promise<number> {
   const target = args[0];
   if (!target || args.length > 1) {
-    process.stderr.write('usage: sealdesk backup FILE\n');
+    io.stderr.write('usage: sealdesk backup FILE\n');
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env as NodeJS.ProcessEnv);
   const { pages } = await backupDatabase(dbFilePath(config.dataDir), resolve(target));
-  process.stdout.write(`backup written to ${resolve(target)} (${pages} pages)\n`);
+  io.stdout.write(`backup written to ${resolve(target)} (${pages} pages)\n`);
   return 0;
 }

@@ -1,48 +1,23 @@
-// Staff enrolment in the browser: the #/setup and #/activate routes, and the worker's enrolment
-// engine run in Node with real libsodium against the real app (buildTestApp + inject): the setup
-// request it builds creates the desk, the activation request creates a member, and that member
-// can then sign in (prelogin → Argon2id → login), open their key blob and, once admitted, unlock
-// the console exactly as the browser does.
+// Staff enrolment in the client core, with real libsodium against the real app (buildTestApp +
+// inject): the setup request it builds creates the desk, the activation request creates a member,
+// and that member can then sign in (prelogin → Argon2id → login), open their key blob and, once
+// admitted, unlock the console exactly as the browser and the CLI do.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../protocol';
-import * as enrol from '../../client/src/engine/staff-enrol';
-import * as staff from '../../client/src/engine/staff';
-import { engine, EngineError } from '../../client/src/engine/state';
-import { parseRoute, routeHref } from '../../client/src/router';
-import { keyFingerprint } from '../../server/cli/admit';
+import * as core from '../../client-core';
 import { createSetupToken } from '../../server/plugins/app/desk';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { api, login } from '../helpers/desk';
 import { CHEAP_KDF } from '../fixtures/kdf';
 
-const TOKEN = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5';
-
-describe('#/activate/:token route', () => {
-  it('parses the activation link and round-trips it', () => {
-    expect(parseRoute(`#/activate/${TOKEN}`)).toEqual({ name: 'activate', token: TOKEN });
-    expect(routeHref({ name: 'activate', token: TOKEN })).toBe(`#/activate/${TOKEN}`);
-    expect(parseRoute(routeHref({ name: 'activate', token: TOKEN }))).toEqual({ name: 'activate', token: TOKEN });
-  });
-
-  it.each(['#/activate', '#/activate/short', '#/activate/has space in it here', `#/activate/${TOKEN}/extra`, '#/activate/<script>alert(1)</script>'])(
-    'refuses %s as not-found',
-    (hash) => {
-      expect(parseRoute(hash)).toEqual({ name: 'not-found' });
-    },
-  );
-
-  it('keeps the setup route as it was', () => {
-    expect(parseRoute(`#/setup/${TOKEN}`)).toEqual({ name: 'setup', token: TOKEN });
-  });
-});
-
-describe('worker enrolment engine against the real app', () => {
+describe('client-core enrolment against the real app', () => {
   let t: TestApp;
   let deskId: string;
   const ADMIN_PASSWORD = 'a long admin password for the browser';
   let fingerprint: string;
   let adminToken: string;
+  const v = core.createVault();
 
   beforeAll(async () => {
     await p.ready();
@@ -52,20 +27,18 @@ describe('worker enrolment engine against the real app', () => {
   afterAll(async () => t.close());
 
   it('refuses to build a setup request before the desk id is known, and bad input', () => {
-    engine.deskId = null;
-    expect(() => enrol.prepareSetup({ username: 'ana', password: ADMIN_PASSWORD }, CHEAP_KDF)).toThrow(EngineError);
-    engine.deskId = deskId;
-    expect(() => enrol.prepareSetup({ username: 'Ana', password: ADMIN_PASSWORD }, CHEAP_KDF)).toThrow(/lower-case/);
-    expect(() => enrol.prepareSetup({ username: 'ana', password: 'short pw' }, CHEAP_KDF)).toThrow(/at least 12/);
-    expect(() => enrol.prepareActivation({ staffId: null, password: 'eleven char' }, CHEAP_KDF)).toThrow(/at least 12/);
+    expect(() => core.prepareSetup(v, { username: 'ana', password: ADMIN_PASSWORD }, CHEAP_KDF)).toThrow(core.CoreError);
+    core.initDesk(v, deskId);
+    expect(() => core.prepareSetup(v, { username: 'Ana', password: ADMIN_PASSWORD }, CHEAP_KDF)).toThrow(/lower-case/);
+    expect(() => core.prepareSetup(v, { username: 'ana', password: 'short pw' }, CHEAP_KDF)).toThrow(/at least 12/);
+    expect(() => core.prepareActivation({ staffId: null, password: 'eleven char' }, CHEAP_KDF)).toThrow(/at least 12/);
   });
 
   it('builds a setup request the server accepts, whose key log verifies to the fingerprint it computed', async () => {
-    // Given the desk id (the page calls init first) and a one-time setup token
-    engine.deskId = deskId;
+    // Given the desk id (initDesk, above) and a one-time setup token
     const { token } = createSetupToken(t.app.db);
     // When the worker prepares the first admin and the page posts it
-    const { request, fingerprint: expected } = enrol.prepareSetup({ username: 'ana', password: ADMIN_PASSWORD }, CHEAP_KDF);
+    const { request, fingerprint: expected } = core.prepareSetup(v, { username: 'ana', password: ADMIN_PASSWORD }, CHEAP_KDF);
     const res = await api(t.app, 'POST', '/api/setup', { token, ...request });
     // Then the desk is set up with exactly that genesis
     expect(res.status).toBe(201);
@@ -85,20 +58,20 @@ describe('worker enrolment engine against the real app', () => {
     // When the admin logs in (prelogin → Argon2id → login) and the worker unlocks
     const pre = (await api(t.app, 'POST', '/api/staff/prelogin', { username: 'ana' })).body;
     expect(pre).toMatchObject({ opslimit: CHEAP_KDF.opslimit, memlimit: CHEAP_KDF.memlimit });
-    const { authSecret } = staff.deriveSecrets({ password: ADMIN_PASSWORD, ...pre });
+    const { authSecret } = core.deriveStaffLogin(v, { password: ADMIN_PASSWORD, ...pre });
     const session = await api(t.app, 'POST', '/api/staff/login', { username: 'ana', authSecret });
     expect(session.status).toBe(200);
     adminToken = session.body.token;
     const me = (await api(t.app, 'GET', '/api/staff/me', undefined, adminToken)).body;
-    engine.keyLog = p.verifyKeyLog((await api(t.app, 'GET', '/api/keylog')).body.entries, { pinnedFingerprint: fingerprint });
-    const unlocked = staff.unlock({ staffId: me.staffId, keyBlob: me.keyBlob, grants: me.grants.map((g: { teamKeyVersion: number; sealed: string }) => ({ teamKeyVersion: g.teamKeyVersion, sealedKey: g.sealed })) });
+    core.trustKeyLog(v, (await api(t.app, 'GET', '/api/keylog')).body.entries, fingerprint);
+    const unlocked = core.unlockStaff(v, { staffId: me.staffId, keyBlob: me.keyBlob, grants: me.grants });
     // Then the key blob held the logged keys (unlock checks) and the grant opened team key v1
     expect(unlocked.teamKeyVersions).toEqual([1]);
   });
 
   it('a second setup with a new token is refused: the desk is already set up', async () => {
     const { token } = createSetupToken(t.app.db);
-    const { request } = enrol.prepareSetup({ username: 'eve', password: 'another long password' }, CHEAP_KDF);
+    const { request } = core.prepareSetup(v, { username: 'eve', password: 'another long password' }, CHEAP_KDF);
     const res = await api(t.app, 'POST', '/api/setup', { token, ...request });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('already_set_up');
@@ -110,7 +83,7 @@ describe('worker enrolment engine against the real app', () => {
     const invite = (await api(t.app, 'POST', '/api/staff/invite', { inviteToken })).body;
     expect(invite).toMatchObject({ username: 'tom', role: 'technician', staffId: null });
     // When the worker prepares the activation (a new member: it chooses the staffId)
-    const prepared = enrol.prepareActivation({ staffId: invite.staffId, password: 'tom has a long password' }, CHEAP_KDF);
+    const prepared = core.prepareActivation({ staffId: invite.staffId, password: 'tom has a long password' }, CHEAP_KDF);
     expect(prepared.staffId).toMatch(p.ID_PATTERN);
     const res = await api(t.app, 'POST', '/api/staff/activate', { inviteToken, staffId: prepared.staffId, ...prepared.enrolment });
     expect(res.status).toBe(201);
@@ -119,7 +92,7 @@ describe('worker enrolment engine against the real app', () => {
     // Then the key fingerprint shown to the member is what `cli admit` shows the admin
     const { staff: list } = (await api(t.app, 'GET', '/api/admin/staff', undefined, adminToken)).body;
     const row = list.find((s: { username: string }) => s.username === 'tom');
-    expect(prepared.keyFingerprint).toBe(keyFingerprint(row.boxPk, row.signPk));
+    expect(prepared.keyFingerprint).toBe(p.staffKeyFingerprint(row.boxPk, row.signPk));
     // …and what admit computed before the protocol module took it over (node's BLAKE2b-512)
     const legacy = createHash('blake2b512').update(`sealdesk/v1/staff-keys|${row.boxPk}|${row.signPk}`).digest('base64url').slice(0, 16);
     expect(prepared.keyFingerprint).toBe(legacy);
@@ -135,17 +108,16 @@ describe('worker enrolment engine against the real app', () => {
     // Not admitted yet: the queue is closed
     expect((await api(t.app, 'GET', '/api/staff/tickets', undefined, token)).status).toBe(403);
 
-    // When the admin's worker admits tom (staff-add + grant), as `cli admit` does
-    const log = p.verifyKeyLog((await api(t.app, 'GET', '/api/keylog')).body.entries, { pinnedFingerprint: fingerprint });
-    const admin = engine.staff!;
-    const entry = p.signKeyLogEntry(
-      p.buildKeyLogEntry(log, { type: 'staff-add', body: { staffId: prepared.staffId, username: 'tom', role: 'technician', boxPk: row.boxPk, signPk: row.signPk }, signer: admin.staffId, at: 1_800_000_000 }),
-      admin.keys.sign.secretKey,
-    );
-    expect((await api(t.app, 'POST', '/api/keylog', { entry }, adminToken)).status).toBe(201);
-    const team = engine.teamKeys.get(1)!;
-    const grant = p.sealGrant(team.secretKey, p.asBoxPublicKey(row.boxPk));
-    expect((await api(t.app, 'POST', '/api/admin/grants', { grants: [{ staffId: prepared.staffId, teamKeyVersion: 1, sealed: grant }] }, adminToken)).status).toBe(201);
+    // When the admin's client admits tom (staff-add + grant), as `cli admit` does
+    expect(() => core.prepareAdmission(v, row, 'AAAAAAAAAAAAAAAA')).toThrow(/nothing was admitted/);
+    const admission = core.prepareAdmission(v, row, prepared.keyFingerprint);
+    expect(admission.keyFingerprint).toBe(prepared.keyFingerprint);
+    expect((await api(t.app, 'POST', '/api/keylog', { entry: admission.staffAdd }, adminToken)).status).toBe(201);
+    core.recordKeyLogEntry(v, admission.staffAdd!);
+    const grant = core.grantCurrentTeamKey(v, prepared.staffId);
+    expect((await api(t.app, 'POST', '/api/admin/grants', { grants: [grant] }, adminToken)).status).toBe(201);
+    // And re-running admission signs nothing new: the log already lists exactly these keys
+    expect(core.prepareAdmission(v, row).staffAdd).toBeNull();
 
     // Then tom's console opens the queue
     expect((await api(t.app, 'GET', '/api/staff/tickets', undefined, token)).status).toBe(200);
@@ -160,7 +132,7 @@ describe('worker enrolment engine against the real app', () => {
     const invite = (await api(t.app, 'POST', '/api/staff/invite', { inviteToken: reset.body.inviteToken })).body;
     expect(invite.staffId).toBe(tomId);
     // When the worker prepares the activation for that id
-    const prepared = enrol.prepareActivation({ staffId: invite.staffId, password: 'tom has a new long password' }, CHEAP_KDF);
+    const prepared = core.prepareActivation({ staffId: invite.staffId, password: 'tom has a new long password' }, CHEAP_KDF);
     expect(prepared.staffId).toBe(tomId);
     const res = await api(t.app, 'POST', '/api/staff/activate', { inviteToken: reset.body.inviteToken, staffId: prepared.staffId, ...prepared.enrolment });
     // Then the account is back under its id and the new password signs in
@@ -170,10 +142,10 @@ describe('worker enrolment engine against the real app', () => {
 
   it('a used invite token is refused on lookup and activation', async () => {
     const { inviteToken } = (await api(t.app, 'POST', '/api/admin/invites', { username: 'lan', role: 'technician' }, adminToken)).body;
-    const prepared = enrol.prepareActivation({ staffId: null, password: 'lan has a long password' }, CHEAP_KDF);
+    const prepared = core.prepareActivation({ staffId: null, password: 'lan has a long password' }, CHEAP_KDF);
     expect((await api(t.app, 'POST', '/api/staff/activate', { inviteToken, staffId: prepared.staffId, ...prepared.enrolment })).status).toBe(201);
     expect((await api(t.app, 'POST', '/api/staff/invite', { inviteToken })).status).toBe(401);
-    const again = enrol.prepareActivation({ staffId: null, password: 'lan has a long password' }, CHEAP_KDF);
+    const again = core.prepareActivation({ staffId: null, password: 'lan has a long password' }, CHEAP_KDF);
     expect((await api(t.app, 'POST', '/api/staff/activate', { inviteToken, staffId: again.staffId, ...again.enrolment })).status).toBe(401);
   });
 });

@@ -1,10 +1,9 @@
-// Search in the staff console: done in the browser over text the worker has decrypted, because
+// Search in a staff client: done locally over text the core has decrypted, because
 // the server only ever holds ciphertext.
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as notes from '../../client/src/engine/staff-notes';
-import * as staff from '../../client/src/engine/staff';
-import { foldForSearch, searchTerms, searchTickets, type SearchDoc } from '../../client/src/engine/staff-search';
-import { message, staffDesk, type StaffDesk } from './staff-fixture';
+import * as core from '../../client-core';
+import { foldForSearch, searchTerms, searchTickets, type SearchDoc } from '../../client-core';
+import { message, staffDesk, type StaffDesk } from './fixture';
 
 const none = { labelNames: new Map<string, string>() };
 
@@ -59,7 +58,7 @@ describe('searchTickets (pure)', () => {
   });
 });
 
-describe('staff search over decrypted tickets (worker engine)', () => {
+describe('staff search over decrypted tickets (client core)', () => {
   let desk: StaffDesk;
   beforeAll(async () => {
     desk = await staffDesk();
@@ -69,36 +68,36 @@ describe('staff search over decrypted tickets (worker engine)', () => {
     // Given two tickets loaded in the queue
     const a = desk.fileTicket({ subject: 'Tài khoản Facebook bị hack', body: 'Ai đó đổi mật khẩu', category: 'hacked_account' });
     const b = desk.fileTicket({ subject: 'Strange SMS', body: 'A link asking for my bank PIN', category: 'phishing' });
-    const queue = staff.openQueue([b, a]);
-    expect(queue.summaries.map((s) => [s.subject, s.category, s.signature])).toEqual([
+    const queue = core.openQueue(desk.staff, [b, a]);
+    expect(queue.map((s) => [s.subject, s.category, s.signature])).toEqual([
       ['Strange SMS', 'phishing', 'verified'],
       ['Tài khoản Facebook bị hack', 'hacked_account', 'verified'],
     ]);
     // When the technician searches without diacritics
-    expect(staff.search({ query: 'mat khau' }).hits.map((h) => [h.ticketId, h.field])).toEqual([[a.ticketId, 'message']]);
+    expect(core.searchOpened(desk.staff, 'mat khau').hits.map((h) => [h.ticketId, h.field])).toEqual([[a.ticketId, 'message']]);
     // A note is not searchable before its thread is opened...
-    staff.openTicket(b, [b.firstMessage]);
-    const note = notes.sealNote(b.ticketId, 'Same campaign as last week: Vietcombank lookalike');
-    expect(staff.search({ query: 'vietcombank' }).hits).toEqual([]);
+    core.openStaffThread(desk.staff, b, [b.firstMessage]);
+    const note = core.sealNote(desk.staff, b.ticketId, 'Same campaign as last week: Vietcombank lookalike');
+    expect(core.searchOpened(desk.staff, 'vietcombank').hits).toEqual([]);
     // ...and is once the thread with the note has been decrypted
     if (!note.noteWrap) throw new Error('no note wrap');
-    staff.openTicket({ ...b, noteWrap: note.noteWrap }, [b.firstMessage, message(note.messageId, 2, { type: 'staff', staffId: desk.adminId }, note.envelope, 'note')]);
-    const found = staff.search({ query: 'vietcombank' });
+    core.openStaffThread(desk.staff, { ...b, noteWrap: note.noteWrap }, [b.firstMessage, message(note.messageId, 2, { type: 'staff', staffId: desk.adminId }, note.envelope, 'note')]);
+    const found = core.searchOpened(desk.staff, 'vietcombank');
     expect(found.hits.map((h) => [h.ticketId, h.field])).toEqual([[b.ticketId, 'note']]);
     expect(found.searched).toBe(2);
     // Reloading the queue (first message only) keeps the fuller thread text searchable
-    staff.openQueue([b, a]);
-    expect(staff.search({ query: 'vietcombank' }).hits).toHaveLength(1);
+    core.openQueue(desk.staff, [b, a]);
+    expect(core.searchOpened(desk.staff, 'vietcombank').hits).toHaveLength(1);
     // Category by its shown name in the UI language
-    expect(staff.search({ query: 'lừa đảo', categoryNames: { phishing: 'Lừa đảo' } }).hits.map((h) => h.ticketId)).toEqual([b.ticketId]);
+    expect(core.searchOpened(desk.staff, 'lừa đảo', { phishing: 'Lừa đảo' }).hits.map((h) => h.ticketId)).toEqual([b.ticketId]);
   });
 
   it('cannot search a ticket whose content it could not decrypt', () => {
     const c = desk.fileTicket({ subject: 'Secret words', body: 'zebra crossing' });
     // A wrap the team key does not open (a broken or foreign ticket)
     const broken = { ...c, teamWrap: { teamKeyVersion: 1, sealed: desk.fileTicket({ subject: 'x', body: 'y' }).teamWrap.sealed.replace(/^./, (ch) => (ch === 'A' ? 'B' : 'A')) } };
-    const [row] = staff.openQueue([broken]).summaries;
+    const [row] = core.openQueue(desk.staff, [broken]);
     expect(row).toMatchObject({ subject: null, decryptFailed: true });
-    expect(staff.search({ query: 'zebra' }).hits).toEqual([]);
+    expect(core.searchOpened(desk.staff, 'zebra').hits).toEqual([]);
   });
 });

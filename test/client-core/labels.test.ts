@@ -1,11 +1,9 @@
-// Private labels in the staff console's worker engine: L derived from the current team secret key,
+// Private labels in the client core: L derived from the current team secret key,
 // blind tags equal to the protocol's, and a dictionary that decrypts (and refuses swapped entries).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveLabelKey, generateTeamKey, labelTag, sealLabelName } from '../../protocol';
-import * as labels from '../../client/src/engine/staff-labels';
-import * as staff from '../../client/src/engine/staff';
-import { engine } from '../../client/src/engine/state';
-import { staffDesk, type StaffDesk } from './staff-fixture';
+import * as core from '../../client-core';
+import { staffDesk, type StaffDesk } from './fixture';
 
 let desk: StaffDesk;
 
@@ -13,16 +11,16 @@ beforeAll(async () => {
   desk = await staffDesk();
 });
 
-describe('private labels (worker engine)', () => {
+describe('private labels (client core)', () => {
   it('derives blind tags exactly as the protocol does from the team secret key', () => {
     // Given the label key any other client would derive from team key v1
     const expectedKey = deriveLabelKey(desk.team.secretKey);
     // When the console seals a new label name
-    const sealed = labels.sealLabel('  Phishing ');
+    const sealed = core.sealLabel(desk.staff, '  Phishing ');
     // Then the tag matches the protocol's tag for the normalised name, and the name is normalised
     expect(sealed.name).toBe('phishing');
     expect(sealed.tag).toBe(labelTag(expectedKey, 'phishing'));
-    expect(labels.tagFor('PHISHING')).toBe(sealed.tag);
+    expect(core.labelTagFor(desk.staff, 'PHISHING')).toBe(sealed.tag);
     // SECURITY: the sealed name does not carry the plaintext
     expect(JSON.stringify(sealed.sealedName)).not.toContain('phishing');
   });
@@ -32,7 +30,7 @@ describe('private labels (worker engine)', () => {
     const a = sealLabelName(key, 'Spyware');
     const b = sealLabelName(key, 'account recovery');
     const c = sealLabelName(key, 'Điện thoại bị thu');
-    const out = labels.openLabels([a, b, c].map((e) => ({ tag: e.tag, sealedName: e.envelope })));
+    const out = core.openLabels(desk.staff, [a, b, c].map((e) => ({ tag: e.tag, sealedName: e.envelope })));
     expect(out).toEqual({
       labels: [
         { tag: b.tag, name: 'account recovery' },
@@ -49,7 +47,7 @@ describe('private labels (worker engine)', () => {
     const good = sealLabelName(key, 'urgent-legal');
     const foreign = sealLabelName(deriveLabelKey(generateTeamKey().secretKey), 'planted');
     const other = sealLabelName(key, 'malware');
-    const out = labels.openLabels([
+    const out = core.openLabels(desk.staff, [
       { tag: good.tag, sealedName: good.envelope },
       { tag: foreign.tag, sealedName: foreign.envelope },
       // a server swapping names between tags
@@ -59,30 +57,28 @@ describe('private labels (worker engine)', () => {
     expect(out.unreadable).toBe(2);
   });
 
-  it('refuses label work when the console is locked or the current team key is not held', () => {
-    const saved = { staff: engine.staff, teamKeys: new Map(engine.teamKeys), labelKey: engine.labelKey };
-    engine.labelKey = null;
-    engine.teamKeys.clear();
-    expect(() => labels.sealLabel('x')).toThrow(/current team key/);
-    engine.staff = null;
-    expect(() => labels.openLabels([])).toThrow(/locked/);
-    engine.staff = saved.staff;
-    for (const [v, k] of saved.teamKeys) engine.teamKeys.set(v, k);
-    engine.labelKey = saved.labelKey;
+  it('refuses label work when the console is locked or the current team key is not held', async () => {
+    // Given a member unlocked with no grant at all, and a locked vault
+    const other = await staffDesk();
+    const { unlockAs } = await import('./fixture');
+    unlockAs(other.staff, other.adminId, other.admin, []);
+    expect(() => core.sealLabel(other.staff, 'x')).toThrow(/current team key/);
+    core.lockStaff(other.staff);
+    expect(() => core.openLabels(other.staff, [])).toThrow(/locked/);
   });
 
   it('rejects an empty or over-long label name', () => {
-    expect(() => labels.sealLabel('   ')).toThrow();
-    expect(() => labels.sealLabel('x'.repeat(101))).toThrow();
+    expect(() => core.sealLabel(desk.staff, '   ')).toThrow();
+    expect(() => core.sealLabel(desk.staff, 'x'.repeat(101))).toThrow();
   });
 
   it('makes the decrypted label names searchable for tickets that carry the tag', () => {
     const key = deriveLabelKey(desk.team.secretKey);
     const tagged = sealLabelName(key, 'needs-lawyer');
-    labels.openLabels([{ tag: tagged.tag, sealedName: tagged.envelope }]);
+    core.openLabels(desk.staff, [{ tag: tagged.tag, sealedName: tagged.envelope }]);
     const ticket = { ...desk.fileTicket({ subject: 'Court summons', body: 'I got a letter' }), labels: [tagged.tag] };
-    staff.openQueue([ticket]);
-    const { hits } = staff.search({ query: 'lawyer' });
+    core.openQueue(desk.staff, [ticket]);
+    const { hits } = core.searchOpened(desk.staff, 'lawyer');
     expect(hits).toEqual([{ ticketId: ticket.ticketId, subject: 'Court summons', field: 'label', snippet: 'needs-lawyer' }]);
   });
 });

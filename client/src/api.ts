@@ -3,6 +3,9 @@
 // module's memory only — never in localStorage, sessionStorage, IndexedDB or a cookie, so closing
 // the tab or pressing "Leave quickly" forgets it.
 
+// SECURITY: `import type` only — no zod or schema code may enter the page bundle.
+import type * as wire from '../../contract/index';
+
 export type B64 = string;
 export type Id = string;
 
@@ -37,141 +40,41 @@ export class ApiError extends Error {
   }
 }
 
-// ---- shapes (docs/API.md) ----
-export interface DeskPolicy {
-  powDifficulty?: number;
-  languages?: string[];
-  [key: string]: unknown;
-}
-export interface DeskInfo {
-  deskId: Id;
-  fingerprint: B64 | null;
-  setupComplete: boolean;
-  policy: DeskPolicy;
-}
-export interface KeyLogEntry {
-  seq: number;
-  prev: B64 | null;
-  type: string;
-  at: number;
-  body: Record<string, unknown>;
-  signer: Id;
-  sig: B64;
-}
-export interface PowChallenge {
-  challenge: string;
-  difficulty: number;
-  expiresAt: number;
-}
-export interface PowSolution {
-  challenge: string;
-  nonce: B64;
-}
-export interface MessageEnvelope {
-  v: 1;
-  nonce: B64;
-  ct: B64;
-  sig: B64;
-}
-export interface TeamWrap {
-  teamKeyVersion: number;
-  sealed: B64;
-}
-export interface CreateTicketBody {
-  ticketId: Id;
-  messageId: Id;
-  message: MessageEnvelope;
-  teamWrap: TeamWrap;
-  requesterWrap: { sealed: B64 };
-  pow: PowSolution;
-}
-export type TicketStatus = 'new' | 'open' | 'waiting_requester' | 'resolved' | 'closed';
-export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
-export interface RequesterTicket {
-  ticketId: Id;
-  status: TicketStatus;
-  createdAt: number;
-  updatedAt: number;
-  requesterWrap: { sealed: B64 };
-  messageCount: number;
-}
-export type MessageAuthor = { type: 'requester' } | { type: 'staff'; staffId: Id };
-export interface Message {
-  messageId: Id;
-  seq: number;
-  kind: 'message' | 'note';
-  author: MessageAuthor;
-  envelope: MessageEnvelope;
-  createdAt: number;
-}
-export interface PostMessageBody {
-  messageId: Id;
-  kind: 'message' | 'note';
-  envelope: MessageEnvelope;
-  noteWrap?: TeamWrap;
-}
-export interface StaffTicket {
-  ticketId: Id;
-  status: TicketStatus;
-  priority: TicketPriority;
-  assigneeId: Id | null;
-  labels: B64[];
-  createdAt: number;
-  updatedAt: number;
-  closedAt?: number | null;
-  firstMessage: Message;
-  teamWrap: TeamWrap;
-  noteWrap: TeamWrap | null;
-  requesterSignPk: B64;
-}
-export interface StaffQueue {
-  tickets: StaffTicket[];
-  nextCursor: string | null;
-  counts: Record<TicketStatus, number>;
-}
-export interface StaffQueueQuery {
-  status?: TicketStatus;
-  priority?: TicketPriority;
-  assignee?: string;
-  label?: string;
-  cursor?: string;
-  limit?: number;
-}
-export interface StaffPrelogin {
-  salt: B64;
-  opslimit: number;
-  memlimit: number;
-}
+// ---- shapes: the wire contract's types (contract/, docs/API.md) ----
+export type DeskPolicy = wire.DeskInfo['policy'];
+export type DeskInfo = wire.DeskInfo;
+export type KeyLogEntry = wire.KeyLogEntry;
+export type PowChallenge = wire.PowChallenge;
+export type PowSolution = wire.PowSolution;
+export type MessageEnvelope = wire.Envelope;
+export type TeamWrap = wire.TeamWrap;
+export type CreateTicketBody = wire.CreateTicketBody;
+export type TicketStatus = wire.TicketStatus;
+export type TicketPriority = wire.TicketPriority;
+export type RequesterTicket = wire.RequesterTicket;
+export type MessageAuthor = wire.MessageAuthor;
+export type Message = wire.Message;
+/** What a view hands to postMessage; a requester's kind is always 'message' (see postMessage). */
+export type PostMessageBody = wire.StaffPostMessageBody;
+/** closedAt optional: client-side fixtures build tickets without it. */
+export type StaffTicket = Omit<wire.StaffTicket, 'closedAt'> & { closedAt?: number | null };
+export type StaffQueue = Omit<wire.QueuePage, 'tickets'> & { tickets: StaffTicket[] };
+export type StaffQueueQuery = Partial<wire.QueueQuery & { limit: number }>;
+export type StaffPrelogin = wire.Prelogin;
+/** The client's name for a grant: `sealedKey` (the wire says `sealed`; see normaliseGrant). */
 export interface StaffGrant {
   teamKeyVersion: number;
   sealedKey: B64;
 }
 /** A label name sealed under the label key L (protocol SecretEnvelope, AD binds the tag). */
-export interface LabelSealedName {
-  v: 1;
-  nonce: B64;
-  ct: B64;
-}
-/** One entry of the encrypted label dictionary (GET/POST /api/staff/labels). */
-export interface LabelEntry {
-  tag: B64;
-  sealedName: LabelSealedName;
-}
-export interface StaffTicketPatch {
-  status?: TicketStatus;
-  priority?: TicketPriority;
-  assigneeId?: Id | null;
-  labels?: B64[];
-}
-/** GET /api/staff/me. The draft names the parts, not every field: unknown extras are kept. */
-export interface StaffMe {
-  staffId: Id;
-  username: string;
-  role: string;
-  keyBlob: unknown;
-  grants: StaffGrant[];
-  [key: string]: unknown;
-}
+export type LabelSealedName = wire.SealedLabelName;
+/** One entry of the encrypted label dictionary as POSTed (GET answers carry createdAt too). */
+export type LabelEntry = wire.CreateLabelBody;
+export type StaffTicketPatch = wire.TriageBody;
+/** GET /api/staff/me with the grants normalised to the client's StaffGrant. */
+export type StaffMe = Omit<wire.Me, 'grants'> & { grants: StaffGrant[] };
+export type StaffThread = wire.StaffThread;
+export type RequesterThread = wire.RequesterThread;
 
 // ---- session token (memory only) ----
 let token: string | null = null;
@@ -259,33 +162,54 @@ const seg = (id: string): string => encodeURIComponent(id);
 
 // ---- public routes ----
 export const getDesk = (): Promise<DeskInfo> => call('GET', '/api/desk');
-export const getKeyLog = (after?: number): Promise<{ entries: KeyLogEntry[] }> =>
+export const getKeyLog = (after?: number): Promise<wire.KeyLogEntries> =>
   call('GET', `/api/keylog${query({ after })}`);
-export const requestPow = (purpose: 'register' | 'ticket'): Promise<PowChallenge> =>
+export const requestPow = (purpose: wire.PowRequest['purpose']): Promise<PowChallenge> =>
   call('POST', '/api/pow', { purpose });
 
 // ---- requester ----
-export const registerRequester = (body: { boxPk: B64; signPk: B64; pow: PowSolution }): Promise<{ requesterId: Id }> =>
+export const registerRequester = (body: wire.RegisterBody): Promise<wire.Registered> =>
   call('POST', '/api/requesters', body);
-export const requesterChallenge = (signPk: B64): Promise<{ challenge: string; expiresAt: number }> =>
+export const requesterChallenge = (signPk: B64): Promise<wire.SessionChallenge> =>
   call('POST', '/api/requesters/challenge', { signPk });
-export async function requesterSession(body: { signPk: B64; challenge: string; sig: B64 }): Promise<{ requesterId: Id; expiresAt: number }> {
-  const res = await call<{ token: string; requesterId: Id; expiresAt: number }>('POST', '/api/requesters/session', body);
+export async function requesterSession(body: wire.SessionBody): Promise<{ requesterId: Id; expiresAt: number }> {
+  const res = await call<wire.RequesterSession>('POST', '/api/requesters/session', body);
   setSession('requester', res.token);
   return { requesterId: res.requesterId, expiresAt: res.expiresAt };
 }
 export const requesterLogout = (): Promise<void> => call('POST', '/api/requesters/logout', {}, true);
-export const createTicket = (body: CreateTicketBody): Promise<{ ticketId: Id }> => call('POST', '/api/tickets', body, true);
-export const myTickets = (): Promise<{ tickets: RequesterTicket[] }> => call('GET', '/api/tickets/mine', undefined, true);
-export const ticketMessages = (ticketId: Id): Promise<{ messages: Message[] }> =>
+export const createTicket = (body: CreateTicketBody): Promise<wire.CreatedTicket> => call('POST', '/api/tickets', body, true);
+export const myTickets = (): Promise<wire.MyTickets> => call('GET', '/api/tickets/mine', undefined, true);
+/**
+ * A ticket's thread. The agreed API split (docs/API.md): a requester reads
+ * /api/tickets/:id/messages (thread messages only), staff read /api/staff/tickets/:id/messages
+ * (notes and wraps too); the session kind picks the route.
+ */
+export const ticketMessages = (ticketId: Id): Promise<RequesterThread | StaffThread> =>
+  sessionKind() === 'staff' ? staffTicketMessages(ticketId) : requesterTicketMessages(ticketId);
+export const requesterTicketMessages = (ticketId: Id): Promise<RequesterThread> =>
   call('GET', `/api/tickets/${seg(ticketId)}/messages`, undefined, true);
-export const postMessage = (ticketId: Id, body: PostMessageBody): Promise<unknown> =>
+export const staffTicketMessages = (ticketId: Id): Promise<StaffThread> =>
+  call('GET', `/api/staff/tickets/${seg(ticketId)}/messages`, undefined, true);
+
+/**
+ * Posts a reply (or, staff only, a note). A requester's body is exactly {messageId, envelope}:
+ * the requester route has no `kind` at all, so a note cannot even be expressed there.
+ */
+export function postMessage(ticketId: Id, body: PostMessageBody): Promise<wire.RequesterPostedMessage | wire.StaffPostedMessage> {
+  if (sessionKind() === 'staff') return staffPostMessage(ticketId, body);
+  if (body.kind !== 'message') return Promise.reject(new ApiError(0, 'validation_failed', 'only staff can write notes'));
+  return requesterPostMessage(ticketId, { messageId: body.messageId, envelope: body.envelope });
+}
+export const requesterPostMessage = (ticketId: Id, body: wire.RequesterPostMessageBody): Promise<wire.RequesterPostedMessage> =>
   call('POST', `/api/tickets/${seg(ticketId)}/messages`, body, true);
+export const staffPostMessage = (ticketId: Id, body: wire.StaffPostMessageBody): Promise<wire.StaffPostedMessage> =>
+  call('POST', `/api/staff/tickets/${seg(ticketId)}/messages`, body, true);
 
 // ---- staff ----
 export const staffPrelogin = (username: string): Promise<StaffPrelogin> => call('POST', '/api/staff/prelogin', { username });
 export async function staffLogin(username: string, authSecret: B64): Promise<{ staffId: Id; expiresAt: number }> {
-  const res = await call<{ token: string; expiresAt: number; staffId: Id }>('POST', '/api/staff/login', { username, authSecret });
+  const res = await call<wire.StaffSession>('POST', '/api/staff/login', { username, authSecret });
   setSession('staff', res.token);
   return { staffId: res.staffId, expiresAt: res.expiresAt };
 }
@@ -302,7 +226,7 @@ export function normaliseGrant(g: unknown): StaffGrant | null {
   return { teamKeyVersion: o.teamKeyVersion, sealedKey };
 }
 export async function staffMe(): Promise<StaffMe> {
-  const me = await call<StaffMe>('GET', '/api/staff/me', undefined, true);
+  const me = await call<wire.Me>('GET', '/api/staff/me', undefined, true);
   const raw: unknown = me.grants;
   const grants = Array.isArray(raw) ? raw.map(normaliseGrant).filter((g): g is StaffGrant => g !== null) : [];
   return { ...me, grants };
@@ -314,33 +238,15 @@ export const staffTicket = (ticketId: Id): Promise<StaffTicket> =>
 /** Answers with the updated ticket. */
 export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<StaffTicket> =>
   call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
-export const staffLabels = (): Promise<{ labels: LabelEntry[] }> => call('GET', '/api/staff/labels', undefined, true);
-export const staffCreateLabel = (entry: LabelEntry): Promise<unknown> => call('POST', '/api/staff/labels', entry, true);
+export const staffLabels = (): Promise<wire.Labels> => call('GET', '/api/staff/labels', undefined, true);
+export const staffCreateLabel = (entry: LabelEntry): Promise<wire.LabelEntry> => call('POST', '/api/staff/labels', entry, true);
 
 // ---- enrolment (first admin, invited members) ----
-/** POST /api/setup body: the worker's SetupRequest plus the one-time token from the URL. */
-export interface SetupBody {
-  token: string;
-  username: string;
-  kdf: { salt: B64; opslimit: number; memlimit: number };
-  authSecret: B64;
-  boxPk: B64;
-  signPk: B64;
-  keyBlob: { v: 1; nonce: B64; ct: B64 };
-  genesis: KeyLogEntry;
-  teamKey: KeyLogEntry;
-  grant: B64;
-}
-export interface InviteInfo {
-  username: string;
-  role: 'admin' | 'technician';
-  /** The existing id for a re-enrolment; null for a new member, who chooses one. */
-  staffId: Id | null;
-  expiresAt: number;
-}
-export type ActivateBody = Omit<SetupBody, 'token' | 'username' | 'genesis' | 'teamKey' | 'grant'> & { inviteToken: string; staffId: Id };
+export type SetupBody = wire.SetupBody;
+export type InviteInfo = wire.InviteInfo;
+export type ActivateBody = wire.ActivateBody;
 
-export const setupDesk = (body: SetupBody): Promise<{ staffId: Id; deskId: Id; fingerprint: B64 }> => call('POST', '/api/setup', body);
+export const setupDesk = (body: SetupBody): Promise<wire.SetupDone> => call('POST', '/api/setup', body);
 export const lookupInvite = (inviteToken: string): Promise<InviteInfo> => call('POST', '/api/staff/invite', { inviteToken });
-export const activateStaff = (body: ActivateBody): Promise<{ staffId: Id; username: string; role: 'admin' | 'technician' }> =>
+export const activateStaff = (body: ActivateBody): Promise<wire.Activated> =>
   call('POST', '/api/staff/activate', body);

@@ -1,0 +1,77 @@
+// Building blocks shared by several resources. Byte values cross the wire as base64url; the
+// protocol's own schemas are reused so the server and every client agree byte for byte.
+// Imports protocol files directly (not protocol/index) so the contract never loads libsodium.
+import { z } from 'zod';
+import { MESSAGE_KINDS, STAFF_ROLES, STAFF_STATUSES, TICKET_PRIORITIES, TICKET_STATUSES } from '../db/schema';
+import { KEY_BYTES, SEALED_BOX_OVERHEAD } from '../protocol/constants';
+import { messageEnvelopeV1 } from '../protocol/envelope';
+import { b64OfLength, idSchema } from '../protocol/schemas';
+
+export { idSchema, b64OfLength, messageEnvelopeV1 };
+
+// The last base64url character of `bytes` bytes carries 4 (bytes % 3 == 1) or 2 (== 2) unused
+// bits; canonical encodings leave them zero. The protocol refuses non-canonical input deep
+// inside a handler, so the schema refuses it first (a clean 400).
+const CANONICAL_LAST: Record<number, RegExp> = { 0: /[A-Za-z0-9_-]$/, 1: /[AQgw]$/, 2: /[AEIMQUYcgkosw048]$/ };
+
+/** Exactly `bytes` bytes in canonical base64url (no stray bits in the last character). */
+export function canonicalB64(bytes: number) {
+  const last = CANONICAL_LAST[bytes % 3]!;
+  return b64OfLength(bytes).refine((v) => v.length === 0 || last.test(v), 'not canonical base64url');
+}
+
+export const publicKey = canonicalB64(KEY_BYTES).describe('32 bytes, base64url');
+/** crypto_box_seal of a 32-byte key (K, N, or a team secret key), base64url. */
+export const sealedKey = canonicalB64(KEY_BYTES + SEALED_BOX_OVERHEAD).describe('crypto_box_seal of a 32-byte key, base64url');
+
+export const teamKeyVersion = z.number().int().min(1).max(1_000_000);
+export const unixSeconds = z.number().int().describe('Unix seconds');
+
+export const ticketStatus = z.enum(TICKET_STATUSES);
+export const ticketPriority = z.enum(TICKET_PRIORITIES);
+export const messageKind = z.enum(MESSAGE_KINDS);
+export const staffRole = z.enum(STAFF_ROLES);
+export const staffStatus = z.enum(STAFF_STATUSES);
+
+/** SPEC §5 signed AEAD envelope (the protocol's schema). */
+export const Envelope = messageEnvelopeV1;
+
+/** A team wrap as a client sends it: K or N sealed to team key `teamKeyVersion`. */
+export const TeamWrapBody = z.strictObject({ teamKeyVersion, sealed: sealedKey });
+/** A team wrap as the server answers it. */
+export const TeamWrap = z.object({ teamKeyVersion: z.number().int(), sealed: z.string() });
+export const RequesterWrapBody = z.strictObject({ sealed: sealedKey });
+export const RequesterWrap = z.object({ sealed: z.string() });
+
+export const TicketParams = z.strictObject({ id: idSchema });
+
+export const MessageAuthor = z.union([
+  z.object({ type: z.literal('requester') }),
+  z.object({ type: z.literal('staff'), staffId: z.string() }),
+]);
+export const Message = z.object({
+  messageId: idSchema,
+  seq: z.number().int(),
+  kind: messageKind,
+  author: MessageAuthor,
+  envelope: Envelope,
+  createdAt: z.number().int(),
+});
+
+/** Keyset paging cursors (queue, rotation) are opaque strings from the server. */
+export const cursorParam = z.string().max(64);
+
+// ---- types (z.input for what a client sends, z.infer for what it receives) ----
+export type Envelope = z.infer<typeof Envelope>;
+export type TeamWrapBody = z.input<typeof TeamWrapBody>;
+export type TeamWrap = z.infer<typeof TeamWrap>;
+export type RequesterWrapBody = z.input<typeof RequesterWrapBody>;
+export type RequesterWrap = z.infer<typeof RequesterWrap>;
+export type TicketParams = z.input<typeof TicketParams>;
+export type MessageAuthor = z.infer<typeof MessageAuthor>;
+export type Message = z.infer<typeof Message>;
+export type TicketStatus = z.infer<typeof ticketStatus>;
+export type TicketPriority = z.infer<typeof ticketPriority>;
+export type MessageKind = z.infer<typeof messageKind>;
+export type StaffRole = z.infer<typeof staffRole>;
+export type StaffStatus = z.infer<typeof staffStatus>;

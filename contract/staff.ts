@@ -1,0 +1,194 @@
+// Staff accounts, the queue, the staff thread and labels: /api/staff…
+import { z } from 'zod';
+import { AEAD_NONCE_BYTES, HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES } from '../protocol/constants';
+import { b64OfLength, b64Schema } from '../protocol/schemas';
+import {
+  canonicalB64,
+  cursorParam,
+  Envelope,
+  idSchema,
+  Message,
+  messageKind,
+  publicKey,
+  staffRole,
+  staffStatus,
+  TeamWrap,
+  TeamWrapBody,
+  ticketPriority,
+  ticketStatus,
+} from './common';
+import { TICKET_STATUSES } from '../db/schema';
+
+/**
+ * Lower-case ASCII usernames. Keeping them canonical means there is one spelling per account
+ * (no "Ana" vs "ana" twins) and the fake prelogin salt is keyed on exactly what is stored.
+ * SECURITY: login uses this pattern too. A 400 for a name no account can have reveals nothing;
+ * accepting "TOM" would (its fake salt would equal that of an unknown "tom").
+ */
+export const username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore; 1–64 characters');
+
+/**
+ * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for
+ * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet.
+ */
+export const Kdf = z.strictObject({
+  salt: canonicalB64(STAFF_SALT_BYTES),
+  opslimit: z.number().int().min(1).max(16),
+  memlimit: z.number().int().min(8192).max(1024 * 1024 * 1024),
+});
+export const authSecret = canonicalB64(KEY_BYTES);
+
+/** The staff key blob: the protocol's SecretEnvelope v1 (AEAD under kek, AD binds staffId). */
+export const KeyBlob = z.strictObject({ v: z.literal(1), nonce: canonicalB64(AEAD_NONCE_BYTES), ct: b64Schema.min(1).max(4096) });
+
+/** What a member's client creates for an account: KDF params, auth secret, keys, sealed blob. */
+export const Enrolment = z.strictObject({ kdf: Kdf, authSecret, boxPk: publicKey, signPk: publicKey, keyBlob: KeyBlob });
+
+export const Grant = z.object({ teamKeyVersion: z.number().int(), sealed: z.string() });
+
+// ---- sign-in (SPEC §4, §8) ----
+export const PreloginBody = z.strictObject({ username });
+export const Prelogin = z.object({
+  salt: z.string().describe('16 bytes base64url: the account salt, or a stable fake one'),
+  opslimit: z.number().int(),
+  memlimit: z.number().int(),
+});
+export const LoginBody = z.strictObject({ username, authSecret });
+export const StaffSession = z.object({ token: z.string(), expiresAt: z.number().int(), staffId: z.string() });
+export const LoggedOut = z.object({ ok: z.literal(true) });
+
+export const Me = z.object({
+  staffId: z.string(),
+  username: z.string(),
+  role: staffRole,
+  status: staffStatus,
+  admitted: z.boolean().describe('in the key log with these keys and holding a live grant'),
+  kdf: z.object({ salt: z.string(), opslimit: z.number().int(), memlimit: z.number().int() }),
+  keyBlob: KeyBlob,
+  grants: z.array(Grant),
+});
+
+export const inviteToken = z.string().min(1).max(128);
+export const InviteLookupBody = z.strictObject({ inviteToken });
+export const InviteInfo = z.object({
+  username: z.string(),
+  role: staffRole,
+  staffId: z.string().nullable().describe('the existing id for a re-enrolment; null for a new member, who chooses one'),
+  expiresAt: z.number().int(),
+});
+export const ActivateBody = z.strictObject({ inviteToken, staffId: idSchema, ...Enrolment.shape });
+export const Activated = z.object({ staffId: z.string(), username: z.string(), role: staffRole });
+
+// ---- queue and triage ----
+/** A blind label tag: BLAKE2b-256-keyed(L, name), base64url. */
+export const LabelTag = b64OfLength(HASH_BYTES).describe('blind label tag (BLAKE2b-256 keyed with the label key), base64url');
+export const MAX_LABELS_PER_TICKET = 32;
+
+export const QueueQuery = z.strictObject({
+  status: ticketStatus.optional(),
+  priority: ticketPriority.optional(),
+  assignee: z
+    .union([z.literal('mine'), z.literal('unassigned'), idSchema])
+    .optional()
+    .describe("a staff id, 'mine' (the caller) or 'unassigned'"),
+  label: LabelTag.optional(),
+  cursor: cursorParam.optional().describe('nextCursor of the previous page; opaque'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const TriageBody = z
+  .strictObject({
+    status: ticketStatus.optional(),
+    priority: ticketPriority.optional(),
+    assigneeId: idSchema.nullable().optional().describe('an active staff member, or null to unassign'),
+    labels: z.array(LabelTag).max(MAX_LABELS_PER_TICKET).optional().describe('replaces the ticket’s whole tag set'),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'change at least one field' });
+
+export const StaffTicket = z.object({
+  ticketId: z.string(),
+  status: ticketStatus,
+  priority: ticketPriority,
+  assigneeId: z.string().nullable(),
+  labels: z.array(z.string()),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  closedAt: z.number().int().nullable(),
+  firstMessage: Message,
+  teamWrap: TeamWrap.describe('K sealed to the newest team key version this ticket has a wrap for'),
+  noteWrap: TeamWrap.nullable().describe('N sealed to the team key; null until the first internal note'),
+  requesterSignPk: z.string(),
+});
+
+export const StatusCounts = z
+  .object(Object.fromEntries(TICKET_STATUSES.map((s) => [s, z.number().int()])) as Record<(typeof TICKET_STATUSES)[number], z.ZodNumber>)
+  .describe('tickets per status matching every filter except status');
+export const QueuePage = z.object({ tickets: z.array(StaffTicket), nextCursor: z.string().nullable(), counts: StatusCounts });
+
+// ---- the staff thread (/api/staff/tickets/:id/messages) ----
+export const StaffThread = z.object({
+  ticket: z.object({
+    ticketId: idSchema,
+    status: ticketStatus,
+    requesterSignPk: z.string().describe('verify requester-authored messages against this key'),
+    teamWrap: TeamWrap.nullable().describe('newest team wrap of K'),
+    noteWrap: TeamWrap.nullable().describe('newest team wrap of N, null before the first note'),
+  }),
+  messages: z.array(Message).describe('thread messages and internal notes, in order'),
+});
+export const StaffPostMessageBody = z.strictObject({
+  messageId: idSchema,
+  kind: messageKind,
+  envelope: Envelope,
+  noteWrap: TeamWrapBody.optional().describe('first note of a ticket only: N sealed to the current team key'),
+});
+export const StaffPostedMessage = z.object({ messageId: idSchema, createdAt: z.number().int(), seq: z.number().int() });
+
+// ---- labels (SPEC §5) ----
+// A normalised name is at most 100 characters (≤ 400 UTF-8 bytes) plus the 16-byte tag.
+const MAX_SEALED_NAME_BYTES = 512;
+export const SealedLabelName = z
+  .strictObject({
+    v: z.literal(1),
+    nonce: b64OfLength(AEAD_NONCE_BYTES),
+    ct: z.string().regex(/^[A-Za-z0-9_-]+$/).max(Math.ceil((MAX_SEALED_NAME_BYTES * 4) / 3)),
+  })
+  .describe('the label name sealed under the label key L, AD "sealdesk/v1/label|" + tag');
+export const CreateLabelBody = z.strictObject({ tag: LabelTag, sealedName: SealedLabelName });
+export const LabelEntry = z.object({
+  tag: z.string(),
+  sealedName: z.object({ v: z.literal(1), nonce: z.string(), ct: z.string() }),
+  createdAt: z.number().int(),
+});
+export const Labels = z.object({ labels: z.array(LabelEntry) });
+
+// ---- types (z.input for what a client sends, z.infer for what it receives) ----
+export type Kdf = z.input<typeof Kdf>;
+export type KeyBlob = z.input<typeof KeyBlob>;
+export type Enrolment = z.input<typeof Enrolment>;
+export type Grant = z.infer<typeof Grant>;
+export type PreloginBody = z.input<typeof PreloginBody>;
+export type Prelogin = z.infer<typeof Prelogin>;
+export type LoginBody = z.input<typeof LoginBody>;
+export type StaffSession = z.infer<typeof StaffSession>;
+export type LoggedOut = z.infer<typeof LoggedOut>;
+export type Me = z.infer<typeof Me>;
+export type InviteLookupBody = z.input<typeof InviteLookupBody>;
+export type InviteInfo = z.infer<typeof InviteInfo>;
+export type ActivateBody = z.input<typeof ActivateBody>;
+export type Activated = z.infer<typeof Activated>;
+export type LabelTag = z.infer<typeof LabelTag>;
+export type QueueQuery = z.input<typeof QueueQuery>;
+export type TriageBody = z.input<typeof TriageBody>;
+export type StaffTicket = z.infer<typeof StaffTicket>;
+export type StatusCounts = z.infer<typeof StatusCounts>;
+export type QueuePage = z.infer<typeof QueuePage>;
+export type StaffThread = z.infer<typeof StaffThread>;
+export type StaffPostMessageBody = z.input<typeof StaffPostMessageBody>;
+export type StaffPostedMessage = z.infer<typeof StaffPostedMessage>;
+export type SealedLabelName = z.input<typeof SealedLabelName>;
+export type CreateLabelBody = z.input<typeof CreateLabelBody>;
+export type LabelEntry = z.infer<typeof LabelEntry>;
+export type Labels = z.infer<typeof Labels>;

@@ -6,7 +6,12 @@ import { asBoxPublicKey, sealGrant, staffKeyFingerprint, type KeyLogEntry } from
 import { CoreError } from './errors';
 import { signNextEntry } from './keylog';
 import { requireKeyLog, type Vault } from './vault';
-import type { GrantUpload, StaffAccount } from './wire';
+import type { GrantsBody, StaffRow } from '../contract';
+
+/** A grant to upload (one item of POST /api/admin/grants). */
+export type GrantUpload = GrantsBody['grants'][number];
+/** What admission needs of an account (GET /api/admin/staff). */
+export type StaffAccount = Pick<StaffRow, 'staffId' | 'username' | 'role' | 'status' | 'boxPk' | 'signPk'>;
 
 export interface Admission {
   staffId: string;

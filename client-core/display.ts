@@ -16,7 +16,7 @@ import {
   type NoteKey,
   type TicketKey,
 } from '../protocol';
-import type { Message, MessageAuthor } from './wire';
+import type { Message, MessageAuthor } from '../contract';
 
 export type SignatureStatus = 'verified' | 'own' | 'former_staff' | 'bad' | 'unknown_author';
 

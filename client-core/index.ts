@@ -16,6 +16,8 @@ export {
   staffDirectory,
   unlockStaff,
   type QueueSummary,
+  type QueueTicket,
+  type StaffTicketKeys,
   type SealedRecord,
   type StaffDirectoryEntry,
   type StaffThreadView,
@@ -32,7 +34,6 @@ export {
   type NewTicketContent,
 } from './requester';
 export { checkStaffPassword, prepareActivation, prepareSetup, STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type SetupRequest } from './enrol';
-export { grantCurrentTeamKey, prepareAdmission, type Admission } from './admission';
-export { grantsForMembersWithout, holdsTeamKey, prepareNewTeamKey, rewrapBatch, versionsToRetire } from './rotation';
+export { grantCurrentTeamKey, prepareAdmission, type Admission, type GrantUpload, type StaffAccount } from './admission';
+export { grantsForMembersWithout, holdsTeamKey, prepareNewTeamKey, rewrapBatch, versionsToRetire, type StaffWithoutGrant } from './rotation';
 export { foldForSearch, searchTerms, searchTickets, type SearchDoc, type SearchField, type SearchHit } from './search';
-export type * from './wire';

@@ -4,7 +4,7 @@
 import { deriveLabelKey, labelTag, normaliseLabelName, openLabelName, sealLabelName, type LabelKey } from '../protocol';
 import { CoreError } from './errors';
 import { requireKeyLog, requireStaff, type Vault } from './vault';
-import type { B64, LabelEntry } from './wire';
+import type { LabelEntry, SealedLabelName } from '../contract';
 
 /**
  * SECURITY: labels use only the current team key named by the verified log. Deriving L from an
@@ -23,12 +23,12 @@ function currentLabelKey(v: Vault): LabelKey {
 }
 
 export interface LabelName {
-  tag: B64;
+  tag: string;
   name: string;
 }
 
 /** Opens the dictionary. Entries that do not open under L (stale, or forged) are counted, not shown. */
-export function openLabels(v: Vault, entries: readonly LabelEntry[]): { labels: LabelName[]; unreadable: number } {
+export function openLabels(v: Vault, entries: readonly Pick<LabelEntry, 'tag' | 'sealedName'>[]): { labels: LabelName[]; unreadable: number } {
   const key = currentLabelKey(v);
   v.labelNames.clear();
   let unreadable = 0;
@@ -49,7 +49,7 @@ export function labelNameOf(v: Vault, tag: string): string | undefined {
 }
 
 /** Seals a new label name for the dictionary; the caller posts {tag, sealedName}. */
-export function sealLabel(v: Vault, name: string): { tag: B64; name: string; sealedName: LabelEntry['sealedName'] } {
+export function sealLabel(v: Vault, name: string): { tag: string; name: string; sealedName: SealedLabelName } {
   const key = currentLabelKey(v);
   const normalised = normaliseLabelName(name);
   const sealed = sealLabelName(key, normalised);
@@ -58,6 +58,6 @@ export function sealLabel(v: Vault, name: string): { tag: B64; name: string; sea
 }
 
 /** The blind tag a name has: the only thing the server sees of a label filter. */
-export function labelTagFor(v: Vault, name: string): B64 {
+export function labelTagFor(v: Vault, name: string): string {
   return labelTag(currentLabelKey(v), name);
 }

@@ -22,7 +22,7 @@ import { openForDisplay, type DisplayMessage } from './display';
 import { CoreError } from './errors';
 import type { SealedRecord } from './staff';
 import { requireDesk, requireKeyLog, requireRequester, type Vault } from './vault';
-import type { Message, RequesterTicket } from './wire';
+import type { Message, RequesterTicket } from '../contract';
 
 export function newPassphrase(): string {
   return generatePassphrase();
@@ -62,7 +62,7 @@ export function sealNewTicket(v: Vault, c: NewTicketContent): TicketSubmission {
 }
 
 /** Opens K of each listed ticket from its requester wrap. */
-export function openMyTickets(v: Vault, tickets: readonly RequesterTicket[]): { opened: string[]; failed: string[] } {
+export function openMyTickets(v: Vault, tickets: readonly Pick<RequesterTicket, 'ticketId' | 'requesterWrap'>[]): { opened: string[]; failed: string[] } {
   const keys = requireRequester(v);
   const opened: string[] = [];
   const failed: string[] = [];

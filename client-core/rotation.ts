@@ -8,7 +8,11 @@ import { asBoxPublicKey, generateTeamKey, nextTeamKeyVersion, rewrapForRotation,
 import { CoreError } from './errors';
 import { signNextEntry } from './keylog';
 import { requireKeyLog, requireStaff, type Vault } from './vault';
-import type { GrantUpload, PendingWrap, StaffWithoutGrant } from './wire';
+import type { PendingWrap, RotationStatus } from '../contract';
+import type { GrantUpload } from './admission';
+
+/** A member GET /api/admin/rotation reports without a grant of the current version. */
+export type StaffWithoutGrant = RotationStatus['staffWithoutGrant'][number];
 
 /** Versions older than the current one the log has not retired yet: a rotation left to finish. */
 export function versionsToRetire(v: Vault): number[] {

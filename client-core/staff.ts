@@ -15,7 +15,6 @@ import {
   toB64,
   wrapKeyForTeam,
   type B64,
-  type MessageEnvelope,
   type NoteKey,
   type StaffRole,
   type TicketKey,
@@ -24,7 +23,12 @@ import { openForDisplay, type DisplayMessage, type SignatureStatus } from './dis
 import { CoreError } from './errors';
 import { searchTickets, type SearchHit, type SearchText } from './search';
 import { lockStaff, requireKeyLog, requireStaff, type Vault } from './vault';
-import type { Message, QueueTicket, StaffGrant, StaffTicketKeys, TeamWrap } from './wire';
+import type { Envelope, Grant, Message, StaffThread, StaffTicket, TeamWrap } from '../contract';
+
+/** What the core needs of a ticket a staff member opens: a queue row or a staff thread's ticket. */
+export type StaffTicketKeys = Pick<StaffThread['ticket'], 'ticketId' | 'requesterSignPk' | 'teamWrap' | 'noteWrap'> & { labels?: readonly string[] };
+/** What the core needs of a queue row: the ticket's keys and its first message. */
+export type QueueTicket = Pick<StaffTicket, 'ticketId' | 'requesterSignPk' | 'teamWrap' | 'noteWrap' | 'labels' | 'firstMessage'>;
 
 /** Argon2id(password, salt): keeps kek in the vault, hands out only authSecret for the login call. */
 export function deriveStaffLogin(v: Vault, p: { password: string; salt: string; opslimit: number; memlimit: number }): { authSecret: B64 } {
@@ -44,7 +48,7 @@ export function deriveStaffLogin(v: Vault, p: { password: string; salt: string; 
  * grants and wraps), so a retired key can only widen what a stolen old key would expose, and it
  * must never be used to seal.
  */
-export function unlockStaff(v: Vault, p: { staffId: string; keyBlob: unknown; grants: readonly StaffGrant[] }): { teamKeyVersions: number[] } {
+export function unlockStaff(v: Vault, p: { staffId: string; keyBlob: unknown; grants: readonly Grant[] }): { teamKeyVersions: number[] } {
   const kek = v.pendingKek;
   if (!kek) throw new CoreError('no_kek', 'derive the staff secrets first');
   const log = requireKeyLog(v);
@@ -177,7 +181,7 @@ export function openStaffThread(v: Vault, ticket: StaffTicketKeys, messages: rea
 
 export interface SealedRecord {
   messageId: string;
-  envelope: MessageEnvelope;
+  envelope: Envelope;
 }
 
 /** A reply to the requester under K, signed by this member. Who can decrypt: the requester and the team. */

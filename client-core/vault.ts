@@ -6,7 +6,7 @@
 import type { IdentityKeys, Kek, KeyLogState, LabelKey, NoteKey, TeamKeyPair, TicketKey } from '../protocol';
 import { CoreError } from './errors';
 import type { SearchDoc } from './search';
-import type { TeamWrap } from './wire';
+import type { TeamWrap } from '../contract';
 
 export interface StaffIdentity {
   staffId: string;

@@ -2,6 +2,7 @@
 // the key log (staff-add) and seal the current team key to them. Safe to re-run: no staff-add when
 // the log already lists exactly these keys.
 import * as core from '../../client-core';
+import type { StaffList } from '../../contract';
 import { expectOk } from './api';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { appendEntry, connect, DESK_OPTIONS, logout, type StaffSession } from './session';
@@ -9,7 +10,7 @@ import { appendEntry, connect, DESK_OPTIONS, logout, type StaffSession } from '.
 const USAGE = 'admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN] [--server URL] [--fingerprint FP]';
 
 export async function admitMember(admin: StaffSession, username: string, expectedFingerprint?: string): Promise<core.Admission> {
-  const { staff } = (await expectOk(admin.desk, 'GET', '/api/admin/staff', undefined, admin.token)) as { staff: core.StaffAccount[] };
+  const { staff } = (await expectOk(admin.desk, 'GET', '/api/admin/staff', undefined, admin.token)) as StaffList;
   const member = staff.find((s) => s.username === username);
   if (!member) throw new CliError(`no staff member named ${username}`);
   const admission = core.prepareAdmission(admin.vault, member, expectedFingerprint);

@@ -2,18 +2,13 @@
 // the queue as a table, subject and category opened by the core, label names from the dictionary.
 // Nothing decrypted leaves this process; a label filter reaches the server only as its blind tag.
 import * as core from '../../client-core';
+import type { Labels, QueuePage } from '../../contract';
 import { expectOk } from './api';
 import { table, SIGNATURE_LABELS, isRed } from './format';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { connect, DESK_OPTIONS } from './session';
 
 const USAGE = 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N] [--cursor C] [--server URL] [--fingerprint FP]';
-
-interface QueuePage {
-  tickets: (core.QueueTicket & { status: string; priority: string; assigneeId: string | null; labels: string[]; createdAt: number })[];
-  nextCursor: string | null;
-  counts: Record<string, number>;
-}
 
 export async function queueCommand(args: string[], io: CommandIo): Promise<number> {
   const options = {
@@ -43,7 +38,7 @@ export async function queueCommand(args: string[], io: CommandIo): Promise<numbe
   const page = (await expectOk(s.desk, 'GET', `/api/staff/tickets${q.size ? `?${q}` : ''}`, undefined, s.token)) as QueuePage;
   // Label names need the current team key; without it, tags are shown cut short.
   const canName = s.vault.keyLog?.currentTeamKey ? core.holdsTeamKey(s.vault, s.vault.keyLog.currentTeamKey.version) : false;
-  if (canName) core.openLabels(s.vault, (await expectOk(s.desk, 'GET', '/api/staff/labels', undefined, s.token)).labels);
+  if (canName) core.openLabels(s.vault, ((await expectOk(s.desk, 'GET', '/api/staff/labels', undefined, s.token)) as Labels).labels);
   const summaries = new Map(core.openQueue(s.vault, page.tickets).map((m) => [m.ticketId, m]));
 
   const rows = [['ID', 'STATUS', 'PRIORITY', 'ASSIGNEE', 'CREATED', 'SUBJECT', 'CATEGORY', 'LABELS']];

@@ -3,6 +3,7 @@
 // repeated, so `rotate --resume` picks up after a crash at any point: the server reports which
 // wraps still lack the new version.
 import * as core from '../../client-core';
+import type { RotationStatus } from '../../contract';
 import { expectOk } from './api';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { appendEntry, connect, DESK_OPTIONS, logout, type StaffSession } from './session';
@@ -10,14 +11,6 @@ import { appendEntry, connect, DESK_OPTIONS, logout, type StaffSession } from '.
 const USAGE = 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N] [--server URL] [--fingerprint FP]';
 export const REWRAP_BATCH = 500;
 const MAX_GRANTS_PER_CALL = 500;
-
-interface RotationStatus {
-  currentVersion: number | null;
-  pending: { tickets: number; notes: number };
-  batch: core.PendingWrap[];
-  nextCursor: string | null;
-  staffWithoutGrant: core.StaffWithoutGrant[];
-}
 
 export interface RotateOptions {
   /** Continue an interrupted rotation instead of starting a new one. */

@@ -2,22 +2,23 @@
 // status per message from the same set the browser shows (format.ts says how each is printed).
 // Red statuses (✗) are counted on stderr and their text is never printed.
 import * as core from '../../client-core';
+import type { MessageAuthor, StaffThread } from '../../contract';
+import { ID_PATTERN } from '../../protocol';
 import { expectOk } from './api';
 import { isRed, messageLine } from './format';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { connect, DESK_OPTIONS, type StaffSession } from './session';
 
 const USAGE = 'show TICKET_ID --username NAME [--server URL] [--fingerprint FP]';
-const TICKET_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /** GET /api/staff/tickets/:id/messages: the staff thread (messages and notes) with its keys. */
-export async function fetchStaffThread(s: StaffSession, ticketId: string): Promise<{ ticket: core.StaffTicketKeys & { status: string }; messages: core.Message[] }> {
-  if (!TICKET_ID.test(ticketId)) throw new CliError('that is not a ticket id');
+export async function fetchStaffThread(s: StaffSession, ticketId: string): Promise<StaffThread> {
+  if (!ID_PATTERN.test(ticketId)) throw new CliError('that is not a ticket id');
   return expectOk(s.desk, 'GET', `/api/staff/tickets/${ticketId}/messages`, undefined, s.token);
 }
 
 /** The author as the verified log names them. */
-export function authorName(s: StaffSession, author: core.MessageAuthor): string {
+export function authorName(s: StaffSession, author: MessageAuthor): string {
   if (author.type === 'requester') return 'requester';
   const rec = core.staffDirectory(s.vault).find((d) => d.staffId === author.staffId);
   return rec ? `staff ${rec.username}` : `staff ${author.staffId}`;

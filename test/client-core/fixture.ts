@@ -3,6 +3,7 @@
 // does (Argon2 → key blob → grants). Real libsodium, real protocol module, real client core; cheap
 // Argon2 only through the kdf fixture.
 import * as core from '../../client-core';
+import type { Envelope, Grant, Message, MessageAuthor } from '../../contract';
 import {
   buildGenesisEntry,
   buildKeyLogEntry,
@@ -50,7 +51,7 @@ export interface StaffDesk {
   fileTicket(content: { subject: string; body: string; category?: Category }): StaffTicket;
 }
 
-export function message(messageId: string, seq: number, author: core.MessageAuthor, envelope: core.MessageEnvelope, kind: core.Message['kind'] = 'message'): core.Message {
+export function message(messageId: string, seq: number, author: MessageAuthor, envelope: Envelope, kind: Message['kind'] = 'message'): Message {
   return { messageId, seq, kind, author, envelope, createdAt: 1_700_000_000 + seq };
 }
 
@@ -72,7 +73,7 @@ export function deskLog() {
 }
 
 /** Unlocks `staffId` in `vault` as a console does, with the given grants. */
-export function unlockAs(vault: core.Vault, staffId: string, keys: StaffKeys, grants: core.StaffGrant[]): ReturnType<typeof core.unlockStaff> {
+export function unlockAs(vault: core.Vault, staffId: string, keys: StaffKeys, grants: Grant[]): ReturnType<typeof core.unlockStaff> {
   const salt = newStaffSalt();
   const { kek } = deriveStaffSecrets(ADMIN_PASSWORD, salt, CHEAP_KDF);
   core.deriveStaffLogin(vault, { password: ADMIN_PASSWORD, salt, ...CHEAP_KDF });

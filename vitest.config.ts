@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // @fastify/autoload imports the route and plugin files itself; run it through Vite so those
+    // imports load the TypeScript sources in the same module graph as the tests.
+    server: { deps: { inline: ['@fastify/autoload'] } },
   },
 });

@@ -75,3 +75,6 @@ export type TicketPriority = z.infer<typeof ticketPriority>;
 export type MessageKind = z.infer<typeof messageKind>;
 export type StaffRole = z.infer<typeof staffRole>;
 export type StaffStatus = z.infer<typeof staffStatus>;
+
+/** A 204 answer has no body. */
+export const NoContent = z.null();

@@ -1,24 +1,15 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import autoload from '@fastify/autoload';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { openDb, type OpenedDb } from '../db/client';
 import type { Config } from './config';
-import auditPlugin from './plugins/app/audit';
-import authPlugin from './plugins/app/auth';
-import dbPlugin from './plugins/app/db';
-import deskPlugin from './plugins/app/desk';
-import errorsPlugin from './plugins/app/errors';
 import { sendError } from './errors';
-import maintenancePlugin from './plugins/app/maintenance';
-import secretsPlugin, { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
-import helmetPlugin from './plugins/external/helmet';
-import jwtPlugin from './plugins/external/jwt';
-import rateLimitPlugin from './plugins/external/rate-limit';
-import staticPlugin from './plugins/external/static';
-import swaggerPlugin from './plugins/external/swagger';
-import underPressurePlugin, { type UnderPressureOptions } from './plugins/external/under-pressure';
+import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
+import type { UnderPressureOptions } from './plugins/external/under-pressure';
+import type { AppPluginOptions } from './plugins/options';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +34,7 @@ export const dbFilePath = (dataDir: string) => join(dataDir, DB_FILE_NAME);
 /** Default body limit; routes that take more (attachment chunks) set their own `bodyLimit`. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-const ROUTES_DIR = fileURLToPath(new URL('./routes/api', import.meta.url));
+const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
 
 /**
  * Builds the whole app without listening (tests use `inject()`); server.ts adds the port.
@@ -78,7 +69,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     // Errors raised before routing (a malformed URL) bypass the error handler; keep the shape
     // and do not echo the URL back.
     frameworkErrors: (error, _request, reply) => {
-      void sendError(reply, 400, 'bad_request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request');
+      void sendError(reply, 'bad_request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request');
     },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -96,41 +87,20 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     );
   });
 
-  // External plugins.
-  await app.register(helmetPlugin);
-  await app.register(underPressurePlugin, opts.underPressure ?? {});
-  await app.register(rateLimitPlugin);
-  await app.register(jwtPlugin, { secret: secrets.jwtKey });
-  await app.register(swaggerPlugin);
-  await app.register(staticPlugin, { clientDist: opts.clientDist });
-
-  // The app's own services.
-  await app.register(dbPlugin, { opened, closeOnShutdown: opts.db === undefined });
-  await app.register(secretsPlugin, { secrets });
-  await app.register(errorsPlugin);
-  await app.register(deskPlugin);
-  await app.register(authPlugin);
-  await app.register(auditPlugin);
-  await app.register(maintenancePlugin);
-
-  await registerApiRoutes(app);
+  // Three passes (fastify/demo): third-party plugins, the app's own plugins (ordered by their
+  // `name`/`dependencies`), then one folder per resource under routes/. A folder's autohooks.ts
+  // puts its auth guard on every route in it and below it (cascadeHooks).
+  const pluginOptions: AppPluginOptions = {
+    secrets,
+    opened,
+    closeDbOnShutdown: opts.db === undefined,
+    clientDist: opts.clientDist,
+    underPressure: opts.underPressure,
+  };
+  await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });
+  await app.register(autoload, { dir: here('./plugins/app'), options: pluginOptions });
+  await app.register(autoload, { dir: here('./routes'), autoHooks: true, cascadeHooks: true });
   return app;
-}
-
-/**
- * Every `server/routes/api/<name>/index.ts` default-exports a plugin mounted at `/api/<name>`.
- * Adding a resource is adding its folder — app.ts does not change (a stand-in for @fastify/autoload).
- */
-async function registerApiRoutes(app: FastifyInstance): Promise<void> {
-  const names = readdirSync(ROUTES_DIR, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(ROUTES_DIR, d.name, 'index.ts')))
-    .map((d) => d.name)
-    .sort();
-  for (const name of names) {
-    const mod = (await import(pathToFileURL(join(ROUTES_DIR, name, 'index.ts')).href)) as { default?: FastifyPluginAsync };
-    if (typeof mod.default !== 'function') throw new Error(`routes/api/${name}/index.ts must default-export a Fastify plugin`);
-    await app.register(mod.default, { prefix: `/api/${name}` });
-  }
 }
 
 function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {

@@ -1,39 +1,37 @@
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../contract/index';
+
+export { ErrorResponse, type ErrorBody, type ErrorCode } from '../contract/index';
 
 /**
- * The one error type route code throws. The error handler (plugins/app/errors.ts) sends it as
- * `{"error": {"code", "message"}}` with its status; anything else becomes a generic 500.
- * Messages reach clients verbatim, so they must never include secrets or internals.
+ * The one error type services and guards throw: a stable `code` from the contract's error table
+ * (contract/errors.ts), whose row gives the HTTP status — the only place a code becomes a status.
+ * The error handler (plugins/app/errors.ts) sends it as `{"error": {"code", "message"}}`;
+ * anything else becomes a generic 500. Messages reach clients verbatim, so they must never
+ * include secrets or internals.
  */
 export class AppError extends Error {
+  readonly status: number;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'AppError';
+    this.status = ERROR_CODES[code].status;
   }
 }
 
-export const badRequest = (code: string, message: string) => new AppError(400, code, message);
-export const unauthorized = (message = 'authentication required') => new AppError(401, 'unauthorized', message);
-export const forbidden = (message = 'not allowed') => new AppError(403, 'forbidden', message);
+export const badRequest = (code: ErrorCode, message: string) => new AppError(code, message);
+export const unauthorized = (message = 'authentication required') => new AppError('unauthorized', message);
+export const forbidden = (message = 'not allowed') => new AppError('forbidden', message);
 /** Also for objects the caller may not see: existence must not leak (API.md). */
-export const notFound = (message = 'not found') => new AppError(404, 'not_found', message);
-export const conflict = (message: string, code = 'conflict') => new AppError(409, code, message);
-export const tooMany = (message = 'too many requests, slow down', code = 'rate_limited') => new AppError(429, code, message);
-
-/** The error body as a zod schema, for every route's `response` map (4xx/5xx). */
-export const ErrorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string() }),
-});
-
-export type ErrorBody = z.infer<typeof ErrorResponse>;
+export const notFound = (message = 'not found') => new AppError('not_found', message);
+export const conflict = (message: string, code: ErrorCode = 'conflict') => new AppError(code, message);
+export const tooMany = (message = 'too many requests, slow down', code: ErrorCode = 'rate_limited') => new AppError(code, message);
 
 /** Sends the one error shape; for places outside the error handler (404, 503, framework errors). */
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: { code, message } };
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  return reply.code(ERROR_CODES[code].status).type('application/json; charset=utf-8').send(body);
 }

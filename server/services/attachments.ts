@@ -5,11 +5,11 @@
 // attachment is exactly what was declared. Integrity of the content is the client's job
 // (decryptAttachment detects tampering, reordering and truncation).
 import type { Sqlite } from '../../db/client';
-import { ATTACHMENT_CHUNK_BYTES, SECRETSTREAM_ABYTES, SECRETSTREAM_HEADER_BYTES, encryptedAttachmentSize } from '../../protocol/index';
+import { CIPHER_CHUNK_BYTES } from '../../contract/index';
+import { SECRETSTREAM_ABYTES, SECRETSTREAM_HEADER_BYTES, encryptedAttachmentSize } from '../../protocol/index';
 import { AppError, badRequest, conflict, notFound } from '../errors';
 
-/** One ciphertext chunk on the wire: 64 KiB of plaintext plus the secretstream tag. */
-export const CIPHER_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES + SECRETSTREAM_ABYTES;
+export { CIPHER_CHUNK_BYTES };
 
 export interface AttachmentLimits {
   /** Largest plaintext file (config SEALDESK_MAX_ATTACHMENT_MB). */
@@ -33,7 +33,7 @@ export interface AttachmentRow {
 /** What an upload announces; `meta` is the envelope as JSON text, `size` includes the header. */
 export type NewAttachment = Omit<AttachmentRow, 'completedAt'> & { ticketId: string };
 
-export const payloadTooLarge = (message: string) => new AppError(413, 'payload_too_large', message);
+export const payloadTooLarge = (message: string) => new AppError('payload_too_large', message);
 
 /** The chunk count a well-formed stream of `size` ciphertext bytes (header included) has. */
 export function chunkCountFor(size: number): number {

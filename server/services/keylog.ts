@@ -1,8 +1,8 @@
 // The server side of the key log (SPEC §6): rebuild-and-cache the verified state, validate and
 // append entries in one serialised transaction, and mirror team keys into team_keys.
-import { and, asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { desk, grants, keylogEntries, teamKeys, wraps } from '../../db/schema';
+import { desk, grants, keylogEntries, staff, teamKeys, wraps } from '../../db/schema';
 import {
   applyKeyLogEntry,
   deskFingerprint,
@@ -14,8 +14,37 @@ import {
   type KeyLogState,
 } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
+import { preparedPer } from './prepared';
 import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
+
+type Reader = Pick<Db, 'select'>;
+
+/** The team-key queries every write path asks, prepared once per handle (see prepared.ts). */
+const teamKeyStatements = preparedPer((db: Reader) => ({
+  current: db.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
+  live: db.select({ version: teamKeys.version }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
+}));
+
+/** The one team key version new wraps and grants must target: the newest unretired one. */
+export function currentTeamKeyVersion(db: Reader): number | null {
+  return teamKeyStatements(db).current.get()?.v ?? null;
+}
+
+/** Every unretired team key version (mid-rotation there are two). */
+export function liveTeamKeyVersions(db: Reader): number[] {
+  return teamKeyStatements(db).live.all().map((r) => r.version);
+}
+
+/**
+ * SECURITY: a wrap sealed to anything but the current team key would be unreadable after the old
+ * key's retirement (or readable by a removed technician); the client must refetch the key log.
+ */
+export function assertCurrentTeamKey(db: Reader, version: number): void {
+  const current = currentTeamKeyVersion(db);
+  if (current === null) throw conflict('the desk has no team key yet; it is not ready for requests', 'stale_team_key');
+  if (version !== current) throw conflict(`team key version ${version} is not current; refetch the key log`, 'stale_team_key');
+}
 
 interface CachedState {
   headSeq: number;
@@ -112,16 +141,13 @@ export function storeGenesis(tx: Db, input: GenesisInput): KeyLogState {
   return state;
 }
 
-/** Extra checks the protocol cannot make: a staff-add must name the account's stored keys. */
-export type StaffKeysLookup = (staffId: string) => { username: string; role: string; boxPk: string; signPk: string; status: string } | undefined;
-
 /**
  * POST /api/keylog: validates `value` against the stored log and appends it, in one immediate
  * transaction (two admins appending at once: the second gets 409 keylog_conflict).
  * SECURITY: the signer must be the authenticated caller — an admin cannot replay or relay an
  * entry signed by someone else — and an admin per the log itself, not per the staff table.
  */
-export function appendKeyLogEntry(db: Db, callerStaffId: string, value: unknown, lookupStaff: StaffKeysLookup): { seq: number; hash: string } {
+export function appendKeyLogEntry(db: Db, callerStaffId: string, value: unknown): { seq: number; hash: string } {
   // better-sqlite3 is one synchronous connection: statements through `db` inside the callback
   // run in this transaction, and keep the state cache keyed by the long-lived handle.
   const result = db.transaction(
@@ -138,7 +164,11 @@ export function appendKeyLogEntry(db: Db, callerStaffId: string, value: unknown,
       }
       if (entry.type === 'staff-add') {
         const body = entry.body as { staffId: string; username: string; role: string; boxPk: string; signPk: string };
-        const row = lookupStaff(body.staffId);
+        const row = db
+          .select({ username: staff.username, role: staff.role, boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status })
+          .from(staff)
+          .where(eq(staff.id, body.staffId))
+          .get();
         // SECURITY: the log and the accounts must agree, or a member would be "admitted" with
         // keys whose secret halves nobody holds (or somebody else holds).
         if (!row || row.status !== 'active') throw conflict('staff-add names no active account', 'keylog_mismatch');

@@ -3,9 +3,12 @@
 import { and, asc, desc, eq, max } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, tickets, wraps } from '../../db/schema';
-import { AppError, conflict } from '../errors';
+import { asSignPublicKey, isCryptoError, verifyMessageSignature } from '../../protocol/index';
+import { AppError, badRequest, conflict, forbidden } from '../errors';
+import { assertCurrentTeamKey } from './keylog';
 import { assertMessageQuota, hourFloor } from './quotas';
-import { assertCurrentTeamKey, assertMessageIdFree, type EnvelopeFields } from './tickets';
+import { admittedSignPk } from './staff-admission';
+import { assertMessageIdFree, requesterSignPkOf, ticketForCaller, type EnvelopeFields } from './tickets';
 
 type Reader = Pick<Db, 'select'>;
 export type MessageKind = (typeof messages.$inferSelect)['kind'];
@@ -93,11 +96,73 @@ export function statusAfterReply(status: TicketStatus, author: Author['type']): 
   return status === 'waiting_requester' || status === 'resolved' ? 'open' : status;
 }
 
+/**
+ * SECURITY: re-checked here, below the routes' schemas: a requester author can only write kind
+ * 'message', and a note needs a staff author. Without it, one route mix-up would let a requester
+ * plant a "note" that staff read as written by the team's side of the thread.
+ */
+function assertAuthorMayWrite(author: Author, kind: MessageKind, noteWrap: NewMessage['noteWrap']): void {
+  if (kind === 'note' && author.type !== 'staff') throw forbidden('only staff can write internal notes');
+  if (kind === 'message' && noteWrap !== undefined) throw badRequest('validation_failed', 'body/noteWrap: belongs only on a note');
+}
+
+/**
+ * SECURITY: refuse at the door what every client would show as forged (SPEC §5). The key is the
+ * requester's own, or for staff the one the key log certifies (admittedSignPk).
+ */
+export function assertSignedByAuthor(db: Db, author: Author, m: SignedMessage): void {
+  // The ticket first: a missing (or, for a requester, someone else's) ticket is 404 whatever the body says.
+  const ticket = ticketForCaller(db, m.ticketId, author.type === 'staff' ? 'staff' : { requesterId: author.requesterId });
+  assertSigned(m, author.type === 'staff' ? admittedSignPk(db, author.staffId) : requesterSignPkOf(db, ticket.requesterId));
+}
+
+export interface SignedMessage {
+  ticketId: string;
+  messageId: string;
+  kind: MessageKind;
+  envelope: unknown;
+}
+
+/** SECURITY: the signature binds kind, ticket and message id (SPEC §5); a forged one is a 400 here. */
+export function assertSigned(m: SignedMessage, signPk: string): void {
+  try {
+    verifyMessageSignature({ kind: m.kind, ticketId: m.ticketId, messageId: m.messageId, envelope: m.envelope, authorSignPk: asSignPublicKey(signPk) });
+  } catch (err) {
+    if (isCryptoError(err)) throw badRequest('bad_signature', "the message signature does not verify against its author's key");
+    throw err;
+  }
+}
+
+/** What a thread read returns, per audience (the route picks the audience by its guard). */
+export function requesterThread(db: Db, ticketId: string, requesterId: string) {
+  const ticket = ticketForCaller(db, ticketId, { requesterId });
+  const requesterWrap = requesterWrapOf(db, ticketId);
+  return {
+    ticket: { ticketId, status: ticket.status, requesterSignPk: requesterSignPkOf(db, requesterId), ...(requesterWrap ? { requesterWrap } : {}) },
+    messages: listThread(db, ticketId, 'requester'),
+  };
+}
+
+export function staffThread(db: Db, ticketId: string) {
+  const ticket = ticketForCaller(db, ticketId, 'staff');
+  return {
+    ticket: {
+      ticketId,
+      status: ticket.status,
+      requesterSignPk: requesterSignPkOf(db, ticket.requesterId),
+      teamWrap: newestTeamWrap(db, ticketId, 'ticket'),
+      noteWrap: newestTeamWrap(db, ticketId, 'note'),
+    },
+    messages: listThread(db, ticketId, 'staff'),
+  };
+}
+
 export function appendMessage(db: Db, m: NewMessage): { messageId: string; seq: number; createdAt: number } {
   return db.transaction(
     (tx) => {
       const ticket = tx.select().from(tickets).where(eq(tickets.id, m.ticketId)).get();
-      if (!ticket) throw new AppError(404, 'not_found', 'no such ticket');
+      if (!ticket) throw new AppError('not_found', 'no such ticket');
+      assertAuthorMayWrite(m.author, m.kind, m.noteWrap);
       if (m.author.type === 'requester') {
         if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
         assertMessageQuota(tx, m.author.requesterId, m.maxMessagesPerHour, m.now);
@@ -147,7 +212,7 @@ function storeNoteWrapIfFirst(tx: Pick<Db, 'select' | 'insert'>, m: NewMessage):
     if (m.noteWrap) throw conflict('this ticket already has a note key; seal the note with it and omit noteWrap');
     return;
   }
-  if (!m.noteWrap) throw new AppError(400, 'note_key_missing', 'the first note of a ticket must carry noteWrap (N sealed to the current team key)');
+  if (!m.noteWrap) throw new AppError('note_key_missing', 'the first note of a ticket must carry noteWrap (N sealed to the current team key)');
   assertCurrentTeamKey(tx, m.noteWrap.teamKeyVersion);
   tx.insert(wraps)
     .values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed })

@@ -7,9 +7,9 @@ import { powSpent } from '../../db/schema';
 import { sql } from 'drizzle-orm';
 import { preparedPer } from './prepared';
 import { AppError, badRequest } from '../errors';
+import type { PowPurpose } from '../../contract/index';
 
-export const POW_PURPOSES = ['register', 'ticket'] as const;
-export type PowPurpose = (typeof POW_PURPOSES)[number];
+export { POW_PURPOSES, type PowPurpose } from '../../contract/index';
 
 /** Long enough for a slow phone at the configured difficulty, short enough to bound pow_spent. */
 export const POW_TTL_SECONDS = 10 * 60;
@@ -64,7 +64,7 @@ export function spendPow(tx: Writer, pow: VerifiedPow, namespace = 'pow'): void 
   try {
     insertSpent(tx).run({ id: `${namespace}:${pow.id}`, expiresAt: pow.exp });
   } catch (err) {
-    if (isPrimaryKeyConflict(err)) throw new AppError(400, 'pow_replayed', 'this proof of work was already used; fetch a new challenge');
+    if (isPrimaryKeyConflict(err)) throw new AppError('pow_replayed', 'this proof of work was already used; fetch a new challenge');
     throw err;
   }
 }

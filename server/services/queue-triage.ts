@@ -1,10 +1,9 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { labels, ticketLabels, tickets } from '../../db/schema';
+import { labels, staff, ticketLabels, tickets } from '../../db/schema';
 import { badRequest, notFound } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
-import { isActiveStaff } from './queue-access';
 import { getStaffTicket, type StaffTicket, type TicketPriority, type TicketStatus } from './queue';
 
 export interface TriagePatch {
@@ -73,4 +72,9 @@ function requireKnownTags(db: Db, tags: string[]): void {
       throw badRequest('unknown_label', 'every label tag must be in the label dictionary (POST /api/staff/labels first)');
     }
   }
+}
+
+/** Only an active account may be made an assignee: a disabled one could never act on it. */
+function isActiveStaff(db: Db, staffId: string): boolean {
+  return db.select({ status: staff.status }).from(staff).where(eq(staff.id, staffId)).get()?.status === 'active';
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client';
 import { messages, requesters, TICKET_STATUSES, ticketLabels, tickets, wraps } from '../../db/schema';
 import { notFound } from '../errors';
 import { countByStatus, type StatusCounts } from './queue-counts';
-import { encodeCursor } from './queue-cursor';
+import { decodeCursor, encodeCursor } from './cursor';
 
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
@@ -133,9 +133,14 @@ export function listQueue(db: Db, f: QueueFilters): QueuePage {
   const last = page[page.length - 1];
   return {
     tickets: hydrate(db, page),
-    nextCursor: rows.length > f.limit && last ? encodeCursor(last.seq) : null,
+    nextCursor: rows.length > f.limit && last ? encodeCursor('q1:', last.seq) : null,
     counts: countByStatus(db, countsKey(f), shared, f.label),
   };
+}
+
+/** A queue cursor from the client back to the seq it stands for (400 if it is not ours). */
+export function queueCursorPosition(cursor: string): number {
+  return decodeCursor('q1:', cursor);
 }
 
 export function getStaffTicket(db: Db, ticketId: string): StaffTicket {

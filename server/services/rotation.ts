@@ -3,16 +3,15 @@
 // newest older wrap of each so an admin's client can open and re-seal it, and stores the results.
 // Everything here is derived from the wraps table, so a rotation interrupted at any point resumes
 // by asking again (the "pending" set shrinks as batches land).
-import type { Sqlite } from '../../db/client';
-import { AppError, conflict, notFound } from '../errors';
+import { MAX_REWRAP_BATCH, WRAP_KEY_KINDS } from '../../contract/index';
+import type { Db } from '../../db/client';
+import { conflict, notFound } from '../errors';
+import { appendAuditRow } from '../plugins/app/audit';
+import { decodeCursor, encodeCursor } from './cursor';
+import { currentTeamKeyVersion } from './keylog';
 
-export const WRAP_KEY_KINDS = ['ticket', 'note'] as const;
+export { MAX_REWRAP_BATCH, WRAP_KEY_KINDS };
 export type WrapKeyKind = (typeof WRAP_KEY_KINDS)[number];
-
-/** Largest rewrap batch: one transaction, bounded so a batch never holds the write lock for long. */
-export const MAX_REWRAP_BATCH = 500;
-export const DEFAULT_PENDING_LIMIT = 100;
-export const MAX_PENDING_LIMIT = 500;
 
 export interface PendingWrap {
   ticketId: string;
@@ -40,12 +39,6 @@ export interface RewrapInput {
   sealed: string;
 }
 
-/** The newest unretired team key version, or null before the first `team-key` entry. */
-export function currentTeamKeyVersion(sqlite: Sqlite): number | null {
-  const row = sqlite.prepare('SELECT max(version) AS v FROM team_keys WHERE retired_at IS NULL').get() as { v: number | null };
-  return row.v;
-}
-
 // A wrap is pending when no team wrap of the same ticket and key kind exists for the current
 // version. Of the older wraps of that key, only the newest is offered: it is the one whose grant
 // the admin most likely still holds, and offering one row per key keeps the counts honest.
@@ -58,12 +51,13 @@ const PENDING_FROM = `
                     AND n.recipient = 'team' AND n.team_key_version > w.team_key_version
                     AND n.team_key_version < @current)`;
 
-export function rotationStatus(sqlite: Sqlite, opts: { limit: number; cursor?: string | undefined }): RotationStatus {
-  const current = currentTeamKeyVersion(sqlite);
+export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | undefined }): RotationStatus {
+  const sqlite = db.$client;
+  const current = currentTeamKeyVersion(db);
   if (current === null) {
     return { currentVersion: null, previousVersions: [], pending: { tickets: 0, notes: 0 }, batch: [], nextCursor: null, staffWithoutGrant: [] };
   }
-  const afterId = decodeCursor(opts.cursor);
+  const afterId = opts.cursor === undefined ? 0 : decodeCursor('w', opts.cursor);
   const counts = sqlite
     .prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`)
     .all({ current }) as { kind: WrapKeyKind; n: number }[];
@@ -105,7 +99,7 @@ export function rotationStatus(sqlite: Sqlite, opts: { limit: number; cursor?: s
     previousVersions,
     pending: { tickets: count('ticket'), notes: count('note') },
     batch: page.map(({ id: _id, ...w }) => w),
-    nextCursor: more ? encodeCursor(page[page.length - 1]!.id) : null,
+    nextCursor: more ? encodeCursor('w', page[page.length - 1]!.id) : null,
     staffWithoutGrant,
   };
 }
@@ -117,7 +111,8 @@ export function rotationStatus(sqlite: Sqlite, opts: { limit: number; cursor?: s
  * team wrap of. Otherwise a caller could plant a note key on a ticket that has no notes, or keep
  * a retired version alive.
  */
-export function applyRewraps(sqlite: Sqlite, wraps: readonly RewrapInput[]): { written: number } {
+export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly RewrapInput[]): { written: number } {
+  const sqlite = db.$client;
   const upsert = sqlite.prepare(
     `INSERT INTO wraps (ticket_id, key_kind, recipient, team_key_version, sealed)
      VALUES (@ticketId, @keyKind, 'team', @teamKeyVersion, @sealed)
@@ -127,7 +122,7 @@ export function applyRewraps(sqlite: Sqlite, wraps: readonly RewrapInput[]): { w
   const run = sqlite.transaction((items: readonly RewrapInput[]) => {
     // Read the version inside the (immediate) transaction so a concurrent rotation cannot
     // slip a new version in between the check and the writes.
-    const current = currentTeamKeyVersion(sqlite);
+    const current = currentTeamKeyVersion(db);
     if (current === null) throw conflict('the desk has no team key yet', 'stale_team_key');
     for (const w of items) {
       if (w.teamKeyVersion !== current) {
@@ -136,19 +131,9 @@ export function applyRewraps(sqlite: Sqlite, wraps: readonly RewrapInput[]): { w
       if (!hasKey.get(w.ticketId, w.keyKind)) throw notFound(`no ${w.keyKind} key to rewrap for ticket ${w.ticketId}`);
       upsert.run(w);
     }
+    // One audit row per batch, not per wrap, in the same transaction: the count is what an auditor needs.
+    appendAuditRow(db, actorStaffId, 'rotation.rewrap', null, { written: items.length, teamKeyVersion: current });
     return items.length;
   });
   return { written: run.immediate(wraps) };
-}
-
-// Cursors are opaque to clients: the internal wraps row id, base64url, so nobody builds on it.
-function encodeCursor(id: number): string {
-  return Buffer.from(`w${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  const m = /^w(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) throw new AppError(400, 'validation_failed', 'query/cursor: not a cursor from this server');
-  return Number(m[1]);
 }

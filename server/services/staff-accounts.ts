@@ -1,14 +1,16 @@
 // Staff accounts: invites, activation, the admin's status/role/reset changes, and the profile a
 // member's client needs to unlock (SPEC §4, §7). Key material arrives already sealed by the
 // member's client; the server stores public keys, a pwhash of authSecret and the sealed blob.
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { grants, invites, staff, teamKeys } from '../../db/schema';
+import { grants, invites, staff } from '../../db/schema';
 import { asAuthSecret, hashAuthSecret } from '../../protocol/index';
-import { AppError, conflict, notFound, unauthorized } from '../errors';
+import { conflict, notFound, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
-import { isAdmitted } from './staff-admission';
+import { isAdmitted, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
+import { liveTeamKeyVersions } from './keylog';
+import type { PatchedStaff } from '../../contract/index';
 
 export const INVITE_TTL_SECONDS = 72 * 60 * 60;
 
@@ -102,7 +104,7 @@ export function activate(db: Db, inviteToken: string, staffId: string, enrolment
 }
 
 function liveGrants(db: Db, staffId: string): { teamKeyVersion: number; sealed: string }[] {
-  const live = db.select({ version: teamKeys.version }).from(teamKeys).where(isNull(teamKeys.retiredAt)).all().map((r) => r.version);
+  const live = liveTeamKeyVersions(db);
   if (live.length === 0) return [];
   return db
     .select({ teamKeyVersion: grants.teamKeyVersion, sealed: grants.sealed })
@@ -152,6 +154,18 @@ export interface PatchEffects {
 }
 
 /**
+ * SECURITY: the key-log admins hold the only keys that can sign the next key-log entry (add a
+ * member, rotate the team key). Disabling, demoting or resetting the last of them — a reset
+ * deletes the account's key blob — would leave a desk whose root of trust can never change
+ * again, so it is refused whoever asks (an operator CLI included, not only the HTTP guard).
+ */
+function assertNotLastKeyLogAdmin(db: Db, staffId: string): void {
+  if (!isKeyLogAdmin(db, staffId)) return;
+  if (keyLogAdminIds(db).some((id) => id !== staffId)) return;
+  throw conflict('this is the last admin the key log vouches for; vouch for another admin first', 'last_admin');
+}
+
+/**
  * Disable, re-enable, change role, or reset an account. Every change that narrows access
  * revokes the member's sessions in the same request, so it applies at once (SPEC §7).
  */
@@ -161,13 +175,15 @@ export function patchStaff(
   staffId: string,
   patch: StaffPatch,
   effects: PatchEffects,
-): { staffId: string; status: string; role: string; inviteToken?: string; expiresAt?: number } {
+): PatchedStaff {
   // SECURITY: an admin changing their own account could lock the desk out of its last admin.
   if (staffId === actorId) throw conflict('ask another admin to change your own account', 'self_change');
   return db.transaction(
     () => {
       const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
       if (!row) throw notFound('no such staff member');
+      const narrows = ('status' in patch && patch.status === 'disabled') || ('role' in patch && patch.role !== 'admin') || 'reset' in patch;
+      if (narrows) assertNotLastKeyLogAdmin(db, staffId);
       const now = nowSeconds();
       let issued: { inviteToken: string; expiresAt: number } | undefined;
       if ('status' in patch && patch.status === 'disabled') {
@@ -195,7 +211,7 @@ export function patchStaff(
         appendAuditRow(db, actorId, 'staff.reset', staffId, {});
       }
       const after = db.select({ status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
-      if (!after) throw new AppError(500, 'internal', 'internal server error');
+      if (!after) throw new Error('staff row vanished inside its own transaction');
       return { staffId, status: after.status, role: after.role, ...(issued ?? {}) };
     },
     { behavior: 'immediate' },

@@ -1,29 +1,60 @@
-// "Admitted" (SPEC §4, §7): a staff member may read the desk only once an admin has vouched for
-// their keys in the key log (staff-add) AND granted them a live team key. Activation alone
-// gives a login, nothing more.
-import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { FastifyRequest } from 'fastify';
+// Who the key log vouches for (SPEC §4, §6, §7) — the one definition the guards, grants, staff
+// management and message authorship all use.
+// "Admitted": a staff member may read the desk only once an admin has vouched for their keys in
+// the key log (staff-add) AND granted them a live team key. Activation alone gives a login.
+// "Key-log admin": an admin by the key log itself, with exactly the keys on the staff row — the
+// only accounts that can sign the next key-log entry, so the only ones with admin powers.
+import { and, eq, inArray } from 'drizzle-orm';
+import type { StaffRecord } from '../../protocol/index';
 import type { Db } from '../../db/client';
-import { grants, staff, teamKeys } from '../../db/schema';
+import { grants, staff } from '../../db/schema';
 import { AppError } from '../errors';
-import { keyLogState } from './keylog';
+import { keyLogState, liveTeamKeyVersions } from './keylog';
 
-export const notAdmitted = () => new AppError(403, 'not_admitted', 'an admin has not admitted this account to the desk yet');
+export const notAdmitted = () => new AppError('not_admitted', 'an admin has not admitted this account to the desk yet');
 
-/** True when the key log lists `staffId` as active with exactly the keys the account stores. */
-export function isInKeyLog(db: Db, staffId: string): boolean {
-  const row = db.select({ boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status }).from(staff).where(eq(staff.id, staffId)).get();
-  if (!row || row.status !== 'active') return false;
+/** The key-log record vouching for `staffId`'s account as it is stored now, if there is one. */
+function vouchedRecord(db: Db, staffId: string): (StaffRecord & { rowRole: string }) | undefined {
+  const row = db.select({ boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
+  if (!row || row.status !== 'active') return undefined;
   const rec = keyLogState(db)?.staff.get(staffId);
   // SECURITY: comparing keys (not just the id) is what makes re-enrolment need a new staff-add:
   // the log still lists the old keys until an admin vouches for the new ones.
-  return rec !== undefined && rec.active && rec.boxPk === row.boxPk && rec.signPk === row.signPk;
+  if (rec === undefined || !rec.active || rec.boxPk !== row.boxPk || rec.signPk !== row.signPk) return undefined;
+  return { ...rec, rowRole: row.role };
+}
+
+/** True when the key log lists `staffId` as active with exactly the keys the account stores. */
+export function isInKeyLog(db: Db, staffId: string): boolean {
+  return vouchedRecord(db, staffId) !== undefined;
+}
+
+/**
+ * True when `staffId` is an admin the key log vouches for: listed active with role admin and the
+ * account's current keys, and admin on the account too.
+ * SECURITY: `staff.role` alone is what the server's own table says; an intercepted admin invite
+ * gives exactly that. Only the key log (signed by admins' keys) can make an admin.
+ */
+export function isKeyLogAdmin(db: Db, staffId: string): boolean {
+  const rec = vouchedRecord(db, staffId);
+  return rec !== undefined && rec.role === 'admin' && rec.rowRole === 'admin';
+}
+
+/** Every account that is a key-log admin now: the holders of the keys that can extend the log. */
+export function keyLogAdminIds(db: Db): string[] {
+  return db
+    .select({ id: staff.id })
+    .from(staff)
+    .where(and(eq(staff.role, 'admin'), eq(staff.status, 'active')))
+    .all()
+    .map((r) => r.id)
+    .filter((id) => isKeyLogAdmin(db, id));
 }
 
 /** In the key log with current keys, and holding a grant for at least one unretired team key. */
 export function isAdmitted(db: Db, staffId: string): boolean {
   if (!isInKeyLog(db, staffId)) return false;
-  const live = db.select({ version: teamKeys.version }).from(teamKeys).where(isNull(teamKeys.retiredAt)).all().map((r) => r.version);
+  const live = liveTeamKeyVersions(db);
   if (live.length === 0) return false;
   // Any live version, not only the newest: mid-rotation a member keeps working on v until the
   // admin's client has uploaded their v+1 grant.
@@ -37,11 +68,13 @@ export function isAdmitted(db: Db, staffId: string): boolean {
 }
 
 /**
- * preHandler for every route that reveals desk content or triage metadata to staff: an active
- * staff session (401) that is admitted (403 `not_admitted`). Sets request.staff.
+ * The signing key a staff-authored message must verify against. SECURITY: only for admitted
+ * members, so the key is the one the key log certifies; a server-side edit of staff.sign_pk
+ * alone cannot make forged replies verify.
  */
-export async function requireAdmitted(request: FastifyRequest): Promise<void> {
-  const app = request.server;
-  await app.requireStaff(request);
-  if (!request.staff || !isAdmitted(app.db, request.staff.id)) throw notAdmitted();
+export function admittedSignPk(db: Db, staffId: string): string {
+  if (!isAdmitted(db, staffId)) throw notAdmitted();
+  const row = db.select({ signPk: staff.signPk }).from(staff).where(eq(staff.id, staffId)).get();
+  if (!row) throw notAdmitted();
+  return row.signPk;
 }

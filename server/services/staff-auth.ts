@@ -4,6 +4,8 @@
 import { eq } from 'drizzle-orm';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
+import { unauthorized } from '../errors';
+import { appendAuditRow } from '../plugins/app/audit';
 import { staff } from '../../db/schema';
 import {
   asAuthSecret,
@@ -72,4 +74,22 @@ export function checkLogin(db: Db, username: string, authSecretB64: string): str
     return null;
   }
   return verifyAuthSecret(row.authHash, secret) ? row.id : null;
+}
+
+/**
+ * Login with its audit trail: the staff id, or 401 with the same body for every failure
+ * (SPEC §8). The failed attempt is audited by username only, never the secret.
+ */
+export function logIn(db: Db, username: string, authSecretB64: string): string {
+  const staffId = checkLogin(db, username, authSecretB64);
+  if (!staffId) {
+    appendAuditRow(db, null, 'staff.login_failed', username.slice(0, 64), {});
+    throw unauthorized('wrong username or password');
+  }
+  appendAuditRow(db, staffId, 'staff.login', staffId, {});
+  return staffId;
+}
+
+export function logOut(db: Db, staffId: string): void {
+  appendAuditRow(db, staffId, 'staff.logout', staffId, {});
 }

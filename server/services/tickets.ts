@@ -1,9 +1,10 @@
 // Ticket creation and the requester's own ticket list (SPEC §5). Everything stored here is
 // ciphertext, sealed keys, or coarse metadata; the server never holds K.
-import { and, count, desc, eq, isNull, max, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { messages, requesters, teamKeys, tickets, wraps } from '../../db/schema';
+import { messages, requesters, tickets, wraps } from '../../db/schema';
 import { conflict, notFound } from '../errors';
+import { assertCurrentTeamKey } from './keylog';
 import { preparedPer } from './prepared';
 import { spendPow, type VerifiedPow } from './pow';
 import { assertOpenTicketQuota, hourFloor } from './quotas';
@@ -32,25 +33,11 @@ const id = sql.placeholder('id');
 
 /** The submission path's statements, prepared once (see prepared.ts). */
 const statements = preparedPer((db: Reader) => ({
-  currentTeamKeyVersion: db.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
   ticketExists: db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).prepare(),
   messageExists: db.select({ id: messages.id }).from(messages).where(eq(messages.id, id)).prepare(),
+  requesterSignPk: db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, id)).prepare(),
+  owner: db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, id)).prepare(),
 }));
-
-/** The one team key version new wraps must target: the newest unretired one (key log semantics). */
-export function currentTeamKeyVersion(db: Reader): number | null {
-  return statements(db).currentTeamKeyVersion.get()?.v ?? null;
-}
-
-/**
- * SECURITY: a wrap sealed to anything but the current team key would be unreadable after the old
- * key's retirement (or readable by a removed technician); the client must refetch the key log.
- */
-export function assertCurrentTeamKey(db: Reader, version: number): void {
-  const current = currentTeamKeyVersion(db);
-  if (current === null) throw conflict('the desk has no team key yet; it is not ready for requests', 'stale_team_key');
-  if (version !== current) throw conflict(`team key version ${version} is not current; refetch the key log`, 'stale_team_key');
-}
 
 export function assertMessageIdFree(db: Reader, messageId: string): void {
   if (statements(db).messageExists.get({ id: messageId })) {
@@ -139,14 +126,28 @@ export type TicketRow = typeof tickets.$inferSelect;
  * The ticket as this caller may see it. SECURITY: a requester asking for someone else's ticket
  * gets exactly the same 404 as for an id that does not exist, so ids cannot be probed.
  */
-export function ticketForCaller(db: Reader, ticketId: string, caller: { requesterId: string } | { staffId: string }): TicketRow {
+export function ticketForCaller(db: Reader, ticketId: string, caller: { requesterId: string } | 'staff'): TicketRow {
   const row = db.select().from(tickets).where(eq(tickets.id, ticketId)).get();
-  if (!row || ('requesterId' in caller && row.requesterId !== caller.requesterId)) throw notFound('no such ticket');
+  // Staff see every ticket: tickets are sealed to the team, not to people.
+  if (!row || (caller !== 'staff' && row.requesterId !== caller.requesterId)) throw notFound('no such ticket');
   return row;
 }
 
+/** The requester's signing key, or undefined for an id with no account (a stale session). */
+export function requesterSignPk(db: Reader, requesterId: string): string | undefined {
+  return statements(db).requesterSignPk.get({ id: requesterId })?.signPk;
+}
+
 export function requesterSignPkOf(db: Reader, requesterId: string): string {
-  const row = db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, requesterId)).get();
-  if (!row) throw new Error('ticket without requester row');
-  return row.signPk;
+  const signPk = requesterSignPk(db, requesterId);
+  if (signPk === undefined) throw new Error('ticket without requester row');
+  return signPk;
+}
+
+/**
+ * True only when `ticketId` names a ticket this requester owns. SECURITY: the participant guard
+ * answers someone else's ticket exactly like a missing one (404), so ids cannot be probed.
+ */
+export function isTicketOwner(db: Reader, ticketId: string, requesterId: string): boolean {
+  return statements(db).owner.get({ id: ticketId })?.requesterId === requesterId;
 }

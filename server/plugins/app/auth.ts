@@ -3,7 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { sessions, staff } from '../../../db/schema';
-import { forbidden, unauthorized } from '../../errors';
+import { forbidden, notFound, unauthorized } from '../../errors';
+import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
+import { isTicketOwner } from '../../services/tickets';
 import { newId, nowSeconds } from './tokens';
 
 export type SubjectType = 'staff' | 'requester';
@@ -34,9 +36,21 @@ declare module 'fastify' {
     revokeSession(jti: string): void;
     /** Revokes every live session of a subject (disable, reset, role change). Returns how many. */
     revokeSubjectSessions(subjectType: SubjectType, subjectId: string): number;
-    requireStaff(request: FastifyRequest): Promise<void>;
-    requireAdmin(request: FastifyRequest): Promise<void>;
+    // The guards: ALL authorization lives here, and routes use them only as `onRequest` hooks
+    // (per route, or for a whole folder in its autohooks.ts), so authentication always runs
+    // before the body is parsed or validated. Each sets request.staff / request.requester.
+    /** A requester session. */
     requireRequester(request: FastifyRequest): Promise<void>;
+    /** An active staff account's session (login works before admission). */
+    requireStaff(request: FastifyRequest): Promise<void>;
+    /** Staff the key log vouches for, holding a live grant: may read and work the desk. */
+    requireAdmitted(request: FastifyRequest): Promise<void>;
+    /** An admin the key log vouches for (not just `staff.role`): admin powers. */
+    requireAdmin(request: FastifyRequest): Promise<void>;
+    /** On a `/:id` ticket route: the requester who owns ticket `id`, or admitted staff. */
+    requireTicketParticipant(request: FastifyRequest): Promise<void>;
+    /** On a `/:id` requester route, after requireRequester: ticket `id` must be theirs. */
+    requireOwnTicket(request: FastifyRequest): Promise<void>;
   }
   interface FastifyRequest {
     /** Set by requireStaff / requireAdmin; null elsewhere. */
@@ -122,20 +136,62 @@ export default fp(
       return { id: row.id, username: row.username, role: row.role, jti: claims.jti };
     }
 
-    app.decorate('requireStaff', async (request: FastifyRequest) => {
+    const requireStaff = async (request: FastifyRequest) => {
       request.staff = loadActiveStaff(request);
-    });
+    };
+
+    const requireAdmitted = async (request: FastifyRequest) => {
+      const principal = loadActiveStaff(request);
+      if (!isAdmitted(app.db, principal.id)) throw notAdmitted();
+      request.staff = principal;
+    };
+
+    const requireRequester = async (request: FastifyRequest) => {
+      const claims = authenticate(request, 'requester');
+      request.requester = { id: claims.sub, jti: claims.jti };
+    };
+
+    app.decorate('requireStaff', requireStaff);
+    app.decorate('requireAdmitted', requireAdmitted);
+    app.decorate('requireRequester', requireRequester);
 
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
       const principal = loadActiveStaff(request);
       if (principal.role !== 'admin') throw forbidden('admin role required');
+      // SECURITY: the staff table alone does not make an admin. An activated but un-admitted
+      // admin account (an intercepted admin invite) could otherwise reset the genesis admin and
+      // leave the desk with no key that can extend the key log. Admin powers need the key log's
+      // word: listed active, role admin, with exactly the keys on the staff row.
+      if (!isKeyLogAdmin(app.db, principal.id)) throw forbidden('admin powers need an admin the key log vouches for');
       request.staff = principal;
     });
 
-    app.decorate('requireRequester', async (request: FastifyRequest) => {
-      const claims = authenticate(request, 'requester');
-      request.requester = { id: claims.sub, jti: claims.jti };
+    const requireOwnTicket = async (request: FastifyRequest) => {
+      if (!request.requester) throw unauthorized();
+      const ticketId = (request.params as { id?: unknown } | undefined)?.id;
+      // SECURITY: someone else's ticket answers exactly like a missing one, so ids cannot be
+      // probed; without this check any requester reads every ticket.
+      if (typeof ticketId !== 'string' || !isTicketOwner(app.db, ticketId, request.requester.id)) throw notFound('no such ticket');
+    };
+    app.decorate('requireOwnTicket', requireOwnTicket);
+
+    app.decorate('requireTicketParticipant', async (request: FastifyRequest) => {
+      // SECURITY: the unverified `typ` only picks which guard runs; that guard verifies the
+      // signature, the session row and the kind again.
+      if (claimedKind(request) === 'staff') return requireAdmitted(request);
+      await requireRequester(request);
+      await requireOwnTicket(request);
     });
+
+    function claimedKind(request: FastifyRequest): unknown {
+      const header = request.headers.authorization;
+      const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+      try {
+        return (app.jwt.decode(token) as { typ?: unknown } | null)?.typ;
+      } catch {
+        return undefined;
+      }
+    }
   },
   { name: 'auth', dependencies: ['db', 'jwt'] },
 );

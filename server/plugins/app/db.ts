@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import type { Db, OpenedDb, Sqlite } from '../../../db/client';
+import type { Db, Sqlite } from '../../../db/client';
+import type { AppPluginOptions } from '../options';
 import { createGroupCommit, type GroupCommit } from '../../services/group-commit';
 
 declare module 'fastify' {
@@ -12,18 +13,12 @@ declare module 'fastify' {
   }
 }
 
-export interface DbPluginOptions {
-  opened: OpenedDb;
-  /** Close the database when the app closes (false when the caller owns it). */
-  closeOnShutdown: boolean;
-}
-
-export default fp<DbPluginOptions>(
+export default fp<Pick<AppPluginOptions, 'opened' | 'closeDbOnShutdown'>>(
   async (app, opts) => {
     app.decorate('db', opts.opened.db);
     app.decorate('sqlite', opts.opened.sqlite);
     app.decorate('groupCommit', createGroupCommit(opts.opened.sqlite));
-    if (opts.closeOnShutdown) {
+    if (opts.closeDbOnShutdown) {
       app.addHook('onClose', async () => {
         if (opts.opened.sqlite.open) opts.opened.sqlite.close();
       });

@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { asPowMacKey, type PowMacKey } from '../../../protocol';
+import type { AppPluginOptions } from '../options';
 
 export interface Secrets {
   /** HS256 key for session JWTs. */
@@ -45,7 +46,7 @@ function loadOrCreate(path: string): Buffer {
   return key;
 }
 
-export default fp<{ secrets: Secrets }>(
+export default fp<Pick<AppPluginOptions, 'secrets'>>(
   async (app, opts) => {
     app.decorate('secrets', opts.secrets);
   },

@@ -1,14 +1,11 @@
 import jwt from '@fastify/jwt';
 import fp from 'fastify-plugin';
+import type { AppPluginOptions } from '../options';
 
-export interface JwtPluginOptions {
-  secret: Buffer;
-}
-
-export default fp<JwtPluginOptions>(
+export default fp<Pick<AppPluginOptions, 'secrets'>>(
   async (app, opts) => {
     await app.register(jwt, {
-      secret: opts.secret,
+      secret: opts.secrets.jwtKey,
       sign: { algorithm: 'HS256' },
       // SECURITY: pin the algorithm; a token claiming `none` or an asymmetric alg is refused.
       verify: { algorithms: ['HS256'] },

@@ -3,13 +3,9 @@ import type { FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { AppPluginOptions } from '../options';
 
 export const DEFAULT_CLIENT_DIST = fileURLToPath(new URL('../../../client/dist', import.meta.url));
-
-export interface StaticPluginOptions {
-  /** Built SPA folder; defaults to client/dist. */
-  clientDist?: string;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,7 +18,7 @@ const NOT_BUILT_PAGE =
   '<!doctype html><html lang="en"><meta charset="utf-8"><title>Sealdesk</title>' +
   '<p>The web client is not built yet. Run <code>npm run build</code> (or <code>npm start</code>), then reload.</p></html>';
 
-export default fp<StaticPluginOptions>(
+export default fp<Pick<AppPluginOptions, 'clientDist'>>(
   async (app, opts) => {
     const root = opts.clientDist ?? DEFAULT_CLIENT_DIST;
     const built = existsSync(`${root}/index.html`);

@@ -8,9 +8,9 @@ let t: TestApp;
 beforeAll(async () => {
   t = await buildTestApp({
     extend: (app) => {
-      app.get('/test/staff', { preHandler: app.requireStaff }, async (request) => ({ id: request.staff?.id, role: request.staff?.role }));
-      app.get('/test/admin', { preHandler: app.requireAdmin }, async (request) => ({ id: request.staff?.id }));
-      app.get('/test/requester', { preHandler: app.requireRequester }, async (request) => ({ id: request.requester?.id }));
+      app.get('/test/staff', { onRequest: app.requireStaff }, async (request) => ({ id: request.staff?.id, role: request.staff?.role }));
+      app.get('/test/admin', { onRequest: app.requireAdmin }, async (request) => ({ id: request.staff?.id }));
+      app.get('/test/requester', { onRequest: app.requireRequester }, async (request) => ({ id: request.requester?.id }));
     },
   });
   addStaff('tech', 'technician');
@@ -160,9 +160,11 @@ describe('requireStaff', () => {
 });
 
 describe('requireAdmin', () => {
-  it('accepts an admin', async () => {
+  it('refuses an admin by the staff table alone (403): admin powers need the key log (test/server/admin covers the vouched admin)', async () => {
     const { token } = t.app.issueSession('staff', 'boss');
-    expect((await get('/test/admin', token)).json()).toEqual({ id: 'boss' });
+    const res = await get('/test/admin', token);
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('forbidden');
   });
 
   it('answers a technician with 403 forbidden', async () => {

@@ -20,7 +20,7 @@ beforeAll(async () => {
       );
       app.post('/test/small', { bodyLimit: 64 }, async () => ({ ok: true }));
       app.get('/test/conflict', async () => {
-        throw new AppError(409, 'conflict', 'duplicate id');
+        throw new AppError('conflict', 'duplicate id');
       });
       app.get('/test/bad-response', { schema: { response: { 200: z.object({ n: z.number() }) } } }, async () => ({ n: 'x' }) as never);
     },

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { legitJourney, startFlood, startFloodDesk, type FloodDesk, type FloodTally, type LegitJourney } from '../../../bench/flood';
 import { tickets } from '../../../db/schema';
-import { POW_RATE_LIMIT } from '../../../server/routes/api/pow/index';
+import { RATE_LIMITS } from '../../../server/rate-limits';
 
 const CONNECTIONS = 32;
 /** The flood lasts at least this long, and until the legitimate journeys are done. */
@@ -57,7 +57,7 @@ describe('a PoW-less flood', () => {
     for (const s of statusesOf(flood.tally, '/api/tickets')) expect([400, 401, 429, 503]).toContain(s);
     for (const s of statusesOf(flood.tally, '/api/requesters')) expect([400, 429, 503]).toContain(s);
     for (const s of statusesOf(flood.tally, '/api/pow')) expect([200, 429, 503]).toContain(s);
-    expect(flood.tally.get('/api/pow')?.get(200) ?? 0).toBeLessThanOrEqual(POW_RATE_LIMIT.max);
+    expect(flood.tally.get('/api/pow')?.get(200) ?? 0).toBeLessThanOrEqual(RATE_LIMITS.pow.max);
     // Connection-level failures: at most the requests in flight when the flood was stopped.
     expect(result.errors + result.timeouts + result.resets, 'errors, timeouts and resets').toBeLessThanOrEqual(CONNECTIONS);
 

@@ -3,7 +3,6 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../../../db/schema';
 import * as p from '../../../protocol/index';
-import { requireAdmitted } from '../../../server/services/staff-admission';
 import { buildTestApp, type TestApp } from '../../helpers/app';
 import { addTechnician, api, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
 
@@ -14,7 +13,7 @@ beforeAll(async () => {
   t = await buildTestApp({
     extend: (app) => {
       // A stand-in for any desk-content route: the guard other rooms put on ticket routes.
-      app.get('/test/desk-content', { preHandler: requireAdmitted }, async (request) => ({ id: request.staff?.id }));
+      app.get('/test/desk-content', { onRequest: app.requireAdmitted }, async (request) => ({ id: request.staff?.id }));
     },
   });
   desk = await setupDesk(t.app);

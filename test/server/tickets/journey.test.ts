@@ -48,7 +48,7 @@ describe('requester journey (register → submit → staff reply → requester f
     expect(openRequesterWrap(listed!.requesterWrap, requester.keys.box)).toHaveLength(32);
 
     // When the technician opens the team wrap with the team key from their grant and reads the ticket
-    const staffThread = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
+    const staffThread = await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
     expect(staffThread.statusCode).toBe(200);
     const st = staffThread.json<ThreadBody>();
     const grant = t.db.select().from(grants).where(and(eq(grants.staffId, tech.id), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion))).get()!;
@@ -62,7 +62,7 @@ describe('requester journey (register → submit → staff reply → requester f
     // And replies, signed with their own key
     const replyId = newId();
     const reply = sealMessage({ kind: 'message', ticketId, messageId: replyId, key: K, payload: { v: 1, body: 'Change your passwords first.' }, authorSignSk: tech.keys.sign.secretKey });
-    const posted = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(tech.token), payload: { messageId: replyId, kind: 'message', envelope: reply } });
+    const posted = await t.app.inject({ method: 'POST', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token), payload: { messageId: replyId, kind: 'message', envelope: reply } });
     expect(posted.statusCode).toBe(201);
     expect(posted.json()).toMatchObject({ messageId: replyId, seq: 2 });
 
@@ -83,13 +83,13 @@ describe('requester journey (register → submit → staff reply → requester f
     // When the requester follows up
     const followId = newId();
     const follow = sealMessage({ kind: 'message', ticketId, messageId: followId, key: Kr, payload: { v: 1, body: 'Done. Thank you.' }, authorSignSk: requester.keys.sign.secretKey });
-    const sent = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(requester.token), payload: { messageId: followId, kind: 'message', envelope: follow } });
+    const sent = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(requester.token), payload: { messageId: followId, envelope: follow } });
     expect(sent.statusCode).toBe(201);
     expect(sent.json()).not.toHaveProperty('seq');
     expect(sent.json<{ createdAt: number }>().createdAt % 3600).toBe(0);
 
     // Then staff see it, third in order, and it verifies against the requester's key
-    const again = (await t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(tech.token) })).json<ThreadBody>();
+    const again = (await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) })).json<ThreadBody>();
     expect(again.messages.map((m) => m.messageId)).toEqual([messageId, replyId, followId]);
     const last = openMessage({ kind: 'message', ticketId, messageId: followId, key: K, envelope: again.messages[2]!.envelope, authorSignPk: asSignPublicKey(again.ticket.requesterSignPk) });
     expect(last.body).toBe('Done. Thank you.');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { newId, newNoteKey, openGrant, openTeamWrap, sealMessage, wrapKeyForTeam, type NoteKey, type TicketKey } from '../../../protocol/index';
 import { grants, staff, tickets } from '../../../db/schema';
+import { appendMessage } from '../../../server/services/messages';
 import type { TestApp } from '../../helpers/app';
 import {
   addTechnician,
@@ -36,12 +37,18 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const thread = (token: string, ticketId: string) => t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(token) });
-const post = (token: string, ticketId: string, payload: object) =>
-  t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(token), payload });
+// The thread has two routes (docs/API.md): a requester's under /api/tickets, staff's under
+// /api/staff/tickets. The token's kind picks the route a real client of that kind would use.
+const isStaffToken = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { typ?: string }).typ === 'staff';
+const threadUrl = (token: string, ticketId: string) => (isStaffToken(token) ? `/api/staff/tickets/${ticketId}/messages` : `/api/tickets/${ticketId}/messages`);
+const thread = (token: string, ticketId: string) => t.app.inject({ method: 'GET', url: threadUrl(token, ticketId), headers: bearer(token) });
+/** Staff bodies carry `kind` ('message' unless given); a requester's body is sent exactly as built. */
+const post = (token: string, ticketId: string, payload: object, app = t.app) =>
+  app.inject({ method: 'POST', url: threadUrl(token, ticketId), headers: bearer(token), payload: isStaffToken(token) ? { kind: 'message', ...payload } : payload });
+/** A reply as a requester sends it: {messageId, envelope}; post() adds kind 'message' for staff. */
 const reply = (ticketId: string, key: TicketKey, signer: { keys: { sign: { secretKey: Parameters<typeof sealMessage>[0]['authorSignSk'] } } }, body = 'hello') => {
   const messageId = newId();
-  return { messageId, kind: 'message' as const, envelope: sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
+  return { messageId, envelope: sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
 };
 const note = (ticketId: string, key: NoteKey, signer: JourneyStaff, body = 'internal') => {
   const messageId = newId();
@@ -71,7 +78,7 @@ describe('POST /api/tickets/:id/messages', () => {
     expect((await post(alice.token, ticketId, first)).statusCode).toBe(201);
     expectError(await post(alice.token, ticketId, first), 409, 'conflict');
     // Reusing the first message's id, freshly signed for that id, is refused too.
-    const reused = { messageId, kind: 'message', envelope: sealMessage({ kind: 'message', ticketId, messageId, key: ticketKey, payload: { v: 1, body: 'x' }, authorSignSk: alice.keys.sign.secretKey }) };
+    const reused = { messageId, envelope: sealMessage({ kind: 'message', ticketId, messageId, key: ticketKey, payload: { v: 1, body: 'x' }, authorSignSk: alice.keys.sign.secretKey }) };
     expectError(await post(alice.token, ticketId, reused), 409, 'conflict');
   });
 
@@ -87,11 +94,44 @@ describe('POST /api/tickets/:id/messages', () => {
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: unsigned }), 400, 'validation_failed');
   });
 
-  it('refuses notes and noteWraps from requesters on their own ticket (400)', async () => {
+  it('refuses notes and noteWraps from requesters on their own ticket (400): the body cannot express them', async () => {
     const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
     const r = reply(ticketId, ticketKey, alice);
     expectError(await post(alice.token, ticketId, { ...r, kind: 'note' }), 400, 'validation_failed');
+    expectError(await post(alice.token, ticketId, { ...r, kind: 'message' }), 400, 'validation_failed');
     expectError(await post(alice.token, ticketId, { ...r, noteWrap: wrapKeyForTeam(newNoteKey(), teamPk()) }), 400, 'validation_failed');
+  });
+
+  it("refuses a requester's note on the staff route too (401: a requester session is the wrong kind)", async () => {
+    const { ticketId } = await submitTicket(t, desk, alice);
+    const N = newNoteKey();
+    const n = note(ticketId, N, alice as unknown as JourneyStaff);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/api/staff/tickets/${ticketId}/messages`,
+      headers: bearer(alice.token),
+      payload: { ...n, noteWrap: wrapKeyForTeam(N, teamPk()) },
+    });
+    expectError(res, 401, 'unauthorized');
+    expect(t.sqlite.prepare("select count(*) as n from messages where ticket_id = ? and kind = 'note'").get(ticketId)).toEqual({ n: 0 });
+  });
+
+  it('refuses a note by a requester author in the messages service itself (403), whatever route called it', async () => {
+    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const r = reply(ticketId, ticketKey, alice);
+    const attempt = () =>
+      appendMessage(t.db, {
+        ticketId,
+        author: { type: 'requester', requesterId: alice.requesterId },
+        messageId: r.messageId,
+        kind: 'note',
+        envelope: r.envelope,
+        noteWrap: wrapKeyForTeam(newNoteKey(), teamPk()),
+        maxMessagesPerHour: 100,
+        now: Math.floor(Date.now() / 1000),
+      });
+    expect(attempt).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
+    expect(t.sqlite.prepare('select count(*) as n from messages where id = ?').get(r.messageId)).toEqual({ n: 0 });
   });
 
   it('refuses a requester message to a closed ticket (409 ticket_closed)', async () => {
@@ -186,8 +226,7 @@ describe('messages-per-hour quota', () => {
       const tk = addTechnician(local, d);
       const r = await newRequester(local, d);
       const { ticketId, ticketKey } = await submitTicket(local, d, r);
-      const send = (who: { token: string; keys: JourneyRequester['keys'] }) =>
-        local.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(who.token), payload: reply(ticketId, ticketKey, who) });
+      const send = (who: { token: string; keys: JourneyRequester['keys'] }) => post(who.token, ticketId, reply(ticketId, ticketKey, who), local.app);
       expect((await send(r)).statusCode).toBe(201);
       expect((await send(r)).statusCode).toBe(201);
       expectError(await send(r), 429, 'quota_exceeded');

@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { errorResponses, SetupBody, SetupDone } from '../../../../contract/index';
 import { ready } from '../../../../protocol/index';
-import { ErrorResponse } from '../../../errors';
+import { RATE_LIMITS } from '../../../rate-limits';
 import { completeSetup } from '../../../services/staff-setup';
-import { enrolmentFields, keyLogEntryWire, sealedGrantSchema, usernameSchema } from '../../../services/staff-schemas';
-
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 409: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse } as const;
 
 /**
  * POST /api/setup: the one-time setup token (printed at first start, or minted by the `setup`
@@ -19,18 +16,11 @@ const setupRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['desk'],
         summary: 'Create the first admin, the genesis entry and team key v1 (once)',
-        body: z.strictObject({
-          token: z.string().min(1).max(128),
-          username: usernameSchema,
-          ...enrolmentFields,
-          genesis: keyLogEntryWire,
-          teamKey: keyLogEntryWire,
-          grant: sealedGrantSchema.describe('team key v1 secret sealed to the admin box key'),
-        }),
-        response: { 201: z.object({ staffId: z.string(), deskId: z.string(), fingerprint: z.string() }), ...errors },
+        body: SetupBody,
+        response: { 201: SetupDone, ...errorResponses(400, 401, 409, 413, 429) },
       },
       bodyLimit: 32 * 1024,
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { rateLimit: RATE_LIMITS.setup },
     },
     async (request, reply) => reply.code(201).send(completeSetup(app.db, request.body)),
   );

@@ -1,33 +1,39 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorResponse } from '../../../../errors';
-import { listQueue, getStaffTicket } from '../../../../services/queue';
-import { staffSessionKey } from '../../../../services/queue-rate-key';
-import { requireAdmitted } from '../../../../services/staff-admission';
-import { decodeCursor } from '../../../../services/queue-cursor';
+import {
+  errorResponses,
+  MESSAGE_BODY_LIMIT,
+  QueuePage,
+  QueueQuery,
+  StaffPostedMessage,
+  StaffPostMessageBody,
+  StaffThread,
+  StaffTicket,
+  TicketParams,
+  TriageBody,
+} from '../../../../../contract/index';
+import { ready } from '../../../../../protocol/index';
+import { nowSeconds } from '../../../../plugins/app/tokens';
+import { RATE_LIMITS } from '../../../../rate-limits';
+import { appendMessage, assertSignedByAuthor, staffThread } from '../../../../services/messages';
+import { getStaffTicket, listQueue, queueCursorPosition } from '../../../../services/queue';
 import { updateTriage } from '../../../../services/queue-triage';
-import { QueuePage, QueueQuery, StaffTicket, TicketParams, TriageBody } from './schemas';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse, 500: ErrorResponse };
+const errors = errorResponses(400, 401, 403, 404, 409, 413, 429, 500);
+const bearer = [{ bearer: [] }];
 
 /**
- * The technicians' queue. Registered inside the /api/staff plugin (its autoload), so paths are
- * relative to /api/staff. Every route needs an admitted staff member (`requireAdmitted`, the
- * staff room's one definition); every admitted technician sees and triages every ticket, since
- * tickets are sealed to the team, not to people.
+ * /api/staff/tickets: the queue, one ticket, triage and the staff thread. Admitted staff only
+ * (autohooks.ts); every admitted member sees and works every ticket, since tickets are sealed to
+ * the team, not to people.
  */
 const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
+  await ready();
+
   app.get(
-    '/tickets',
+    '',
     {
-      schema: {
-        tags: ['staff'],
-        summary: 'The ticket queue, newest first, keyset-paginated',
-        querystring: QueueQuery,
-        response: { 200: QueuePage, ...errors },
-      },
-      // Authentication before body parsing and validation: strangers learn nothing about shapes.
-      onRequest: requireAdmitted,
-      config: { rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
+      schema: { tags: ['staff'], summary: 'The ticket queue, newest first, keyset-paginated', security: bearer, querystring: QueueQuery, response: { 200: QueuePage, ...errors } },
+      config: { rateLimit: RATE_LIMITS.queue },
     },
     async (request) => {
       const q = request.query;
@@ -37,44 +43,89 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         priority: q.priority,
         assigneeId: q.assignee === 'mine' ? viewer : q.assignee === 'unassigned' ? null : q.assignee,
         label: q.label,
-        before: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+        before: q.cursor === undefined ? undefined : queueCursorPosition(q.cursor),
         limit: q.limit,
       });
     },
   );
 
   app.get(
-    '/tickets/:id',
+    '/:id',
     {
-      schema: {
-        tags: ['staff'],
-        summary: 'One ticket with its wraps',
-        params: TicketParams,
-        response: { 200: StaffTicket, ...errors },
-      },
-      // Authentication before body parsing and validation: strangers learn nothing about shapes.
-      onRequest: requireAdmitted,
-      config: { rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
+      schema: { tags: ['staff'], summary: 'One ticket with its wraps', security: bearer, params: TicketParams, response: { 200: StaffTicket, ...errors } },
+      config: { rateLimit: RATE_LIMITS.queue },
     },
     async (request) => getStaffTicket(app.db, request.params.id),
   );
 
   app.patch(
-    '/tickets/:id',
+    '/:id',
     {
       schema: {
         tags: ['staff'],
         summary: 'Triage: status, priority, assignee, label tags (audited)',
+        security: bearer,
         params: TicketParams,
         body: TriageBody,
         response: { 200: StaffTicket, ...errors },
       },
-      // Authentication before body parsing and validation: strangers learn nothing about shapes.
-      onRequest: requireAdmitted,
       bodyLimit: 16 * 1024,
-      config: { rateLimit: { max: 300, timeWindow: '1 minute', keyGenerator: staffSessionKey } },
+      config: { rateLimit: RATE_LIMITS.triage },
     },
     async (request) => updateTriage(app.db, request.staff!.id, request.params.id, request.body),
+  );
+
+  app.get(
+    '/:id/messages',
+    {
+      schema: {
+        tags: ['staff'],
+        summary: 'The whole thread of a ticket: messages and internal notes, with the team wraps',
+        security: bearer,
+        params: TicketParams,
+        response: { 200: StaffThread, ...errors },
+      },
+      config: { rateLimit: RATE_LIMITS.threadRead },
+    },
+    async (request) => staffThread(app.db, request.params.id),
+  );
+
+  app.post(
+    '/:id/messages',
+    {
+      schema: {
+        tags: ['staff'],
+        summary: 'Append a signed reply or internal note',
+        security: bearer,
+        params: TicketParams,
+        body: StaffPostMessageBody,
+        response: { 201: StaffPostedMessage, ...errors },
+      },
+      config: { rateLimit: RATE_LIMITS.threadPost },
+      bodyLimit: MESSAGE_BODY_LIMIT,
+    },
+    async (request, reply) => {
+      const ticketId = request.params.id;
+      const b = request.body;
+      const staffId = request.staff!.id;
+      const author = { type: 'staff' as const, staffId };
+      assertSignedByAuthor(app.db, author, { ticketId, messageId: b.messageId, kind: b.kind, envelope: b.envelope });
+      const stored = await app.groupCommit(() =>
+        appendMessage(app.db, {
+          ticketId,
+          author,
+          messageId: b.messageId,
+          kind: b.kind,
+          envelope: { nonce: b.envelope.nonce, ct: b.envelope.ct, sig: b.envelope.sig },
+          noteWrap: b.noteWrap,
+          maxMessagesPerHour: app.config.quotas.messagesPerHour,
+          now: nowSeconds(),
+          // Audited in the same transaction: which action on which ticket, never any content.
+          onStored: () => app.appendAudit(staffId, b.kind === 'note' ? 'ticket.note' : 'ticket.reply', ticketId),
+        }),
+      );
+      return reply.code(201).send(stored);
+    },
   );
 };
 

@@ -3,7 +3,7 @@
 // a MAC key derived per signPk, so a challenge issued for key A never verifies for key B, and a
 // PoW challenge (MAC'd with the raw PoW key) never works as a session challenge or vice versa.
 import { createHmac } from 'node:crypto';
-import { asPowMacKey, isCryptoError, issuePowChallenge, verifyPow } from '../../../../protocol/index';
+import { asPowMacKey, isCryptoError, issuePowChallenge, verifyPow } from '../../protocol/index';
 
 export const SESSION_CHALLENGE_TTL_SECONDS = 2 * 60;
 const PURPOSE = 'requester-session';

@@ -1,0 +1,18 @@
+import type { OpenedDb } from '../../db/client';
+import type { Secrets } from './app/secrets';
+import type { UnderPressureOptions } from './external/under-pressure';
+
+/**
+ * What buildApp hands to every plugin under plugins/external and plugins/app (autoload passes
+ * one options object to a whole folder); each plugin reads only its own fields.
+ */
+export interface AppPluginOptions {
+  secrets: Secrets;
+  opened: OpenedDb;
+  /** Close the database when the app closes (false when the caller owns it). */
+  closeDbOnShutdown: boolean;
+  /** Built SPA folder; default client/dist. */
+  clientDist?: string;
+  /** Overrides for @fastify/under-pressure (tests force the overloaded path). */
+  underPressure?: UnderPressureOptions;
+}

@@ -1,0 +1,129 @@
+// SECURITY fix: admin powers need an admin the KEY LOG vouches for, not just `staff.role`.
+// The attack: an intercepted admin invite gives an activated admin account the key log never
+// vouched for. Before the fix it could reset the genesis admin (deleting the only key blob that
+// holds a key able to sign the next key-log entry), get a fresh invite for that account, and
+// leave the desk with a root of trust nobody can extend.
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { staff } from '../../../db/schema';
+import * as p from '../../../protocol/index';
+import { patchStaff } from '../../../server/services/staff-accounts';
+import { buildTestApp, type TestApp } from '../../helpers/app';
+import { activate, addTechnician, api, invite, login, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
+
+let t: TestApp;
+let desk: Desk;
+let tech: StaffActor;
+beforeAll(async () => {
+  t = await buildTestApp();
+  desk = await setupDesk(t.app);
+  tech = await addTechnician(t.app, desk, 'tom');
+});
+afterAll(async () => t.close());
+
+const genesisRow = () => t.db.select().from(staff).where(eq(staff.id, desk.admin.staffId)).get()!;
+
+describe('an activated admin account the key log does not vouch for', () => {
+  it('is refused (403) on every admin route and the key log, and the genesis admin keeps its keys', async () => {
+    // Given an admin invite that fell into the wrong hands, activated but never admitted
+    const inviteToken = await invite(t.app, desk, 'eve', 'admin');
+    const password = 'eve has a long password';
+    const eve = await activate(t.app, inviteToken, password);
+    const eveToken = (await login(t.app, 'eve', password)).token;
+    const before = genesisRow();
+
+    // When eve tries each admin power with a well-formed body
+    const attempts: [string, string, unknown?][] = [
+      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { reset: true }],
+      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { status: 'disabled' }],
+      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { role: 'technician' }],
+      ['PATCH', `/api/admin/staff/${tech.staffId}`, { reset: true }],
+      ['POST', '/api/admin/invites', { username: 'mallory', role: 'admin' }],
+      ['POST', '/api/admin/grants', { grants: [{ staffId: eve.staffId, teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] }],
+      ['GET', '/api/admin/staff'],
+      ['GET', '/api/admin/audit'],
+      ['GET', '/api/admin/rotation'],
+      ['POST', '/api/admin/rewrap', { wraps: [{ ticketId: p.newId(), keyKind: 'ticket', teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] }],
+    ];
+    for (const [method, url, body] of attempts) {
+      const res = await api(t.app, method as 'GET', url, body, eveToken);
+      expect({ method, url, status: res.status, code: res.body.error?.code }).toEqual({ method, url, status: 403, code: 'forbidden' });
+    }
+    // …and on every admin route the OpenAPI document lists, whatever the body
+    const doc = (await api(t.app, 'GET', '/api/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    for (const [path, ops] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/admin/'))) {
+      for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'patch', 'put', 'delete'].includes(m))) {
+        const url = path.replace(/\{[^}]+\}/g, desk.admin.staffId);
+        const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: { authorization: `Bearer ${eveToken}` }, ...(method === 'get' ? {} : { payload: {} }) });
+        expect({ method, url, status: res.statusCode }).toEqual({ method, url, status: 403 });
+      }
+    }
+    // …and a key-log entry she signs herself is refused too
+    const keylog = await api(t.app, 'POST', '/api/keylog', { entry: { seq: 2, prev: null, type: 'staff-add', at: 1, body: {}, signer: eve.staffId, sig: p.toB64(new Uint8Array(64)) } }, eveToken);
+    expect(keylog.status).toBe(403);
+
+    // Then the genesis admin is untouched: active, same keys, same key blob, still able to sign
+    expect(genesisRow()).toEqual(before);
+    const stillAdmin = await api(t.app, 'GET', '/api/admin/staff', undefined, desk.admin.token);
+    expect(stillAdmin.status).toBe(200);
+    expect(stillAdmin.body.staff.find((s: { staffId: string }) => s.staffId === eve.staffId)).toMatchObject({ role: 'admin', admitted: false });
+  });
+
+  it('gains admin powers once the key log vouches for it (staff-add as admin)', async () => {
+    const ada = await addTechnician(t.app, desk, 'ada', { role: 'admin' });
+    expect((await api(t.app, 'GET', '/api/admin/staff', undefined, ada.token)).status).toBe(200);
+  });
+
+  it('a staff-table promotion alone (PATCH role admin) gives no admin powers', async () => {
+    const rita = await addTechnician(t.app, desk, 'rita');
+    expect((await api(t.app, 'PATCH', `/api/admin/staff/${rita.staffId}`, { role: 'admin' }, desk.admin.token)).status).toBe(200);
+    const token = (await login(t.app, 'rita', rita.password)).token;
+    const res = await api(t.app, 'GET', '/api/admin/staff', undefined, token);
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('the last key-log admin', () => {
+  it('cannot be reset, disabled or demoted, whoever asks (the service refuses, 409 last_admin)', async () => {
+    // Given a fresh desk whose only key-log admin is the genesis admin (plus a staff-table "admin")
+    const local = await buildTestApp();
+    try {
+      const d = await setupDesk(local.app);
+      const rita = await addTechnician(local.app, d, 'rita');
+      await api(local.app, 'PATCH', `/api/admin/staff/${rita.staffId}`, { role: 'admin' }, d.admin.token);
+      const row = () => local.db.select().from(staff).where(eq(staff.id, d.admin.staffId)).get()!;
+      const before = row();
+      // When an operator path (no HTTP guard) tries each narrowing change
+      for (const patch of [{ reset: true as const }, { status: 'disabled' as const }, { role: 'technician' as const }]) {
+        expect(() => patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: () => 0 })).toThrow(
+          expect.objectContaining({ code: 'last_admin', status: 409 }),
+        );
+      }
+      // Then nothing changed: the only keys that can sign the next key-log entry survive
+      expect(row()).toEqual(before);
+      // And the genesis admin can still extend the key log
+      const bob = await addTechnician(local.app, d, 'bob');
+      expect((await api(local.app, 'GET', '/api/staff/me', undefined, bob.token)).body.admitted).toBe(true);
+    } finally {
+      await local.close();
+    }
+  });
+
+  it('can be reset by another key-log admin when one remains', async () => {
+    const local = await buildTestApp();
+    try {
+      const d = await setupDesk(local.app);
+      const ada = await addTechnician(local.app, d, 'ada', { role: 'admin' });
+      const res = await api(local.app, 'PATCH', `/api/admin/staff/${d.admin.staffId}`, { reset: true }, ada.token);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ status: 'reset' });
+      // …and now ada is the last one: the genesis admin, once re-enrolled, cannot reset her
+      expect(() => patchStaff(local.db, d.admin.staffId, ada.staffId, { reset: true }, { revokeSessions: () => 0 })).toThrow(
+        expect.objectContaining({ code: 'last_admin' }),
+      );
+    } finally {
+      await local.close();
+    }
+  });
+});
+

@@ -1,13 +1,13 @@
-import { execFile } from 'node:child_process';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../../../db/schema';
-import { asSignPublicKey, newId, openMessage, sealMessage, toB64, generateStaffKeys } from '../../../protocol';
-import type { TestApp } from '../../helpers/app';
-import { addLabelName, addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededStaff, type SeededTicket } from '../../helpers/queue';
+import { messages } from '../../db/schema';
+import { asSignPublicKey, newId, openMessage, sealMessage, toB64, generateStaffKeys } from '../../protocol';
+import type { TestApp } from '../helpers/app';
+import { addLabelName, addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededStaff, type SeededTicket } from '../helpers/queue';
+import { listen, runCommand } from './run';
 
-// Runs the real CLI (`tsx server/cli/index.ts …`) as a child process against the real app
-// listening on an ephemeral port: login, key-log verification and every call go over HTTP.
+// The staff CLI's technician commands, run in-process against the real app listening on an
+// ephemeral port: login, key-log verification and every call go over HTTP.
 let t: TestApp;
 let desk: SeededDesk;
 let tech: SeededStaff;
@@ -23,24 +23,12 @@ beforeAll(async () => {
   const tag = addLabelName(t.db, desk, 'Border crossing');
   other = addTicket(t.db, desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
   urgent = addTicket(t.db, desk, requester, { subject: 'Điện thoại bị tịch thu', body: 'They took it at the border.', category: 'device', priority: 'urgent', labelTags: [tag] });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = t.app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  url = `http://127.0.0.1:${address.port}`;
+  url = await listen(t);
 });
 afterAll(async () => t.close());
 
-function cli(args: string[], opts: { password?: string; stdin?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      // tsx directly, not through npx, so stderr holds only what the CLI itself writes.
-      'node_modules/.bin/tsx',
-      ['server/cli/index.ts', ...args, '--username', tech.username, '--server', url],
-      { env: { ...process.env, SEALDESK_PASSWORD: opts.password ?? tech.password, SEALDESK_URL: '', NO_COLOR: '1' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(opts.stdin ?? '');
-  });
+function cli(args: string[], opts: { password?: string; stdin?: string } = {}) {
+  return runCommand([...args, '--username', tech.username, '--server', url], { SEALDESK_PASSWORD: opts.password ?? tech.password }, opts.stdin ?? '');
 }
 
 describe('staff CLI: queue, show, reply over HTTP', () => {
@@ -86,22 +74,22 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     expect(payload.body).toBe('Please turn it off and contact us from another device.');
   });
 
-  it('reply --note creates the note key on first use; show opens notes and marks every message ✓', async () => {
+  it('reply --note creates the note key on first use; show opens notes and marks every message verified', async () => {
     expect((await cli(['reply', urgent.ticketId, '--note', 'Possible targeted case, escalate'])).code).toBe(0);
     expect((await cli(['reply', urgent.ticketId, '--note', 'Second note reuses N'])).code).toBe(0);
     const res = await cli(['show', urgent.ticketId]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('Subject:  Điện thoại bị tịch thu');
     expect(res.stdout).toContain('Category: device');
-    expect(res.stdout).toMatch(/✓ #1 requester/);
+    expect(res.stdout).toMatch(/✓ #1 requester .*\[verified\]/);
     expect(res.stdout).toContain('They took it at the border.');
-    expect(res.stdout).toMatch(/✓ #2 staff tom/);
+    expect(res.stdout).toMatch(/✓ #2 staff tom .*\[verified\]/);
     expect(res.stdout).toMatch(/✓ #3 NOTE staff tom[^\n]*\nPossible targeted case, escalate/);
     expect(res.stdout).toMatch(/✓ #4 NOTE staff tom[^\n]*\nSecond note reuses N/);
     expect(res.stdout).not.toContain('✗');
   });
 
-  it('show marks a message whose signature does not verify with ✗ and warns', async () => {
+  it('show marks a message whose signature does not verify with ✗, hides its text and warns', async () => {
     // Given a message in the thread signed by a key that is not the requester's
     const messageId = newId();
     const forged = sealMessage({ kind: 'message', ticketId: other.ticketId, messageId, key: other.ticketKey, payload: { v: 1, body: 'send me your password' }, authorSignSk: generateStaffKeys().sign.secretKey });
@@ -111,7 +99,7 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     // Then the genuine message is ✓, the forged one is ✗ with no plaintext shown
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/✓ #1 requester/);
-    expect(res.stdout).toMatch(/✗ #2 requester[^\n]*SIGNATURE DOES NOT VERIFY/);
+    expect(res.stdout).toMatch(/✗ #2 requester[^\n]*\[SIGNATURE DOES NOT VERIFY\]/);
     expect(res.stdout).not.toContain('send me your password');
     expect(res.stderr).toMatch(/WARNING: 1 message/);
   });

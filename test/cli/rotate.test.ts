@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grants, wraps } from '../../../db/schema';
-import * as p from '../../../protocol/index';
-import { rotateTeamKey } from '../../../server/cli/rotate';
-import { loginStaff, type DeskTransport } from '../../../server/cli/staff-session';
-import type { TestApp } from '../../helpers/app';
-import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
-import { bearer, registerRequester, signIn, solvedPow } from '../../helpers/requester';
-import { buildDeskApp } from './seed';
-
-const run = promisify(execFile);
+import { grants, wraps } from '../../db/schema';
+import * as p from '../../protocol/index';
+import type { DeskApi } from '../../cli/staff/api';
+import { rotateTeamKey } from '../../cli/staff/rotate';
+import { loginStaff } from '../../cli/staff/session';
+import type { TestApp } from '../helpers/app';
+import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
+import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
+import { buildDeskApp } from '../server/rotation/seed';
+import { listen, runCommand } from './run';
 
 interface Made {
   ticketId: string;
@@ -27,7 +25,9 @@ let tom: StaffActor;
 let rex: StaffActor;
 const made: Made[] = [];
 
-const transport = (): DeskTransport => ({ call: (method, url, body, token) => api(t.app, method, url, body, token), close: async () => {} });
+// The admin's client over app.inject (the same calls the CLI makes over HTTP).
+const inject: DeskApi = { call: (method, url, body, token) => api(t.app, method, url, body, token) };
+const adminSession = () => loginStaff(inject, desk.admin.username, desk.admin.password, undefined);
 
 /** A requester's POST /api/tickets sealed to team key `team` (whatever the desk thinks is current). */
 async function postTicket(requester: { keys: p.IdentityKeys; token: string }, team: p.TeamPublicKeyVersion) {
@@ -79,7 +79,7 @@ beforeAll(async () => {
     const noteKey = p.newNoteKey();
     const messageId = p.newId();
     const envelope = p.sealMessage({ kind: 'note', ticketId: m.ticketId, messageId, key: noteKey, payload: { v: 1, body: 'Looks like SIM swap' }, authorSignSk: tom.keys.sign.secretKey });
-    const res = await api(t.app, 'POST', `/api/tickets/${m.ticketId}/messages`, { messageId, kind: 'note', envelope, noteWrap: p.wrapKeyForTeam(noteKey, v1) }, tom.token);
+    const res = await api(t.app, 'POST', `/api/staff/tickets/${m.ticketId}/messages`, { messageId, kind: 'note', envelope, noteWrap: p.wrapKeyForTeam(noteKey, v1) }, tom.token);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     m.note = { messageId, noteKey };
   }
@@ -89,11 +89,10 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-describe('npm run cli -- rotate (SPEC §7)', () => {
+describe('npm run cli -- rotate (SPEC §7): the core\'s rotation steps driven over the API', () => {
   it('stops part-way when told to, leaving v1 live and the remaining wraps pending', async () => {
     // When the admin's client rotates but stops after one batch of 5 (as if killed)
-    const admin = await loginStaff(transport(), desk.admin.username, desk.admin.password);
-    const partial = await rotateTeamKey(transport(), admin, { batchSize: 5, maxBatches: 1 });
+    const partial = await rotateTeamKey(await adminSession(), { batchSize: 5, maxBatches: 1 });
 
     // Then v2 is current, 5 keys moved, 12 + 3 - 5 remain, and v1 is not retired yet
     expect(partial).toMatchObject({ version: 2, rewrapped: 5, complete: false, retired: [] });
@@ -107,8 +106,7 @@ describe('npm run cli -- rotate (SPEC §7)', () => {
   });
 
   it('refuses to start a second rotation while one is unfinished', async () => {
-    const admin = await loginStaff(transport(), desk.admin.username, desk.admin.password);
-    await expect(rotateTeamKey(transport(), admin)).rejects.toThrow(/rotate --resume/);
+    await expect(rotateTeamKey(await adminSession())).rejects.toThrow(/rotate --resume/);
   });
 
   it('answers 409 stale_team_key to a new ticket sealed to a non-current version mid-rotation', async () => {
@@ -118,14 +116,11 @@ describe('npm run cli -- rotate (SPEC §7)', () => {
     expect(res.json()).toMatchObject({ error: { code: 'stale_team_key' } });
   });
 
-  it('completes with `rotate --resume` in a separate process and retires v1', async () => {
-    // When the command is run again, as its own process, on the same data directory
-    const { stdout } = await run('npx', ['tsx', 'server/cli/index.ts', 'rotate', '--resume', '--batch', '4'], {
-      cwd: process.cwd(),
-      env: { ...process.env, SEALDESK_DATA_DIR: t.dataDir, SEALDESK_ADMIN_PASSWORD: desk.admin.password, SEALDESK_LOG_LEVEL: 'warn' },
-      timeout: 120_000,
-    });
-    expect(stdout).toContain('rotation to team key v2 complete: 10 key(s) re-wrapped, retired v1');
+  it('completes with `rotate --resume` as a new command over HTTP and retires v1', async () => {
+    // When the command is run again from scratch (a new login, a new vault) against the server
+    const res = await runCommand(['rotate', '--resume', '--batch', '4', '--server', await listen(t)], { SEALDESK_ADMIN_PASSWORD: desk.admin.password });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('rotation to team key v2 complete: 10 key(s) re-wrapped, retired v1');
 
     // Then nothing is pending, v1 holds no wraps and no grants at all (rex's old grant included)
     const status = (await api(t.app, 'GET', '/api/admin/rotation', undefined, desk.admin.token)).body;
@@ -138,7 +133,7 @@ describe('npm run cli -- rotate (SPEC §7)', () => {
   it('leaves every ticket and note readable by a technician with v2 alone', async () => {
     const v2 = await teamKeyOf(tom, 2);
     for (const m of made) {
-      const res = await api(t.app, 'GET', `/api/tickets/${m.ticketId}/messages`, undefined, tom.token);
+      const res = await api(t.app, 'GET', `/api/staff/tickets/${m.ticketId}/messages`, undefined, tom.token);
       expect(res.status).toBe(200);
       const { ticket, messages } = res.body as {
         ticket: { teamWrap: p.TeamWrap; noteWrap: p.TeamWrap | null };

@@ -1,6 +1,6 @@
 // How the staff CLI prints what the core opened. The statuses are the core's (the browser shows
 // the same set); this file only chooses the terminal marks and words.
-import type { DisplayMessage, SignatureStatus } from '../../client-core';
+import { TRUSTED_STATUSES, type DisplayMessage, type SignatureStatus } from '../../client-core';
 
 /** Per status: a mark and a word. ✗ marks the red statuses; their text is never printed. */
 export const SIGNATURE_LABELS: Readonly<Record<SignatureStatus, { mark: string; label: string }>> = {
@@ -11,7 +11,8 @@ export const SIGNATURE_LABELS: Readonly<Record<SignatureStatus, { mark: string; 
   unknown_author: { mark: '✗', label: 'AUTHOR NOT IN THE KEY LOG' },
 };
 
-export const isRed = (s: SignatureStatus): boolean => SIGNATURE_LABELS[s].mark === '✗';
+/** The core's red statuses: a warning, and no text. */
+export const isRed = (s: SignatureStatus): boolean => !TRUSTED_STATUSES.includes(s);
 
 export const when = (t: number): string => new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 16);
 

@@ -10,6 +10,7 @@ import { sendError } from './errors';
 import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import type { UnderPressureOptions } from './plugins/external/under-pressure';
 import type { AppPluginOptions } from './plugins/options';
+import { AUTH_HASH_KDF, type KdfParams } from '../protocol/index';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,12 @@ export interface BuildAppOptions {
   clientDist?: string;
   /** Overrides for @fastify/under-pressure (tests force the overloaded path). */
   underPressure?: UnderPressureOptions;
+  /**
+   * Argon2id cost of the stored authSecret hashes (and the dummy hash); default AUTH_HASH_KDF.
+   * Only the test fixture (test/fixtures/kdf.ts) passes cheaper parameters; production config
+   * has no way to set it.
+   */
+  authHashKdf?: KdfParams;
 }
 
 export const DB_FILE_NAME = 'sealdesk.db';
@@ -96,6 +103,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     closeDbOnShutdown: opts.db === undefined,
     clientDist: opts.clientDist,
     underPressure: opts.underPressure,
+    authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),
   };
   await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });
   await app.register(autoload, { dir: here('./plugins/app'), options: pluginOptions });

@@ -1,9 +1,10 @@
+import closeWithGrace from 'close-with-grace';
 import { mkdirSync } from 'node:fs';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createSetupToken, hasAdmin } from './plugins/app/desk';
 
-/** The process: config → data dir → app → listen → setup URL on first start → graceful close. */
+/** The process: config → data dir → app → listen → setup URL on first start → graceful close (close-with-grace). */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -32,21 +33,13 @@ async function main(): Promise<void> {
     );
   }
 
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // Graceful close on SIGINT/SIGTERM (and on a crash): stop accepting, let in-flight requests and
+  // the group commit finish, close the database; forced exit after the delay.
+  closeWithGrace({ delay: 10_000, logger: false }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
 }
 
 function urlHost(host: string): string {

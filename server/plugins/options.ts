@@ -1,4 +1,5 @@
 import type { OpenedDb } from '../../db/client';
+import type { KdfParams } from '../../protocol/index';
 import type { Secrets } from './app/secrets';
 import type { UnderPressureOptions } from './external/under-pressure';
 
@@ -15,4 +16,6 @@ export interface AppPluginOptions {
   clientDist?: string;
   /** Overrides for @fastify/under-pressure (tests force the overloaded path). */
   underPressure?: UnderPressureOptions;
+  /** Argon2id cost of stored authSecret hashes (BuildAppOptions.authHashKdf). */
+  authHashKdf: KdfParams;
 }

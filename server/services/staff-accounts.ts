@@ -4,7 +4,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { grants, invites, staff } from '../../db/schema';
-import { asAuthSecret, hashAuthSecret } from '../../protocol/index';
+import { asAuthSecret, hashAuthSecret, type KdfParams } from '../../protocol/index';
 import { conflict, notFound, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
@@ -27,13 +27,13 @@ export interface Enrolment {
 const inviteInvalid = () => unauthorized('the invite token is invalid, used or expired');
 
 /** The stored columns for an enrolment. Hashing is the slow part: done before any transaction. */
-export function enrolmentColumns(e: Enrolment) {
+export function enrolmentColumns(e: Enrolment, authHashKdf: KdfParams) {
   return {
     kdfSalt: e.kdf.salt,
     kdfOpslimit: e.kdf.opslimit,
     kdfMemlimit: e.kdf.memlimit,
     // SECURITY: only the pwhash of authSecret is stored; a database copy cannot log anyone in.
-    authHash: hashAuthSecret(asAuthSecret(e.authSecret)),
+    authHash: hashAuthSecret(asAuthSecret(e.authSecret), authHashKdf),
     boxPk: e.boxPk,
     signPk: e.signPk,
     keyBlob: JSON.stringify(e.keyBlob),
@@ -76,10 +76,10 @@ export function describeInvite(db: Db, inviteToken: string): { username: string;
   return { username: invite.username, role: invite.role, staffId: existing?.id ?? null, expiresAt: invite.expiresAt };
 }
 
-export function activate(db: Db, inviteToken: string, staffId: string, enrolment: Enrolment): { staffId: string; username: string; role: Role } {
+export function activate(db: Db, inviteToken: string, staffId: string, enrolment: Enrolment, authHashKdf: KdfParams): { staffId: string; username: string; role: Role } {
   // Cheap check first: a bogus token must not cost us an Argon2 hash.
   liveInvite(db, inviteToken);
-  const columns = enrolmentColumns(enrolment);
+  const columns = enrolmentColumns(enrolment, authHashKdf);
   return db.transaction(
     () => {
       const invite = liveInvite(db, inviteToken);

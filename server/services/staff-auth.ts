@@ -17,6 +17,7 @@ import {
   STAFF_SALT_BYTES,
   toB64,
   verifyAuthSecret,
+  type KdfParams,
   type LabelKey,
 } from '../../protocol/index';
 
@@ -54,10 +55,17 @@ export function prelogin(db: Db, key: LabelKey, username: string): Prelogin {
   return { salt: row.salt, opslimit: row.opslimit, memlimit: row.memlimit };
 }
 
-let dummyHash: string | undefined;
-/** A real pwhash string nobody knows the input of, so failed lookups cost one real verify. */
-export function warmDummyHash(): void {
-  dummyHash ??= hashAuthSecret(asAuthSecret(new Uint8Array(randomBytes(32))));
+// Per cost, so a failed lookup costs exactly what a real account's verify costs.
+const dummyHashes = new Map<string, string>();
+/** A real pwhash string nobody knows the input of, made with the desk's hash cost. */
+export function dummyHash(authHashKdf: KdfParams): string {
+  const key = `${authHashKdf.opslimit}:${authHashKdf.memlimit}`;
+  let hash = dummyHashes.get(key);
+  if (hash === undefined) {
+    hash = hashAuthSecret(asAuthSecret(new Uint8Array(randomBytes(32))), authHashKdf);
+    dummyHashes.set(key, hash);
+  }
+  return hash;
 }
 
 /**
@@ -65,12 +73,12 @@ export function warmDummyHash(): void {
  * disabled/reset accounts and wrong secrets all run one crypto_pwhash_str_verify, so neither
  * the answer nor its timing tells them apart.
  */
-export function checkLogin(db: Db, username: string, authSecretB64: string): string | null {
-  warmDummyHash();
+export function checkLogin(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): string | null {
+  const dummy = dummyHash(authHashKdf);
   const secret = asAuthSecret(authSecretB64);
   const row = db.select({ id: staff.id, status: staff.status, authHash: staff.authHash }).from(staff).where(eq(staff.username, username)).get();
   if (!row || row.status !== 'active' || row.authHash === '') {
-    verifyAuthSecret(dummyHash as string, secret);
+    verifyAuthSecret(dummy, secret);
     return null;
   }
   return verifyAuthSecret(row.authHash, secret) ? row.id : null;
@@ -80,8 +88,8 @@ export function checkLogin(db: Db, username: string, authSecretB64: string): str
  * Login with its audit trail: the staff id, or 401 with the same body for every failure
  * (SPEC §8). The failed attempt is audited by username only, never the secret.
  */
-export function logIn(db: Db, username: string, authSecretB64: string): string {
-  const staffId = checkLogin(db, username, authSecretB64);
+export function logIn(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): string {
+  const staffId = checkLogin(db, username, authSecretB64, authHashKdf);
   if (!staffId) {
     appendAuditRow(db, null, 'staff.login_failed', username.slice(0, 64), {});
     throw unauthorized('wrong username or password');

@@ -3,7 +3,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { desk, grants, keylogEntries, staff } from '../../db/schema';
-import { constantTimeEqual, utf8, type KeyLogBodies } from '../../protocol/index';
+import { constantTimeEqual, utf8, type KdfParams, type KeyLogBodies } from '../../protocol/index';
 import { badRequest, conflict, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { hasAdmin } from '../plugins/app/desk';
@@ -36,9 +36,9 @@ function checkSetupToken(db: Db, token: string) {
   return row;
 }
 
-export function completeSetup(db: Db, input: SetupInput): { staffId: string; fingerprint: string; deskId: string } {
+export function completeSetup(db: Db, input: SetupInput, authHashKdf: KdfParams): { staffId: string; fingerprint: string; deskId: string } {
   checkSetupToken(db, input.token);
-  const columns = enrolmentColumns(input);
+  const columns = enrolmentColumns(input, authHashKdf);
   return db.transaction(
     () => {
       const row = checkSetupToken(db, input.token);

@@ -151,3 +151,7 @@ export function requesterSignPkOf(db: Reader, requesterId: string): string {
 export function isTicketOwner(db: Reader, ticketId: string, requesterId: string): boolean {
   return statements(db).owner.get({ id: ticketId })?.requesterId === requesterId;
 }
+
+export function ticketExists(db: Reader, ticketId: string): boolean {
+  return statements(db).ticketExists.get({ id: ticketId }) !== undefined;
+}

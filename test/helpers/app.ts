@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import { openDb } from '../../db/client';
 import { buildApp, dbFilePath, type BuildAppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
+import { CHEAP_AUTH_HASH_KDF } from '../fixtures/kdf';
 
 export interface TestAppOptions {
   /** Environment overrides, e.g. `{ SEALDESK_POW_DIFFICULTY: '4' }`. */
@@ -52,6 +53,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     // Back-to-back inject() calls keep the event loop ~100 % busy on a loaded CI machine, which
     // under-pressure rightly reads as overload: off in tests unless a test asks for it.
     underPressure: options.underPressure ?? { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
+    // Cheap stored-hash cost: every staff activation and login in the suite hashes with it.
+    authHashKdf: CHEAP_AUTH_HASH_KDF,
   });
   if (options.extend) await options.extend(app);
   await app.ready();

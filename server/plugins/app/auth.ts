@@ -3,9 +3,12 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
 import { sessions, staff } from '../../../db/schema';
+import type { KdfParams } from '../../../protocol/index';
+import { ID_PATTERN } from '../../../protocol/schemas';
+import type { AppPluginOptions } from '../options';
 import { forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
-import { isTicketOwner } from '../../services/tickets';
+import { isTicketOwner, ticketExists } from '../../services/tickets';
 import { newId, nowSeconds } from './tokens';
 
 export type SubjectType = 'staff' | 'requester';
@@ -51,6 +54,8 @@ declare module 'fastify' {
     requireTicketParticipant(request: FastifyRequest): Promise<void>;
     /** On a `/:id` requester route, after requireRequester: ticket `id` must be theirs. */
     requireOwnTicket(request: FastifyRequest): Promise<void>;
+    /** Argon2id cost of stored authSecret hashes (buildApp's authHashKdf; AUTH_HASH_KDF in production). */
+    authHashKdf: KdfParams;
   }
   interface FastifyRequest {
     /** Set by requireStaff / requireAdmin; null elsewhere. */
@@ -67,8 +72,9 @@ const Claims = z.object({
   exp: z.number(),
 });
 
-export default fp(
-  async (app) => {
+export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
+  async (app, opts) => {
+    app.decorate('authHashKdf', opts.authHashKdf);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
     // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).
@@ -169,6 +175,9 @@ export default fp(
     const requireOwnTicket = async (request: FastifyRequest) => {
       if (!request.requester) throw unauthorized();
       const ticketId = (request.params as { id?: unknown } | undefined)?.id;
+      // A malformed id is nobody's ticket: the route's schema answers it with a 400 next (the
+      // caller is authenticated by now, and a malformed id says nothing about existence).
+      if (typeof ticketId === 'string' && !ID_PATTERN.test(ticketId)) return;
       // SECURITY: someone else's ticket answers exactly like a missing one, so ids cannot be
       // probed; without this check any requester reads every ticket.
       if (typeof ticketId !== 'string' || !isTicketOwner(app.db, ticketId, request.requester.id)) throw notFound('no such ticket');
@@ -178,7 +187,13 @@ export default fp(
     app.decorate('requireTicketParticipant', async (request: FastifyRequest) => {
       // SECURITY: the unverified `typ` only picks which guard runs; that guard verifies the
       // signature, the session row and the kind again.
-      if (claimedKind(request) === 'staff') return requireAdmitted(request);
+      if (claimedKind(request) === 'staff') {
+        await requireAdmitted(request);
+        // Staff may work every ticket, but only tickets that exist: 404 before any write names one.
+        const ticketId = (request.params as { id?: unknown } | undefined)?.id;
+        if (typeof ticketId === 'string' && ID_PATTERN.test(ticketId) && !ticketExists(app.db, ticketId)) throw notFound('no such ticket');
+        return;
+      }
       await requireRequester(request);
       await requireOwnTicket(request);
     });

@@ -152,6 +152,17 @@ describe('attachment authorization', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  it('answers admitted staff 404 for a ticket that does not exist, before anything is written', async () => {
+    const tech = desk.addStaff('sam');
+    desk.addTeamKey([desk.admin, tech]);
+    const missing = p.newId();
+    const f = await encryptFor(randomFile(10));
+    const res = await announce(t, tech.token, missing, f);
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('not_found');
+    expect(t.sqlite.prepare('select count(*) as n from attachments where ticket_id = ?').get(missing)).toEqual({ n: 0 });
+  });
+
   it('needs a session: no token is 401', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments` });
     expect(res.statusCode).toBe(401);

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AUTH_HASH_KDF } from '../../../protocol/index';
 import { desk, requesters } from '../../../db/schema';
 import { buildApp } from '../../../server/app';
 import { loadConfig } from '../../../server/config';
@@ -32,6 +33,15 @@ describe('data directory', () => {
       expect(st.size, file).toBe(32);
     }
     expect(statSync(join(dataDir, 'sealdesk.db')).isFile()).toBe(true);
+  });
+
+  it('hashes stored auth secrets with the protocol cost unless the test fixture says otherwise', async () => {
+    const app = await buildApp(loadConfig({ SEALDESK_DATA_DIR: tempDir(), SEALDESK_LOG_LEVEL: 'silent' }));
+    try {
+      expect(app.authHashKdf).toEqual(AUTH_HASH_KDF);
+    } finally {
+      await app.close();
+    }
   });
 
   it('keeps secrets, desk identity, data and sessions across a restart', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../../protocol/index';
+import { appendKeyLogEntry } from '../../../server/services/keylog';
 import { buildTestApp, type TestApp } from '../../helpers/app';
 import { addTechnician, api, appendEntry, keyLogState, login, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
 
@@ -65,10 +66,13 @@ describe('POST /api/keylog', () => {
     await api(t.app, 'PATCH', `/api/admin/staff/${m.staffId}`, { role: 'admin' }, desk.admin.token);
     const { token } = await login(t.app, 'pat', m.password);
     // When they sign and post an entry themselves
-    const res = await post(build(await keyLogState(t.app), m, staffAdd(tech)), token);
-    // Then the log's own rule refuses it
-    expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/not an admin/);
+    const entry = build(await keyLogState(t.app), m, staffAdd(tech));
+    const res = await post(entry, token);
+    // Then the admin guard refuses them: admin powers need the key log's word, not the staff table
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+    // And below the guard, the log's own rule refuses the entry too
+    expect(() => appendKeyLogEntry(t.db, m.staffId, entry)).toThrow(expect.objectContaining({ code: 'keylog_invalid', message: expect.stringMatching(/not an admin/) }));
   });
 
   it("refuses a staff-add whose keys are not the account's", async () => {

@@ -15,7 +15,7 @@ import {
 import { ready } from '../../../../protocol/index';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { activate, describeInvite, staffProfile } from '../../../services/staff-accounts';
-import { logIn, logOut, prelogin, preloginSaltKey, warmDummyHash } from '../../../services/staff-auth';
+import { dummyHash, logIn, logOut, prelogin, preloginSaltKey } from '../../../services/staff-auth';
 
 const errors = errorResponses(400, 401, 403, 409, 413, 429);
 const SMALL_BODY = 16 * 1024;
@@ -29,7 +29,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   await ready();
   const saltKey = preloginSaltKey(app.secrets.jwtKey);
   // Computed now so the first unknown-name login costs the same as every later one.
-  warmDummyHash();
+  dummyHash(app.authHashKdf);
 
   app.post(
     '/prelogin',
@@ -59,7 +59,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: RATE_LIMITS.staffLogin },
     },
     async (request) => {
-      const staffId = logIn(app.db, request.body.username, request.body.authSecret);
+      const staffId = logIn(app.db, request.body.username, request.body.authSecret, app.authHashKdf);
       const session = app.issueSession('staff', staffId);
       return { token: session.token, expiresAt: session.expiresAt, staffId };
     },
@@ -120,7 +120,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { inviteToken, staffId, ...enrolment } = request.body;
-      const created = activate(app.db, inviteToken, staffId, enrolment);
+      const created = activate(app.db, inviteToken, staffId, enrolment, app.authHashKdf);
       return reply.code(201).send(created);
     },
   );

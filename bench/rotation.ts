@@ -1,11 +1,14 @@
 // Rotation benchmark: `npx tsx bench/rotation.ts [tickets]` (default 5000). Writes bench/rotation.json.
 // Seeds N tickets (K wrapped to team key v1, every fifth with a note key N too) in a real SQLite
 // desk, appends v2, then times the whole re-wrap through the real endpoints (GET
-// /api/admin/rotation + POST /api/admin/rewrap in batches of 500, via app.inject), against the
-// raw libsodium cost of opening and re-sealing the same wraps in memory (the floor).
+// /api/admin/rotation + POST /api/admin/rewrap in batches of 500, via app.inject, each batch re-sealed
+// by the client core's rewrapBatch exactly as `cli rotate` does), against the raw libsodium cost of
+// opening and re-sealing the same wraps in memory (the floor).
 import { writeFileSync } from 'node:fs';
+import * as core from '../client-core';
 import * as p from '../protocol/index';
 import { sodium } from '../protocol/sodium';
+import type { RotationStatus } from '../contract';
 import { addRequester, bearer, buildDeskApp, seedDesk } from '../test/server/rotation/seed';
 
 const N = Number(process.argv[2] ?? 5000);
@@ -42,6 +45,12 @@ try {
   const seedMs = performance.now() - seedStart;
   const v2 = desk.addTeamKey([desk.admin]);
   const keys = sealedV1.length;
+  // The admin's client memory: the verified log and both team keys (the seeded accounts have no
+  // real key blob to unlock, so the bench hands the vault the keys the seed made).
+  const vault = core.createVault();
+  core.trustKeyLog(vault, (await t.app.inject({ method: 'GET', url: '/api/keylog' })).json<{ entries: unknown[] }>().entries, null);
+  vault.teamKeys.set(v1.version, v1.pair);
+  vault.teamKeys.set(v2.version, v2.pair);
 
   // Through the endpoints.
   const t0 = performance.now();
@@ -50,13 +59,10 @@ try {
   for (;;) {
     const res = await t.app.inject({ method: 'GET', url: `/api/admin/rotation?limit=${BATCH}`, headers: bearer(desk.admin.token) });
     requests++;
-    const { batch } = res.json<{ batch: { ticketId: string; keyKind: 'ticket' | 'note'; teamKeyVersion: number; sealed: string }[] }>();
+    const { batch } = res.json<RotationStatus>();
     if (batch.length === 0) break;
-    const wraps = batch.map((w) => ({
-      ticketId: w.ticketId,
-      keyKind: w.keyKind,
-      ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1.pair, v2.pub),
-    }));
+    const { wraps, unopenable } = core.rewrapBatch(vault, batch, v2.version);
+    if (unopenable > 0) throw new Error(`${unopenable} wraps did not open`);
     const post = await t.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(desk.admin.token), payload: { wraps } });
     requests++;
     if (post.statusCode !== 200) throw new Error(`rewrap failed: ${post.statusCode} ${post.body}`);

@@ -5,91 +5,34 @@
 // the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
 import type { B64, CreateTicketBody, KeyLogEntry, LabelEntry, LabelSealedName, Message, MessageEnvelope, RequesterTicket, StaffTicket, TeamWrap } from './api';
-import type { SearchHit } from './engine/staff-search';
+import type { NewTicketContent as CoreTicketContent, SetupRequest } from '../../client-core';
 import type { StaffEnrolment } from '../../protocol';
 
-export type { SearchHit };
+// What the worker shows the page is defined once, by the client core (the CLI prints the same).
+export type {
+  DisplayMessage,
+  KeyLogCheck,
+  LabelName,
+  QueueSummary,
+  SearchHit,
+  SetupRequest,
+  SignatureStatus,
+  StaffDirectoryEntry,
+} from '../../client-core';
+export type { StaffEnrolment } from '../../protocol';
+export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../client-core';
+import type { DisplayMessage, KeyLogCheck, LabelName, QueueSummary, SearchHit, StaffDirectoryEntry } from '../../client-core';
 
 export type Category = 'hacked_account' | 'malware' | 'phishing' | 'censorship' | 'other';
 export const CATEGORIES: readonly Category[] = ['hacked_account', 'malware', 'phishing', 'censorship', 'other'];
 
-/** What the requester types into the form; becomes the first message plaintext (SPEC §5). */
-export interface NewTicketContent {
-  subject: string;
-  body: string;
-  category: Category;
-  contact?: string;
-  lang: string;
-}
-
-/** Result of checking the key log against the pinned fingerprint. */
-export interface KeyLogCheck {
-  fingerprint: B64;
-  teamKeyVersion: number | null;
-  entries: number;
-}
-
-/** How a message's signature turned out. 'bad' is shown as a red warning, never hidden. */
-export type SignatureStatus = 'verified' | 'own' | 'former_staff' | 'bad' | 'unknown_author';
-
-export interface DisplayMessage {
-  messageId: string;
-  seq: number;
-  kind: 'message' | 'note';
-  author: Message['author'];
-  createdAt: number;
-  signature: SignatureStatus;
-  /** Decrypted text; empty when decryption failed (decryptFailed is then true). */
-  subject?: string;
-  category?: string;
-  contact?: string;
-  body: string;
-  decryptFailed: boolean;
-}
+/** What the requester types into the form (the core's shape, with the form's categories). */
+export type NewTicketContent = CoreTicketContent & { category: Category };
 
 export interface TicketSummary {
   ticketId: string;
   subject: string | null;
   opened: boolean;
-}
-
-/** A staff member as the verified key log names them (public data). */
-export interface StaffDirectoryEntry {
-  staffId: string;
-  username: string;
-  role: 'admin' | 'technician';
-  active: boolean;
-}
-
-/** One queue row's decrypted part. */
-export interface QueueSummary {
-  ticketId: string;
-  subject: string | null;
-  category: string | null;
-  signature: SignatureStatus;
-  decryptFailed: boolean;
-}
-
-export interface LabelName {
-  tag: B64;
-  name: string;
-}
-
-/** Staff passwords: the same minimum as `npm run cli -- setup` and `activate`. */
-export const STAFF_PASSWORD_MIN_CHARS = 12;
-/** The server's username rule (lower-case, one spelling per account). */
-export const STAFF_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-/** What a member's client creates for an account: the protocol's enrolment (secret keys stay in the worker). */
-export type { StaffEnrolment } from '../../protocol';
-
-/** POST /api/setup without the token: the first admin, genesis and team key v1, signed. */
-export interface SetupRequest extends StaffEnrolment {
-  username: string;
-  genesis: KeyLogEntry;
-  teamKey: KeyLogEntry;
-  /** Team key v1's secret sealed to the admin's box key. */
-  grant: B64;
 }
 
 export interface RpcMethods {

@@ -39,7 +39,7 @@ function baseEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.Pr
 
 function runSetup(dataDir: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, 'server/cli/index.ts', 'setup', '--username', ADMIN.username], {
+    const child = spawn(process.execPath, [TSX_CLI, 'cli/index.ts', 'setup', '--username', ADMIN.username], {
       cwd: ROOT,
       env: baseEnv(dataDir, { SEALDESK_ADMIN_PASSWORD: ADMIN.password, SEALDESK_LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],

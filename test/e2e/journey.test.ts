@@ -138,7 +138,7 @@ describe('requester → staff → requester in the browser', () => {
     // The recorder did see the traffic that matters (so the origin check above means something)
     expect(requester.requests.some((r) => r.method === 'POST' && new URL(r.url).pathname === '/api/tickets')).toBe(true);
     expect(requester.requests.some((r) => /\/assets\/worker-.*\.js$/.test(r.url))).toBe(true);
-    expect(staff.requests.some((r) => r.method === 'POST' && /^\/api\/tickets\/[^/]+\/messages$/.test(new URL(r.url).pathname))).toBe(true);
+    expect(staff.requests.some((r) => r.method === 'POST' && /^\/api\/staff\/tickets\/[^/]+\/messages$/.test(new URL(r.url).pathname))).toBe(true);
 
     // "Leave quickly" replaces the page with about:blank
     await hook(returning.page, 'leave-quickly').click();

@@ -12,13 +12,14 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as p from '../../protocol/index';
 import { dbFilePath } from '../../server/app';
-import { loginStaff, openTransport, type StaffSession } from '../../server/cli/staff-session';
+import { httpDesk } from '../../cli/staff/api';
+import { loginStaff, type StaffSession } from '../../cli/staff/session';
 import { CHEAP_KDF } from '../fixtures/kdf';
 
 const ROOT = process.cwd();
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const SERVER_ENTRY = join(ROOT, 'server', 'server.ts');
-const CLI_ENTRY = join(ROOT, 'server', 'cli', 'index.ts');
+const CLI_ENTRY = join(ROOT, 'cli', 'index.ts');
 
 /** Low difficulty keeps solving instant; verification cost does not depend on it. */
 export const PROCESS_TEST_ENV: Record<string, string> = {
@@ -152,7 +153,7 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `node tsx server/cli/index.ts ...args` on `dataDir`; resolves when it exits. */
+/** `node tsx cli/index.ts ...args` on `dataDir`; resolves when it exits. */
 export function runCliProcess(dataDir: string, args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSX_CLI, CLI_ENTRY, ...args], {
@@ -220,8 +221,7 @@ async function ok(base: string, method: 'GET' | 'POST', path: string, body?: unk
 
 /** The staff member's view through the real login (Argon2, key blob, verified log, grants). */
 export async function loginStaffHttp(base: string, admin: AdminCredentials): Promise<StaffSession> {
-  const desk = await openTransport({ SEALDESK_URL: base });
-  return loginStaff(desk, admin.username, admin.password, admin.fingerprint);
+  return loginStaff(httpDesk(base), admin.username, admin.password, admin.fingerprint);
 }
 
 /** What a requester's client knows about the desk: its id and the current team key, from the verified log. */
@@ -300,7 +300,7 @@ export async function ticketProblems(base: string, session: StaffSession, expect
     const res = await http(base, 'GET', `/api/staff/tickets/${ticketId}`, undefined, session.token);
     if (res.status !== 200) return void problems.push(`${ticketId}: HTTP ${res.status}`);
     const t = res.body as { teamWrap: { teamKeyVersion: number; sealed: string }; firstMessage: { messageId: string; envelope: unknown }; requesterSignPk: string };
-    const team = session.teamKeys.get(t.teamWrap.teamKeyVersion);
+    const team = session.vault.teamKeys.get(t.teamWrap.teamKeyVersion);
     if (!team) return void problems.push(`${ticketId}: no grant for team key v${t.teamWrap.teamKeyVersion}`);
     try {
       const key = p.openTeamWrap(t.teamWrap, team, 'ticket');

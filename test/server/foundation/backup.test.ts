@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requesters } from '../../../db/schema';
 import { dbFilePath } from '../../../server/app';
-import { backupDatabase } from '../../../server/cli/backup';
-import { runCli } from '../../../server/cli/index';
+import { backupDatabase } from '../../../cli/operator/backup';
+import { runCli } from '../../../cli/index';
 import { buildTestApp, type TestApp } from '../../helpers/app';
 
 let t: TestApp;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type FirstMessagePayload } from '../../../protocol/index';
-import { backupDatabase } from '../../../server/cli/backup';
+import { backupDatabase } from '../../../cli/operator/backup';
 import {
   deskDatabase,
   deskView,
@@ -125,7 +125,7 @@ describe('online backup under load, restored as documented', () => {
     // Then the key log is the one we had, and verifies against the pinned fingerprint
     expect((await http(restored.url, 'GET', '/api/keylog')).body).toEqual(originalLog);
     const staff = await loginStaffHttp(restored.url, admin); // a fresh jwt.key: staff log in again
-    expect(staff.log.fingerprint).toBe(admin.fingerprint);
+    expect(staff.vault.keyLog?.fingerprint).toBe(admin.fingerprint);
     // And every ticket acknowledged before the backup started is there and decrypts
     expect(await ticketProblems(restored.url, staff, beforeBackup)).toEqual([]);
     // And the restored database is intact, with no torn ticket (the copy is one snapshot)

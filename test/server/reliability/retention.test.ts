@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as p from '../../../protocol/index';
 import { dbFilePath } from '../../../server/app';
-import { runCli } from '../../../server/cli/index';
+import { runCli } from '../../../cli/index';
 import { runMaintenance, type MaintenanceResult } from '../../../server/plugins/app/maintenance';
 import { nowSeconds } from '../../../server/plugins/app/tokens';
 import { buildTestApp, type TestApp } from '../../helpers/app';

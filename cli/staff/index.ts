@@ -1,0 +1,23 @@
+// The staff commands: a client on the client core and the wire contract over HTTP. SECURITY: no
+// module under cli/staff imports server/ or db/, so these commands run no server code and no
+// JavaScript the desk serves (checked by the boundary rules).
+import { activateCommand } from './activate';
+import { admitCommand } from './admit';
+import { inviteCommand } from './invite';
+import type { Command } from './io';
+import { queueCommand } from './queue';
+import { replyCommand } from './reply';
+import { rotateCommand } from './rotate';
+import { setupCommand } from './setup';
+import { showCommand } from './show';
+
+export const STAFF_COMMANDS: Record<string, { run: Command; help: string }> = {
+  activate: { run: activateCommand, help: 'activate TOKEN [--server URL] [--fingerprint FP]   an invited member sets their password and keys (password from SEALDESK_PASSWORD or a prompt)' },
+  invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
+  admit: { run: admitCommand, help: 'admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]   check the member’s key fingerprint, then staff-add the member’s keys and grant the team key' },
+  queue: { run: queueCommand, help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N]   the decrypted queue' },
+  show: { run: showCommand, help: 'show TICKET_ID --username NAME   the decrypted thread, a signature status per message' },
+  reply: { run: replyCommand, help: 'reply TICKET_ID [--note] "text" --username NAME (or text on stdin)   sign, seal and post' },
+  rotate: { run: rotateCommand, help: 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N]   rotate the team key and re-wrap every ticket' },
+  setup: { run: setupCommand, help: 'setup [--username admin]   the first admin: over HTTP with SEALDESK_SETUP_TOKEN, else headless on SEALDESK_DATA_DIR' },
+};

@@ -44,7 +44,7 @@ export type SecretEnvelope = z.infer<typeof secretEnvelopeV1>;
 export const SECRET_ENVELOPE = versionTable<SecretEnvelope>({ 1: secretEnvelopeV1 });
 
 /** The v1 secret envelope with the `ct` rule of one use (its exact or bounded length). */
-export function secretEnvelopeWith(ct: z.ZodType<string>) {
+export function secretEnvelopeWith(ct: z.ZodType<string, string>) {
   return z.strictObject({ v: z.literal(1), nonce, ct });
 }
 

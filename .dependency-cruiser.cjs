@@ -108,7 +108,7 @@ module.exports = {
     // node_modules may be a symlink (a worktree sharing an install); keep paths as imported.
     preserveSymlinks: true,
     doNotFollow: { path: '(^|/)node_modules/' },
-    exclude: { path: '^(node_modules|client/dist|data|coverage|\\.scratch)/' },
+    exclude: { path: '^(client/dist|data|coverage|\\.scratch)/' },
     enhancedResolveOptions: {
       // Resolve packages the way Node and Vite do (vite, vitest are ESM-only `exports` maps).
       exportsFields: ['exports'],

@@ -1,4 +1,4 @@
-// The rooms and what each may import (docs/ARCHITECTURE.md has the same table in prose).
+// The rooms and what each may import (docs/ARCHITECTURE.md lists the same rules as a table).
 // `npm run lint:deps` fails on any violation; test/boundaries/ plants one per rule and checks
 // that each is reported by its name. A rule loosened here loosens a security boundary: the
 // SECURITY: notes say what breaks without it.
@@ -32,7 +32,7 @@ module.exports = {
     {
       name: 'clients-never-import-server-or-db',
       comment:
-        'SECURITY: the web app, the client core and the staff CLI are clients: they reach the server only over HTTP, and run no server code (so a staff member never executes served JavaScript).',
+        'SECURITY: the web app, the client core and the staff CLI are clients: they reach the server only over HTTP and run none of its code. A client that imports server or db code could bypass the API (and its guards) or trust server internals instead of verifying what the server sends.',
       severity: 'error',
       from: { path: '^(client|client-core|cli/staff)/' },
       to: { path: '^(server|db)/' },

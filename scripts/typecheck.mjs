@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-// The root tsconfig.json is the program for test/, bench/ and the root config files. Largest
-// programs first, so the last ones to start are short and the cores finish together.
+// The root tsconfig.json checks everything with DOM and Node, and is the only program for test/,
+// bench/ and the root config files. Largest programs first, so the cores finish together.
 const PROJECTS = [
   'tsconfig.json',
   'server/tsconfig.json',

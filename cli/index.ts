@@ -38,5 +38,5 @@ export async function runCli(argv: string[], io: CommandIo = processIo()): Promi
 
 // Run only when executed directly (tests import runCli).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -138,7 +138,7 @@ function parseEntry(value: unknown, expectedSeq: number): Parsed {
 function checkSignature(entry: KeyLogEntry, signPk: B64): void {
   // SECURITY: the signature covers every field but `sig` in canonical form, so changing any
   // field of a published entry (or re-serialising it differently) is detected here.
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verifyDetached(fromB64(entry.sig, SIGNATURE_BYTES), canonicalEntryBytes(withoutSig(entry)), asSignPublicKey(signPk));
   } catch {

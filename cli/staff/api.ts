@@ -7,6 +7,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH';
 
 export interface DeskResponse {
   status: number;
+  // JSON as the desk sent it; each command reads it through the contract's types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
 }
 
@@ -56,6 +58,7 @@ export class ApiCallError extends Error {
 }
 
 /** The body of a 2xx answer; ApiCallError with the server's code and message otherwise. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see DeskResponse.body
 export async function expectOk(desk: DeskApi, method: HttpMethod, path: string, body?: unknown, token?: string): Promise<any> {
   const res = await desk.call(method, path, body, token);
   if (res.status < 200 || res.status >= 300) {

@@ -27,8 +27,8 @@ export function expectCryptoError(fn: () => unknown, code: p.CryptoErrorCode): p
   try {
     fn();
   } catch (err) {
-    if (!(err instanceof p.CryptoError)) throw new Error(`expected CryptoError ${code}, got ${String(err)}`);
-    if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`);
+    if (!(err instanceof p.CryptoError)) throw new Error(`expected CryptoError ${code}, got ${String(err)}`, { cause: err });
+    if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`, { cause: err });
     return err;
   }
   throw new Error(`expected CryptoError ${code}, but nothing was thrown`);
@@ -38,8 +38,8 @@ export async function expectCryptoErrorAsync(fn: () => Promise<unknown>, code: p
   try {
     await fn();
   } catch (err) {
-    if (!(err instanceof p.CryptoError)) throw new Error(`expected CryptoError ${code}, got ${String(err)}`);
-    if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`);
+    if (!(err instanceof p.CryptoError)) throw new Error(`expected CryptoError ${code}, got ${String(err)}`, { cause: err });
+    if (err.code !== code) throw new Error(`expected ${code}, got ${err.code}: ${err.message}`, { cause: err });
     return err;
   }
   throw new Error(`expected CryptoError ${code}, but nothing was thrown`);

@@ -31,9 +31,8 @@ describe('canonical base64url', () => {
       for (const c of ALPHABET) {
         const candidate = good.slice(0, -1) + c;
         // Then the pattern accepts a last character only if re-encoding the decoded bytes gives it back
-        let roundTrips: boolean;
         const bytes = Buffer.from(candidate, 'base64url');
-        roundTrips = Buffer.from(bytes).toString('base64url') === candidate;
+        const roundTrips = Buffer.from(bytes).toString('base64url') === candidate;
         expect(p.isCanonicalB64(candidate), `${n} bytes, last char ${c}`).toBe(roundTrips);
       }
     }

@@ -1,6 +1,5 @@
 // Fixed inputs for the known-answer vectors. generate.ts turns them into protocol-v1.json once;
 // test/protocol/vectors.test.ts recomputes from the same inputs and compares to the committed JSON.
-import * as p from '../../protocol/index';
 
 /** n bytes counting up from `start`: easy to reproduce in any language. */
 export function seq(start: number, n: number): Uint8Array {

@@ -43,7 +43,9 @@ export default fp<Pick<AppPluginOptions, 'clientDist'>>(
         // The build writes a .br and a .gz beside every text asset (vite.config.ts); they are
         // sent as they are to browsers that accept them, so nothing is compressed per request.
         preCompressed: true,
-        setHeaders: (reply, path) => reply.header('cache-control', cacheControl(path)),
+        setHeaders: (reply, path) => {
+          reply.header('cache-control', cacheControl(path));
+        },
       });
     }
     if (built) {

@@ -31,8 +31,8 @@ describe('a PoW-less flood', () => {
 
     const started = performance.now();
     const flood = startFlood(d.origin, { connections: CONNECTIONS, maxSeconds: 60 });
-    let journeys: LegitJourney[] = [];
-    let answeredDuringJourneys = 0;
+    let journeys: LegitJourney[];
+    let answeredDuringJourneys: number;
     try {
       // Ramp-up: the worker thread loads autocannon first; wait until the flood is being answered.
       for (let i = 0; i < 200 && flood.answered() < 100; i++) await sleep(50);

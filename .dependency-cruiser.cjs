@@ -53,6 +53,14 @@ module.exports = {
       to: { path: '^contract/', dependencyTypesNot: TYPE_LEVEL },
     },
     {
+      name: 'page-keeps-crypto-in-the-worker',
+      comment:
+        "SECURITY: secret keys live only in the worker's vault. A page module that loads the client core or the protocol at run time could hold keys in the page (and carries libsodium into the page bundle). The page imports their types, the leaf rules module and the protocol's constants only; the worker files and the libsodium loader are the exception.",
+      severity: 'error',
+      from: { path: '^client/src/', pathNot: ['^client/src/worker\\.ts$', '^client/src/worker-handlers\\.ts$', '^client/src/sodium/'] },
+      to: { path: ['^client-core/', '^protocol/'], pathNot: ['^client-core/rules\\.ts$', '^protocol/constants\\.ts$'], dependencyTypesNot: TYPE_LEVEL },
+    },
+    {
       name: 'client-core-imports-only-protocol-and-contract',
       comment: 'The client core runs in the browser worker and in the CLI: no DOM, no Node, no fetch, no library of its own; the protocol does the crypto.',
       severity: 'error',

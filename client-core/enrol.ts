@@ -24,10 +24,9 @@ import {
 import { CoreError } from './errors';
 import { requireDesk, type Vault } from './vault';
 
-/** Staff passwords: the same minimum in the browser pages and the CLI. */
-export const STAFF_PASSWORD_MIN_CHARS = 12;
-/** The server's username rule (lower-case, one spelling per account). */
-export const STAFF_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+import { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from './rules';
+
+export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME };
 
 /** Refuses a short password even if a page or a prompt let it through. */
 export function checkStaffPassword(password: string): void {

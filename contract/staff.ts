@@ -1,6 +1,6 @@
 // Staff accounts, the queue, the staff thread and labels: /api/staff…
 import { z } from 'zod';
-import { HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES } from '../protocol/constants';
+import { HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES, STAFF_USERNAME_PATTERN } from '../protocol/constants';
 import { labelNameEnvelopeV1 } from '../protocol/labels';
 import { b64OfLength } from '../protocol/schemas';
 import { staffKeyBlobV1 } from '../protocol/staff';
@@ -28,7 +28,7 @@ import { TICKET_STATUSES } from '../db/schema';
  */
 export const username = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, dot, dash or underscore; 1–64 characters');
+  .regex(STAFF_USERNAME_PATTERN, 'lower-case letters, digits, dot, dash or underscore; 1–64 characters');
 
 /**
  * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for

@@ -46,3 +46,9 @@ export const SECRETSTREAM_ABYTES = 17;
 /** SPEC §9: proof of work. */
 export const POW_NONCE_BYTES = 8;
 export const POW_MAX_CHALLENGE_CHARS = 512;
+
+/**
+ * Staff usernames as the API accepts them (docs/API.md): lower-case ASCII, one spelling per
+ * account. The key log itself carries whatever name an admin signed (1–64 characters).
+ */
+export const STAFF_USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;

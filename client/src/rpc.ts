@@ -20,7 +20,8 @@ export type {
   StaffDirectoryEntry,
 } from '../../client-core';
 export type { StaffEnrolment } from '../../protocol';
-export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../client-core';
+// The leaf module, not the core's index: the page must not pull libsodium into its bundle.
+export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../client-core/rules';
 import type { DisplayMessage, KeyLogCheck, LabelName, QueueSummary, SearchHit, StaffDirectoryEntry } from '../../client-core';
 
 export type Category = 'hacked_account' | 'malware' | 'phishing' | 'censorship' | 'other';

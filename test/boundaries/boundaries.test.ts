@@ -90,6 +90,11 @@ const PLANTED: { file: string; source: string; expected: string[] }[] = [
     expected: ['clients-import-contract-types-only: client/src/contract-at-run-time.ts → contract/index.ts'],
   },
   {
+    file: 'client/src/views/unlock-here.ts',
+    source: "import { start } from '../../../client-core/index';\nexport const s = start;\n",
+    expected: ['page-keeps-crypto-in-the-worker: client/src/views/unlock-here.ts → client-core/index.ts'],
+  },
+  {
     file: 'client-core/node-random.ts',
     source: "import { randomBytes } from 'node:crypto';\nexport const r = randomBytes;\n",
     expected: ['client-core-imports-only-protocol-and-contract: client-core/node-random.ts → crypto'],

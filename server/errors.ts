@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../contract/index';
+import { ERROR_CODES, RETRY_AFTER_SECONDS, type ErrorBody, type ErrorCode } from '../contract/index';
 
 export { ErrorResponse, type ErrorBody, type ErrorCode } from '../contract/index';
 
@@ -33,5 +33,8 @@ export const tooMany = (message = 'too many requests, slow down', code: ErrorCod
 /** Sends the one error shape; for places outside the error handler (404, 503, framework errors). */
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: { code, message } };
-  return reply.code(ERROR_CODES[code].status).type('application/json; charset=utf-8').send(body);
+  const status = ERROR_CODES[code].status;
+  // A temporary refusal says when to come back (RFC 9110 §10.2.3), unless the sender chose already.
+  if ((status === 503 || status === 507) && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
 }

@@ -79,6 +79,8 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     // Errors raised before routing (a malformed URL) bypass the error handler; keep the shape
     // and do not echo the URL back.
     frameworkErrors: (error, _request, reply) => {
+      // These answers skip the onSend hooks, including the /api no-store one (helmet.ts).
+      reply.header('cache-control', 'no-store');
       void sendError(reply, 'bad_request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request');
     },
   }).withTypeProvider<ZodTypeProvider>();

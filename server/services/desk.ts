@@ -4,9 +4,8 @@ import { DESK_LANGUAGES, type DeskInfo } from '../../contract/index';
 import type { Db } from '../../db/client';
 import { desk } from '../../db/schema';
 import type { Config } from '../config';
-import { AppError } from '../errors';
+import { AppError, mapStorageError } from '../errors';
 import { hasAdmin } from '../plugins/app/desk';
-import { mapStorageError } from '../plugins/app/errors';
 
 export function deskInfo(db: Db, config: Config): DeskInfo {
   const row = db.select().from(desk).where(eq(desk.id, 1)).get();

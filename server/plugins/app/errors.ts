@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ERROR_CODES } from '../../../contract/index';
-import { AppError, sendError, type ErrorCode } from '../../errors';
+import { AppError, mapStorageError, sendError, type ErrorCode } from '../../errors';
 import { isDescriptorExhaustion } from '../../connections';
 import { RATE_LIMITS } from '../../rate-limits';
 
@@ -53,21 +53,6 @@ export function mapError(err: unknown): Mapped | undefined {
     if (status >= 400 && status < 500) {
       return { code: 'bad_request', message: err.code?.startsWith('FST_') ? err.message : 'bad request' };
     }
-  }
-  return undefined;
-}
-
-/**
- * SECURITY (fail closed): a database that cannot take a write refuses the request with a
- * temporary status and nothing written, instead of a 500 that reads as a bug. SQLite extended
- * codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT, …) keep their primary code as a prefix.
- */
-export function mapStorageError(err: object): Mapped | undefined {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
-  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_FULL_')) return { code: 'storage_full', message: 'the desk is out of storage; try again later' };
-  for (const primary of ['SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_LOCKED']) {
-    if (code === primary || code.startsWith(`${primary}_`)) return { code: 'storage_unavailable', message: 'the desk cannot store anything right now; try again later' };
   }
   return undefined;
 }

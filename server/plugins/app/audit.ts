@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { Db } from '../../../db/client';
 import { audit } from '../../../db/schema';
+import { hourFloor } from '../../services/quotas';
 import { nowSeconds } from './tokens';
 
 /** prevHash of the first audit row: 32 zero bytes. */
@@ -120,7 +121,7 @@ const tallies = new WeakMap<Db, FailureTally>();
  * Unknown usernames are counted alike, so the log does not tell which names exist.
  */
 export function recordFailedSignIn(db: Db, username: string, now = nowSeconds()): void {
-  const hour = now - (now % 3600);
+  const hour = hourFloor(now);
   let tally = tallies.get(db);
   if (tally && tally.hour !== hour) flushFailedSignIns(db);
   tally = tallies.get(db);
@@ -152,7 +153,7 @@ export default fp(
     // Hour boundaries pass without a failure too: write the finished hour's tallies.
     const flusher = setInterval(() => {
       const tally = tallies.get(app.db);
-      if (tally && tally.hour !== nowSeconds() - (nowSeconds() % 3600)) flushFailedSignIns(app.db);
+      if (tally && tally.hour !== hourFloor(nowSeconds())) flushFailedSignIns(app.db);
     }, 60_000);
     flusher.unref();
     // preClose: before any onClose hook closes the database.

@@ -67,7 +67,7 @@ declare module 'fastify' {
 }
 
 /**
- * The times a session row keeps. SECURITY (metadata, THREAT-MODEL.md "Requester metadata"): a
+ * The times a session row keeps. SECURITY (metadata, THREAT-MODEL.md "Metadata the desk keeps"): a
  * requester's row is linked to the requester, so exact sign-in times would be a timeline of
  * their visits; they are kept to the hour like every other requester-side time. Expiry stays
  * exact: the token's own signed `exp` is checked by jwt.verify; the row's expiresAt is rounded
@@ -114,8 +114,8 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     });
 
     app.decorate('revokeSession', (jti: string) => {
-      // Rounded for everyone: the row does not say whose it is until joined, and an hour is
-      // precise enough for the retention sweep.
+      // To the hour for every kind of session: revocation is the flag (authenticate checks
+      // revokedAt !== null, never its time), and the housekeeping sweep needs only the hour.
       app.db.update(sessions).set({ revokedAt: hourFloor(nowSeconds()) }).where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt))).run();
     });
 

@@ -43,6 +43,18 @@ describe('requester sessions', () => {
     const revoked = t.app.db.select().from(sessions).where(eq(sessions.jti, row.jti)).get()!;
     expect(revoked.revokedAt! % HOUR).toBe(0);
   });
+
+  it('still expire at the exact time the token says, whatever the rounded row says', async () => {
+    // Given a session row that lives on for an hour, and its token whose exp has just passed
+    const r = await newRequester(t, d);
+    const now = Math.floor(Date.now() / 1000);
+    const jti = 'expired-token-session-row';
+    t.app.db.insert(sessions).values({ jti, subjectType: 'requester', subjectId: r.requesterId, createdAt: now - HOUR, expiresAt: now + HOUR }).run();
+    const token = t.app.jwt.sign({ sub: r.requesterId, typ: 'requester', jti, exp: now - 1 });
+    // When it is used, Then it is refused
+    const res = await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(token) });
+    expect(res.statusCode).toBe(401);
+  });
 });
 
 describe('failed staff sign-ins', () => {

@@ -38,5 +38,8 @@ export async function runCli(argv: string[], io: CommandIo = processIo()): Promi
 
 // Run only when executed directly (tests import runCli).
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // SECURITY: like the server (server.ts), files this process creates (a database opened for the
+  // first time, its WAL, backups) are owner only.
+  process.umask(0o077);
   void runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -50,10 +50,15 @@ export const ERROR_CODES = Object.freeze({
   rate_limited: { status: 429, meaning: 'too many requests; retry later' },
   quota_exceeded: { status: 429, meaning: 'a per-requester quota (open tickets, messages per hour) is used up' },
   internal: { status: 500, meaning: 'an unexpected server error (details only in the server log)' },
-  overloaded: { status: 503, meaning: 'the desk is shedding load; retry shortly' },
+  overloaded: { status: 503, meaning: 'the desk is shedding load (or out of file descriptors); retry shortly' },
+  storage_unavailable: { status: 503, meaning: 'the database is read-only, locked or failing; nothing was written, retry later' },
+  storage_full: { status: 507, meaning: 'the disk or database is full; nothing was written, retry later' },
 } as const satisfies Record<string, { status: number; meaning: string }>);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Seconds a client should wait before retrying a 503/507 (sent as `Retry-After`). */
+export const RETRY_AFTER_SECONDS = 30;
 
 export function statusOfCode(code: ErrorCode): number {
   return ERROR_CODES[code].status;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb, type OpenedDb } from '../db/client';
 import type { Config } from './config';
+import { connectionCap, guardMemoryUsage, guardServer, timeoutOptions } from './connections';
 import { sendError } from './errors';
 import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import type { UnderPressureOptions } from './plugins/external/under-pressure';
@@ -72,13 +73,26 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     // A client-chosen request id would end up in every log line.
     requestIdHeader: false,
     bodyLimit: DEFAULT_BODY_LIMIT,
+    // SECURITY: a body or header trickled a byte at a time must not hold its socket for ever.
+    ...timeoutOptions(config),
     return503OnClosing: true,
     // Errors raised before routing (a malformed URL) bypass the error handler; keep the shape
     // and do not echo the URL back.
     frameworkErrors: (error, _request, reply) => {
+      // These answers skip the onSend hooks, including the /api no-store one (helmet.ts).
+      reply.header('cache-control', 'no-store');
       void sendError(reply, 'bad_request', error.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request');
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  guardMemoryUsage();
+  let lastExhaustionLog = 0;
+  guardServer(app.server, connectionCap(config.connections.max), () => {
+    // Once a minute at most: a flood of refused connections must not become a flood of log lines.
+    if (Date.now() - lastExhaustionLog < 60_000) return;
+    lastExhaustionLog = Date.now();
+    app.log.warn('out of file descriptors: refusing connections until some close');
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

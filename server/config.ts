@@ -17,6 +17,12 @@ const EnvSchema = z.object({
   SEALDESK_MAX_TICKET_MB: positiveInt(10_240).default(100),
   SEALDESK_MAX_OPEN_TICKETS: positiveInt(1000).default(5),
   SEALDESK_MAX_MESSAGES_PER_HOUR: positiveInt(10_000).default(30),
+  // Slow clients (a body or headers trickled a byte at a time) must not hold a descriptor for ever.
+  SEALDESK_HEADERS_TIMEOUT_MS: positiveInt(600_000).default(20_000),
+  SEALDESK_REQUEST_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
+  SEALDESK_IDLE_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
+  SEALDESK_KEEPALIVE_TIMEOUT_MS: positiveInt(600_000).default(5_000),
+  SEALDESK_MAX_CONNECTIONS: positiveInt(1_000_000).default(256),
   SEALDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -30,6 +36,19 @@ export interface Config {
   readonly maxAttachmentBytes: number;
   readonly maxTicketBytes: number;
   readonly quotas: { readonly openTicketsPerRequester: number; readonly messagesPerHour: number };
+  /** Socket limits against slow clients and descriptor exhaustion (OPERATIONS.md "Connections"). */
+  readonly connections: {
+    /** Whole request head (request line + headers) must arrive within this. */
+    readonly headersTimeoutMs: number;
+    /** Whole request (head + body) must arrive within this. */
+    readonly requestTimeoutMs: number;
+    /** A socket with no traffic at all for this long is closed. */
+    readonly idleTimeoutMs: number;
+    /** How long a kept-alive socket waits for its next request. */
+    readonly keepAliveTimeoutMs: number;
+    /** Open sockets at most; later connections are refused until one closes. */
+    readonly max: number;
+  };
   readonly logLevel: z.infer<typeof EnvSchema>['SEALDESK_LOG_LEVEL'];
 }
 
@@ -57,6 +76,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.SEALDESK_MAX_TICKET_MB < e.SEALDESK_MAX_ATTACHMENT_MB) {
     throw new ConfigError('invalid SEALDESK_MAX_TICKET_MB: must be at least SEALDESK_MAX_ATTACHMENT_MB');
   }
+  if (e.SEALDESK_REQUEST_TIMEOUT_MS < e.SEALDESK_HEADERS_TIMEOUT_MS) {
+    throw new ConfigError('invalid SEALDESK_REQUEST_TIMEOUT_MS: must be at least SEALDESK_HEADERS_TIMEOUT_MS');
+  }
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -68,6 +90,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     quotas: {
       openTicketsPerRequester: e.SEALDESK_MAX_OPEN_TICKETS,
       messagesPerHour: e.SEALDESK_MAX_MESSAGES_PER_HOUR,
+    },
+    connections: {
+      headersTimeoutMs: e.SEALDESK_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.SEALDESK_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.SEALDESK_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.SEALDESK_KEEPALIVE_TIMEOUT_MS,
+      max: e.SEALDESK_MAX_CONNECTIONS,
     },
     logLevel: e.SEALDESK_LOG_LEVEL,
   });

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '../contract/index';
+import { ERROR_CODES, RETRY_AFTER_SECONDS, type ErrorBody, type ErrorCode } from '../contract/index';
 
 export { ErrorResponse, type ErrorBody, type ErrorCode } from '../contract/index';
 
@@ -33,5 +33,23 @@ export const tooMany = (message = 'too many requests, slow down', code: ErrorCod
 /** Sends the one error shape; for places outside the error handler (404, 503, framework errors). */
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: { code, message } };
-  return reply.code(ERROR_CODES[code].status).type('application/json; charset=utf-8').send(body);
+  const status = ERROR_CODES[code].status;
+  // A temporary refusal says when to come back (RFC 9110 §10.2.3), unless the sender chose already.
+  if ((status === 503 || status === 507) && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * SECURITY (fail closed): a database that cannot take a write refuses the request with a
+ * temporary status and nothing written, instead of a 500 that reads as a bug. SQLite extended
+ * codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT, …) keep their primary code as a prefix.
+ */
+export function mapStorageError(err: object): { code: ErrorCode; message: string } | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_FULL_')) return { code: 'storage_full', message: 'the desk is out of storage; try again later' };
+  for (const primary of ['SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_LOCKED']) {
+    if (code === primary || code.startsWith(`${primary}_`)) return { code: 'storage_unavailable', message: 'the desk cannot store anything right now; try again later' };
+  }
+  return undefined;
 }

@@ -6,6 +6,9 @@ import { createSetupToken, hasAdmin } from './plugins/app/desk';
 
 /** The process: config → data dir → app → listen → setup URL on first start → graceful close (close-with-grace). */
 async function main(): Promise<void> {
+  // SECURITY: everything this process creates (database, WAL, shm, key files, backups) is owner
+  // only, whatever the data directory's or the shell's mode: ciphertext and metadata stay private.
+  process.umask(0o077);
   let config: Config;
   try {
     config = loadConfig();
@@ -26,8 +29,9 @@ async function main(): Promise<void> {
     const { token } = createSetupToken(app.db);
     const address = app.server.address();
     const port = address && typeof address === 'object' ? address.port : config.port;
-    // Printed to stdout, not the structured log: the token is a secret and logs get shipped around.
-    process.stdout.write(
+    // SECURITY: plain text on stderr (the terminal), never the JSON log on stdout: the token is a
+    // secret and the log stream gets shipped around.
+    process.stderr.write(
       `\nSealdesk is not set up yet. Open this one-time URL (valid 24 hours) to create the first admin:\n` +
         `  http://${urlHost(config.host)}:${port}/#/setup/${token}\n\n`,
     );

@@ -4,6 +4,7 @@ import { DESK_LANGUAGES, type DeskInfo } from '../../contract/index';
 import type { Db } from '../../db/client';
 import { desk } from '../../db/schema';
 import type { Config } from '../config';
+import { AppError, mapStorageError } from '../errors';
 import { hasAdmin } from '../plugins/app/desk';
 
 export function deskInfo(db: Db, config: Config): DeskInfo {
@@ -22,7 +23,27 @@ export function deskInfo(db: Db, config: Config): DeskInfo {
   };
 }
 
-/** A real round trip to SQLite; throws (→ 500) if the database does not answer. */
+/**
+ * A real round trip to SQLite plus a cheap writability probe: throws `storage_unavailable` when
+ * the connection cannot write (query_only, a read-only file or mount, a lock held past the busy
+ * timeout) and `storage_full` when the database has no page left to grow into. The probe takes
+ * the write lock and releases it (BEGIN IMMEDIATE; ROLLBACK): nothing is written.
+ */
 export function checkDatabase(db: Db): void {
   db.get(sql`select 1`);
+  const sqlite = db.$client;
+  if (sqlite.pragma('query_only', { simple: true }) === 1) throw new AppError('storage_unavailable', 'the database is not writable');
+  const pages = sqlite.pragma('page_count', { simple: true }) as number;
+  const maxPages = sqlite.pragma('max_page_count', { simple: true }) as number;
+  const freePages = sqlite.pragma('freelist_count', { simple: true }) as number;
+  if (pages >= maxPages && freePages === 0) throw new AppError('storage_full', 'the database is full');
+  try {
+    sqlite.exec('BEGIN IMMEDIATE');
+    sqlite.exec('ROLLBACK');
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    const mapped = typeof err === 'object' && err !== null ? mapStorageError(err) : undefined;
+    if (mapped) throw new AppError(mapped.code, 'the database is not writable');
+    throw err;
+  }
 }

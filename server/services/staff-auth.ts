@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
 import { unauthorized } from '../errors';
-import { appendAuditRow } from '../plugins/app/audit';
+import { appendAuditRow, recordFailedSignIn } from '../plugins/app/audit';
 import { staff } from '../../db/schema';
 import {
   asAuthSecret,
@@ -91,7 +91,7 @@ export function checkLogin(db: Db, username: string, authSecretB64: string, auth
 export function logIn(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): string {
   const staffId = checkLogin(db, username, authSecretB64, authHashKdf);
   if (!staffId) {
-    appendAuditRow(db, null, 'staff.login_failed', username.slice(0, 64), {});
+    recordFailedSignIn(db, username);
     throw unauthorized('wrong username or password');
   }
   appendAuditRow(db, staffId, 'staff.login', staffId, {});

@@ -63,8 +63,18 @@ export interface ServerChild {
 const running = new Set<ChildProcess>();
 
 /** `node tsx server/server.ts` on `dataDir`, PORT=0; resolves with the URL it logged. */
-export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000): Promise<ServerChild> {
-  const child = spawn(process.execPath, [TSX_CLI, SERVER_ENTRY], {
+export interface StartServerOptions {
+  /** Soft and hard descriptor limit of the server process (`ulimit -n`), for exhaustion tests. */
+  fileLimit?: number;
+}
+
+export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000, options: StartServerOptions = {}): Promise<ServerChild> {
+  const [command, args] =
+    options.fileLimit === undefined
+      ? [process.execPath, [TSX_CLI, SERVER_ENTRY]]
+      : // exec keeps the PID (and the process group) the server's own.
+        ['bash', ['-c', `ulimit -n ${Math.floor(options.fileLimit)} && exec "$0" "$@"`, process.execPath, TSX_CLI, SERVER_ENTRY]];
+  const child = spawn(command, args, {
     env: childEnv(dataDir, { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...PROCESS_TEST_ENV, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: tsx's cli runs the server in a child process, and a SIGKILL (which

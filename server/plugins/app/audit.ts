@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
 import type { Db } from '../../../db/client';
 import { audit } from '../../../db/schema';
+import { hourFloor } from '../../services/quotas';
 import { nowSeconds } from './tokens';
 
 /** prevHash of the first audit row: 32 zero bytes. */
@@ -17,6 +18,8 @@ declare module 'fastify' {
     /** Appends one hash-chained audit row; returns its seq and hash. */
     appendAudit(actorStaffId: string | null, action: string, target: string | null, detail?: AuditDetail): { seq: number; hash: string };
     verifyAuditChain(): AuditVerification;
+    /** Counts a failed staff sign-in: one audit row per username per hour, then a counter. */
+    recordFailedSignIn(username: string): void;
   }
 }
 
@@ -96,12 +99,68 @@ export function verifyAuditRows(db: Db): AuditVerification {
   return { ok: true, count };
 }
 
+/** Audit actions of failed staff sign-ins: the first of an hour, then the hour's total. */
+export const FAILED_SIGN_IN_ACTION = 'staff.login_failed';
+export const FAILED_SIGN_IN_TALLY_ACTION = 'staff.login_failed_tally';
+/** Distinct usernames given their own rows per hour; the rest are counted under `*`. */
+export const FAILED_SIGN_IN_NAMES_PER_HOUR = 100;
+const OTHER_NAMES = '*';
+
+interface FailureTally {
+  hour: number;
+  counts: Map<string, number>;
+}
+const tallies = new WeakMap<Db, FailureTally>();
+
+/**
+ * SECURITY (availability): failed sign-ins are audited, but a guessing flood must not grow the
+ * append-only chain without bound. Per username and hour the first failure appends a chained row
+ * at once (`{hour}`); later ones are counted in memory and written as one `{hour, count}` tally
+ * row when the hour is over (or the app closes). Past FAILED_SIGN_IN_NAMES_PER_HOUR distinct
+ * names in an hour, failures are pooled under `*`, so spraying random names stays bounded too.
+ * Unknown usernames are counted alike, so the log does not tell which names exist.
+ */
+export function recordFailedSignIn(db: Db, username: string, now = nowSeconds()): void {
+  const hour = hourFloor(now);
+  let tally = tallies.get(db);
+  if (tally && tally.hour !== hour) flushFailedSignIns(db);
+  tally = tallies.get(db);
+  if (!tally) tallies.set(db, (tally = { hour, counts: new Map() }));
+  let name = username.slice(0, 64);
+  if (!tally.counts.has(name) && tally.counts.size >= FAILED_SIGN_IN_NAMES_PER_HOUR) name = OTHER_NAMES;
+  const seen = tally.counts.get(name) ?? 0;
+  tally.counts.set(name, seen + 1);
+  if (seen === 0) appendAuditRow(db, null, FAILED_SIGN_IN_ACTION, name, { hour });
+}
+
+/** Writes the pending hour's tallies (names that failed more than once) and forgets them. */
+export function flushFailedSignIns(db: Db): void {
+  const tally = tallies.get(db);
+  tallies.delete(db);
+  if (!tally) return;
+  for (const [name, count] of tally.counts) {
+    if (count > 1) appendAuditRow(db, null, FAILED_SIGN_IN_TALLY_ACTION, name, { hour: tally.hour, count });
+  }
+}
+
 export default fp(
   async (app) => {
     app.decorate('appendAudit', (actorStaffId: string | null, action: string, target: string | null, detail?: AuditDetail) =>
       appendAuditRow(app.db, actorStaffId, action, target, detail),
     );
     app.decorate('verifyAuditChain', () => verifyAuditRows(app.db));
+    app.decorate('recordFailedSignIn', (username: string) => recordFailedSignIn(app.db, username));
+    // Hour boundaries pass without a failure too: write the finished hour's tallies.
+    const flusher = setInterval(() => {
+      const tally = tallies.get(app.db);
+      if (tally && tally.hour !== hourFloor(nowSeconds())) flushFailedSignIns(app.db);
+    }, 60_000);
+    flusher.unref();
+    // preClose: before any onClose hook closes the database.
+    app.addHook('preClose', async () => {
+      clearInterval(flusher);
+      flushFailedSignIns(app.db);
+    });
   },
   { name: 'audit', dependencies: ['db'] },
 );

@@ -9,6 +9,7 @@ import type { AppPluginOptions } from '../options';
 import { forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
 import { isTicketOwner, ticketExists } from '../../services/tickets';
+import { HOUR_SECONDS, hourFloor } from '../../services/quotas';
 import { newId, nowSeconds } from './tokens';
 
 export type SubjectType = 'staff' | 'requester';
@@ -65,12 +66,35 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The times a session row keeps. SECURITY (metadata, THREAT-MODEL.md "Metadata the desk keeps"): a
+ * requester's row is linked to the requester, so exact sign-in times would be a timeline of
+ * their visits; they are kept to the hour like every other requester-side time. Expiry stays
+ * exact: the token's own signed `exp` is checked by jwt.verify; the row's expiresAt is rounded
+ * UP so the row never dies before the token. Revocation is by jti and unaffected.
+ */
+export function storedSessionTimes(subjectType: SubjectType, now: number, expiresAt: number): { createdAt: number; expiresAt: number } {
+  if (subjectType === 'staff') return { createdAt: now, expiresAt };
+  return { createdAt: hourFloor(now), expiresAt: hourFloor(expiresAt + HOUR_SECONDS - 1) };
+}
+
 const Claims = z.object({
   sub: z.string().min(1),
   typ: z.enum(['staff', 'requester']),
   jti: z.string().min(1),
   exp: z.number(),
 });
+
+/**
+ * SECURITY: a JWT's parts must be canonical base64url (no padding, unused trailing bits zero).
+ * Decoders ignore those bits, so without this check one session has several valid spellings
+ * (a flipped last character still verifies), and anything keyed on the token string (logs, a
+ * deny list, a cache) can be sidestepped. One token, one spelling.
+ */
+export function isCanonicalCompactJws(token: string): boolean {
+  const parts = token.split('.');
+  return parts.length === 3 && parts.every((part) => part.length > 0 && Buffer.from(part, 'base64url').toString('base64url') === part);
+}
 
 export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
   async (app, opts) => {
@@ -84,19 +108,21 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
       const jti = newId();
       const now = nowSeconds();
       const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
-      app.db.insert(sessions).values({ jti, subjectType, subjectId, createdAt: now, expiresAt }).run();
+      app.db.insert(sessions).values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) }).run();
       const token = app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
       return { token, jti, expiresAt };
     });
 
     app.decorate('revokeSession', (jti: string) => {
-      app.db.update(sessions).set({ revokedAt: nowSeconds() }).where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt))).run();
+      // To the hour for every kind of session: revocation is the flag (authenticate checks
+      // revokedAt !== null, never its time), and the housekeeping sweep needs only the hour.
+      app.db.update(sessions).set({ revokedAt: hourFloor(nowSeconds()) }).where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt))).run();
     });
 
     app.decorate('revokeSubjectSessions', (subjectType: SubjectType, subjectId: string): number => {
       const result = app.db
         .update(sessions)
-        .set({ revokedAt: nowSeconds() })
+        .set({ revokedAt: hourFloor(nowSeconds()) })
         .where(and(eq(sessions.subjectType, subjectType), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)))
         .run();
       return result.changes;
@@ -109,7 +135,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     function authenticate(request: FastifyRequest, expected: SubjectType): z.infer<typeof Claims> {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
-      if (!match?.[1]) throw unauthorized();
+      if (!match?.[1] || !isCanonicalCompactJws(match[1])) throw unauthorized();
       let claims: z.infer<typeof Claims>;
       try {
         claims = Claims.parse(app.jwt.verify(match[1]));

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { ERROR_CODES } from '../../../contract/index';
-import { AppError, sendError, type ErrorCode } from '../../errors';
+import { AppError, mapStorageError, sendError, type ErrorCode } from '../../errors';
+import { isDescriptorExhaustion } from '../../connections';
 import { RATE_LIMITS } from '../../rate-limits';
 
 interface Mapped {
@@ -27,6 +28,9 @@ export function mapError(err: unknown): Mapped | undefined {
     return { code: 'validation_failed', message: details.join('; ') };
   }
   if (typeof err !== 'object' || err === null) return undefined;
+  const storage = mapStorageError(err);
+  if (storage) return storage;
+  if (isDescriptorExhaustion(err)) return { code: 'overloaded', message: 'the desk is busy; try again shortly' };
   if (isFastifyErrorLike(err) && !isResponseSerializationError(err)) {
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -18,6 +18,8 @@ export const CSP_DIRECTIVES = {
   'form-action': ["'self'"],
 };
 
+const isApiUrl = (url: string) => url === '/api' || url.startsWith('/api/') || url.startsWith('/api?');
+
 export default fp(
   async (app) => {
     await app.register(helmet, {
@@ -27,6 +29,12 @@ export default fp(
       crossOriginResourcePolicy: { policy: 'same-origin' },
       xContentTypeOptions: true,
       xFrameOptions: { action: 'deny' },
+    });
+    // SECURITY: an API answer (a ticket thread, a session token, an error naming a ticket) must
+    // never sit in a browser, proxy or Tor Browser disk cache. Once, for every /api response —
+    // errors, 404s and load-shedding 503s included — so no route can forget it.
+    app.addHook('onSend', async (request, reply) => {
+      if (isApiUrl(request.url)) reply.header('cache-control', 'no-store');
     });
   },
   { name: 'helmet' },

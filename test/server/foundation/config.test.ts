@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxAttachmentBytes: 25 * 1024 * 1024,
       maxTicketBytes: 100 * 1024 * 1024,
       quotas: { openTicketsPerRequester: 5, messagesPerHour: 30 },
+      connections: { headersTimeoutMs: 20_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, max: 256 },
       logLevel: 'info',
     });
   });
@@ -29,8 +30,14 @@ describe('loadConfig', () => {
       SEALDESK_MAX_TICKET_MB: '10',
       SEALDESK_MAX_OPEN_TICKETS: '2',
       SEALDESK_MAX_MESSAGES_PER_HOUR: '12',
+      SEALDESK_HEADERS_TIMEOUT_MS: '1000',
+      SEALDESK_REQUEST_TIMEOUT_MS: '2000',
+      SEALDESK_IDLE_TIMEOUT_MS: '3000',
+      SEALDESK_KEEPALIVE_TIMEOUT_MS: '4000',
+      SEALDESK_MAX_CONNECTIONS: '50',
       SEALDESK_LOG_LEVEL: 'warn',
     });
+    expect(c.connections).toEqual({ headersTimeoutMs: 1000, requestTimeoutMs: 2000, idleTimeoutMs: 3000, keepAliveTimeoutMs: 4000, max: 50 });
     expect(c).toMatchObject({ port: 9000, host: '0.0.0.0', dataDir: '/srv/desk', retentionDays: 30, powDifficulty: 20, logLevel: 'warn' });
     expect(c.maxAttachmentBytes).toBe(5 * 1024 * 1024);
     expect(c.quotas).toEqual({ openTicketsPerRequester: 2, messagesPerHour: 12 });
@@ -40,6 +47,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.quotas)).toBe(true);
+    expect(Object.isFrozen(c.connections)).toBe(true);
   });
 
   it('treats an empty variable as unset', () => {
@@ -54,6 +62,8 @@ describe('loadConfig', () => {
     ['SEALDESK_POW_DIFFICULTY', '1.5'],
     ['SEALDESK_MAX_ATTACHMENT_MB', '-1'],
     ['SEALDESK_LOG_LEVEL', 'loud'],
+    ['SEALDESK_REQUEST_TIMEOUT_MS', '0'],
+    ['SEALDESK_MAX_CONNECTIONS', 'many'],
   ])('rejects %s=%s with a one-line message naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -69,5 +79,9 @@ describe('loadConfig', () => {
 
   it('rejects a ticket limit smaller than the attachment limit', () => {
     expect(() => loadConfig({ SEALDESK_MAX_ATTACHMENT_MB: '50', SEALDESK_MAX_TICKET_MB: '10' })).toThrow(/SEALDESK_MAX_TICKET_MB/);
+  });
+
+  it('rejects a request deadline shorter than the header deadline', () => {
+    expect(() => loadConfig({ SEALDESK_HEADERS_TIMEOUT_MS: '5000', SEALDESK_REQUEST_TIMEOUT_MS: '1000' })).toThrow(/SEALDESK_REQUEST_TIMEOUT_MS/);
   });
 });

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,19 +18,22 @@ describe('server process', () => {
     expect(run.stderr.trim()).toMatch(/^sealdesk: invalid PORT \(got "eighty"\): .+$/);
   });
 
-  it('prints a one-time setup URL on first start, serves, and closes cleanly on SIGTERM', async () => {
-    // Given a fresh data dir, When the server starts on a free port
+  it('prints a one-time setup URL to the terminal on first start, serves, and closes cleanly on SIGTERM', async () => {
+    // Given a fresh data dir anyone may write to, When the server starts on a free port
+    chmodSync(dataDir, 0o777);
     const child = spawn(TSX, [SERVER], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SEALDESK_DATA_DIR: dataDir, SEALDESK_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no setup URL; stdout: ${stdout}`)), 50_000);
-      child.stdout.on('data', () => {
-        const m = /http:\/\/127\.0\.0\.1:(\d+)\/#\/setup\/([A-Za-z0-9_-]{43})/.exec(stdout);
+      const timer = setTimeout(() => reject(new Error(`no setup URL; stderr: ${stderr}`)), 50_000);
+      child.stderr.on('data', () => {
+        const m = /http:\/\/127\.0\.0\.1:(\d+)\/#\/setup\/([A-Za-z0-9_-]{43})/.exec(stderr);
         if (m) {
           clearTimeout(timer);
           resolve(m);
@@ -46,9 +49,14 @@ describe('server process', () => {
       db.close();
       expect(row.h).toBe(hashOneTimeToken(match[2]!));
       expect(row.e - Math.floor(Date.now() / 1000)).toBeGreaterThan(23 * 3600);
-      // And the token never went into a structured (JSON) log line
-      const jsonLines = stdout.split('\n').filter((l) => l.startsWith('{'));
-      expect(jsonLines.join('\n')).not.toContain(match[2]!);
+      // And the token never went into the log stream (stdout) at all
+      expect(stdout).toContain('Server listening at');
+      expect(stdout).not.toContain(match[2]!);
+      // And the database, its WAL and shm files and the keys are owner-only, whatever the dir's mode
+      for (const name of ['sealdesk.db', 'sealdesk.db-wal', 'sealdesk.db-shm', 'jwt.key']) {
+        const file = join(dataDir, name);
+        expect([name, statSync(file).mode & 0o777]).toEqual([name, 0o600]);
+      }
     } finally {
       child.kill('SIGTERM');
     }

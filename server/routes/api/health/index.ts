@@ -8,7 +8,11 @@ const health: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
     {
-      schema: { tags: ['desk'], summary: 'Liveness and database check', response: { 200: Health, ...errorResponses(429, 500) } },
+      schema: {
+        tags: ['desk'],
+        summary: 'Liveness and database check: 503 storage_unavailable / 507 storage_full when the database cannot take a write',
+        response: { 200: Health, ...errorResponses(429, 500, 503, 507) },
+      },
       config: { rateLimit: RATE_LIMITS.health },
     },
     async () => {

@@ -1,0 +1,48 @@
+// §3: with every descriptor in use, sampling memory (what the load-shedding timer does each
+// second) must not throw: uncaught in a timer, it would end the process.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { connectionCap, DESCRIPTOR_RESERVE, isDescriptorExhaustion, openFileLimit } from '../../../server/connections';
+
+const TSX_CLI = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'memory-usage-at-emfile.ts');
+
+function runOutOfDescriptors(mode: 'guarded' | 'bare'): string {
+  const run = spawnSync('bash', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, TSX_CLI, FIXTURE, mode], { encoding: 'utf8', timeout: 30_000 });
+  expect(run.status, run.stderr).toBe(0);
+  return run.stdout.trim();
+}
+
+describe('descriptor exhaustion', () => {
+  it('makes a bare process.memoryUsage() throw EMFILE (the crash under-pressure hit)', () => {
+    expect(runOutOfDescriptors('bare')).toBe('threw EMFILE');
+  });
+
+  it('is answered with the last good memory reading once guarded', () => {
+    expect(runOutOfDescriptors('guarded')).toMatch(/^sampled true after \d+ descriptors$/);
+  });
+
+  it('is what EMFILE and ENFILE mean, and nothing else', () => {
+    expect(isDescriptorExhaustion(Object.assign(new Error('x'), { code: 'EMFILE' }))).toBe(true);
+    expect(isDescriptorExhaustion(Object.assign(new Error('x'), { code: 'ENFILE' }))).toBe(true);
+    expect(isDescriptorExhaustion(Object.assign(new Error('x'), { code: 'ENOENT' }))).toBe(false);
+    expect(isDescriptorExhaustion('EMFILE')).toBe(false);
+  });
+});
+
+describe('the connection cap', () => {
+  it('stays under the descriptor limit, with a reserve for the database and files', () => {
+    expect(connectionCap(256, 1024)).toBe(256);
+    expect(connectionCap(256, 128)).toBe(128 - DESCRIPTOR_RESERVE);
+    expect(connectionCap(256, 10)).toBe(1);
+    expect(connectionCap(256, undefined)).toBe(256);
+  });
+
+  it('reads the soft limit from /proc/self/limits', () => {
+    const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n';
+    expect(openFileLimit(() => limits)).toBe(1024);
+    expect(openFileLimit(() => limits.replace('1024', 'unlimited'))).toBeUndefined();
+    expect(openFileLimit(() => { throw new Error('no /proc'); })).toBeUndefined();
+  });
+});

@@ -132,15 +132,6 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
       } catch {
         throw unauthorized('invalid or expired token');
       }
-      const accepted: readonly SubjectType[] = typeof expected === 'string' ? [expected] : expected;
-      if (!accepted.includes(claims.typ)) {
-        // SECURITY: an enrolment-only session opens nothing but enrolment (the key blob, the
-        // queue, admin powers all need a full session); the code tells its client what to do.
-        if (claims.typ === 'staff_enrolment' && accepted.includes('staff')) {
-          throw new AppError('two_factor_enrolment_required', 'the desk requires two-factor: enrol a second factor first');
-        }
-        throw unauthorized('wrong kind of token for this route');
-      }
       const session = sessionByJti.get({ jti: claims.jti });
       if (
         !session ||
@@ -150,6 +141,15 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
         session.subjectId !== claims.sub
       ) {
         throw unauthorized('session is not valid');
+      }
+      const accepted: readonly SubjectType[] = typeof expected === 'string' ? [expected] : expected;
+      if (!accepted.includes(claims.typ)) {
+        // SECURITY: an enrolment-only session opens nothing but enrolment (the key blob, the
+        // queue, admin powers all need a full session); the code tells its client what to do.
+        if (claims.typ === 'staff_enrolment' && accepted.includes('staff')) {
+          throw new AppError('two_factor_enrolment_required', 'the desk requires two-factor: enrol a second factor first');
+        }
+        throw unauthorized('wrong kind of token for this route');
       }
       return claims;
     }
@@ -215,7 +215,9 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorate('requireTicketParticipant', async (request: FastifyRequest) => {
       // SECURITY: the unverified `typ` only picks which guard runs; that guard verifies the
       // signature, the session row and the kind again.
-      if (claimedKind(request) === 'staff') {
+      const kind = claimedKind(request);
+      // An enrolment-only staff session goes the staff way too, to get its own clear refusal.
+      if (kind === 'staff' || kind === 'staff_enrolment') {
         await requireAdmitted(request);
         // Staff may work every ticket, but only tickets that exist: 404 before any write names one.
         const ticketId = (request.params as { id?: unknown } | undefined)?.id;

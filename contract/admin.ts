@@ -58,6 +58,15 @@ export const AuditEntry = z.object({
 });
 export const AuditPage = z.object({ entries: z.array(AuditEntry), nextAfter: z.number().int().nullable() });
 
+// ---- two-factor (docs/API.md "Two-factor sign-in") ----
+export const TwoFactorResetBody = z.strictObject({ staffId: idSchema });
+export const TwoFactorReset = z.object({ staffId: z.string(), signedOut: z.number().int().describe('sessions revoked') });
+export const TwoFactorPolicyBody = z.strictObject({ required: z.boolean() });
+export const TwoFactorPolicy = z.object({
+  required: z.boolean(),
+  signedOut: z.number().int().describe('sessions of members without two-factor revoked when the policy was turned on'),
+});
+
 // ---- rotation (SPEC §7) ----
 export const WRAP_KEY_KINDS = ['ticket', 'note'] as const;
 /** Largest rewrap batch: one transaction, bounded so a batch never holds the write lock for long. */
@@ -100,6 +109,10 @@ export type GrantsStored = z.infer<typeof GrantsStored>;
 export type AuditQuery = z.input<typeof AuditQuery>;
 export type AuditEntry = z.infer<typeof AuditEntry>;
 export type AuditPage = z.infer<typeof AuditPage>;
+export type TwoFactorResetBody = z.input<typeof TwoFactorResetBody>;
+export type TwoFactorReset = z.infer<typeof TwoFactorReset>;
+export type TwoFactorPolicyBody = z.input<typeof TwoFactorPolicyBody>;
+export type TwoFactorPolicy = z.infer<typeof TwoFactorPolicy>;
 export type RotationQuery = z.input<typeof RotationQuery>;
 export type PendingWrap = z.infer<typeof PendingWrap>;
 export type RotationStatus = z.infer<typeof RotationStatus>;

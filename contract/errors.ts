@@ -49,6 +49,13 @@ export const ERROR_CODES = Object.freeze({
   unsupported_media_type: { status: 415, meaning: 'wrong content-type for this route' },
   rate_limited: { status: 429, meaning: 'too many requests; retry later' },
   quota_exceeded: { status: 429, meaning: 'a per-requester quota (open tickets, messages per hour) is used up' },
+  // ---- two-factor sign-in and throttling (issue 13 §1–2) ----
+  two_factor_required: { status: 401, meaning: 'the password is right; send it again with a totp or recoveryCode' },
+  two_factor_invalid: { status: 400, meaning: 'the TOTP or recovery code is wrong, expired or already used' },
+  two_factor_enrolment_required: { status: 403, meaning: 'the desk requires two-factor: this session may only enrol one (/api/staff/two-factor)' },
+  two_factor_enabled: { status: 409, meaning: 'a second factor is active already; disable it first' },
+  two_factor_not_enabled: { status: 409, meaning: 'the account has no active second factor (or no enrolment to confirm)' },
+  sign_in_throttled: { status: 429, meaning: 'too many failed sign-ins for this account name; wait Retry-After seconds' },
   internal: { status: 500, meaning: 'an unexpected server error (details only in the server log)' },
   overloaded: { status: 503, meaning: 'the desk is shedding load (or out of file descriptors); retry shortly' },
   storage_unavailable: { status: 503, meaning: 'the database is read-only, locked or failing; nothing was written, retry later' },

@@ -56,8 +56,28 @@ export const Prelogin = z.object({
   opslimit: z.number().int(),
   memlimit: z.number().int(),
 });
-export const LoginBody = z.strictObject({ username, authSecret });
-export const StaffSession = z.object({ token: z.string(), expiresAt: z.number().int(), staffId: z.string() });
+/** A current TOTP code: 6 digits (RFC 6238, 30-second steps, SHA-1: what every authenticator app reads). */
+export const totpCode = z.string().regex(/^[0-9]{6}$/, 'six digits');
+/** A one-time recovery code as shown: 4 groups of 4 base32 characters; case and dashes are optional. */
+export const recoveryCode = z
+  .string()
+  .regex(/^[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}$/, 'a recovery code: XXXX-XXXX-XXXX-XXXX');
+/** A second factor: one TOTP code or one recovery code, never both. */
+export const SecondFactor = z.union([z.strictObject({ totp: totpCode }), z.strictObject({ recoveryCode })]);
+export const LoginBody = z.union([
+  z.strictObject({ username, authSecret }),
+  z.strictObject({ username, authSecret, totp: totpCode }),
+  z.strictObject({ username, authSecret, recoveryCode }),
+]);
+export const SESSION_SCOPES = ['staff', 'two_factor_enrolment'] as const;
+export const StaffSession = z.object({
+  token: z.string(),
+  expiresAt: z.number().int(),
+  staffId: z.string(),
+  scope: z
+    .enum(SESSION_SCOPES)
+    .describe("'staff': a full session; 'two_factor_enrolment': the desk requires two-factor and this member has none — the token only opens /api/staff/two-factor"),
+});
 export const LoggedOut = z.object({ ok: z.literal(true) });
 
 export const Me = z.object({
@@ -70,6 +90,28 @@ export const Me = z.object({
   keyBlob: KeyBlob,
   grants: z.array(Grant),
 });
+
+// ---- two-factor (docs/API.md "Two-factor sign-in") ----
+export const TwoFactorStatus = z.object({
+  enabled: z.boolean().describe('a confirmed TOTP factor guards this account'),
+  pending: z.boolean().describe('an enrolment was begun and awaits its first code'),
+  required: z.boolean().describe('the desk policy requires two-factor for all staff'),
+  recoveryCodesLeft: z.number().int(),
+});
+export const TotpEnrolment = z.object({
+  secret: z.string().describe('the TOTP secret, base32 (RFC 4648), for typing into an authenticator'),
+  uri: z.string().describe('otpauth://totp/… key URI; draw it as a QR code locally'),
+  algorithm: z.literal('SHA1'),
+  digits: z.literal(6),
+  period: z.literal(30),
+});
+export const ConfirmTotpBody = z.strictObject({ totp: totpCode });
+export const TotpConfirmed = z.object({
+  recoveryCodes: z.array(z.string()).describe('shown once: each opens one sign-in without the authenticator'),
+  session: StaffSession.nullable().describe('a full session, replacing an enrolment-only one; null when called from a full session'),
+});
+export const DisableTwoFactorBody = SecondFactor;
+export const TwoFactorDisabled = z.object({ ok: z.literal(true), signedOut: z.literal(true).describe('every session of the member was revoked') });
 
 export const inviteToken = z.string().min(1).max(128);
 export const InviteLookupBody = z.strictObject({ inviteToken });
@@ -168,6 +210,14 @@ export type LoginBody = z.input<typeof LoginBody>;
 export type StaffSession = z.infer<typeof StaffSession>;
 export type LoggedOut = z.infer<typeof LoggedOut>;
 export type Me = z.infer<typeof Me>;
+export type SessionScope = (typeof SESSION_SCOPES)[number];
+export type SecondFactor = z.input<typeof SecondFactor>;
+export type TwoFactorStatus = z.infer<typeof TwoFactorStatus>;
+export type TotpEnrolment = z.infer<typeof TotpEnrolment>;
+export type ConfirmTotpBody = z.input<typeof ConfirmTotpBody>;
+export type TotpConfirmed = z.infer<typeof TotpConfirmed>;
+export type DisableTwoFactorBody = z.input<typeof DisableTwoFactorBody>;
+export type TwoFactorDisabled = z.infer<typeof TwoFactorDisabled>;
 export type InviteLookupBody = z.input<typeof InviteLookupBody>;
 export type InviteInfo = z.infer<typeof InviteInfo>;
 export type ActivateBody = z.input<typeof ActivateBody>;

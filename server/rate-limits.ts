@@ -47,7 +47,12 @@ export const RATE_LIMITS = Object.freeze({
   register: byAddress(300),
   requesterChallenge: byAddress(600),
   staffPrelogin: byAddress(60),
-  staffLogin: byAddress(30),
+  /**
+   * Only a loose flood guard: over Tor every client shares one address, so a tight limit here
+   * would let one guesser lock every member out. Guessing is stopped per account name instead
+   * (services/sign-in-throttle.ts), which also counts failed second factors.
+   */
+  staffLogin: byAddress(300),
   staffInvite: byAddress(20),
   staffActivate: byAddress(20),
   notFound: byAddress(120),
@@ -66,6 +71,9 @@ export const RATE_LIMITS = Object.freeze({
   attachmentChunk: byAccount(3000),
   staffLogout: byAccount(60),
   staffMe: byAccount(300),
+  twoFactorRead: byAccount(120),
+  /** Enrol, confirm, disable: a wrong code to disable also counts toward the per-name throttle. */
+  twoFactorWrite: byAccount(20),
   queue: byAccount(600),
   triage: byAccount(300),
   labelsRead: byAccount(300),

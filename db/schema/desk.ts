@@ -13,6 +13,8 @@ export const desk = sqliteTable(
     fingerprint: text('fingerprint'),
     setupTokenHash: text('setup_token_hash'),
     setupTokenExpiresAt: integer('setup_token_expires_at'),
+    /** Desk policy: every staff member must have a second factor to get past enrolment. */
+    twoFactorRequired: integer('two_factor_required', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
   },
   // SECURITY: a second desk row would give two competing identities to pin.

@@ -13,3 +13,4 @@ export * from './messages';
 export * from './attachments';
 export * from './audit';
 export * from './pow-spent';
+export * from './two-factor';

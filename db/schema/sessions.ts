@@ -1,6 +1,7 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const SESSION_SUBJECT_TYPES = ['staff', 'requester'] as const;
+/** 'staff_enrolment': an enrolment-only staff session (two-factor policy; auth.ts). */
+export const SESSION_SUBJECT_TYPES = ['staff', 'staff_enrolment', 'requester'] as const;
 
 /**
  * Server-side session table behind every bearer JWT. Checked on every request so that a

@@ -4,9 +4,12 @@
 import { eq } from 'drizzle-orm';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
-import { unauthorized } from '../errors';
+import type { LoginBody, SecondFactor, SessionScope } from '../../contract/index';
+import { AppError, unauthorized } from '../errors';
 import { appendAuditRow, recordFailedSignIn } from '../plugins/app/audit';
 import { staff } from '../../db/schema';
+import { assertNotThrottled, clearSignInFailures, recordSignInFailure, type ThrottleKey } from './sign-in-throttle';
+import { hasTwoFactor, isTwoFactorRequired, spendSecondFactor, type TwoFactorKeys } from './two-factor';
 import {
   asAuthSecret,
   asLabelKey,
@@ -84,18 +87,59 @@ export function checkLogin(db: Db, username: string, authSecretB64: string, auth
   return verifyAuthSecret(row.authHash, secret) ? row.id : null;
 }
 
+export interface SignInKeys {
+  readonly throttle: ThrottleKey;
+  readonly twoFactor: TwoFactorKeys;
+}
+export interface SignedIn {
+  staffId: string;
+  /** 'two_factor_enrolment': the desk requires two-factor and the member has none yet. */
+  scope: SessionScope;
+}
+
+function factorOf(body: LoginBody): SecondFactor | null {
+  if ('totp' in body && body.totp !== undefined) return { totp: body.totp };
+  if ('recoveryCode' in body && body.recoveryCode !== undefined) return { recoveryCode: body.recoveryCode };
+  return null;
+}
+
 /**
- * Login with its audit trail: the staff id, or 401 with the same body for every failure
- * (SPEC §8). The failed attempt is audited by username only, never the secret.
+ * Login with its throttle and audit trail (SPEC §8; issue 13 §1–2). Every wrong password gets the
+ * same 401 (audited by username only, never the secret). With a second factor on, the right
+ * password alone answers 401 two_factor_required and a wrong code 400 two_factor_invalid; both
+ * kinds of failure count toward the per-name back-off.
+ * SECURITY: the factor is checked here, before any session exists, so the key blob
+ * (GET /api/staff/me) is never released on the password alone.
  */
-export function logIn(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): string {
-  const staffId = checkLogin(db, username, authSecretB64, authHashKdf);
+export function logIn(db: Db, keys: SignInKeys, body: LoginBody, authHashKdf: KdfParams): SignedIn {
+  const { username } = body;
+  assertNotThrottled(db, keys.throttle, username);
+  const staffId = checkLogin(db, username, body.authSecret, authHashKdf);
   if (!staffId) {
+    recordSignInFailure(db, keys.throttle, username);
+    // Aggregated per name and hour, so a guessing run cannot grow the audit log without bound.
     recordFailedSignIn(db, username);
     throw unauthorized('wrong username or password');
   }
-  appendAuditRow(db, staffId, 'staff.login', staffId, {});
-  return staffId;
+  if (hasTwoFactor(db, staffId)) {
+    const factor = factorOf(body);
+    if (!factor) throw new AppError('two_factor_required', 'enter the code from your authenticator, or a recovery code');
+    const used = spendSecondFactor(db, keys.twoFactor, staffId, username, factor);
+    if (!used) {
+      recordSignInFailure(db, keys.throttle, username);
+      recordFailedSignIn(db, username);
+      throw new AppError('two_factor_invalid', 'the code is wrong, expired or already used');
+    }
+    clearSignInFailures(db, keys.throttle, username);
+    appendAuditRow(db, staffId, 'staff.login', staffId, { factor: used });
+    return { staffId, scope: 'staff' };
+  }
+  clearSignInFailures(db, keys.throttle, username);
+  // SECURITY: under the desk policy a member without a factor gets a session that opens only
+  // the two-factor enrolment routes (auth.ts refuses it everywhere else).
+  const scope: SessionScope = isTwoFactorRequired(db) ? 'two_factor_enrolment' : 'staff';
+  appendAuditRow(db, staffId, 'staff.login', staffId, scope === 'staff' ? {} : { scope });
+  return { staffId, scope };
 }
 
 export function logOut(db: Db, staffId: string): void {

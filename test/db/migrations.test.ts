@@ -20,7 +20,10 @@ const EXPECTED_TABLES = [
   'pow_spent',
   'requesters',
   'sessions',
+  'sign_in_failures',
   'staff',
+  'staff_recovery_codes',
+  'staff_totp',
   'team_keys',
   'ticket_labels',
   'tickets',
@@ -140,7 +143,11 @@ describe('migrations', () => {
     const after = open(file);
 
     // Then the data is still there and the schema is complete
-    if (seeded.includes('desk')) expect(after.sqlite.prepare('select desk_id from desk').get()).toEqual({ desk_id: 'desk-before' });
+    if (seeded.includes('desk')) {
+      expect(after.sqlite.prepare('select desk_id from desk').get()).toEqual({ desk_id: 'desk-before' });
+      // 0001_two_factor: an existing desk starts with the two-factor policy off
+      expect(after.sqlite.prepare('select two_factor_required from desk').get()).toEqual({ two_factor_required: 0 });
+    }
     if (seeded.includes('requesters')) expect(after.sqlite.prepare('select id from requesters').all()).toEqual([{ id: 'r-before' }]);
     expect(tableNames(after.sqlite)).toEqual(EXPECTED_TABLES);
     // With a single migration the "before" database is empty, so nothing could be seeded yet;

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
@@ -6,22 +6,32 @@ import { sessions, staff } from '../../../db/schema';
 import type { KdfParams } from '../../../protocol/index';
 import { ID_PATTERN } from '../../../protocol/schemas';
 import type { AppPluginOptions } from '../options';
-import { forbidden, notFound, unauthorized } from '../../errors';
+import { AppError, forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
 import { isTicketOwner, ticketExists } from '../../services/tickets';
 import { HOUR_SECONDS, hourFloor } from '../../services/quotas';
 import { newId, nowSeconds } from './tokens';
 
-export type SubjectType = 'staff' | 'requester';
+/**
+ * 'staff_enrolment': a staff member who signed in with the password while the desk requires
+ * two-factor and they have none — it opens only the two-factor routes (requireStaffOrEnrolment).
+ */
+export type SubjectType = 'staff' | 'staff_enrolment' | 'requester';
 
 /** Session lifetimes (DECISIONS.md §Sessions). */
-export const SESSION_TTL_SECONDS: Readonly<Record<SubjectType, number>> = Object.freeze({ staff: 60 * 60, requester: 30 * 60 });
+export const SESSION_TTL_SECONDS: Readonly<Record<SubjectType, number>> = Object.freeze({
+  staff: 60 * 60,
+  staff_enrolment: 15 * 60,
+  requester: 30 * 60,
+});
 
 export interface StaffPrincipal {
   id: string;
   username: string;
   role: 'technician' | 'admin';
   jti: string;
+  /** What the session may do: a full staff session, or two-factor enrolment only. */
+  scope: 'staff' | 'two_factor_enrolment';
 }
 export interface RequesterPrincipal {
   id: string;
@@ -47,6 +57,11 @@ declare module 'fastify' {
     requireRequester(request: FastifyRequest): Promise<void>;
     /** An active staff account's session (login works before admission). */
     requireStaff(request: FastifyRequest): Promise<void>;
+    /**
+     * An active staff account's full session OR enrolment-only session: the two-factor routes,
+     * where a member the policy holds back enrols their factor.
+     */
+    requireStaffOrEnrolment(request: FastifyRequest): Promise<void>;
     /** Staff the key log vouches for, holding a live grant: may read and work the desk. */
     requireAdmitted(request: FastifyRequest): Promise<void>;
     /** An admin the key log vouches for (not just `staff.role`): admin powers. */
@@ -74,13 +89,13 @@ declare module 'fastify' {
  * UP so the row never dies before the token. Revocation is by jti and unaffected.
  */
 export function storedSessionTimes(subjectType: SubjectType, now: number, expiresAt: number): { createdAt: number; expiresAt: number } {
-  if (subjectType === 'staff') return { createdAt: now, expiresAt };
+  if (subjectType !== 'requester') return { createdAt: now, expiresAt };
   return { createdAt: hourFloor(now), expiresAt: hourFloor(expiresAt + HOUR_SECONDS - 1) };
 }
 
 const Claims = z.object({
   sub: z.string().min(1),
-  typ: z.enum(['staff', 'requester']),
+  typ: z.enum(['staff', 'staff_enrolment', 'requester']),
   jti: z.string().min(1),
   exp: z.number(),
 });
@@ -123,7 +138,8 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
       const result = app.db
         .update(sessions)
         .set({ revokedAt: hourFloor(nowSeconds()) })
-        .where(and(eq(sessions.subjectType, subjectType), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)))
+        // A staff member's enrolment-only sessions go with their full ones.
+        .where(and(inArray(sessions.subjectType, subjectType === 'staff' ? ['staff', 'staff_enrolment'] : [subjectType]), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)))
         .run();
       return result.changes;
     });
@@ -132,7 +148,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
      * SECURITY: a valid signature is not enough. The jti must name a live, unrevoked session row
      * of the same subject and kind, so logout/disable take effect on the very next request.
      */
-    function authenticate(request: FastifyRequest, expected: SubjectType): z.infer<typeof Claims> {
+    function authenticate(request: FastifyRequest, expected: SubjectType | readonly SubjectType[]): z.infer<typeof Claims> {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
       if (!match?.[1] || !isCanonicalCompactJws(match[1])) throw unauthorized();
@@ -142,7 +158,6 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
       } catch {
         throw unauthorized('invalid or expired token');
       }
-      if (claims.typ !== expected) throw unauthorized('wrong kind of token for this route');
       const session = sessionByJti.get({ jti: claims.jti });
       if (
         !session ||
@@ -153,11 +168,20 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
       ) {
         throw unauthorized('session is not valid');
       }
+      const accepted: readonly SubjectType[] = typeof expected === 'string' ? [expected] : expected;
+      if (!accepted.includes(claims.typ)) {
+        // SECURITY: an enrolment-only session opens nothing but enrolment (the key blob, the
+        // queue, admin powers all need a full session); the code tells its client what to do.
+        if (claims.typ === 'staff_enrolment' && accepted.includes('staff')) {
+          throw new AppError('two_factor_enrolment_required', 'the desk requires two-factor: enrol a second factor first');
+        }
+        throw unauthorized('wrong kind of token for this route');
+      }
       return claims;
     }
 
-    function loadActiveStaff(request: FastifyRequest): StaffPrincipal {
-      const claims = authenticate(request, 'staff');
+    function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): StaffPrincipal {
+      const claims = authenticate(request, kinds);
       const row = app.db
         .select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status })
         .from(staff)
@@ -165,7 +189,8 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
         .get();
       // SECURITY: disabled or reset accounts lose access even if a session row survived.
       if (!row || row.status !== 'active') throw unauthorized('account is not active');
-      return { id: row.id, username: row.username, role: row.role, jti: claims.jti };
+      const scope = claims.typ === 'staff_enrolment' ? 'two_factor_enrolment' : 'staff';
+      return { id: row.id, username: row.username, role: row.role, jti: claims.jti, scope };
     }
 
     const requireStaff = async (request: FastifyRequest) => {
@@ -184,6 +209,9 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     };
 
     app.decorate('requireStaff', requireStaff);
+    app.decorate('requireStaffOrEnrolment', async (request: FastifyRequest) => {
+      request.staff = loadActiveStaff(request, ['staff', 'staff_enrolment']);
+    });
     app.decorate('requireAdmitted', requireAdmitted);
     app.decorate('requireRequester', requireRequester);
 
@@ -213,7 +241,9 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorate('requireTicketParticipant', async (request: FastifyRequest) => {
       // SECURITY: the unverified `typ` only picks which guard runs; that guard verifies the
       // signature, the session row and the kind again.
-      if (claimedKind(request) === 'staff') {
+      const kind = claimedKind(request);
+      // An enrolment-only staff session goes the staff way too, to get its own clear refusal.
+      if (kind === 'staff' || kind === 'staff_enrolment') {
         await requireAdmitted(request);
         // Staff may work every ticket, but only tickets that exist: 404 before any write names one.
         const ticketId = (request.params as { id?: unknown } | undefined)?.id;

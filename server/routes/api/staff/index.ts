@@ -15,7 +15,9 @@ import {
 import { ready } from '../../../../protocol/index';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { activate, describeInvite, staffProfile } from '../../../services/staff-accounts';
+import { SignInThrottled, throttleKey } from '../../../services/sign-in-throttle';
 import { dummyHash, logIn, logOut, prelogin, preloginSaltKey } from '../../../services/staff-auth';
+import { twoFactorKeys } from '../../../services/two-factor';
 
 const errors = errorResponses(400, 401, 403, 409, 413, 429);
 const SMALL_BODY = 16 * 1024;
@@ -28,6 +30,7 @@ const SMALL_BODY = 16 * 1024;
 const staffRoutes: FastifyPluginAsyncZod = async (app) => {
   await ready();
   const saltKey = preloginSaltKey(app.secrets.jwtKey);
+  const signInKeys = { throttle: throttleKey(app.secrets.jwtKey), twoFactor: twoFactorKeys(app.secrets.jwtKey) };
   // Computed now so the first unknown-name login costs the same as every later one.
   dummyHash(app.authHashKdf);
 
@@ -51,17 +54,22 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['staff'],
-        summary: 'Log in with the Argon2id-derived authSecret',
+        summary: 'Log in with the Argon2id-derived authSecret, plus a TOTP or recovery code when two-factor is on',
         body: LoginBody,
         response: { 200: StaffSession, ...errors },
       },
       bodyLimit: 1024,
       config: { rateLimit: RATE_LIMITS.staffLogin },
     },
-    async (request) => {
-      const staffId = logIn(app.db, request.body.username, request.body.authSecret, app.authHashKdf);
-      const session = app.issueSession('staff', staffId);
-      return { token: session.token, expiresAt: session.expiresAt, staffId };
+    async (request, reply) => {
+      try {
+        const { staffId, scope } = logIn(app.db, signInKeys, request.body, app.authHashKdf);
+        const session = app.issueSession(scope === 'staff' ? 'staff' : 'staff_enrolment', staffId);
+        return { token: session.token, expiresAt: session.expiresAt, staffId, scope };
+      } catch (err) {
+        if (err instanceof SignInThrottled) void reply.header('retry-after', String(err.retryAfterSeconds));
+        throw err;
+      }
     },
   );
 
@@ -69,7 +77,8 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     '/logout',
     {
       schema: { tags: ['staff'], summary: 'Revoke this session', security: [{ bearer: [] }], response: { 200: LoggedOut, ...errors } },
-      onRequest: app.requireStaff,
+      // An enrolment-only session can sign out too.
+      onRequest: app.requireStaffOrEnrolment,
       bodyLimit: 1024,
       config: { rateLimit: RATE_LIMITS.staffLogout },
     },

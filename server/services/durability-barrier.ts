@@ -43,6 +43,10 @@ export function createDurabilityBarrier(sqlite: Sqlite, fsyncWal: FsyncWal = fsy
   const changed = () => changes.get() as number;
   let durable = changed();
   let inFlight: Promise<void> | undefined;
+  // SECURITY/durability: after a failed fsync Linux may already have dropped the dirty pages, so
+  // a later fsync that "succeeds" proves nothing. One failure fails every later barrier: the desk
+  // stops acknowledging until it is restarted (and SQLite recovers from what is on disk).
+  let failure: unknown;
 
   // A closed connection counts nothing more; the db plugin flushes before it closes its own.
   const pending = () => sqlite.open && changed() > durable;
@@ -51,13 +55,24 @@ export function createDurabilityBarrier(sqlite: Sqlite, fsyncWal: FsyncWal = fsy
     if (!sqlite.open) return;
     const target = changed();
     while (durable < target) {
+      if (failure !== undefined) throw failure;
       if (inFlight === undefined) {
+        // SECURITY: total_changes() also counts an open transaction's rows; counting them as
+        // covered would let their later COMMIT go unsynced. Transactions here are synchronous,
+        // so none can be open at a reply; refuse rather than trust it.
+        if (sqlite.inTransaction) throw new Error('durability barrier reached with a transaction open');
         // Read before the fsync starts: only commits already in the WAL are covered by it.
         const covers = changed();
         inFlight = fsyncWal(walFile)
-          .then(() => {
-            durable = Math.max(durable, covers);
-          })
+          .then(
+            () => {
+              durable = Math.max(durable, covers);
+            },
+            (error: unknown) => {
+              failure = error;
+              throw error;
+            },
+          )
           .finally(() => {
             inFlight = undefined;
           });

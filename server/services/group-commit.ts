@@ -1,11 +1,12 @@
-// Group commit: the acknowledged writes of one event-loop turn share one durable COMMIT.
+// Group commit: the acknowledged writes of one event-loop turn share one COMMIT.
 //
-// Under synchronous=FULL every COMMIT waits for an fsync of the WAL, and that wait, not the CPU,
-// caps how many requests per second the desk can accept. better-sqlite3 is synchronous, so while
-// one fsync runs the next requests queue up; this module lets them all commit together.
+// better-sqlite3 is synchronous, so every COMMIT costs event-loop time (its WAL writes, and a
+// checkpoint now and then); while one runs the next requests queue up, and this module lets them
+// all commit together. The fsync that makes a commit durable is no longer in COMMIT
+// (synchronous=NORMAL): the durability barrier (durability-barrier.ts) runs one for the whole
+// batch before any reply leaves.
 // Each write still runs in its own SAVEPOINT (so a refused one — a 409, a quota — rolls back
-// alone, with its own error), and no caller's promise settles before the shared COMMIT returned:
-// an acknowledged write is on disk exactly as with one transaction per request.
+// alone, with its own error), and no caller's promise settles before the shared COMMIT returned.
 import type { Sqlite } from '../../db/client';
 
 /** Cap per COMMIT, so one flush never holds the event loop for long. */

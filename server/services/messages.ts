@@ -1,11 +1,12 @@
 // Thread messages and internal notes (SPEC §5): stored as signed ciphertext, ordered by a
 // per-ticket sequence number assigned inside the write transaction.
-import { and, asc, desc, eq, max } from 'drizzle-orm';
+import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, tickets, wraps } from '../../db/schema';
 import { asSignPublicKey, isCryptoError, verifyMessageSignature } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import { assertCurrentTeamKey } from './keylog';
+import { preparedPer } from './prepared';
 import { assertMessageQuota, hourFloor } from './quotas';
 import { admittedSignPk } from './staff-admission';
 import { assertMessageIdFree, requesterSignPkOf, ticketForCaller, type EnvelopeFields } from './tickets';
@@ -157,41 +158,64 @@ export function staffThread(db: Db, ticketId: string) {
   };
 }
 
+const ph = (name: string) => sql.placeholder(name);
+/** A reply's statements, prepared once (see prepared.ts): built against the root handle. */
+const replyStatements = preparedPer((db: Pick<Db, 'select' | 'insert' | 'update'>) => ({
+  ticket: db.select().from(tickets).where(eq(tickets.id, ph('ticketId'))).prepare(),
+  lastSeq: db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.ticketId, ph('ticketId'))).prepare(),
+  insertMessage: db
+    .insert(messages)
+    .values({
+      id: ph('id'),
+      ticketId: ph('ticketId'),
+      seq: ph('seq'),
+      kind: ph('kind'),
+      authorType: ph('authorType'),
+      authorStaffId: ph('authorStaffId'),
+      nonce: ph('nonce'),
+      ct: ph('ct'),
+      sig: ph('sig'),
+      createdAt: ph('createdAt'),
+    })
+    .prepare(),
+  setStatus: db
+    .update(tickets)
+    .set({ status: sql`${ph('status')}`, updatedAt: sql`${ph('updatedAt')}` })
+    .where(eq(tickets.id, ph('ticketId')))
+    .prepare(),
+}));
+
 export function appendMessage(db: Db, m: NewMessage): { messageId: string; seq: number; createdAt: number } {
+  // The root handle inside the transaction: same connection, and its prepared statements are reused.
+  const q = replyStatements(db);
   return db.transaction(
-    (tx) => {
-      const ticket = tx.select().from(tickets).where(eq(tickets.id, m.ticketId)).get();
+    () => {
+      const ticket = q.ticket.get({ ticketId: m.ticketId });
       if (!ticket) throw new AppError('not_found', 'no such ticket');
       assertAuthorMayWrite(m.author, m.kind, m.noteWrap);
       if (m.author.type === 'requester') {
         if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
-        assertMessageQuota(tx, m.author.requesterId, m.maxMessagesPerHour, m.now);
+        assertMessageQuota(db, m.author.requesterId, m.maxMessagesPerHour, m.now);
       }
-      assertMessageIdFree(tx, m.messageId);
-      if (m.kind === 'note') storeNoteWrapIfFirst(tx, m);
-      const last = tx.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.ticketId, m.ticketId)).get();
-      const seq = (last?.seq ?? 0) + 1;
+      assertMessageIdFree(db, m.messageId);
+      if (m.kind === 'note') storeNoteWrapIfFirst(db, m);
+      const seq = (q.lastSeq.get({ ticketId: m.ticketId })?.seq ?? 0) + 1;
       // Requester-side times are hour-rounded (SPEC §5); staff-side times are exact.
       const createdAt = m.author.type === 'requester' ? hourFloor(m.now) : m.now;
-      tx.insert(messages)
-        .values({
-          id: m.messageId,
-          ticketId: m.ticketId,
-          seq,
-          kind: m.kind,
-          authorType: m.author.type,
-          authorStaffId: m.author.type === 'staff' ? m.author.staffId : null,
-          ...m.envelope,
-          createdAt,
-        })
-        .run();
+      q.insertMessage.run({
+        id: m.messageId,
+        ticketId: m.ticketId,
+        seq,
+        kind: m.kind,
+        authorType: m.author.type,
+        authorStaffId: m.author.type === 'staff' ? m.author.staffId : null,
+        ...m.envelope,
+        createdAt,
+      });
       // SECURITY: notes leave status and updatedAt alone; the requester sees both in /mine, and a
       // change there would reveal that staff wrote something the requester cannot see.
       if (m.kind === 'message') {
-        tx.update(tickets)
-          .set({ status: statusAfterReply(ticket.status, m.author.type), updatedAt: Math.max(ticket.updatedAt, createdAt) })
-          .where(eq(tickets.id, m.ticketId))
-          .run();
+        q.setStatus.run({ ticketId: m.ticketId, status: statusAfterReply(ticket.status, m.author.type), updatedAt: Math.max(ticket.updatedAt, createdAt) });
       }
       m.onStored?.({ seq });
       return { messageId: m.messageId, seq, createdAt };

@@ -39,6 +39,18 @@ const statements = preparedPer((db: Reader) => ({
   owner: db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, id)).prepare(),
 }));
 
+const ph = (name: string) => sql.placeholder(name);
+/** The submission's inserts, prepared once: unprepared, drizzle rebuilds and SQLite recompiles each. */
+const inserts = preparedPer((db: Pick<Db, 'insert'>) => ({
+  ticket: db.insert(tickets).values({ id: ph('id'), requesterId: ph('requesterId'), status: 'new', createdAt: ph('at'), updatedAt: ph('at') }).prepare(),
+  teamWrap: db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'team', teamKeyVersion: ph('teamKeyVersion'), sealed: ph('sealed') }).prepare(),
+  requesterWrap: db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: ph('sealed') }).prepare(),
+  firstMessage: db
+    .insert(messages)
+    .values({ id: ph('id'), ticketId: ph('ticketId'), seq: 1, kind: 'message', authorType: 'requester', authorStaffId: null, nonce: ph('nonce'), ct: ph('ct'), sig: ph('sig'), createdAt: ph('at') })
+    .prepare(),
+}));
+
 export function assertMessageIdFree(db: Reader, messageId: string): void {
   if (statements(db).messageExists.get({ id: messageId })) {
     throw conflict('a message with this id already exists; pick a fresh random id');
@@ -51,7 +63,7 @@ export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdA
   const at = hourFloor(t.now);
   // The root handle inside the transaction: same connection, and its prepared statements are reused.
   return db.transaction(
-    (tx) => {
+    () => {
       spendPow(db, t.pow);
       assertOpenTicketQuota(db, t.requesterId, t.maxOpenTickets);
       assertCurrentTeamKey(db, t.teamWrap.teamKeyVersion);
@@ -59,25 +71,11 @@ export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdA
         throw conflict('a ticket with this id already exists; pick a fresh random id');
       }
       assertMessageIdFree(db, t.messageId);
-      tx.insert(tickets).values({ id: t.ticketId, requesterId: t.requesterId, status: 'new', createdAt: at, updatedAt: at }).run();
-      tx.insert(wraps)
-        .values([
-          { ticketId: t.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: t.teamWrap.teamKeyVersion, sealed: t.teamWrap.sealed },
-          { ticketId: t.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: t.requesterWrap.sealed },
-        ])
-        .run();
-      tx.insert(messages)
-        .values({
-          id: t.messageId,
-          ticketId: t.ticketId,
-          seq: 1,
-          kind: 'message',
-          authorType: 'requester',
-          authorStaffId: null,
-          ...t.message,
-          createdAt: at,
-        })
-        .run();
+      const insert = inserts(db);
+      insert.ticket.run({ id: t.ticketId, requesterId: t.requesterId, at });
+      insert.teamWrap.run({ ticketId: t.ticketId, teamKeyVersion: t.teamWrap.teamKeyVersion, sealed: t.teamWrap.sealed });
+      insert.requesterWrap.run({ ticketId: t.ticketId, sealed: t.requesterWrap.sealed });
+      insert.firstMessage.run({ id: t.messageId, ticketId: t.ticketId, ...t.message, at });
       return { ticketId: t.ticketId, createdAt: at };
     },
     { behavior: 'immediate' },

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Db, Sqlite } from '../../../db/client';
 import type { AppPluginOptions } from '../options';
+import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
 import { createGroupCommit, type GroupCommit } from '../../services/group-commit';
 
 declare module 'fastify' {
@@ -8,19 +9,42 @@ declare module 'fastify' {
     db: Db;
     /** The raw better-sqlite3 handle, for pragmas, backup and hand-tuned statements. */
     sqlite: Sqlite;
-    /** Run a synchronous write in the next shared COMMIT; settles once it is durable. */
+    /** Run a synchronous write in the next shared COMMIT; settles once it is committed (durable before any reply: see below). */
     groupCommit: GroupCommit;
   }
 }
 
-export default fp<Pick<AppPluginOptions, 'opened' | 'closeDbOnShutdown'>>(
+export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'closeDbOnShutdown'> {
+  /** Test seam: how the barrier flushes the -wal file (default: fsync on the libuv thread pool). */
+  fsyncWal?: FsyncWal;
+}
+
+export default fp<DbPluginOptions>(
   async (app, opts) => {
+    const { sqlite } = opts.opened;
     app.decorate('db', opts.opened.db);
-    app.decorate('sqlite', opts.opened.sqlite);
-    app.decorate('groupCommit', createGroupCommit(opts.opened.sqlite));
+    app.decorate('sqlite', sqlite);
+    app.decorate('groupCommit', createGroupCommit(sqlite));
+
+    // SECURITY/durability: an acknowledged write (a ticket, a key-log append, a session…) must
+    // survive power loss. COMMIT no longer fsyncs (synchronous=NORMAL keeps the event loop free);
+    // instead no reply is sent, by any route, while a commit is not yet fsynced: one onSend hook
+    // for the whole app, so no write path can forget it. Reads wait too while anything is
+    // unsynced, so no response shows data a power cut could still take back. Remove the hook and
+    // the pragma must go back to FULL. The argument is in docs/DECISIONS.md (durability).
+    const wal = sqlite.pragma('journal_mode', { simple: true }) === 'wal';
+    const barrier = wal ? createDurabilityBarrier(sqlite, opts.fsyncWal) : undefined;
+    if (barrier) {
+      sqlite.pragma('synchronous = NORMAL');
+      app.addHook('onSend', async () => {
+        if (barrier.pending()) await barrier.untilDurable();
+      });
+    }
     if (opts.closeDbOnShutdown) {
       app.addHook('onClose', async () => {
-        if (opts.opened.sqlite.open) opts.opened.sqlite.close();
+        // Commits made after the last reply (a background sweep) are flushed before close.
+        await barrier?.untilDurable();
+        if (sqlite.open) sqlite.close();
       });
     }
   },

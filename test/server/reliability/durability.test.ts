@@ -27,7 +27,12 @@ import {
 } from '../../helpers/process';
 
 const ROUNDS = 5;
-const REQUESTERS = 4;
+/**
+ * Enough tickets in flight that the kill lands mid-burst: replies leave in bursts (one group
+ * commit of up to 64 and one barrier fsync each), so with only ~120 in flight every one of them
+ * could be answered between the 40th acknowledgement and the SIGKILL landing.
+ */
+const REQUESTERS = 8;
 /** The per-requester limit on POST /api/tickets is 30 a minute, per server process. */
 const TICKETS_PER_REQUESTER = 30;
 /** Everything in flight at once: the server works through a backlog when the kill lands. */

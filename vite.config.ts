@@ -74,11 +74,16 @@ function subresourceIntegrity(): Plugin {
       const dir = options.dir ?? '';
       const htmlPath = join(dir, 'index.html');
       const html = readFileSync(htmlPath, 'utf8');
-      const withIntegrity = html.replace(/<(script|link)\b([^>]*?)\s(src|href)="\/([^"]+)"([^>]*)>/g, (tag, name: string, before: string, attr: string, file: string, after: string) => {
-        if (/\bintegrity=/.test(tag)) return tag;
-        const digest = createHash('sha384').update(readFileSync(join(dir, file))).digest('base64');
-        return `<${name}${before} ${attr}="/${file}" integrity="sha384-${digest}"${after}>`;
-      });
+      const withIntegrity = html.replace(
+        /<(script|link)\b([^>]*?)\s(src|href)="\/([^"]+)"([^>]*)>/g,
+        (tag, name: string, before: string, attr: string, file: string, after: string) => {
+          if (/\bintegrity=/.test(tag)) return tag;
+          const digest = createHash('sha384')
+            .update(readFileSync(join(dir, file)))
+            .digest('base64');
+          return `<${name}${before} ${attr}="/${file}" integrity="sha384-${digest}"${after}>`;
+        },
+      );
       writeFileSync(htmlPath, withIntegrity);
     },
   };

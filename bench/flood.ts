@@ -13,16 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import {
-  createTicket,
-  ticketSubmission,
-  generateStaffKeys,
-  newId,
-  ready,
-  signRequesterChallenge,
-  solvePow,
-  toB64,
-} from '../protocol/index';
+import { createTicket, ticketSubmission, generateStaffKeys, newId, ready, signRequesterChallenge, solvePow, toB64 } from '../protocol/index';
 import { buildTestApp, type TestApp } from '../test/helpers/app';
 import { seedDesk, type SeededDesk } from '../test/helpers/queue';
 

@@ -67,7 +67,9 @@ function walk(assets: string, entries: string[], skip: RegExp): PathWeight {
 export function measurePageWeight(dist: string): PageWeight {
   const html = readFileSync(join(dist, 'index.html'), 'utf8');
   const assets = join(dist, 'assets');
-  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="\/assets\/([^"]+\.js)"/g), ...html.matchAll(/<link\b[^>]*rel="modulepreload"[^>]*href="\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="\/assets\/([^"]+\.js)"/g), ...html.matchAll(/<link\b[^>]*rel="modulepreload"[^>]*href="\/assets\/([^"]+)"/g)].map(
+    (m) => m[1]!,
+  );
   const css = [...html.matchAll(/<link\b[^>]*rel="stylesheet"[^>]*href="\/assets\/([^"]+)"/g)].map((m) => m[1]!);
   return {
     defaultPath: walk(assets, scripts, ONLY_WITHOUT_WASM),
@@ -101,7 +103,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const weight = measurePageWeight(out);
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-    for (const [name, p] of [['default (WebAssembly)', weight.defaultPath], ['no WebAssembly', weight.noWasmPath]] as const) {
+    for (const [name, p] of [
+      ['default (WebAssembly)', weight.defaultPath],
+      ['no WebAssembly', weight.noWasmPath],
+    ] as const) {
       console.log(`${name}: ${kb(p.gzipBytes)} gzip, ${kb(p.brotliBytes)} brotli, ${kb(p.rawBytes)} raw — ${p.files.join(', ')}`);
     }
     writeFileSync(

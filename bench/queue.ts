@@ -43,7 +43,10 @@ try {
   const viewer = techs[0]!;
   for (const name of LABEL_NAMES) {
     const sealed = sealLabelName(desk.labelKey, name);
-    t.db.insert(labels).values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: 1 }).run();
+    t.db
+      .insert(labels)
+      .values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: 1 })
+      .run();
   }
   const tags = LABEL_NAMES.map((n) => tagOf(desk, n));
 
@@ -53,12 +56,8 @@ try {
   const requesterIds = Array.from({ length: 10_000 }, id);
   const insRequester = s.prepare('insert into requesters (id, box_pk, sign_pk, created_at) values (?, ?, ?, ?)');
   s.transaction(() => requesterIds.forEach((r) => insRequester.run(r, b64(32), b64(32), 1_700_000_000)))();
-  const insTicket = s.prepare(
-    'insert into tickets (id, requester_id, status, priority, assignee_id, created_at, updated_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const insMessage = s.prepare(
-    "insert into messages (id, ticket_id, seq, kind, author_type, nonce, ct, sig, created_at) values (?, ?, 1, 'message', 'requester', ?, ?, ?, ?)",
-  );
+  const insTicket = s.prepare('insert into tickets (id, requester_id, status, priority, assignee_id, created_at, updated_at, closed_at) values (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insMessage = s.prepare("insert into messages (id, ticket_id, seq, kind, author_type, nonce, ct, sig, created_at) values (?, ?, 1, 'message', 'requester', ?, ?, ?, ?)");
   const insWrap = s.prepare('insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values (?, ?, ?, ?, ?)');
   const insLabel = s.prepare('insert into ticket_labels (ticket_seq, tag) values (?, ?)');
   for (let start = 0; start < TICKETS; start += BATCH) {
@@ -68,7 +67,16 @@ try {
         const status = pickStatus(Math.random());
         const at = 1_700_000_000 + i * 60;
         const assignee = Math.random() < 0.3 ? null : pick(techs, Math.random()).id;
-        const { lastInsertRowid } = insTicket.run(ticketId, pick(requesterIds, Math.random()), status, pick(PRIORITIES, Math.random()), assignee, at, at, status === 'closed' ? at : null);
+        const { lastInsertRowid } = insTicket.run(
+          ticketId,
+          pick(requesterIds, Math.random()),
+          status,
+          pick(PRIORITIES, Math.random()),
+          assignee,
+          at,
+          at,
+          status === 'closed' ? at : null,
+        );
         // A padded first message of 1–3 blocks of 512 bytes + the 16-byte tag.
         insMessage.run(id(), ticketId, b64(24), b64(512 * (1 + (i % 3)) + 16), b64(64), at);
         insWrap.run(ticketId, 'ticket', 'team', 1, b64(80));
@@ -131,7 +139,11 @@ try {
     },
     { name: 'assignee=mine', url: '/api/staff/tickets?assignee=mine', raw: () => viaRaw('where t.assignee_id = ?', [viewer.id]) },
     { name: 'assignee=mine, cold counts', url: '/api/staff/tickets?assignee=mine', cold: true, raw: () => viaRaw('where t.assignee_id = ?', [viewer.id]) },
-    { name: 'assignee=unassigned & status=new', url: '/api/staff/tickets?assignee=unassigned&status=new', raw: () => viaRaw("where t.assignee_id is null and t.status = 'new'", []) },
+    {
+      name: 'assignee=unassigned & status=new',
+      url: '/api/staff/tickets?assignee=unassigned&status=new',
+      raw: () => viaRaw("where t.assignee_id is null and t.status = 'new'", []),
+    },
   ];
 
   const results: Record<string, unknown>[] = [];
@@ -173,15 +185,25 @@ try {
   }
   if (process.env.BENCH_PLANS) {
     for (const [q, params] of [
-      ["select status, count(*) from tickets group by status", []],
-      ["select status, count(*) from tickets t join ticket_labels l on l.ticket_seq = t.seq and l.tag = ? group by status", [busiestTag]],
+      ['select status, count(*) from tickets group by status', []],
+      ['select status, count(*) from tickets t join ticket_labels l on l.ticket_seq = t.seq and l.tag = ? group by status', [busiestTag]],
       ["select t.seq from tickets t join ticket_labels l on l.ticket_seq = t.seq and l.tag = ? where t.status = 'open' order by t.seq desc limit 51", [busiestTag]],
-      ["select status, count(*) from tickets where assignee_id is null group by status", []],
+      ['select status, count(*) from tickets where assignee_id is null group by status', []],
     ] as [string, unknown[]][]) {
       const st = s.prepare(q);
       const a = performance.now();
       for (let i = 0; i < 20; i++) st.all(...params);
-      console.log(((performance.now() - a) / 20).toFixed(2), 'ms', q, JSON.stringify(s.prepare(`explain query plan ${q}`).all(...params).map((r: any) => r.detail)));
+      console.log(
+        ((performance.now() - a) / 20).toFixed(2),
+        'ms',
+        q,
+        JSON.stringify(
+          s
+            .prepare(`explain query plan ${q}`)
+            .all(...params)
+            .map((r: any) => r.detail),
+        ),
+      );
     }
   }
   const out = { tickets: TICKETS, runsPerCase: RUNS, seedSeconds: round(seedMs / 1000), targetMedianMs: 10, results, node: process.version, at: new Date().toISOString() };

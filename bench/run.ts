@@ -112,7 +112,9 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
     {
       bench: 'flood',
       figure: 'flood answers',
-      value: `${fmt(r.flood.perSecond, 0)} req/s; ${Object.entries(r.flood.statuses as Record<string, number>).map(([code, n]) => `${code}: ${n}`).join(', ')}`,
+      value: `${fmt(r.flood.perSecond, 0)} req/s; ${Object.entries(r.flood.statuses as Record<string, number>)
+        .map(([code, n]) => `${code}: ${n}`)
+        .join(', ')}`,
       baseline: '—',
       ratio: '—',
       target: 'no 5xx but 503',

@@ -51,7 +51,10 @@ const SYNC = process.env.BENCH_SYNC === 'NORMAL' ? 'NORMAL' : null;
 if (SYNC) app.sqlite.pragma(`synchronous = ${SYNC}`);
 
 const team = generateTeamKey();
-app.db.insert(teamKeys).values({ version: 1, boxPk: toB64(team.publicKey), createdAt: 0 }).run();
+app.db
+  .insert(teamKeys)
+  .values({ version: 1, boxPk: toB64(team.publicKey), createdAt: 0 })
+  .run();
 
 // Bare baseline: same pragmas, one insert of the same bytes per request.
 const sqlite = new Database(join(bareDir, 'bare.db'));
@@ -83,7 +86,10 @@ async function prepare(): Promise<Job[]> {
     if (i % TICKETS_PER_REQUESTER === 0) {
       identity = generateStaffKeys();
       const id = newId();
-      app.db.insert(requesters).values({ id, boxPk: toB64(identity.box.publicKey), signPk: toB64(identity.sign.publicKey), createdAt: now - (now % 3600) }).run();
+      app.db
+        .insert(requesters)
+        .values({ id, boxPk: toB64(identity.box.publicKey), signPk: toB64(identity.sign.publicKey), createdAt: now - (now % 3600) })
+        .run();
       token = app.issueSession('requester', id).token;
     }
     const t = createTicket({
@@ -185,7 +191,9 @@ try {
   };
   const written = !PROFILE;
   if (written) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${written ? OUT : 'no result file (experiment)'}`);
+  console.log(
+    `median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${written ? OUT : 'no result file (experiment)'}`,
+  );
 } finally {
   await app.close();
   await bare.close();
@@ -193,4 +201,3 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(bareDir, { recursive: true, force: true });
 }
-

@@ -7,15 +7,7 @@
 //                  between tickets or kinds), or a note claiming a requester author
 //   unknown_author a staff author the verified log never held: nothing to verify against
 // 'bad' and 'unknown_author' are red warnings; their content is never shown.
-import {
-  asSignPublicKey,
-  isFirstMessage,
-  openMessage,
-  verifyMessageSignature,
-  type KeyLogState,
-  type NoteKey,
-  type TicketKey,
-} from '../protocol';
+import { asSignPublicKey, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type NoteKey, type TicketKey } from '../protocol';
 import type { Message, MessageAuthor } from '../contract';
 
 export type SignatureStatus = 'verified' | 'own' | 'former_staff' | 'bad' | 'unknown_author';

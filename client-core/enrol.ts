@@ -74,7 +74,10 @@ export function prepareSetup(v: Vault, p: { username: string; password: string }
  * the admin sees when admitting, to compare out of band. `staffId` comes from the invite on a
  * re-enrolment; null lets the member choose one (the blob's AD binds it, so it must exist first).
  */
-export function prepareActivation(p: { staffId: string | null; password: string }, kdf: KdfParams = DEFAULT_STAFF_KDF): { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string } {
+export function prepareActivation(
+  p: { staffId: string | null; password: string },
+  kdf: KdfParams = DEFAULT_STAFF_KDF,
+): { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string } {
   checkStaffPassword(p.password);
   const staffId = p.staffId ?? newId();
   const enrolment = enrolStaffKeys(staffId, p.password, generateStaffKeys(), kdf);

@@ -23,16 +23,7 @@ export {
   type StaffThreadView,
 } from './staff';
 export { labelNameOf, labelTagFor, openLabels, sealLabel, type LabelName } from './labels';
-export {
-  newPassphrase,
-  openMyTickets,
-  openRequesterThread,
-  sealNewTicket,
-  sealRequesterReply,
-  signSessionChallenge,
-  unlockRequester,
-  type NewTicketContent,
-} from './requester';
+export { newPassphrase, openMyTickets, openRequesterThread, sealNewTicket, sealRequesterReply, signSessionChallenge, unlockRequester, type NewTicketContent } from './requester';
 export { checkStaffPassword, prepareActivation, prepareSetup, STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type SetupRequest } from './enrol';
 export { grantCurrentTeamKey, prepareAdmission, type Admission, type GrantUpload, type StaffAccount } from './admission';
 export { grantsForMembersWithout, holdsTeamKey, prepareNewTeamKey, rewrapBatch, versionsToRetire, type StaffWithoutGrant } from './rotation';

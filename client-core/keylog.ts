@@ -1,17 +1,7 @@
 // The key log on the client side (SPEC §6): verify it from genesis against the pinned fingerprint
 // before anything is sealed, and, for admins, sign the next entry and adopt it once the server has
 // accepted it.
-import {
-  applyKeyLogEntry,
-  buildKeyLogEntry,
-  signKeyLogEntry,
-  toB64,
-  verifyKeyLog,
-  type B64,
-  type KeyLogBodies,
-  type KeyLogEntry,
-  type KeyLogType,
-} from '../protocol';
+import { applyKeyLogEntry, buildKeyLogEntry, signKeyLogEntry, toB64, verifyKeyLog, type B64, type KeyLogBodies, type KeyLogEntry, type KeyLogType } from '../protocol';
 import { CoreError } from './errors';
 import { requireKeyLog, requireStaff, type Vault } from './vault';
 

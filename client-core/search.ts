@@ -55,11 +55,7 @@ export interface SearchHit {
  * 'đ' does not decompose in Unicode, so it is mapped by hand.
  */
 function foldChar(ch: string): string {
-  return ch
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/đ/g, 'd');
+  return ch.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/đ/g, 'd');
 }
 
 /** Folds a whole string (see foldChar) and collapses whitespace. */
@@ -83,7 +79,13 @@ function foldWithMap(text: string): { folded: string; source: number[] } {
 
 /** Query terms: folded, split on whitespace, duplicates dropped. */
 export function searchTerms(query: string): string[] {
-  return [...new Set(foldForSearch(query).split(' ').filter((term) => term !== ''))];
+  return [
+    ...new Set(
+      foldForSearch(query)
+        .split(' ')
+        .filter((term) => term !== ''),
+    ),
+  ];
 }
 
 const SNIPPET_BEFORE = 30;

@@ -172,9 +172,7 @@ export function openStaffThread(v: Vault, ticket: StaffTicketKeys, messages: rea
   const key = openTicketKey(v, ticket);
   const noteKey = openNoteKey(v, ticket);
   const viewer = { kind: 'staff', requesterSignPk: ticket.requesterSignPk } as const;
-  const opened = [...messages]
-    .sort((a, b) => a.seq - b.seq)
-    .map((m) => openForDisplay(ticket.ticketId, m, m.kind === 'note' ? noteKey : key, viewer, log));
+  const opened = [...messages].sort((a, b) => a.seq - b.seq).map((m) => openForDisplay(ticket.ticketId, m, m.kind === 'note' ? noteKey : key, viewer, log));
   index(v, ticket, opened);
   return { messages: opened, canWriteNotes: noteKey !== null || ticket.noteWrap === null };
 }

@@ -38,7 +38,10 @@ export const PatchedStaff = z.object({
 });
 
 export const GrantsBody = z.strictObject({
-  grants: z.array(z.strictObject({ staffId: idSchema, teamKeyVersion, sealed: sealedKey })).min(1).max(MAX_GRANTS),
+  grants: z
+    .array(z.strictObject({ staffId: idSchema, teamKeyVersion, sealed: sealedKey }))
+    .min(1)
+    .max(MAX_GRANTS),
 });
 export const GrantsStored = z.object({ stored: z.number().int() });
 

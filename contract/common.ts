@@ -34,10 +34,7 @@ export const RequesterWrap = z.object({ sealed: z.string() });
 
 export const TicketParams = z.strictObject({ id: idSchema });
 
-export const MessageAuthor = z.union([
-  z.object({ type: z.literal('requester') }),
-  z.object({ type: z.literal('staff'), staffId: z.string() }),
-]);
+export const MessageAuthor = z.union([z.object({ type: z.literal('requester') }), z.object({ type: z.literal('staff'), staffId: z.string() })]);
 export const Message = z.object({
   messageId: idSchema,
   seq: z.number().int(),

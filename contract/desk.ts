@@ -25,7 +25,14 @@ export const Health = z.object({ ok: z.literal(true), db: z.literal('ok') });
 // ---- key log (SPEC §6) ----
 /** A signed key-log entry as it travels: the protocol's schema; applyKeyLogEntry does the deep checks. */
 export const KeyLogEntry = keyLogEntrySchema;
-export const KeyLogQuery = z.strictObject({ after: z.coerce.number().int().min(-1).max(2 ** 31).optional() });
+export const KeyLogQuery = z.strictObject({
+  after: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .max(2 ** 31)
+    .optional(),
+});
 export const KeyLogEntries = z.object({ entries: z.array(KeyLogEntry) });
 export const AppendKeyLogBody = z.strictObject({ entry: KeyLogEntry });
 export const AppendedKeyLogEntry = z.object({ seq: z.number().int(), hash: z.string() });

@@ -4,20 +4,7 @@ import { HASH_BYTES, KEY_BYTES, STAFF_SALT_BYTES, STAFF_USERNAME_PATTERN } from 
 import { labelNameEnvelopeV1 } from '../protocol/labels';
 import { b64OfLength } from '../protocol/schemas';
 import { staffKeyBlobV1 } from '../protocol/staff';
-import {
-  cursorParam,
-  Envelope,
-  idSchema,
-  Message,
-  messageKind,
-  publicKey,
-  staffRole,
-  staffStatus,
-  TeamWrap,
-  TeamWrapBody,
-  ticketPriority,
-  ticketStatus,
-} from './common';
+import { cursorParam, Envelope, idSchema, Message, messageKind, publicKey, staffRole, staffStatus, TeamWrap, TeamWrapBody, ticketPriority, ticketStatus } from './common';
 import { TICKET_STATUSES } from '../db/schema';
 
 /**
@@ -26,9 +13,7 @@ import { TICKET_STATUSES } from '../db/schema';
  * SECURITY: login uses this pattern too. A 400 for a name no account can have reveals nothing;
  * accepting "TOM" would (its fake salt would equal that of an unknown "tom").
  */
-export const username = z
-  .string()
-  .regex(STAFF_USERNAME_PATTERN, 'lower-case letters, digits, dot, dash or underscore; 1–64 characters');
+export const username = z.string().regex(STAFF_USERNAME_PATTERN, 'lower-case letters, digits, dot, dash or underscore; 1–64 characters');
 
 /**
  * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for
@@ -37,7 +22,11 @@ export const username = z
 export const Kdf = z.strictObject({
   salt: b64OfLength(STAFF_SALT_BYTES),
   opslimit: z.number().int().min(1).max(16),
-  memlimit: z.number().int().min(8192).max(1024 * 1024 * 1024),
+  memlimit: z
+    .number()
+    .int()
+    .min(8192)
+    .max(1024 * 1024 * 1024),
 });
 export const authSecret = b64OfLength(KEY_BYTES);
 
@@ -59,9 +48,7 @@ export const Prelogin = z.object({
 /** A current TOTP code: 6 digits (RFC 6238, 30-second steps, SHA-1: what every authenticator app reads). */
 export const totpCode = z.string().regex(/^[0-9]{6}$/, 'six digits');
 /** A one-time recovery code as shown: 4 groups of 4 base32 characters; case and dashes are optional. */
-export const recoveryCode = z
-  .string()
-  .regex(/^[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}$/, 'a recovery code: XXXX-XXXX-XXXX-XXXX');
+export const recoveryCode = z.string().regex(/^[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}-?[A-Za-z2-7]{4}$/, 'a recovery code: XXXX-XXXX-XXXX-XXXX');
 /** A second factor: one TOTP code or one recovery code, never both. */
 export const SecondFactor = z.union([z.strictObject({ totp: totpCode }), z.strictObject({ recoveryCode })]);
 export const LoginBody = z.union([

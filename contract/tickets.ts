@@ -62,7 +62,11 @@ export const CreateAttachmentBody = z.strictObject({
   meta: Envelope,
   header: b64OfLength(SECRETSTREAM_HEADER_BYTES),
   // Over the ciphertext bound of the file limit is a 413, not a 400, so the schema allows more.
-  size: z.number().int().min(1).max(2 ** 40),
+  size: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 40),
   chunkCount: z.number().int().min(1).max(1_000_000),
 });
 export const CreatedAttachment = z.object({ attachmentId: idSchema, chunkBytes: z.number().int(), maxSize: z.number().int() });

@@ -15,13 +15,7 @@ export interface AttachmentMeta {
   readonly fileKey: FileKey;
 }
 
-export function sealAttachmentMeta(input: {
-  ticketId: string;
-  attachmentId: string;
-  key: TicketKey;
-  meta: AttachmentMeta;
-  authorSignSk: SignSecretKey;
-}): MessageEnvelope {
+export function sealAttachmentMeta(input: { ticketId: string; attachmentId: string; key: TicketKey; meta: AttachmentMeta; authorSignSk: SignSecretKey }): MessageEnvelope {
   const { name, type, size, fileKey } = input.meta;
   return sealRecord(
     ATTACHMENT_META_PAYLOAD,
@@ -33,20 +27,7 @@ export function sealAttachmentMeta(input: {
   );
 }
 
-export function openAttachmentMeta(input: {
-  ticketId: string;
-  attachmentId: string;
-  key: TicketKey;
-  envelope: unknown;
-  authorSignPk: SignPublicKey;
-}): AttachmentMeta {
-  const p = openRecord(
-    ATTACHMENT_META_PAYLOAD,
-    'attachment',
-    { ticketId: input.ticketId, messageId: input.attachmentId },
-    input.key,
-    input.envelope,
-    input.authorSignPk,
-  );
+export function openAttachmentMeta(input: { ticketId: string; attachmentId: string; key: TicketKey; envelope: unknown; authorSignPk: SignPublicKey }): AttachmentMeta {
+  const p = openRecord(ATTACHMENT_META_PAYLOAD, 'attachment', { ticketId: input.ticketId, messageId: input.attachmentId }, input.key, input.envelope, input.authorSignPk);
   return { name: p.name, type: p.type, size: p.size, fileKey: asFileKey(p.fileKey) };
 }

@@ -49,12 +49,7 @@ export async function* encryptAttachment(fileKey: FileKey, source: ByteSource): 
     }
   }
   // SECURITY: TAG_FINAL marks the true end; without it a truncated upload would decrypt cleanly.
-  yield s.crypto_secretstream_xchacha20poly1305_push(
-    state,
-    buf.subarray(0, fill),
-    null,
-    s.crypto_secretstream_xchacha20poly1305_TAG_FINAL,
-  );
+  yield s.crypto_secretstream_xchacha20poly1305_push(state, buf.subarray(0, fill), null, s.crypto_secretstream_xchacha20poly1305_TAG_FINAL);
 }
 
 export async function* decryptAttachment(fileKey: FileKey, source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {

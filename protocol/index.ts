@@ -10,14 +10,7 @@ export { toB64, fromB64, utf8, fromUtf8, type B64 } from './encoding';
 export { ID_PATTERN, idSchema, b64Schema, b64OfLength } from './schemas';
 export { constantTimeEqual } from './primitives';
 export { padPlaintext, unpadPlaintext } from './padding';
-export {
-  messageEnvelopeV1,
-  secretEnvelopeV1,
-  parseMessageEnvelope,
-  parseSecretEnvelope,
-  type MessageEnvelope,
-  type SecretEnvelope,
-} from './envelope';
+export { messageEnvelopeV1, secretEnvelopeV1, parseMessageEnvelope, parseSecretEnvelope, type MessageEnvelope, type SecretEnvelope } from './envelope';
 export { messageAd, requesterSessionMessage } from './aad';
 export {
   asAuthSecret,
@@ -124,16 +117,7 @@ export {
   type StaffRecord,
   type TeamKeyRecord,
 } from './keylog';
-export {
-  POW_MAX_DIFFICULTY,
-  issuePowChallenge,
-  leadingZeroBits,
-  readPowChallenge,
-  solvePow,
-  verifyPow,
-  type PowOptions,
-  type PowPayload,
-} from './pow';
+export { POW_MAX_DIFFICULTY, issuePowChallenge, leadingZeroBits, readPowChallenge, solvePow, verifyPow, type PowOptions, type PowPayload } from './pow';
 
 // Issue 10 (trust that survives change, fingerprints read aloud, labels across rotation) and
 // issue 13 §5 (wire strictness). Kept in one block so other rooms' export lines merge cleanly.

@@ -31,10 +31,18 @@ export function isKeyLogType(value: string): value is KeyLogType {
 
 /** The outer shape; `body` is checked separately against the table above. */
 export const keyLogEntrySchema = z.strictObject({
-  seq: z.number().int().min(0).max(2 ** 31),
+  seq: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31),
   prev: b64OfLength(HASH_BYTES).nullable(),
   type: z.string().min(1).max(32),
-  at: z.number().int().min(0).max(2 ** 40),
+  at: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40),
   body: z.record(z.string(), z.unknown()),
   signer: idSchema,
   sig: b64OfLength(SIGNATURE_BYTES),

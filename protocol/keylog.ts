@@ -7,16 +7,7 @@ import { KEY_BYTES, SIGNATURE_BYTES } from './constants';
 import { fromB64, toB64, utf8, type B64 } from './encoding';
 import { FingerprintMismatchError, KeyLogError } from './errors';
 import { asSignPublicKey, asTeamPublicKey } from './keys';
-import {
-  isKeyLogType,
-  KEYLOG_BODIES,
-  keyLogEntrySchema,
-  type KeyLogBodies,
-  type KeyLogEntry,
-  type KeyLogType,
-  type StaffRole,
-  type UnsignedKeyLogEntry,
-} from './keylog-schema';
+import { isKeyLogType, KEYLOG_BODIES, keyLogEntrySchema, type KeyLogBodies, type KeyLogEntry, type KeyLogType, type StaffRole, type UnsignedKeyLogEntry } from './keylog-schema';
 import { constantTimeEqual, hash256, signDetached, verifyDetached } from './primitives';
 import type { SignSecretKey, TeamPublicKeyVersion } from './types';
 

@@ -10,12 +10,7 @@ import { parseMessageEnvelope, parseVersioned, type MessageEnvelope, type Versio
 import { FormatError, SignatureError } from './errors';
 import { messageAd } from './aad';
 import { padPlaintext, unpadPlaintext } from './padding';
-import {
-  MESSAGE_PAYLOAD,
-  NOTE_PAYLOAD,
-  type MessagePayload,
-  type NotePayload,
-} from './payloads';
+import { MESSAGE_PAYLOAD, NOTE_PAYLOAD, type MessagePayload, type NotePayload } from './payloads';
 import { aeadDecrypt, aeadEncrypt, randomBytes, signDetached, verifyDetached } from './primitives';
 import type { MessageKind, NoteKey, SignPublicKey, SignSecretKey, TicketKey } from './types';
 
@@ -25,15 +20,9 @@ interface Place {
 }
 
 export type SealMessageInput = Place &
-  (
-    | { kind: 'message'; key: TicketKey; payload: MessagePayload; authorSignSk: SignSecretKey }
-    | { kind: 'note'; key: NoteKey; payload: NotePayload; authorSignSk: SignSecretKey }
-  );
+  ({ kind: 'message'; key: TicketKey; payload: MessagePayload; authorSignSk: SignSecretKey } | { kind: 'note'; key: NoteKey; payload: NotePayload; authorSignSk: SignSecretKey });
 
-export type OpenMessageInput = Place & { envelope: unknown; authorSignPk: SignPublicKey } & (
-    | { kind: 'message'; key: TicketKey }
-    | { kind: 'note'; key: NoteKey }
-  );
+export type OpenMessageInput = Place & { envelope: unknown; authorSignPk: SignPublicKey } & ({ kind: 'message'; key: TicketKey } | { kind: 'note'; key: NoteKey });
 
 /** @internal The construction with every input explicit. Exported for known-answer vectors only. */
 export function sealRecordWithNonce<T>(
@@ -54,14 +43,7 @@ export function sealRecordWithNonce<T>(
   return { v: 1, nonce: toB64(nonce), ct: toB64(ct), sig: toB64(sig) };
 }
 
-export function sealRecord<T>(
-  table: VersionTable<T>,
-  kind: MessageKind,
-  place: Place,
-  key: Uint8Array,
-  payload: T,
-  authorSignSk: SignSecretKey,
-): MessageEnvelope {
+export function sealRecord<T>(table: VersionTable<T>, kind: MessageKind, place: Place, key: Uint8Array, payload: T, authorSignSk: SignSecretKey): MessageEnvelope {
   return sealRecordWithNonce(table, kind, place, key, payload, authorSignSk, randomBytes(AEAD_NONCE_BYTES));
 }
 
@@ -81,14 +63,7 @@ function checkSignature(kind: MessageKind, place: Place, envelope: unknown, auth
   return { ad, nonce, ct };
 }
 
-export function openRecord<T>(
-  table: VersionTable<T>,
-  kind: MessageKind,
-  place: Place,
-  key: Uint8Array,
-  envelope: unknown,
-  authorSignPk: SignPublicKey,
-): T {
+export function openRecord<T>(table: VersionTable<T>, kind: MessageKind, place: Place, key: Uint8Array, envelope: unknown, authorSignPk: SignPublicKey): T {
   // SECURITY: the signature is checked before decryption, so a forged or moved record is reported
   // as a forgery (red warning in the UI) and never reaches the JSON parser.
   const { ad, nonce, ct } = checkSignature(kind, place, envelope, authorSignPk);

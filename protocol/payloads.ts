@@ -5,7 +5,10 @@ import { versionTable, type VersionTable } from './envelope';
 import { b64OfLength } from './schemas';
 import { KEY_BYTES } from './constants';
 
-const lang = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'not a language tag').max(35);
+const lang = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, 'not a language tag')
+  .max(35);
 const body = z.string().max(100_000);
 
 /** The requester's first message of a ticket. */

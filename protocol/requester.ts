@@ -1,15 +1,7 @@
 // SPEC §4 requester identity: everything derives from an 8-word BIP-39 passphrase and the deskId.
 // The passphrase never leaves the device; the server stores only the two public keys.
 import { wordlist } from '@scure/bip39/wordlists/english.js';
-import {
-  ID_BYTES,
-  KEY_BYTES,
-  REQUESTER_BOX_KDF,
-  REQUESTER_SALT_BYTES,
-  REQUESTER_SALT_DOMAIN,
-  REQUESTER_SIGN_KDF,
-  SIGNATURE_BYTES,
-} from './constants';
+import { ID_BYTES, KEY_BYTES, REQUESTER_BOX_KDF, REQUESTER_SALT_BYTES, REQUESTER_SALT_DOMAIN, REQUESTER_SIGN_KDF, SIGNATURE_BYTES } from './constants';
 import { concatBytes, fromB64, toB64, utf8, type B64 } from './encoding';
 import { FormatError, SignatureError } from './errors';
 import { boxKeyPairFromSeed, signKeyPairFromSeed } from './keys';

@@ -1,14 +1,7 @@
 // SPEC §4 staff identity. One Argon2id run gives two secrets: kek (decrypts the key blob, never
 // leaves the browser) and authSecret (sent at login, stored server-side only as a pwhash string).
 import { z } from 'zod';
-import {
-  AEAD_NONCE_BYTES,
-  AEAD_TAG_BYTES,
-  KEY_BYTES,
-  SIGN_SECRET_KEY_BYTES,
-  STAFF_KDF_OUTPUT_BYTES,
-  STAFF_SALT_BYTES,
-} from './constants';
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, KEY_BYTES, SIGN_SECRET_KEY_BYTES, STAFF_KDF_OUTPUT_BYTES, STAFF_SALT_BYTES } from './constants';
 import { fromB64, fromUtf8, toB64, utf8, type B64 } from './encoding';
 import { parseVersioned, secretEnvelopeWith, versionTable, type SecretEnvelope } from './envelope';
 import { FormatError } from './errors';

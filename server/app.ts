@@ -62,7 +62,6 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
 }
 
 async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets, opened: OpenedDb) {
-
   const app = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // SECURITY: Fastify's per-request logs include the client address and full URL; we log
@@ -102,10 +101,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
 
   app.addHook('onResponse', async (request, reply) => {
     // SECURITY: method + route pattern (never the raw URL, which can hold ids) + status + time.
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   // Three passes (fastify/demo): third-party plugins, the app's own plugins (ordered by their

@@ -32,8 +32,7 @@ async function main(): Promise<void> {
     // SECURITY: plain text on stderr (the terminal), never the JSON log on stdout: the token is a
     // secret and the log stream gets shipped around.
     process.stderr.write(
-      `\nSealdesk is not set up yet. Open this one-time URL (valid 24 hours) to create the first admin:\n` +
-        `  http://${urlHost(config.host)}:${port}/#/setup/${token}\n\n`,
+      `\nSealdesk is not set up yet. Open this one-time URL (valid 24 hours) to create the first admin:\n` + `  http://${urlHost(config.host)}:${port}/#/setup/${token}\n\n`,
     );
   }
 

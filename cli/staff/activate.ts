@@ -39,7 +39,8 @@ export async function activateCommand(args: string[], io: CommandIo): Promise<nu
   const prepared = core.prepareActivation({ staffId: invite.staffId, password });
   const res = await desk.call('POST', '/api/staff/activate', { inviteToken, staffId: prepared.staffId, ...prepared.enrolment });
   if (res.status === 401) throw new CliError('this activation token is not valid any more (used or expired). Ask an admin for a new one.');
-  if (res.status !== 201) throw new CliError(`activation failed (${res.status}${res.body?.error?.code ? ` ${res.body.error.code}` : ''}): ${res.body?.error?.message ?? 'no details'}`);
+  if (res.status !== 201)
+    throw new CliError(`activation failed (${res.status}${res.body?.error?.code ? ` ${res.body.error.code}` : ''}): ${res.body?.error?.message ?? 'no details'}`);
   io.stdout.write(
     `Activated ${invite.username} (${invite.role}) on the desk with fingerprint ${fingerprint}.\n` +
       `Now ask an admin to admit you (npm run cli -- admit ${invite.username}); until then you cannot read the queue.\n` +

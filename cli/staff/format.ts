@@ -30,5 +30,10 @@ export function table(rows: string[][]): string[] {
     const chars = [...s];
     return chars.length > w ? `${chars.slice(0, w - 1).join('')}…` : s + ' '.repeat(w - chars.length);
   };
-  return rows.map((r) => r.map((s, i) => cell(s, widths[i]!)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((s, i) => cell(s, widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -12,9 +12,15 @@ import { setupCommand } from './setup';
 import { showCommand } from './show';
 
 export const STAFF_COMMANDS: Record<string, { run: Command; help: string }> = {
-  activate: { run: activateCommand, help: 'activate TOKEN [--server URL] [--fingerprint FP]   an invited member sets their password and keys (password from SEALDESK_PASSWORD or a prompt)' },
+  activate: {
+    run: activateCommand,
+    help: 'activate TOKEN [--server URL] [--fingerprint FP]   an invited member sets their password and keys (password from SEALDESK_PASSWORD or a prompt)',
+  },
   invite: { run: inviteCommand, help: 'invite USERNAME [--role technician|admin] [--as ADMIN]   one-time activation token' },
-  admit: { run: admitCommand, help: 'admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]   check the member’s key fingerprint, then staff-add the member’s keys and grant the team key' },
+  admit: {
+    run: admitCommand,
+    help: 'admit USERNAME [--expect KEY_FINGERPRINT] [--as ADMIN]   check the member’s key fingerprint, then staff-add the member’s keys and grant the team key',
+  },
   queue: { run: queueCommand, help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N]   the decrypted queue' },
   show: { run: showCommand, help: 'show TICKET_ID --username NAME   the decrypted thread, a signature status per message' },
   reply: { run: replyCommand, help: 'reply TICKET_ID [--note] "text" --username NAME (or text on stdin)   sign, seal and post' },

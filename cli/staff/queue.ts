@@ -50,7 +50,11 @@ export async function queueCommand(args: string[], io: CommandIo): Promise<numbe
     rows.push([t.ticketId, t.status, t.priority, t.assigneeId ? nameOf(t.assigneeId) : '-', created, subject, m.category ?? '', labels]);
   }
   for (const line of table(rows)) io.stdout.write(`${line}\n`);
-  io.stdout.write(`\n${Object.entries(page.counts).map(([st, n]) => `${st}: ${n}`).join('   ')}\n`);
+  io.stdout.write(
+    `\n${Object.entries(page.counts)
+      .map(([st, n]) => `${st}: ${n}`)
+      .join('   ')}\n`,
+  );
   if (page.nextCursor) io.stdout.write(`more: --cursor ${page.nextCursor}\n`);
   return 0;
 }

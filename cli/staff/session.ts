@@ -72,12 +72,7 @@ export const DESK_OPTIONS = {
  * Signs in as `username` with the password from `passwordEnv` (or a prompt), on the desk from
  * --server / SEALDESK_URL, pinned to --fingerprint / SEALDESK_FINGERPRINT when given.
  */
-export async function connect(
-  io: CommandIo,
-  flags: { server?: string; fingerprint?: string },
-  username: string,
-  passwordEnv: string,
-): Promise<StaffSession> {
+export async function connect(io: CommandIo, flags: { server?: string; fingerprint?: string }, username: string, passwordEnv: string): Promise<StaffSession> {
   const desk = httpDesk(serverUrl(flags.server, io.env));
   const password = await readPassword(io, passwordEnv, `Password for ${username}: `);
   return loginStaff(desk, username, password, flags.fingerprint || io.env.SEALDESK_FINGERPRINT || undefined);

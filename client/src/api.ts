@@ -162,16 +162,12 @@ const seg = (id: string): string => encodeURIComponent(id);
 
 // ---- public routes ----
 export const getDesk = (): Promise<DeskInfo> => call('GET', '/api/desk');
-export const getKeyLog = (after?: number): Promise<wire.KeyLogEntries> =>
-  call('GET', `/api/keylog${query({ after })}`);
-export const requestPow = (purpose: wire.PowRequest['purpose']): Promise<PowChallenge> =>
-  call('POST', '/api/pow', { purpose });
+export const getKeyLog = (after?: number): Promise<wire.KeyLogEntries> => call('GET', `/api/keylog${query({ after })}`);
+export const requestPow = (purpose: wire.PowRequest['purpose']): Promise<PowChallenge> => call('POST', '/api/pow', { purpose });
 
 // ---- requester ----
-export const registerRequester = (body: wire.RegisterBody): Promise<wire.Registered> =>
-  call('POST', '/api/requesters', body);
-export const requesterChallenge = (signPk: B64): Promise<wire.SessionChallenge> =>
-  call('POST', '/api/requesters/challenge', { signPk });
+export const registerRequester = (body: wire.RegisterBody): Promise<wire.Registered> => call('POST', '/api/requesters', body);
+export const requesterChallenge = (signPk: B64): Promise<wire.SessionChallenge> => call('POST', '/api/requesters/challenge', { signPk });
 export async function requesterSession(body: wire.SessionBody): Promise<{ requesterId: Id; expiresAt: number }> {
   const res = await call<wire.RequesterSession>('POST', '/api/requesters/session', body);
   setSession('requester', res.token);
@@ -187,10 +183,8 @@ export const myTickets = (): Promise<wire.MyTickets> => call('GET', '/api/ticket
  */
 export const ticketMessages = (ticketId: Id): Promise<RequesterThread | StaffThread> =>
   sessionKind() === 'staff' ? staffTicketMessages(ticketId) : requesterTicketMessages(ticketId);
-export const requesterTicketMessages = (ticketId: Id): Promise<RequesterThread> =>
-  call('GET', `/api/tickets/${seg(ticketId)}/messages`, undefined, true);
-export const staffTicketMessages = (ticketId: Id): Promise<StaffThread> =>
-  call('GET', `/api/staff/tickets/${seg(ticketId)}/messages`, undefined, true);
+export const requesterTicketMessages = (ticketId: Id): Promise<RequesterThread> => call('GET', `/api/tickets/${seg(ticketId)}/messages`, undefined, true);
+export const staffTicketMessages = (ticketId: Id): Promise<StaffThread> => call('GET', `/api/staff/tickets/${seg(ticketId)}/messages`, undefined, true);
 
 /**
  * Posts a reply (or, staff only, a note). A requester's body is exactly {messageId, envelope}:
@@ -231,13 +225,10 @@ export async function staffMe(): Promise<StaffMe> {
   const grants = Array.isArray(raw) ? raw.map(normaliseGrant).filter((g): g is StaffGrant => g !== null) : [];
   return { ...me, grants };
 }
-export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> =>
-  call('GET', `/api/staff/tickets${query({ ...q })}`, undefined, true);
-export const staffTicket = (ticketId: Id): Promise<StaffTicket> =>
-  call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
+export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> => call('GET', `/api/staff/tickets${query({ ...q })}`, undefined, true);
+export const staffTicket = (ticketId: Id): Promise<StaffTicket> => call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
 /** Answers with the updated ticket. */
-export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<StaffTicket> =>
-  call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
+export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<StaffTicket> => call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
 export const staffLabels = (): Promise<wire.Labels> => call('GET', '/api/staff/labels', undefined, true);
 export const staffCreateLabel = (entry: LabelEntry): Promise<wire.LabelEntry> => call('POST', '/api/staff/labels', entry, true);
 
@@ -248,5 +239,4 @@ export type ActivateBody = wire.ActivateBody;
 
 export const setupDesk = (body: SetupBody): Promise<wire.SetupDone> => call('POST', '/api/setup', body);
 export const lookupInvite = (inviteToken: string): Promise<InviteInfo> => call('POST', '/api/staff/invite', { inviteToken });
-export const activateStaff = (body: ActivateBody): Promise<wire.Activated> =>
-  call('POST', '/api/staff/activate', body);
+export const activateStaff = (body: ActivateBody): Promise<wire.Activated> => call('POST', '/api/staff/activate', body);

@@ -51,11 +51,7 @@ function failAll(err: WorkerError): void {
 }
 
 /** Calls a worker method. `onProgress` receives KDF, proof-of-work and upload progress. */
-export function rpc<M extends RpcMethod>(
-  method: M,
-  params: RpcMethods[M]['params'],
-  onProgress?: (p: ProgressEvent) => void,
-): Promise<RpcMethods[M]['result']> {
+export function rpc<M extends RpcMethod>(method: M, params: RpcMethods[M]['params'], onProgress?: (p: ProgressEvent) => void): Promise<RpcMethods[M]['result']> {
   worker ??= start();
   const id = nextId++;
   const w = worker;

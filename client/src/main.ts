@@ -230,7 +230,10 @@ async function boot(): Promise<void> {
     if (now - lastEscape < 600) leaveQuickly();
     lastEscape = now;
   });
-  startIdleLock(() => state.staff !== null, () => void lock());
+  startIdleLock(
+    () => state.staff !== null,
+    () => void lock(),
+  );
   renderApp();
   try {
     await loadDesk();

@@ -7,7 +7,12 @@ export function normaliseWord(word: string): string {
 }
 
 export function splitPassphrase(passphrase: string): string[] {
-  return passphrase.normalize('NFKD').trim().toLowerCase().split(/\s+/).filter((w) => w !== '');
+  return passphrase
+    .normalize('NFKD')
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 /**

@@ -9,16 +9,7 @@ import type { NewTicketContent as CoreTicketContent, SetupRequest } from '../../
 import type { StaffEnrolment } from '../../protocol';
 
 // What the worker shows the page is defined once, by the client core (the CLI prints the same).
-export type {
-  DisplayMessage,
-  KeyLogCheck,
-  LabelName,
-  QueueSummary,
-  SearchHit,
-  SetupRequest,
-  SignatureStatus,
-  StaffDirectoryEntry,
-} from '../../client-core';
+export type { DisplayMessage, KeyLogCheck, LabelName, QueueSummary, SearchHit, SetupRequest, SignatureStatus, StaffDirectoryEntry } from '../../client-core';
 export type { StaffEnrolment } from '../../protocol';
 // The leaf module, not the core's index: the page must not pull libsodium into its bundle.
 export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../client-core/rules';
@@ -76,14 +67,9 @@ export interface RpcMethods {
 
 export type RpcMethod = keyof RpcMethods;
 
-export type ProgressEvent =
-  | { kind: 'kdf'; stage: 'start' | 'done' }
-  | { kind: 'pow'; attempts: number }
-  | { kind: 'upload'; sent: number; total: number };
+export type ProgressEvent = { kind: 'kdf'; stage: 'start' | 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
 
 export type ToWorker = { [M in RpcMethod]: { id: number; method: M; params: RpcMethods[M]['params'] } }[RpcMethod];
 
 export type FromWorker =
-  | { id: number; type: 'result'; result: unknown }
-  | { id: number; type: 'error'; code: string; message: string }
-  | { id: number; type: 'progress'; progress: ProgressEvent };
+  { id: number; type: 'result'; result: unknown } | { id: number; type: 'error'; code: string; message: string } | { id: number; type: 'progress'; progress: ProgressEvent };

@@ -25,7 +25,9 @@ export const wraps = sqliteTable(
   (t) => [
     uniqueIndex('wraps_team_unique').on(t.ticketId, t.keyKind, t.recipient, t.teamKeyVersion),
     // NULLs are distinct in a SQLite unique index, so requester wraps need their own one.
-    uniqueIndex('wraps_requester_unique').on(t.ticketId, t.keyKind).where(sql`${t.recipient} = 'requester'`),
+    uniqueIndex('wraps_requester_unique')
+      .on(t.ticketId, t.keyKind)
+      .where(sql`${t.recipient} = 'requester'`),
     index('wraps_version_idx').on(t.teamKeyVersion),
     check(
       'wraps_recipient_version',

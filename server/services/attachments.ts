@@ -143,9 +143,7 @@ export function getChunk(sqlite: Sqlite, ticketId: string, attachmentId: string,
   const row = loadAttachment(sqlite, ticketId, attachmentId);
   checkIndex(row, index);
   if (row.completedAt === null) throw conflict('the attachment is not complete yet', 'attachment_incomplete');
-  const chunk = sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = ?').get(attachmentId, index) as
-    | { data: Buffer }
-    | undefined;
+  const chunk = sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = ?').get(attachmentId, index) as { data: Buffer } | undefined;
   if (!chunk) throw notFound('no such chunk');
   return chunk.data;
 }

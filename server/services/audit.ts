@@ -8,7 +8,13 @@ import { audit } from '../../db/schema';
 /** Rows with seq > after, oldest first; nextAfter is set when another page exists. */
 export function auditPage(db: Db, after: number, limit: number): AuditPage {
   // One extra row tells whether another page exists without a second query.
-  const rows = db.select().from(audit).where(gt(audit.seq, after)).orderBy(asc(audit.seq)).limit(limit + 1).all();
+  const rows = db
+    .select()
+    .from(audit)
+    .where(gt(audit.seq, after))
+    .orderBy(asc(audit.seq))
+    .limit(limit + 1)
+    .all();
   const page = rows.slice(0, limit);
   return {
     entries: page.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> })),

@@ -3,16 +3,7 @@
 import { and, asc, desc, eq, gt, isNull, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { desk, grants, keylogEntries, staff, teamKeys, wraps } from '../../db/schema';
-import {
-  applyKeyLogEntry,
-  deskFingerprint,
-  entryHash,
-  isCryptoError,
-  KeyLogError,
-  verifyKeyLog,
-  type KeyLogEntry,
-  type KeyLogState,
-} from '../../protocol/index';
+import { applyKeyLogEntry, deskFingerprint, entryHash, isCryptoError, KeyLogError, verifyKeyLog, type KeyLogEntry, type KeyLogState } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import { preparedPer } from './prepared';
 import { appendAuditRow } from '../plugins/app/audit';
@@ -22,7 +13,11 @@ type Reader = Pick<Db, 'select'>;
 
 /** The team-key queries every write path asks, prepared once per handle (see prepared.ts). */
 const teamKeyStatements = preparedPer((db: Reader) => ({
-  current: db.select({ v: max(teamKeys.version) }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
+  current: db
+    .select({ v: max(teamKeys.version) })
+    .from(teamKeys)
+    .where(isNull(teamKeys.retiredAt))
+    .prepare(),
   live: db.select({ version: teamKeys.version }).from(teamKeys).where(isNull(teamKeys.retiredAt)).prepare(),
 }));
 
@@ -33,7 +28,9 @@ export function currentTeamKeyVersion(db: Reader): number | null {
 
 /** Every unretired team key version (mid-rotation there are two). */
 export function liveTeamKeyVersions(db: Reader): number[] {
-  return teamKeyStatements(db).live.all().map((r) => r.version);
+  return teamKeyStatements(db)
+    .live.all()
+    .map((r) => r.version);
 }
 
 /**
@@ -86,7 +83,9 @@ export function listKeyLogEntries(db: Db, after = -1): KeyLogEntry[] {
 
 function insertEntry(tx: Db, entry: KeyLogEntry): string {
   const hash = entryHash(entry);
-  tx.insert(keylogEntries).values({ seq: entry.seq, hash, type: entry.type, entry: JSON.stringify(entry), at: nowSeconds() }).run();
+  tx.insert(keylogEntries)
+    .values({ seq: entry.seq, hash, type: entry.type, entry: JSON.stringify(entry), at: nowSeconds() })
+    .run();
   return hash;
 }
 
@@ -97,7 +96,10 @@ function mirrorTeamKeys(tx: Db, entry: KeyLogEntry): void {
     tx.insert(teamKeys).values({ version: body.version, boxPk: body.boxPk, createdAt: nowSeconds() }).run();
   } else if (entry.type === 'team-key-retire') {
     const { version } = entry.body as { version: number };
-    tx.update(teamKeys).set({ retiredAt: nowSeconds() }).where(and(eq(teamKeys.version, version), isNull(teamKeys.retiredAt))).run();
+    tx.update(teamKeys)
+      .set({ retiredAt: nowSeconds() })
+      .where(and(eq(teamKeys.version, version), isNull(teamKeys.retiredAt)))
+      .run();
     // SECURITY: a retired key must stop opening anything: its grants and wraps go (SPEC §7).
     tx.delete(grants).where(eq(grants.teamKeyVersion, version)).run();
     tx.delete(wraps).where(eq(wraps.teamKeyVersion, version)).run();
@@ -137,7 +139,10 @@ export function storeGenesis(tx: Db, input: GenesisInput): KeyLogState {
   insertEntry(tx, genesis);
   insertEntry(tx, teamKey);
   mirrorTeamKeys(tx, teamKey);
-  tx.update(desk).set({ fingerprint: deskFingerprint(genesis) }).where(eq(desk.id, 1)).run();
+  tx.update(desk)
+    .set({ fingerprint: deskFingerprint(genesis) })
+    .where(eq(desk.id, 1))
+    .run();
   return state;
 }
 

@@ -39,7 +39,9 @@ export function addLabel(db: Db, actorStaffId: string, entry: { tag: string; sea
         throw conflict('this label is in the dictionary already', 'label_exists');
       }
       const sealedName: SealedLabelName = { v: 1, nonce: entry.sealedName.nonce, ct: entry.sealedName.ct };
-      tx.insert(labels).values({ tag: entry.tag, sealedName: JSON.stringify(sealedName), createdBy: actorStaffId, createdAt: now }).run();
+      tx.insert(labels)
+        .values({ tag: entry.tag, sealedName: JSON.stringify(sealedName), createdBy: actorStaffId, createdAt: now })
+        .run();
       appendAuditRow(db, actorStaffId, 'label.create', entry.tag);
       return { tag: entry.tag, sealedName, createdAt: now };
     },

@@ -161,8 +161,16 @@ export function staffThread(db: Db, ticketId: string) {
 const ph = (name: string) => sql.placeholder(name);
 /** A reply's statements, prepared once (see prepared.ts): built against the root handle. */
 const replyStatements = preparedPer((db: Pick<Db, 'select' | 'insert' | 'update'>) => ({
-  ticket: db.select().from(tickets).where(eq(tickets.id, ph('ticketId'))).prepare(),
-  lastSeq: db.select({ seq: max(messages.seq) }).from(messages).where(eq(messages.ticketId, ph('ticketId'))).prepare(),
+  ticket: db
+    .select()
+    .from(tickets)
+    .where(eq(tickets.id, ph('ticketId')))
+    .prepare(),
+  lastSeq: db
+    .select({ seq: max(messages.seq) })
+    .from(messages)
+    .where(eq(messages.ticketId, ph('ticketId')))
+    .prepare(),
   insertMessage: db
     .insert(messages)
     .values({
@@ -238,7 +246,5 @@ function storeNoteWrapIfFirst(tx: Pick<Db, 'select' | 'insert'>, m: NewMessage):
   }
   if (!m.noteWrap) throw new AppError('note_key_missing', 'the first note of a ticket must carry noteWrap (N sealed to the current team key)');
   assertCurrentTeamKey(tx, m.noteWrap.teamKeyVersion);
-  tx.insert(wraps)
-    .values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed })
-    .run();
+  tx.insert(wraps).values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed }).run();
 }

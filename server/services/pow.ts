@@ -52,7 +52,10 @@ export function checkPow(macKey: Uint8Array | PowMacKey, solution: PowSolution, 
 }
 
 const insertSpent = preparedPer((db: Writer) =>
-  db.insert(powSpent).values({ id: sql.placeholder('id'), expiresAt: sql.placeholder('expiresAt') }).prepare(),
+  db
+    .insert(powSpent)
+    .values({ id: sql.placeholder('id'), expiresAt: sql.placeholder('expiresAt') })
+    .prepare(),
 );
 
 /**

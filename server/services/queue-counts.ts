@@ -31,7 +31,12 @@ export function countByStatus(db: Db, key: string, where: SQL[], label: string |
   const columns = { status: tickets.status, n: sql<number>`count(*)` };
   const rows =
     label === undefined
-      ? db.select(columns).from(tickets).where(and(...where)).groupBy(tickets.status).all()
+      ? db
+          .select(columns)
+          .from(tickets)
+          .where(and(...where))
+          .groupBy(tickets.status)
+          .all()
       : // Driven from the tag's index entries, as in listQueue: only carrying tickets are read.
         db
           .select(columns)

@@ -51,7 +51,10 @@ export function updateTriage(db: Db, actorStaffId: string, ticketId: string, pat
         const tags = [...new Set(patch.labels)].sort();
         requireKnownTags(db, tags);
         tx.delete(ticketLabels).where(eq(ticketLabels.ticketSeq, seq)).run();
-        if (tags.length > 0) tx.insert(ticketLabels).values(tags.map((tag) => ({ ticketSeq: seq, tag }))).run();
+        if (tags.length > 0)
+          tx.insert(ticketLabels)
+            .values(tags.map((tag) => ({ ticketSeq: seq, tag })))
+            .run();
         // SECURITY: tags only. The server never has label names, and the audit must not pretend to.
         detail.labels = tags;
       }

@@ -47,17 +47,13 @@ export interface StaffTicket {
   requesterSignPk: string;
 }
 
-
 export interface QueuePage {
   tickets: StaffTicket[];
   nextCursor: string | null;
   counts: StatusCounts;
 }
 
-type TicketRow = Pick<
-  typeof tickets.$inferSelect,
-  'seq' | 'id' | 'status' | 'priority' | 'assigneeId' | 'createdAt' | 'updatedAt' | 'closedAt' | 'requesterId'
->;
+type TicketRow = Pick<typeof tickets.$inferSelect, 'seq' | 'id' | 'status' | 'priority' | 'assigneeId' | 'createdAt' | 'updatedAt' | 'closedAt' | 'requesterId'>;
 
 const ticketColumns = {
   seq: tickets.seq,
@@ -119,12 +115,7 @@ export function listQueue(db: Db, f: QueueFilters): QueuePage {
           .from(ticketLabels)
           .crossJoin(tickets)
           .where(
-            and(
-              eq(ticketLabels.tag, f.label),
-              eq(tickets.seq, ticketLabels.ticketSeq),
-              ...pageWhere,
-              f.before === undefined ? undefined : lt(ticketLabels.ticketSeq, f.before),
-            ),
+            and(eq(ticketLabels.tag, f.label), eq(tickets.seq, ticketLabels.ticketSeq), ...pageWhere, f.before === undefined ? undefined : lt(ticketLabels.ticketSeq, f.before)),
           )
           .orderBy(desc(ticketLabels.ticketSeq))
           .limit(f.limit + 1)

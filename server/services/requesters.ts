@@ -23,7 +23,9 @@ export function registerRequester(db: Db, powMacKey: PowMacKey, body: { boxPk: s
         throw conflict('these keys are already registered; sign in instead');
       }
       // Hour-rounded like every requester-side time (SPEC §5).
-      tx.insert(requesters).values({ id: requesterId, boxPk: body.boxPk, signPk: body.signPk, createdAt: hourFloor(now) }).run();
+      tx.insert(requesters)
+        .values({ id: requesterId, boxPk: body.boxPk, signPk: body.signPk, createdAt: hourFloor(now) })
+        .run();
     },
     { behavior: 'immediate' },
   );

@@ -58,9 +58,7 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
     return { currentVersion: null, previousVersions: [], pending: { tickets: 0, notes: 0 }, batch: [], nextCursor: null, staffWithoutGrant: [] };
   }
   const afterId = opts.cursor === undefined ? 0 : decodeCursor('w', opts.cursor);
-  const counts = sqlite
-    .prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`)
-    .all({ current }) as { kind: WrapKeyKind; n: number }[];
+  const counts = sqlite.prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`).all({ current }) as { kind: WrapKeyKind; n: number }[];
   const rows = sqlite
     .prepare(
       `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed

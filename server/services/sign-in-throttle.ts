@@ -45,7 +45,11 @@ export function backOffSeconds(failures: number): number {
  * used as an oracle, and known and unknown names behave alike.
  */
 export function assertNotThrottled(db: Db, key: ThrottleKey, username: string, now = nowSeconds()): void {
-  const row = db.select().from(signInFailures).where(eq(signInFailures.nameKey, nameKey(key, username))).get();
+  const row = db
+    .select()
+    .from(signInFailures)
+    .where(eq(signInFailures.nameKey, nameKey(key, username)))
+    .get();
   if (!row || now - row.lastFailureAt >= FORGET_AFTER_SECONDS) return;
   const until = row.lastFailureAt + backOffSeconds(row.failures);
   if (now < until) throw new SignInThrottled(until - now);
@@ -66,5 +70,7 @@ export function recordSignInFailure(db: Db, key: ThrottleKey, username: string, 
 
 /** A complete sign-in (password and any second factor) clears the name's count. */
 export function clearSignInFailures(db: Db, key: ThrottleKey, username: string): void {
-  db.delete(signInFailures).where(eq(signInFailures.nameKey, nameKey(key, username))).run();
+  db.delete(signInFailures)
+    .where(eq(signInFailures.nameKey, nameKey(key, username)))
+    .run();
 }

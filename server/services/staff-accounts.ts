@@ -44,7 +44,9 @@ function issueInvite(db: Db, createdBy: string, username: string, role: Role): {
   const inviteToken = newOneTimeToken();
   const expiresAt = nowSeconds() + INVITE_TTL_SECONDS;
   // SECURITY: only the hash is stored; the token is shown to the admin once.
-  db.insert(invites).values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt }).run();
+  db.insert(invites)
+    .values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt })
+    .run();
   return { inviteToken, expiresAt };
 }
 
@@ -60,7 +62,11 @@ export function createInvite(db: Db, actorId: string, username: string, role: Ro
 }
 
 function liveInvite(db: Db, inviteToken: string) {
-  const row = db.select().from(invites).where(eq(invites.tokenHash, hashOneTimeToken(inviteToken))).get();
+  const row = db
+    .select()
+    .from(invites)
+    .where(eq(invites.tokenHash, hashOneTimeToken(inviteToken)))
+    .get();
   if (!row || row.usedAt !== null || row.expiresAt <= nowSeconds()) throw inviteInvalid();
   return row;
 }
@@ -89,10 +95,15 @@ export function activate(db: Db, inviteToken: string, staffId: string, enrolment
         // Re-enrolment: only an account an admin reset, and only under its own id.
         if (existing.status !== 'reset') throw conflict('this username is already enrolled', 'username_taken');
         if (existing.id !== staffId) throw conflict('re-enrolment must keep the account staffId', 'staff_id_mismatch');
-        db.update(staff).set({ ...columns, role: invite.role, status: 'active', updatedAt: now }).where(eq(staff.id, staffId)).run();
+        db.update(staff)
+          .set({ ...columns, role: invite.role, status: 'active', updatedAt: now })
+          .where(eq(staff.id, staffId))
+          .run();
       } else {
         if (db.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId)).get()) throw conflict('staffId already in use');
-        db.insert(staff).values({ id: staffId, username: invite.username, role: invite.role, status: 'active', ...columns, createdAt: now, updatedAt: now }).run();
+        db.insert(staff)
+          .values({ id: staffId, username: invite.username, role: invite.role, status: 'active', ...columns, createdAt: now, updatedAt: now })
+          .run();
       }
       // SECURITY: single use; the token is dead even if the rest of the flow is retried.
       db.update(invites).set({ usedAt: now }).where(eq(invites.tokenHash, invite.tokenHash)).run();
@@ -169,13 +180,7 @@ function assertNotLastKeyLogAdmin(db: Db, staffId: string): void {
  * Disable, re-enable, change role, or reset an account. Every change that narrows access
  * revokes the member's sessions in the same request, so it applies at once (SPEC §7).
  */
-export function patchStaff(
-  db: Db,
-  actorId: string,
-  staffId: string,
-  patch: StaffPatch,
-  effects: PatchEffects,
-): PatchedStaff {
+export function patchStaff(db: Db, actorId: string, staffId: string, patch: StaffPatch, effects: PatchEffects): PatchedStaff {
   // SECURITY: an admin changing their own account could lock the desk out of its last admin.
   if (staffId === actorId) throw conflict('ask another admin to change your own account', 'self_change');
   return db.transaction(
@@ -201,10 +206,7 @@ export function patchStaff(
         effects.revokeSessions(staffId);
         appendAuditRow(db, actorId, 'staff.role', staffId, { from: row.role, to: patch.role });
       } else {
-        db.update(staff)
-          .set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now })
-          .where(eq(staff.id, staffId))
-          .run();
+        db.update(staff).set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now }).where(eq(staff.id, staffId)).run();
         effects.revokeSessions(staffId);
         db.delete(grants).where(eq(grants.staffId, staffId)).run();
         issued = issueInvite(db, actorId, row.username, row.role);

@@ -51,7 +51,9 @@ export function completeSetup(db: Db, input: SetupInput, authHashKdf: KdfParams)
       const state = storeGenesis(db, { genesis: input.genesis, teamKey: input.teamKey });
       const staffId = g.staffId as string;
       const now = nowSeconds();
-      db.insert(staff).values({ id: staffId, username: input.username, role: 'admin', status: 'active', ...columns, createdAt: now, updatedAt: now }).run();
+      db.insert(staff)
+        .values({ id: staffId, username: input.username, role: 'admin', status: 'active', ...columns, createdAt: now, updatedAt: now })
+        .run();
       db.insert(grants).values({ staffId, teamKeyVersion: 1, sealed: input.grant }).run();
       db.update(desk).set({ setupTokenHash: null, setupTokenExpiresAt: null }).where(eq(desk.id, 1)).run();
       appendAuditRow(db, staffId, 'desk.setup', input.username, { fingerprint: state.fingerprint });

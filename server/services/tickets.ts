@@ -42,12 +42,32 @@ const statements = preparedPer((db: Reader) => ({
 const ph = (name: string) => sql.placeholder(name);
 /** The submission's inserts, prepared once: unprepared, drizzle rebuilds and SQLite recompiles each. */
 const inserts = preparedPer((db: Pick<Db, 'insert'>) => ({
-  ticket: db.insert(tickets).values({ id: ph('id'), requesterId: ph('requesterId'), status: 'new', createdAt: ph('at'), updatedAt: ph('at') }).prepare(),
-  teamWrap: db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'team', teamKeyVersion: ph('teamKeyVersion'), sealed: ph('sealed') }).prepare(),
-  requesterWrap: db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: ph('sealed') }).prepare(),
+  ticket: db
+    .insert(tickets)
+    .values({ id: ph('id'), requesterId: ph('requesterId'), status: 'new', createdAt: ph('at'), updatedAt: ph('at') })
+    .prepare(),
+  teamWrap: db
+    .insert(wraps)
+    .values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'team', teamKeyVersion: ph('teamKeyVersion'), sealed: ph('sealed') })
+    .prepare(),
+  requesterWrap: db
+    .insert(wraps)
+    .values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: ph('sealed') })
+    .prepare(),
   firstMessage: db
     .insert(messages)
-    .values({ id: ph('id'), ticketId: ph('ticketId'), seq: 1, kind: 'message', authorType: 'requester', authorStaffId: null, nonce: ph('nonce'), ct: ph('ct'), sig: ph('sig'), createdAt: ph('at') })
+    .values({
+      id: ph('id'),
+      ticketId: ph('ticketId'),
+      seq: 1,
+      kind: 'message',
+      authorType: 'requester',
+      authorStaffId: null,
+      nonce: ph('nonce'),
+      ct: ph('ct'),
+      sig: ph('sig'),
+      createdAt: ph('at'),
+    })
     .prepare(),
 }));
 

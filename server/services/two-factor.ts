@@ -75,7 +75,9 @@ const normalizeRecoveryCode = (code: string) => code.replaceAll('-', '').toUpper
  * even test a guess; the staff id in the input stops one hash from matching across accounts.
  */
 function recoveryCodeHash(keys: TwoFactorKeys, staffId: string, code: string): string {
-  return createHmac('sha256', keys.codeKey).update(`${staffId}|${normalizeRecoveryCode(code)}`).digest('base64url');
+  return createHmac('sha256', keys.codeKey)
+    .update(`${staffId}|${normalizeRecoveryCode(code)}`)
+    .digest('base64url');
 }
 
 // ---- queries ----
@@ -245,4 +247,3 @@ export function setTwoFactorPolicy(db: Db, adminId: string, required: boolean): 
       .map((r) => r.id);
   });
 }
-

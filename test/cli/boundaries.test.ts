@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = process.cwd();
-const sources = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
-const importsOf = (file: string) => [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^(import|export)(\s+type)?[^'"]*from\s+'([^']+)'/gm)].map((m) => ({ spec: m[3]!, typeOnly: m[2] !== undefined }));
+const sources = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f));
+const importsOf = (file: string) =>
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^(import|export)(\s+type)?[^'"]*from\s+'([^']+)'/gm)].map((m) => ({ spec: m[3]!, typeOnly: m[2] !== undefined }));
 
 describe('client room boundaries', () => {
   for (const dir of ['cli/staff', 'client-core']) {

@@ -36,7 +36,18 @@ function plant(seq: number, author: { type: 'requester' } | { type: 'staff'; sta
   const env = p.sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signSk });
   t.db
     .insert(messages)
-    .values({ id: messageId, ticketId, seq, kind: 'message', authorType: author.type, authorStaffId: author.type === 'staff' ? author.staffId : null, nonce: env.nonce, ct: env.ct, sig: env.sig, createdAt: 1_700_000_000 + seq })
+    .values({
+      id: messageId,
+      ticketId,
+      seq,
+      kind: 'message',
+      authorType: author.type,
+      authorStaffId: author.type === 'staff' ? author.staffId : null,
+      nonce: env.nonce,
+      ct: env.ct,
+      sig: env.sig,
+      createdAt: 1_700_000_000 + seq,
+    })
     .run();
 }
 
@@ -62,7 +73,12 @@ beforeAll(async () => {
     requesterBoxPk: r.keys.box.publicKey,
     team: { version: 1, publicKey: desk.teamKey.publicKey },
   });
-  const res = await t.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(requesterToken), payload: { ...p.ticketSubmission(created), pow: await solvedPow(t, 'ticket') } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/tickets',
+    headers: bearer(requesterToken),
+    payload: { ...p.ticketSubmission(created), pow: await solvedPow(t, 'ticket') },
+  });
   expect(res.statusCode, res.body).toBe(201);
   ticketId = created.ticketId;
   const k = created.ticketKey;
@@ -95,7 +111,14 @@ async function statusesInTheWorker(): Promise<Record<number, SignatureStatus>> {
   const { authSecret } = await h.staffDeriveSecrets({ password: tom.password, ...pre }, progress);
   const { token } = (await api(t.app, 'POST', '/api/staff/login', { username: 'tom', authSecret })).body;
   const me = (await api(t.app, 'GET', '/api/staff/me', undefined, token)).body;
-  await h.staffUnlock({ staffId: me.staffId, keyBlob: me.keyBlob, grants: me.grants.map((g: { teamKeyVersion: number; sealed: string }) => ({ teamKeyVersion: g.teamKeyVersion, sealedKey: g.sealed })) }, progress);
+  await h.staffUnlock(
+    {
+      staffId: me.staffId,
+      keyBlob: me.keyBlob,
+      grants: me.grants.map((g: { teamKeyVersion: number; sealed: string }) => ({ teamKeyVersion: g.teamKeyVersion, sealedKey: g.sealed })),
+    },
+    progress,
+  );
   const ticket = (await api(t.app, 'GET', `/api/staff/tickets/${ticketId}`, undefined, token)).body;
   const thread = (await api(t.app, 'GET', `/api/staff/tickets/${ticketId}/messages`, undefined, token)).body;
   const view = await h.staffOpenTicket({ ticket, messages: thread.messages }, progress);

@@ -78,7 +78,14 @@ beforeAll(async () => {
   for (const m of made.slice(0, 3)) {
     const noteKey = p.newNoteKey();
     const messageId = p.newId();
-    const envelope = p.sealMessage({ kind: 'note', ticketId: m.ticketId, messageId, key: noteKey, payload: { v: 1, body: 'Looks like SIM swap' }, authorSignSk: tom.keys.sign.secretKey });
+    const envelope = p.sealMessage({
+      kind: 'note',
+      ticketId: m.ticketId,
+      messageId,
+      key: noteKey,
+      payload: { v: 1, body: 'Looks like SIM swap' },
+      authorSignSk: tom.keys.sign.secretKey,
+    });
     const res = await api(t.app, 'POST', `/api/staff/tickets/${m.ticketId}/messages`, { messageId, kind: 'note', envelope, noteWrap: p.wrapKeyForTeam(noteKey, v1) }, tom.token);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     m.note = { messageId, noteKey };
@@ -89,7 +96,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-describe('npm run cli -- rotate (SPEC §7): the core\'s rotation steps driven over the API', () => {
+describe("npm run cli -- rotate (SPEC §7): the core's rotation steps driven over the API", () => {
   it('stops part-way when told to, leaving v1 live and the remaining wraps pending', async () => {
     // When the admin's client rotates but stops after one batch of 5 (as if killed)
     const partial = await rotateTeamKey(await adminSession(), { batchSize: 5, maxBatches: 1 });
@@ -101,8 +108,23 @@ describe('npm run cli -- rotate (SPEC §7): the core\'s rotation steps driven ov
     expect(status.pending.tickets + status.pending.notes).toBe(10);
     expect(status.previousVersions).toEqual([{ version: 1, wraps: 15, retired: false }]);
     // And tom got a v2 grant, rex (removed) did not
-    expect(t.db.select().from(grants).where(eq(grants.staffId, tom.staffId)).all().map((g) => g.teamKeyVersion).sort()).toEqual([1, 2]);
-    expect(t.db.select().from(grants).where(eq(grants.staffId, rex.staffId)).all().some((g) => g.teamKeyVersion === 2)).toBe(false);
+    expect(
+      t.db
+        .select()
+        .from(grants)
+        .where(eq(grants.staffId, tom.staffId))
+        .all()
+        .map((g) => g.teamKeyVersion)
+        .sort(),
+    ).toEqual([1, 2]);
+    expect(
+      t.db
+        .select()
+        .from(grants)
+        .where(eq(grants.staffId, rex.staffId))
+        .all()
+        .some((g) => g.teamKeyVersion === 2),
+    ).toBe(false);
   });
 
   it('refuses to start a second rotation while one is unfinished', async () => {
@@ -149,7 +171,9 @@ describe('npm run cli -- rotate (SPEC §7): the core\'s rotation steps driven ov
       if (m.note) {
         const n = p.openTeamWrap(ticket.noteWrap, v2, 'note');
         const note = messages.find((x) => x.messageId === m.note!.messageId)!;
-        expect(p.openMessage({ kind: 'note', ticketId: m.ticketId, messageId: m.note.messageId, key: n, envelope: note.envelope, authorSignPk: tom.keys.sign.publicKey }).body).toBe('Looks like SIM swap');
+        expect(
+          p.openMessage({ kind: 'note', ticketId: m.ticketId, messageId: m.note.messageId, key: n, envelope: note.envelope, authorSignPk: tom.keys.sign.publicKey }).body,
+        ).toBe('Looks like SIM swap');
       } else {
         expect(ticket.noteWrap).toBeNull();
       }

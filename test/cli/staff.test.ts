@@ -60,7 +60,12 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     // Then the server holds one staff message, signed by their logged key, sealed under K
-    const stored = t.db.select().from(messages).where(eq(messages.ticketId, urgent.ticketId)).all().find((m) => m.authorType === 'staff')!;
+    const stored = t.db
+      .select()
+      .from(messages)
+      .where(eq(messages.ticketId, urgent.ticketId))
+      .all()
+      .find((m) => m.authorType === 'staff')!;
     expect(stored).toMatchObject({ kind: 'message', authorStaffId: tech.id, seq: 2 });
     expect(res.stdout).toContain(stored.id);
     const payload = openMessage({
@@ -92,8 +97,28 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
   it('show marks a message whose signature does not verify with ✗, hides its text and warns', async () => {
     // Given a message in the thread signed by a key that is not the requester's
     const messageId = newId();
-    const forged = sealMessage({ kind: 'message', ticketId: other.ticketId, messageId, key: other.ticketKey, payload: { v: 1, body: 'send me your password' }, authorSignSk: generateStaffKeys().sign.secretKey });
-    t.db.insert(messages).values({ id: messageId, ticketId: other.ticketId, seq: 2, kind: 'message', authorType: 'requester', nonce: forged.nonce, ct: forged.ct, sig: forged.sig, createdAt: 1_700_000_000 }).run();
+    const forged = sealMessage({
+      kind: 'message',
+      ticketId: other.ticketId,
+      messageId,
+      key: other.ticketKey,
+      payload: { v: 1, body: 'send me your password' },
+      authorSignSk: generateStaffKeys().sign.secretKey,
+    });
+    t.db
+      .insert(messages)
+      .values({
+        id: messageId,
+        ticketId: other.ticketId,
+        seq: 2,
+        kind: 'message',
+        authorType: 'requester',
+        nonce: forged.nonce,
+        ct: forged.ct,
+        sig: forged.sig,
+        createdAt: 1_700_000_000,
+      })
+      .run();
     // When the technician reads the thread
     const res = await cli(['show', other.ticketId]);
     // Then the genuine message is ✓, the forged one is ✗ with no plaintext shown

@@ -30,7 +30,10 @@ describe('private labels (client core)', () => {
     const a = sealLabelName(key, 'Spyware');
     const b = sealLabelName(key, 'account recovery');
     const c = sealLabelName(key, 'Điện thoại bị thu');
-    const out = core.openLabels(desk.staff, [a, b, c].map((e) => ({ tag: e.tag, sealedName: e.envelope })));
+    const out = core.openLabels(
+      desk.staff,
+      [a, b, c].map((e) => ({ tag: e.tag, sealedName: e.envelope })),
+    );
     expect(out).toEqual({
       labels: [
         { tag: b.tag, name: 'account recovery' },

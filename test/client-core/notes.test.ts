@@ -24,7 +24,14 @@ describe('internal notes (client core)', () => {
     expect(first.noteWrap?.teamKeyVersion).toBe(1);
     if (!first.noteWrap) throw new Error('no note wrap');
     const n = openTeamWrap(first.noteWrap, desk.team, 'note');
-    const body = openMessage({ kind: 'note', ticketId: ticket.ticketId, messageId: first.messageId, envelope: first.envelope, key: n, authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)) });
+    const body = openMessage({
+      kind: 'note',
+      ticketId: ticket.ticketId,
+      messageId: first.messageId,
+      envelope: first.envelope,
+      key: n,
+      authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)),
+    });
     expect(body).toEqual({ v: 1, body: 'Ask which model; check for MDM' });
     // SECURITY: nothing the page receives holds the note's text.
     expect(JSON.stringify(first)).not.toContain('MDM');
@@ -36,7 +43,16 @@ describe('internal notes (client core)', () => {
     core.openStaffThread(desk.staff, stored, [ticket.firstMessage]);
     const third = core.sealNote(desk.staff, ticket.ticketId, 'Third note');
     expect(third.noteWrap).toBeUndefined();
-    expect(openMessage({ kind: 'note', ticketId: ticket.ticketId, messageId: third.messageId, envelope: third.envelope, key: n, authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)) }).body).toBe('Third note');
+    expect(
+      openMessage({
+        kind: 'note',
+        ticketId: ticket.ticketId,
+        messageId: third.messageId,
+        envelope: third.envelope,
+        key: n,
+        authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)),
+      }).body,
+    ).toBe('Third note');
   });
 
   it('shows notes in the thread, interleaved by sequence, marked as notes with a verified signature', () => {
@@ -76,7 +92,14 @@ describe('internal notes (client core)', () => {
     // And the ticket key K (which the requester holds) does not open the note
     const k = openRequesterWrap(desk.requesterWraps.get(ticket.ticketId), desk.requester.requester!.box);
     expect(() =>
-      openMessage({ kind: 'note', ticketId: ticket.ticketId, messageId: note.messageId, envelope: note.envelope, key: k as never, authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)) }),
+      openMessage({
+        kind: 'note',
+        ticketId: ticket.ticketId,
+        messageId: note.messageId,
+        envelope: note.envelope,
+        key: k as never,
+        authorSignPk: asSignPublicKey(toB64(desk.admin.sign.publicKey)),
+      }),
     ).toThrow();
     // And a note moved into the thread as a message fails its check instead of decrypting
     const moved = message(note.messageId, 2, { type: 'staff', staffId: desk.adminId }, note.envelope, 'message');

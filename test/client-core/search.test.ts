@@ -81,7 +81,10 @@ describe('staff search over decrypted tickets (client core)', () => {
     expect(core.searchOpened(desk.staff, 'vietcombank').hits).toEqual([]);
     // ...and is once the thread with the note has been decrypted
     if (!note.noteWrap) throw new Error('no note wrap');
-    core.openStaffThread(desk.staff, { ...b, noteWrap: note.noteWrap }, [b.firstMessage, message(note.messageId, 2, { type: 'staff', staffId: desk.adminId }, note.envelope, 'note')]);
+    core.openStaffThread(desk.staff, { ...b, noteWrap: note.noteWrap }, [
+      b.firstMessage,
+      message(note.messageId, 2, { type: 'staff', staffId: desk.adminId }, note.envelope, 'note'),
+    ]);
     const found = core.searchOpened(desk.staff, 'vietcombank');
     expect(found.hits.map((h) => [h.ticketId, h.field])).toEqual([[b.ticketId, 'note']]);
     expect(found.searched).toBe(2);

@@ -103,7 +103,9 @@ describe('client build', () => {
     const tags = [...html.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="\/assets\/([^"]+)"[^>]*>/g)];
     expect(tags.length).toBeGreaterThanOrEqual(2);
     for (const [tag, file] of tags) {
-      const digest = createHash('sha384').update(readFileSync(join(out, 'assets', file ?? ''))).digest('base64');
+      const digest = createHash('sha384')
+        .update(readFileSync(join(out, 'assets', file ?? '')))
+        .digest('base64');
       expect(tag).toContain(`integrity="sha384-${digest}"`);
     }
   });

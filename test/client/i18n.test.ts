@@ -51,9 +51,7 @@ describe('client translations', () => {
   });
 
   it('uses the same interpolation placeholders in both languages', () => {
-    const differ = [...en.keys()]
-      .filter((k) => vi.has(k))
-      .filter((k) => placeholders(String(en.get(k))).join() !== placeholders(String(vi.get(k))).join());
+    const differ = [...en.keys()].filter((k) => vi.has(k)).filter((k) => placeholders(String(en.get(k))).join() !== placeholders(String(vi.get(k))).join());
     expect(differ).toEqual([]);
   });
 

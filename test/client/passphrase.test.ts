@@ -31,7 +31,7 @@ describe('passphrase confirmation', () => {
     fc.assert(
       fc.property(fc.array(fc.nat(), { minLength: 64, maxLength: 64 }), (seq) => {
         let i = 0;
-        const positions = pickConfirmPositions(8, 2, (max) => (seq[i++ % seq.length] ?? 0) % max + (i > 200 ? i % max : 0));
+        const positions = pickConfirmPositions(8, 2, (max) => ((seq[i++ % seq.length] ?? 0) % max) + (i > 200 ? i % max : 0));
         expect(positions).toHaveLength(2);
         expect(new Set(positions).size).toBe(2);
         expect([...positions].sort((a, b) => a - b)).toEqual(positions);

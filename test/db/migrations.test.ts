@@ -54,16 +54,12 @@ afterEach(() => {
 
 function tableNames(sqlite: Database.Database): string[] {
   return (
-    sqlite
-      .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name != '__drizzle_migrations' order by name")
-      .all() as { name: string }[]
+    sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name != '__drizzle_migrations' order by name").all() as { name: string }[]
   ).map((r) => r.name);
 }
 
 function schemaSql(sqlite: Database.Database): string[] {
-  return (sqlite.prepare("select sql from sqlite_master where sql is not null and name != '__drizzle_migrations' order by name").all() as { sql: string }[]).map(
-    (r) => r.sql,
-  );
+  return (sqlite.prepare("select sql from sqlite_master where sql is not null and name != '__drizzle_migrations' order by name").all() as { sql: string }[]).map((r) => r.sql);
 }
 
 /** A migrations folder holding only the first `count` journal entries. */

@@ -112,7 +112,10 @@ describe('requester → staff → requester in the browser', () => {
       const foreign = p.requests.filter((r) => new URL(r.url).origin !== origin);
       expect(foreign, `${p.name} contacted another origin`).toEqual([]);
       // The strict CSP held: nothing was blocked (a blocked load would be a broken feature)
-      expect(p.console.filter((l) => /Content Security Policy/i.test(l)), p.name).toEqual([]);
+      expect(
+        p.console.filter((l) => /Content Security Policy/i.test(l)),
+        p.name,
+      ).toEqual([]);
 
       // Storage holds only the documented keys, and none of what was written or read
       const stored = await p.page.evaluate(async () => {

@@ -225,7 +225,9 @@ describe.each(LANGS)('requester journey on a phone ($lang)', ({ lang, locale, s 
     other[0] = words[0] === 'zoo' ? 'zone' : 'zoo';
     await field.fill(other.join(' '));
     await hook(page, 'return-submit').click();
-    await expect.poll(async () => (await hook(page, 'return-error').count()) > 0 && (await hook(page, 'return-error').innerText()), { timeout: SLOW }).toContain(S.return.notRecognised);
+    await expect
+      .poll(async () => (await hook(page, 'return-error').count()) > 0 && (await hook(page, 'return-error').innerText()), { timeout: SLOW })
+      .toContain(S.return.notRecognised);
     expect(await field.inputValue()).toBe(other.join(' '));
 
     // The right words open the inbox

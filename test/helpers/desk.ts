@@ -67,12 +67,7 @@ export async function keyLogState(app: App): Promise<p.KeyLogState> {
 }
 
 /** Builds, signs (as `signer`) and posts the next key-log entry. */
-export async function appendEntry<T extends Exclude<p.KeyLogType, 'genesis'>>(
-  app: App,
-  signer: StaffActor & { token: string },
-  type: T,
-  body: p.KeyLogBodies[T],
-) {
+export async function appendEntry<T extends Exclude<p.KeyLogType, 'genesis'>>(app: App, signer: StaffActor & { token: string }, type: T, body: p.KeyLogBodies[T]) {
   const state = await keyLogState(app);
   const entry = p.signKeyLogEntry(p.buildKeyLogEntry(state, { type, body, signer: signer.staffId, at: at() }), signer.keys.sign.secretKey);
   return ok(app, 'POST', '/api/keylog', { entry }, signer.token);
@@ -87,10 +82,7 @@ export async function setupDesk(app: App, opts: { username?: string; password?: 
   const staffId = p.newId();
   const { keys, body } = enrolment(staffId, password);
   const teamKey = p.generateTeamKey();
-  const genesis = p.signKeyLogEntry(
-    p.buildGenesisEntry({ deskId, staffId, username, boxPk: body.boxPk, signPk: body.signPk, at: at() }),
-    keys.sign.secretKey,
-  );
+  const genesis = p.signKeyLogEntry(p.buildGenesisEntry({ deskId, staffId, username, boxPk: body.boxPk, signPk: body.signPk, at: at() }), keys.sign.secretKey);
   const state = p.verifyKeyLog([genesis]);
   const teamKeyEntry = p.signKeyLogEntry(
     p.buildKeyLogEntry(state, { type: 'team-key', body: { version: 1, boxPk: p.toB64(teamKey.publicKey) }, signer: staffId, at: at() }),
@@ -136,12 +128,7 @@ export async function admit(app: App, desk: Desk, member: Pick<StaffActor, 'staf
 }
 
 /** An invited, activated and (by default) admitted and logged-in staff member. */
-export async function addTechnician(
-  app: App,
-  desk: Desk,
-  username: string,
-  opts: { role?: 'admin' | 'technician'; admit?: boolean; login?: boolean } = {},
-): Promise<StaffActor> {
+export async function addTechnician(app: App, desk: Desk, username: string, opts: { role?: 'admin' | 'technician'; admit?: boolean; login?: boolean } = {}): Promise<StaffActor> {
   const password = `${username} password for tests`;
   const inviteToken = await invite(app, desk, username, opts.role ?? 'technician');
   const member = await activate(app, inviteToken, password);

@@ -42,9 +42,33 @@ interface Part {
 
 // ------------------------------------------------------------------ path
 const BAD_SEGMENTS = [
-  '', '.', '..', 'a', '%', '%ZZ', '%00', '%2F', 'a%2Fb', '%C3%A9'.repeat(22), '%F0%9F%92%A5'.repeat(11), '%E2%80%AE'.repeat(7),
-  'null', 'undefined', '__proto__', 'constructor', '-1', '1.5', 'NaN', 'Infinity', '1e400', '0x', '9'.repeat(400),
-  'A'.repeat(101), 'A'.repeat(5000), "'%20OR%201=1--", '%3Cscript%3E',
+  '',
+  '.',
+  '..',
+  'a',
+  '%',
+  '%ZZ',
+  '%00',
+  '%2F',
+  'a%2Fb',
+  '%C3%A9'.repeat(22),
+  '%F0%9F%92%A5'.repeat(11),
+  '%E2%80%AE'.repeat(7),
+  'null',
+  'undefined',
+  '__proto__',
+  'constructor',
+  '-1',
+  '1.5',
+  'NaN',
+  'Infinity',
+  '1e400',
+  '0x',
+  '9'.repeat(400),
+  'A'.repeat(101),
+  'A'.repeat(5000),
+  "'%20OR%201=1--",
+  '%3Cscript%3E',
 ];
 
 function decodeSegment(raw: string): string | null {
@@ -69,13 +93,11 @@ function pathParamArb(p: OpenApiParameter, target: FuzzTarget, ctx: SchemaContex
     ...(target.known[p.name]?.length ? [fc.constantFrom(...target.known[p.name]!)] : []),
   );
   const nearMiss = wellFormed.chain((v) => fc.constantFrom(`${v}A`, v.slice(0, -1), `${v.slice(0, -1)}B`, `${v.slice(0, -2)}==`, v.toLowerCase()));
-  return fc
-    .oneof(wellFormed.map(encodeURIComponent), nearMiss.map(encodeURIComponent), fc.constantFrom(...BAD_SEGMENTS))
-    .map((raw) => {
-      const decoded = decodeSegment(raw);
-      const ok = decoded !== null && decoded !== '' && ctx.validates(p.schema, asParamValue(p.schema, ctx, decoded));
-      return { text: raw, malformed: ok ? null : `path param ${p.name}`, kind: 'path' };
-    });
+  return fc.oneof(wellFormed.map(encodeURIComponent), nearMiss.map(encodeURIComponent), fc.constantFrom(...BAD_SEGMENTS)).map((raw) => {
+    const decoded = decodeSegment(raw);
+    const ok = decoded !== null && decoded !== '' && ctx.validates(p.schema, asParamValue(p.schema, ctx, decoded));
+    return { text: raw, malformed: ok ? null : `path param ${p.name}`, kind: 'path' };
+  });
 }
 
 function pathArb(target: FuzzTarget, ctx: SchemaContext): fc.Arbitrary<Part> {
@@ -91,7 +113,19 @@ function pathArb(target: FuzzTarget, ctx: SchemaContext): fc.Arbitrary<Part> {
 // ------------------------------------------------------------------ query
 const BAD_QUERY_VALUES = ['', 'abc', '1.5', 'NaN', 'Infinity', '-', '1e400', '0x1G', '-0.5', '!!!', '%C3%A9', 'x'.repeat(65), 'x'.repeat(5000), 'MINE', 'new,open'];
 // Unknown keys are not "malformed" by the document (it does not say whether a query is closed).
-const ODD_QUERY = ['x=1', '__proto__=1', 'constructor[prototype][x]=1', 'a[b]=c', `x=${'y'.repeat(10_000)}`, '%ZZ=1', 'limit', '=', '&&', `${'k'.repeat(3000)}=1`, 'after=1&after=2'];
+const ODD_QUERY = [
+  'x=1',
+  '__proto__=1',
+  'constructor[prototype][x]=1',
+  'a[b]=c',
+  `x=${'y'.repeat(10_000)}`,
+  '%ZZ=1',
+  'limit',
+  '=',
+  '&&',
+  `${'k'.repeat(3000)}=1`,
+  'after=1&after=2',
+];
 
 function queryParamArb(p: OpenApiParameter, ctx: SchemaContext): fc.Arbitrary<{ pair: string; malformed: string | null }> {
   const s = ctx.resolve(p.schema);
@@ -148,21 +182,45 @@ function schemaBodyArb(schema: JsonSchema, limit: number, ctx: SchemaContext): f
     { weight: 3, arbitrary: conforming.map((v) => json(toJsonText(v), judge(v, 'body'), 'body-conforming')) },
     { weight: 10, arbitrary: conforming.chain((v) => ctx.mutate(schema, v)).map((v) => json(toJsonText(v), judge(v, 'body field'), 'body-field')) },
     { weight: 2, arbitrary: fc.constantFrom(...INVALID_JSON).map((t) => json(t, 'invalid JSON', 'body-invalid-json')) },
-    { weight: 1, arbitrary: conforming.chain((v) => {
-      const text = toJsonText(v);
-      return fc.nat({ max: Math.max(0, text.length - 1) }).map((n) => json(text.slice(0, n), text.slice(0, n) === '' ? 'empty JSON body' : 'truncated JSON', 'body-truncated'));
-    }) },
+    {
+      weight: 1,
+      arbitrary: conforming.chain((v) => {
+        const text = toJsonText(v);
+        return fc.nat({ max: Math.max(0, text.length - 1) }).map((n) => json(text.slice(0, n), text.slice(0, n) === '' ? 'empty JSON body' : 'truncated JSON', 'body-truncated'));
+      }),
+    },
     { weight: 1, arbitrary: fc.constant(json('', 'empty JSON body', 'body-empty')) },
     { weight: 1, arbitrary: fc.constant<Body>({ malformed: judge({}, 'no body'), kind: 'body-missing' }) },
     { weight: 1, arbitrary: fc.constantFrom(...TOP_LEVEL).map((t) => json(t, judge(JSON.parse(t), 'top-level type'), 'body-top-level')) },
-    { weight: 2, arbitrary: fc.tuple(conforming, fc.constantFrom(...WRONG_TYPES)).map(([v, type]) => ({ payload: toJsonText(v), contentType: type, malformed: `content-type ${type}`, kind: 'body-content-type' })) },
-    { weight: 1, arbitrary: fc.tuple(conforming, fc.constantFrom(...ODD_TYPES)).map(([v, type]) => ({ payload: toJsonText(v), contentType: type, malformed: judge(v, 'body'), kind: 'body-odd-content-type' })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(conforming, fc.constantFrom(...WRONG_TYPES))
+        .map(([v, type]) => ({ payload: toJsonText(v), contentType: type, malformed: `content-type ${type}`, kind: 'body-content-type' })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(conforming, fc.constantFrom(...ODD_TYPES))
+        .map(([v, type]) => ({ payload: toJsonText(v), contentType: type, malformed: judge(v, 'body'), kind: 'body-odd-content-type' })),
+    },
     { weight: 2, arbitrary: fc.tuple(conforming, fc.nat({ max: 4096 })).map(([v, k]) => json(padded(v, limit + 1 + k).text, 'over the body limit', 'body-over-limit')) },
-    { weight: 2, arbitrary: fc.tuple(conforming, fc.nat({ max: 256 })).map(([v, k]) => {
-      const p = padded(v, limit - k);
-      return json(p.text, judge(p.value, 'huge string just under the body limit'), 'body-near-limit');
-    }) },
-    { weight: 1, arbitrary: fc.constant<Body>({ payload: Buffer.concat([Buffer.from([0xff, 0xfe, 0xc0]), Buffer.from('{}')]), contentType: JSON_TYPE, malformed: 'not UTF-8 JSON', kind: 'body-not-utf8' }) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(conforming, fc.nat({ max: 256 })).map(([v, k]) => {
+        const p = padded(v, limit - k);
+        return json(p.text, judge(p.value, 'huge string just under the body limit'), 'body-near-limit');
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant<Body>({
+        payload: Buffer.concat([Buffer.from([0xff, 0xfe, 0xc0]), Buffer.from('{}')]),
+        contentType: JSON_TYPE,
+        malformed: 'not UTF-8 JSON',
+        kind: 'body-not-utf8',
+      }),
+    },
   );
 }
 
@@ -179,7 +237,9 @@ function schemalessBodyArb(limit: number | null, method: string): fc.Arbitrary<B
       fc.constantFrom(...INVALID_JSON).map((t) => ({ payload: t, contentType: JSON_TYPE, malformed: 'invalid JSON', kind: 'body-invalid-json' })),
       fc.constant<Body>({ payload: '', contentType: JSON_TYPE, malformed: 'empty JSON body', kind: 'body-empty' }),
       fc.constantFrom(0, 1, 100, limit - 1, limit).map((n) => ({ payload: randomBytes(n), contentType: 'application/octet-stream', malformed: null, kind: 'body-octets' })),
-      fc.nat({ max: 4096 }).map((k) => ({ payload: randomBytes(limit + 1 + k), contentType: 'application/octet-stream', malformed: 'over the body limit', kind: 'body-over-limit' })),
+      fc
+        .nat({ max: 4096 })
+        .map((k) => ({ payload: randomBytes(limit + 1 + k), contentType: 'application/octet-stream', malformed: 'over the body limit', kind: 'body-over-limit' })),
       fc.nat({ max: 4096 }).map((k) => ({ payload: padded({}, limit + 1 + k).text, contentType: JSON_TYPE, malformed: 'over the body limit', kind: 'body-over-limit' })),
     );
   }

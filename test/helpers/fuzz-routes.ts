@@ -76,7 +76,10 @@ export function listRegisteredRoutes(app: TestApp['app']): Set<string> {
     const path = (depth === 0 ? '' : prefixes[depth - 1]!) + m[2]!;
     prefixes[depth] = path;
     prefixes.length = depth + 1;
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const method of (m[3] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (method === 'HEAD') continue;
       routes.add(opKey(method, path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')));
     }

@@ -38,7 +38,9 @@ export function toJsonText(value: unknown): string {
   if (value instanceof RawJson) return value.text;
   if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${toJsonText(v)}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -280,9 +282,9 @@ function wrongType(): fc.Arbitrary<unknown> {
 
 /** Nesting far beyond any schema: arrays or objects, 64 to 20 000 levels. */
 function deepNesting(): fc.Arbitrary<unknown> {
-  return fc.tuple(fc.constantFrom(64, 1000, 20_000), fc.boolean()).map(([depth, arrays]) =>
-    new RawJson(arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
-  );
+  return fc
+    .tuple(fc.constantFrom(64, 1000, 20_000), fc.boolean())
+    .map(([depth, arrays]) => new RawJson(arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)));
 }
 
 /** An extra key: a plain unknown one, or a prototype-pollution attempt (an own `__proto__` key survives JSON.stringify). */

@@ -314,7 +314,14 @@ export async function ticketProblems(base: string, session: StaffSession, expect
     if (!team) return void problems.push(`${ticketId}: no grant for team key v${t.teamWrap.teamKeyVersion}`);
     try {
       const key = p.openTeamWrap(t.teamWrap, team, 'ticket');
-      const payload = p.openMessage({ kind: 'message', ticketId, messageId: t.firstMessage.messageId, key, envelope: t.firstMessage.envelope, authorSignPk: p.asSignPublicKey(t.requesterSignPk) });
+      const payload = p.openMessage({
+        kind: 'message',
+        ticketId,
+        messageId: t.firstMessage.messageId,
+        key,
+        envelope: t.firstMessage.envelope,
+        authorSignPk: p.asSignPublicKey(t.requesterSignPk),
+      });
       if (!isDeepStrictEqual(payload, expected.get(ticketId))) problems.push(`${ticketId}: plaintext differs`);
     } catch (err) {
       problems.push(`${ticketId}: ${err instanceof Error ? err.message : String(err)}`);

@@ -72,7 +72,12 @@ const T0 = 1_700_000_000;
 
 function insertStaffRow(db: Db, role: 'technician' | 'admin', status: 'active' | 'disabled' | 'reset', username?: string) {
   const id = newId();
-  const name = username ?? `tech-${id.slice(0, 6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const name =
+    username ??
+    `tech-${id
+      .slice(0, 6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}`;
   const password = `correct horse ${id}`;
   const keys = generateStaffKeys();
   const salt = newStaffSalt();
@@ -99,7 +104,9 @@ function insertStaffRow(db: Db, role: 'technician' | 'admin', status: 'active' |
 }
 
 function appendEntry(db: Db, entry: KeyLogEntry): void {
-  db.insert(keylogEntries).values({ seq: entry.seq, hash: entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at }).run();
+  db.insert(keylogEntries)
+    .values({ seq: entry.seq, hash: entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at })
+    .run();
 }
 
 /**
@@ -122,9 +129,15 @@ export function seedDesk(t: TestApp): SeededDesk {
   );
   state = applyKeyLogEntry(state, teamEntry);
   appendEntry(t.db, teamEntry);
-  t.db.insert(teamKeys).values({ version: 1, boxPk: toB64(team.publicKey), createdAt: T0 }).run();
+  t.db
+    .insert(teamKeys)
+    .values({ version: 1, boxPk: toB64(team.publicKey), createdAt: T0 })
+    .run();
   t.db.update(deskTable).set({ fingerprint: state.fingerprint }).run();
-  t.db.insert(grants).values({ staffId: admin.id, teamKeyVersion: 1, sealed: sealGrant(team.secretKey, admin.keys.box.publicKey) }).run();
+  t.db
+    .insert(grants)
+    .values({ staffId: admin.id, teamKeyVersion: 1, sealed: sealGrant(team.secretKey, admin.keys.box.publicKey) })
+    .run();
   const { token } = t.app.issueSession('staff', admin.id);
   return { team, teamVersion: 1, labelKey: deriveLabelKey(team.secretKey), admin: { ...admin, token }, state };
 }
@@ -153,7 +166,10 @@ export function addStaffMember(
     );
     desk.state = applyKeyLogEntry(desk.state, entry);
     appendEntry(t.db, entry);
-    t.db.insert(grants).values({ staffId: member.id, teamKeyVersion: desk.teamVersion, sealed: sealGrant(desk.team.secretKey, member.keys.box.publicKey) }).run();
+    t.db
+      .insert(grants)
+      .values({ staffId: member.id, teamKeyVersion: desk.teamVersion, sealed: sealGrant(desk.team.secretKey, member.keys.box.publicKey) })
+      .run();
   }
   const { token } = t.app.issueSession('staff', member.id);
   return { ...member, token };
@@ -167,7 +183,9 @@ export interface SeededRequester {
 export function addRequester(db: Db): SeededRequester {
   const id = newId();
   const keys = generateStaffKeys(); // any Ed25519 + X25519 identity; derivation is not under test here
-  db.insert(requesters).values({ id, boxPk: toB64(keys.box.publicKey), signPk: toB64(keys.sign.publicKey), createdAt: 1_700_000_000 }).run();
+  db.insert(requesters)
+    .values({ id, boxPk: toB64(keys.box.publicKey), signPk: toB64(keys.sign.publicKey), createdAt: 1_700_000_000 })
+    .run();
   return { id, keys };
 }
 
@@ -234,7 +252,9 @@ export function addTicket(db: Db, desk: SeededDesk, requester: SeededRequester, 
 /** Puts a label in the dictionary the way a client would (sealed under L) and returns its tag. */
 export function addLabelName(db: Db, desk: SeededDesk, name: string): string {
   const sealed = sealLabelName(desk.labelKey, name);
-  db.insert(labels).values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: 1_700_000_000 }).run();
+  db.insert(labels)
+    .values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: 1_700_000_000 })
+    .run();
   return sealed.tag;
 }
 

@@ -60,7 +60,10 @@ const T0 = 1_700_000_000;
 
 function appendEntry(t: TestApp, d: { state: KeyLogState } | null, entry: KeyLogEntry): KeyLogState {
   const state = d ? applyKeyLogEntry(d.state, entry) : verifyKeyLog([entry]);
-  t.db.insert(keylogEntries).values({ seq: entry.seq, hash: entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at }).run();
+  t.db
+    .insert(keylogEntries)
+    .values({ seq: entry.seq, hash: entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at })
+    .run();
   return state;
 }
 
@@ -117,10 +120,19 @@ function signedByAdmin<T extends Parameters<typeof buildKeyLogEntry>[1]>(d: Jour
 export function addTechnician(t: TestApp, d: JourneyDesk, opts: { admitted?: boolean } = {}): JourneyStaff {
   const member = insertStaff(t, 'technician');
   if (opts.admitted !== false) {
-    const body = { staffId: member.id, username: `technician-${member.id.slice(0, 8)}`.toLowerCase(), role: 'technician' as const, boxPk: toB64(member.keys.box.publicKey), signPk: toB64(member.keys.sign.publicKey) };
+    const body = {
+      staffId: member.id,
+      username: `technician-${member.id.slice(0, 8)}`.toLowerCase(),
+      role: 'technician' as const,
+      boxPk: toB64(member.keys.box.publicKey),
+      signPk: toB64(member.keys.sign.publicKey),
+    };
     d.state = appendEntry(t, d, signedByAdmin(d, { type: 'staff-add', body }));
     for (const [version, pair] of d.team) {
-      t.db.insert(grants).values({ staffId: member.id, teamKeyVersion: version, sealed: sealGrant(pair.secretKey, member.keys.box.publicKey) }).run();
+      t.db
+        .insert(grants)
+        .values({ staffId: member.id, teamKeyVersion: version, sealed: sealGrant(pair.secretKey, member.keys.box.publicKey) })
+        .run();
     }
   }
   return { ...member, token: t.app.issueSession('staff', member.id).token };
@@ -131,8 +143,14 @@ export function rotateTeamKey(t: TestApp, d: JourneyDesk, opts: { retirePrevious
   const version = d.currentVersion + 1;
   const pair = generateTeamKey();
   d.state = appendEntry(t, d, signedByAdmin(d, { type: 'team-key', body: { version, boxPk: toB64(pair.publicKey) } }));
-  t.db.insert(teamKeys).values({ version, boxPk: toB64(pair.publicKey), createdAt: T0 }).run();
-  t.db.insert(grants).values({ staffId: d.admin.id, teamKeyVersion: version, sealed: sealGrant(pair.secretKey, d.admin.keys.box.publicKey) }).run();
+  t.db
+    .insert(teamKeys)
+    .values({ version, boxPk: toB64(pair.publicKey), createdAt: T0 })
+    .run();
+  t.db
+    .insert(grants)
+    .values({ staffId: d.admin.id, teamKeyVersion: version, sealed: sealGrant(pair.secretKey, d.admin.keys.box.publicKey) })
+    .run();
   const previous = d.currentVersion;
   d.team.set(version, pair);
   d.currentVersion = version;

@@ -5,7 +5,8 @@ import { expectCryptoError, loadSodium } from './helpers';
 
 beforeAll(loadSodium);
 
-const hashOf = (text: string) => p.fromB64(p.entryHash({ seq: 0, prev: null, type: 'genesis', at: 0, body: { x: text }, signer: 'AAAAAAAAAAAAAAAAAAAAAA', sig: p.toB64(new Uint8Array(64)) }));
+const hashOf = (text: string) =>
+  p.fromB64(p.entryHash({ seq: 0, prev: null, type: 'genesis', at: 0, body: { x: text }, signer: 'AAAAAAAAAAAAAAAAAAAAAA', sig: p.toB64(new Uint8Array(64)) }));
 
 describe('formatFingerprint', () => {
   it('turns each 5 bytes of the hash into 5 digits (big-endian mod 100000), 6 groups', () => {

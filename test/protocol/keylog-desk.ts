@@ -32,6 +32,17 @@ export function desk() {
   append(a, 'team-key', { version: 1, boxPk: pk(p.generateTeamKey().publicKey) });
   append(a, 'staff-add', staffBody(t, 'tom', 'technician'));
   append(a, 'staff-add', staffBody(b, 'bea', 'admin'));
-  return { a, t, b, deskId, entries, append, next, staffBody, get state() { return state; } };
+  return {
+    a,
+    t,
+    b,
+    deskId,
+    entries,
+    append,
+    next,
+    staffBody,
+    get state() {
+      return state;
+    },
+  };
 }
-

@@ -97,7 +97,10 @@ describe('verifyKeyLog', () => {
 
   it('refuses a body that does not match its type', () => {
     const d = desk();
-    const bad = p.signKeyLogEntry({ seq: 4, prev: d.state.headHash, type: 'role-set', at: at++, body: { staffId: d.t.id, role: 'owner' }, signer: d.a.id }, d.a.keys.sign.secretKey);
+    const bad = p.signKeyLogEntry(
+      { seq: 4, prev: d.state.headHash, type: 'role-set', at: at++, body: { staffId: d.t.id, role: 'owner' }, signer: d.a.id },
+      d.a.keys.sign.secretKey,
+    );
     rejects(() => p.applyKeyLogEntry(d.state, bad), /bad role-set body/, 4);
   });
 

@@ -48,10 +48,7 @@ describe('sealMessage / openMessage', () => {
 
   it('refuses a message re-labelled as a note', () => {
     const { ticketId, messageId, envelope, author } = setup();
-    expectCryptoError(
-      () => p.openMessage({ kind: 'note', ticketId, messageId, key: p.newNoteKey(), envelope, authorSignPk: author.sign.publicKey }),
-      'bad_signature',
-    );
+    expectCryptoError(() => p.openMessage({ kind: 'note', ticketId, messageId, key: p.newNoteKey(), envelope, authorSignPk: author.sign.publicKey }), 'bad_signature');
   });
 
   it('reports a forged author before trying to decrypt', () => {
@@ -89,7 +86,10 @@ describe('sealMessage / openMessage', () => {
     expect(a.open({ envelope: env })).toEqual(first);
     const noteKey = p.newNoteKey();
     const note = p.sealMessage({ kind: 'note', ticketId: a.ticketId, messageId: a.messageId, key: noteKey, payload: { v: 1, body: 'n' }, authorSignSk: a.author.sign.secretKey });
-    expect(p.openMessage({ kind: 'note', ticketId: a.ticketId, messageId: a.messageId, key: noteKey, envelope: note, authorSignPk: a.author.sign.publicKey })).toEqual({ v: 1, body: 'n' });
+    expect(p.openMessage({ kind: 'note', ticketId: a.ticketId, messageId: a.messageId, key: noteKey, envelope: note, authorSignPk: a.author.sign.publicKey })).toEqual({
+      v: 1,
+      body: 'n',
+    });
   });
 
   it('lets the server check the signature without the key', () => {
@@ -109,30 +109,31 @@ describe('tampering (property)', () => {
     const wrap = p.wrapKeyForTeam(a.key, { version: 1, publicKey: team.publicKey });
     const ID = 16;
     fc.assert(
-      fc.property(
-        fc.constantFrom('nonce', 'ct', 'sig', 'ticketId', 'messageId', 'kind', 'wrap'),
-        fc.nat(),
-        fc.integer({ min: 0, max: 7 }),
-        (field, index, bit) => {
-          const run = (): unknown => {
-            switch (field) {
-              case 'nonce':
-              case 'ct':
-              case 'sig':
-                return a.open({ envelope: { ...a.envelope, [field]: flipB64(a.envelope[field], index, bit) } });
-              case 'ticketId':
-                return a.open({ ticketId: flipB64(a.ticketId, index % ID, bit) });
-              case 'messageId':
-                return a.open({ messageId: flipB64(a.messageId, index % ID, bit) });
-              case 'kind':
-                return p.verifyMessageSignature({ kind: index % 2 ? 'note' : 'attachment', ticketId: a.ticketId, messageId: a.messageId, envelope: a.envelope, authorSignPk: a.author.sign.publicKey });
-              case 'wrap':
-                return p.openTeamWrap({ ...wrap, sealed: flipB64(wrap.sealed, index, bit) }, team, 'ticket');
-            }
-          };
-          expect(run).toThrow(p.CryptoError);
-        },
-      ),
+      fc.property(fc.constantFrom('nonce', 'ct', 'sig', 'ticketId', 'messageId', 'kind', 'wrap'), fc.nat(), fc.integer({ min: 0, max: 7 }), (field, index, bit) => {
+        const run = (): unknown => {
+          switch (field) {
+            case 'nonce':
+            case 'ct':
+            case 'sig':
+              return a.open({ envelope: { ...a.envelope, [field]: flipB64(a.envelope[field], index, bit) } });
+            case 'ticketId':
+              return a.open({ ticketId: flipB64(a.ticketId, index % ID, bit) });
+            case 'messageId':
+              return a.open({ messageId: flipB64(a.messageId, index % ID, bit) });
+            case 'kind':
+              return p.verifyMessageSignature({
+                kind: index % 2 ? 'note' : 'attachment',
+                ticketId: a.ticketId,
+                messageId: a.messageId,
+                envelope: a.envelope,
+                authorSignPk: a.author.sign.publicKey,
+              });
+            case 'wrap':
+              return p.openTeamWrap({ ...wrap, sealed: flipB64(wrap.sealed, index, bit) }, team, 'ticket');
+          }
+        };
+        expect(run).toThrow(p.CryptoError);
+      }),
       { numRuns: 300 },
     );
   });

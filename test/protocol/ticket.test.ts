@@ -33,7 +33,14 @@ describe('createTicket', () => {
     // When staff open the team wrap
     const k = p.openTeamWrap(created.teamWrap, team, 'ticket');
     // Then the first message decrypts and verifies against the requester's key
-    const msg = p.openMessage({ kind: 'message', ticketId: created.ticketId, messageId: created.messageId, key: k, envelope: created.message, authorSignPk: requester.sign.publicKey });
+    const msg = p.openMessage({
+      kind: 'message',
+      ticketId: created.ticketId,
+      messageId: created.messageId,
+      key: k,
+      envelope: created.message,
+      authorSignPk: requester.sign.publicKey,
+    });
     expect(msg).toEqual(first);
     expect(created.teamWrap.teamKeyVersion).toBe(1);
   });

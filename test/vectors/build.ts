@@ -82,7 +82,11 @@ export function fixedTrustLog() {
   const labelKey = p.asLabelKey(IN.labelKey);
   const log = adminLog([...fixedKeyLog().entries]);
   log.append('label-key', { commit: p.labelKeyCommitment(labelKey) }, IN.keyLogAt + 4);
-  log.append('staff-add', { staffId: techId, username: 'tech', role: 'admin', boxPk: p.toB64(reenrolled.box.publicKey), signPk: p.toB64(reenrolled.sign.publicKey) }, IN.keyLogAt + 5);
+  log.append(
+    'staff-add',
+    { staffId: techId, username: 'tech', role: 'admin', boxPk: p.toB64(reenrolled.box.publicKey), signPk: p.toB64(reenrolled.sign.publicKey) },
+    IN.keyLogAt + 5,
+  );
   log.append('staff-remove', { staffId: techId }, IN.keyLogAt + 6);
   return { entries: log.entries, state: log.state, techId, labelKey, firstTechSignSk: fixedTech().sign.secretKey };
 }
@@ -123,11 +127,7 @@ export function buildDeterministicVectors() {
   const label = sealLabelNameWithNonce(labelKey, 'Phishing', IN.nonce);
   const { entries, state, genesis } = fixedKeyLog();
   const place = { ticketId: ids.ticketId, messageId: ids.messageId };
-  const powChallenge = issuePowChallengeWithId(
-    p.asPowMacKey(IN.powMacKey),
-    { purpose: 'ticket', difficulty: 8, ttlSeconds: 300, now: IN.keyLogAt },
-    p.toB64(IN.powIdBytes),
-  );
+  const powChallenge = issuePowChallengeWithId(p.asPowMacKey(IN.powMacKey), { purpose: 'ticket', difficulty: 8, ttlSeconds: 300, now: IN.keyLogAt }, p.toB64(IN.powIdBytes));
   return {
     ids,
     requesterCheap: {

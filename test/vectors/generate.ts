@@ -34,10 +34,7 @@ const vectors = {
   powSolution: await p.solvePow(det.pow.challenge),
   sealed: {
     teamWrapOfTicketKey: p.wrapKeyForTeam(p.asTicketKey(IN.ticketKey), { version: 1, publicKey: team.publicKey }),
-    requesterWrapOfTicketKey: p.wrapKeyForRequester(
-      p.asTicketKey(IN.ticketKey),
-      p.asBoxPublicKey(det.requesterCheap.boxPk),
-    ),
+    requesterWrapOfTicketKey: p.wrapKeyForRequester(p.asTicketKey(IN.ticketKey), p.asBoxPublicKey(det.requesterCheap.boxPk)),
     grantToStaff: p.sealGrant(team.secretKey, staff.box.publicKey),
     labelKeyWrap: p.wrapKeyForTeam(p.asLabelKey(IN.labelKey), { version: 1, publicKey: team.publicKey }),
   },

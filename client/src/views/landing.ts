@@ -10,9 +10,11 @@ function fingerprintBlock(): TemplateResult {
   const fp = state.trust.status === 'ok' ? state.trust.check.fingerprint : (state.desk?.fingerprint ?? null);
   return html`<section class="card">
     <h2>${t('landing.fingerprintTitle')}</h2>
-    ${fp === null
-      ? html`<p class="muted" data-test="desk-fingerprint-missing">${t('landing.fingerprintMissing')}</p>`
-      : html`<p class="fingerprint" data-test="desk-fingerprint">${groupFingerprint(fp)}</p>`}
+    ${
+      fp === null
+        ? html`<p class="muted" data-test="desk-fingerprint-missing">${t('landing.fingerprintMissing')}</p>`
+        : html`<p class="fingerprint" data-test="desk-fingerprint">${groupFingerprint(fp)}</p>`
+    }
     <p>${t('landing.fingerprintHow')}</p>
     <p class="muted">${t('landing.fingerprintPinned')}</p>
   </section>`;

@@ -30,11 +30,12 @@ export function trustWarning(): TemplateResult | typeof nothing {
   if (s !== 'mismatch' && s !== 'invalid') return nothing;
   return html`<section class="alert alert-danger" role="alert" data-test="trust-warning">
     ${LANGUAGES.map(
-      (lang) => html`<div lang=${lang} class="alert-lang">
-        <h2>${s === 'mismatch' ? tIn(lang, 'trust.mismatchTitle') : tIn(lang, 'trust.invalidTitle')}</h2>
-        <p>${s === 'mismatch' ? tIn(lang, 'trust.mismatchBody') : tIn(lang, 'trust.invalidBody')}</p>
-        <p>${tIn(lang, 'trust.whatToDo')}</p>
-      </div>`,
+      (lang) =>
+        html`<div lang=${lang} class="alert-lang">
+          <h2>${s === 'mismatch' ? tIn(lang, 'trust.mismatchTitle') : tIn(lang, 'trust.invalidTitle')}</h2>
+          <p>${s === 'mismatch' ? tIn(lang, 'trust.mismatchBody') : tIn(lang, 'trust.invalidBody')}</p>
+          <p>${tIn(lang, 'trust.whatToDo')}</p>
+        </div>`,
     )}
   </section>`;
 }
@@ -57,11 +58,7 @@ function busyDetail(busy: BusyState): TemplateResult {
     return html`<progress max="100" .value=${est.percent} aria-label=${busy.label}></progress>
       <p class="small" data-test="busy-pow">
         ${t('progress.powPercent', { percent: est.percent })}
-        ${est.pastAverage
-          ? t('progress.powPastAverage')
-          : est.secondsLeft === null
-            ? nothing
-            : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
+        ${est.pastAverage ? t('progress.powPastAverage') : est.secondsLeft === null ? nothing : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
       </p>
       ${elapsed}`;
   }
@@ -79,8 +76,7 @@ function busyPanel(): TemplateResult | typeof nothing {
   // announces the step once instead of every second.
   return html`<div class="busy" data-test="busy">
     <p role="status" aria-live="polite">${busy.label}</p>
-    ${busyDetail(busy)}
-    ${SLOW_MODE ? html`<p class="small" data-test="busy-slow-mode">${t('progress.slowMode')}</p>` : nothing}
+    ${busyDetail(busy)} ${SLOW_MODE ? html`<p class="small" data-test="busy-slow-mode">${t('progress.slowMode')}</p>` : nothing}
   </div>`;
 }
 
@@ -110,17 +106,15 @@ export function layout(content: TemplateResult, actions: LayoutActions): Templat
         <select id="lang-select" data-test="lang-select" @change=${onLanguage}>
           ${LANGUAGES.map((l) => html`<option value=${l} ?selected=${l === lang}>${languageName(l)}</option>`)}
         </select>
-        ${actions.lock
-          ? html`<button type="button" class="btn btn-secondary" data-test="staff-lock" @click=${actions.lock}>${t('staff.lock')}</button>`
-          : nothing}
-        ${actions.closeInbox
-          ? html`<button type="button" class="btn btn-secondary" data-test="close-inbox" @click=${actions.closeInbox} title=${t('header.closeInboxHint')}>
-              ${t('header.closeInbox')}
-            </button>`
-          : nothing}
-        <button type="button" class="btn btn-leave" data-test="leave-quickly" @click=${actions.leave} title=${t('header.leaveHint')}>
-          ${t('header.leave')}
-        </button>
+        ${actions.lock ? html`<button type="button" class="btn btn-secondary" data-test="staff-lock" @click=${actions.lock}>${t('staff.lock')}</button>` : nothing}
+        ${
+          actions.closeInbox
+            ? html`<button type="button" class="btn btn-secondary" data-test="close-inbox" @click=${actions.closeInbox} title=${t('header.closeInboxHint')}>
+                ${t('header.closeInbox')}
+              </button>`
+            : nothing
+        }
+        <button type="button" class="btn btn-leave" data-test="leave-quickly" @click=${actions.leave} title=${t('header.leaveHint')}>${t('header.leave')}</button>
       </div>
     </header>
     <main id="main" class="container" tabindex="-1">${trustWarning()} ${flashPanel()} ${busyPanel()} ${content}</main>

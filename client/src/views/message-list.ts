@@ -32,20 +32,22 @@ export function messageList(messages: readonly DisplayMessage[], viewer: 'reques
   const lang = currentLanguage();
   return html`<ol class="thread" data-test="thread">
     ${messages.map(
-      (m) => html`<li class=${`msg msg-${m.author.type}${m.kind === 'note' ? ' msg-note' : ''}`} data-test="message">
-        <div class="msg-head">
-          <strong>${authorLabel(m, viewer)}</strong>
-          ${messageTime(m, lang)}
-          ${badge(m)}
-        </div>
-        ${m.signature === 'bad' ? html`<p class="alert alert-danger small">${t('thread.badSignatureExplain')}</p>` : nothing}
-        ${m.decryptFailed && m.signature === 'bad'
-          ? nothing
-          : m.decryptFailed
-          ? html`<p class="alert alert-error small">${t('thread.decryptFailed')}</p>`
-          : html`${m.subject ? html`<h3 class="msg-subject">${m.subject}</h3>` : nothing}
-              <p class="msg-body">${m.body}</p>`}
-      </li>`,
+      (m) =>
+        html`<li class=${`msg msg-${m.author.type}${m.kind === 'note' ? ' msg-note' : ''}`} data-test="message">
+          <div class="msg-head">
+            <strong>${authorLabel(m, viewer)}</strong>
+            ${messageTime(m, lang)} ${badge(m)}
+          </div>
+          ${m.signature === 'bad' ? html`<p class="alert alert-danger small">${t('thread.badSignatureExplain')}</p>` : nothing}
+          ${
+            m.decryptFailed && m.signature === 'bad'
+              ? nothing
+              : m.decryptFailed
+                ? html`<p class="alert alert-error small">${t('thread.decryptFailed')}</p>`
+                : html`${m.subject ? html`<h3 class="msg-subject">${m.subject}</h3>` : nothing}
+                    <p class="msg-body">${m.body}</p>`
+          }
+        </li>`,
     )}
   </ol>`;
 }

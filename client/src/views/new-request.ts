@@ -400,9 +400,7 @@ function passphraseStep(): TemplateResult {
     <p class="print-only">${t('passphrase.printNote')}</p>
     <div class="actions">
       <button class="btn btn-secondary" type="button" @click=${() => window.print()} data-test="passphrase-print">${t('passphrase.print')}</button>
-      <button class="btn btn-secondary" type="button" @click=${onCopy} data-test="passphrase-copy">
-        ${draft.copied ? t('passphrase.copied') : t('passphrase.copy')}
-      </button>
+      <button class="btn btn-secondary" type="button" @click=${onCopy} data-test="passphrase-copy">${draft.copied ? t('passphrase.copied') : t('passphrase.copy')}</button>
     </div>
     <p class="hint">${t('passphrase.printHint')}</p>
     ${draft.copied ? html`<p class="hint">${t('passphrase.clipboardHint')}</p>` : nothing}
@@ -418,9 +416,7 @@ function passphraseStep(): TemplateResult {
       />
       ${t('passphrase.wroteItDown')}
     </label>
-    <button class="btn btn-primary" type="button" ?disabled=${!draft.wroteItDown} @click=${toConfirm} data-test="passphrase-next">
-      ${t('passphrase.next')}
-    </button>`;
+    <button class="btn btn-primary" type="button" ?disabled=${!draft.wroteItDown} @click=${toConfirm} data-test="passphrase-next">${t('passphrase.next')}</button>`;
 }
 
 function confirmStep(): TemplateResult {
@@ -428,23 +424,22 @@ function confirmStep(): TemplateResult {
     <p class="lead">${t('confirm.intro')}</p>
     <form class="stack" @submit=${onConfirmSubmit} novalidate data-test="confirm-form">
       ${draft.positions.map(
-        (pos, i) => html`<label for=${`word${i}`}>${t('confirm.wordN', { n: pos + 1 })}</label>
-          <input
-            id=${`word${i}`}
-            name=${`word${i}`}
-            type="text"
-            autocomplete="off"
-            autocapitalize="none"
-            spellcheck="false"
-            .value=${draft.answers[i] ?? ''}
-            aria-invalid=${draft.confirmFailed ? 'true' : 'false'}
-            aria-describedby=${draft.confirmFailed ? 'confirm-error' : nothing}
-            data-test=${`confirm-word-${i}`}
-          />`,
+        (pos, i) =>
+          html`<label for=${`word${i}`}>${t('confirm.wordN', { n: pos + 1 })}</label>
+            <input
+              id=${`word${i}`}
+              name=${`word${i}`}
+              type="text"
+              autocomplete="off"
+              autocapitalize="none"
+              spellcheck="false"
+              .value=${draft.answers[i] ?? ''}
+              aria-invalid=${draft.confirmFailed ? 'true' : 'false'}
+              aria-describedby=${draft.confirmFailed ? 'confirm-error' : nothing}
+              data-test=${`confirm-word-${i}`}
+            />`,
       )}
-      ${draft.confirmFailed
-        ? html`<p class="field-error" id="confirm-error" role="alert" data-test="confirm-error">${t('confirm.mismatch')}</p>`
-        : nothing}
+      ${draft.confirmFailed ? html`<p class="field-error" id="confirm-error" role="alert" data-test="confirm-error">${t('confirm.mismatch')}</p>` : nothing}
       <div class="actions">
         <button class="btn btn-primary" type="submit" data-test="confirm-send">${t('confirm.send')}</button>
         <button
@@ -468,9 +463,7 @@ function doneStep(): TemplateResult {
     <p class="lead" data-test="new-done">${t('done.body')}</p>
     <p>${t('done.comeBack')}</p>
     <div class="actions">
-      ${draft.ticketId
-        ? html`<a class="btn btn-primary" href=${`#/tickets/${draft.ticketId}`} data-test="done-open">${t('done.open')}</a>`
-        : nothing}
+      ${draft.ticketId ? html`<a class="btn btn-primary" href=${`#/tickets/${draft.ticketId}`} data-test="done-open">${t('done.open')}</a>` : nothing}
       <a class="btn btn-secondary" href="#/tickets">${t('done.list')}</a>
     </div>`;
 }
@@ -484,7 +477,8 @@ export function newRequestView(): TemplateResult {
     case 'confirm':
       return confirmStep();
     case 'sending':
-      return html`<h1>${t('sending.title')}</h1><p>${t('sending.body')}</p>`;
+      return html`<h1>${t('sending.title')}</h1>
+        <p>${t('sending.body')}</p>`;
     case 'done':
       return doneStep();
   }

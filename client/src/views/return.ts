@@ -74,23 +74,26 @@ function useSuggestion(position: number, word: string): void {
 function problemText(p: Problem): TemplateResult {
   if (p.kind === 'message') return html`<p>${p.text}</p>`;
   const { check } = p;
-  return html`${check.wrongCount
-      ? html`<p data-test="return-word-count">${t('return.wrongCount', { count: check.words.length, expected: PASSPHRASE_WORDS })}</p>`
-      : nothing}
-    ${check.unknown.length > 0
+  return html`${check.wrongCount ? html`<p data-test="return-word-count">${t('return.wrongCount', { count: check.words.length, expected: PASSPHRASE_WORDS })}</p>` : nothing}
+  ${
+    check.unknown.length > 0
       ? html`<ul class="word-problems">
           ${check.unknown.map(
-            (u) => html`<li data-test="return-unknown-word">
-              ${t('return.unknownWord', { n: u.position + 1, word: u.typed })}
-              ${u.suggestion
-                ? html`<button type="button" class="btn btn-link" data-test="return-suggestion" @click=${() => useSuggestion(u.position, u.suggestion ?? '')}>
-                    ${t('return.didYouMean', { word: u.suggestion })}
-                  </button>`
-                : nothing}
-            </li>`,
+            (u) =>
+              html`<li data-test="return-unknown-word">
+                ${t('return.unknownWord', { n: u.position + 1, word: u.typed })}
+                ${
+                  u.suggestion
+                    ? html`<button type="button" class="btn btn-link" data-test="return-suggestion" @click=${() => useSuggestion(u.position, u.suggestion ?? '')}>
+                        ${t('return.didYouMean', { word: u.suggestion })}
+                      </button>`
+                    : nothing
+                }
+              </li>`,
           )}
         </ul>`
-      : nothing}`;
+      : nothing
+  }`;
 }
 
 export function returnView(): TemplateResult {

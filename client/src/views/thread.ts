@@ -132,13 +132,14 @@ export function threadView(ticketId: string): TemplateResult {
   const subject = messages[0]?.subject;
   return html`<p><a href="#/tickets" data-test="thread-back">← ${t('thread.back')}</a></p>
     <h1>${subject ?? t('thread.title')}</h1>
-    ${meta ? html`<p class="muted" data-test="thread-status">${statusLabel(meta.status)}</p>` : nothing}
-    ${messageList(messages, 'requester')}
-    ${meta?.status === 'closed' || refusedReplies.has(ticketId)
-      ? closedNotice(ticketId)
-      : html`<form class="stack" @submit=${(ev: Event) => onReply(ev, ticketId)} novalidate data-test="reply-form">
-          <label for="reply">${t('thread.reply')}</label>
-          <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="reply-body"></textarea>
-          <button class="btn btn-primary" type="submit" data-test="reply-send">${t('thread.send')}</button>
-        </form>`}`;
+    ${meta ? html`<p class="muted" data-test="thread-status">${statusLabel(meta.status)}</p>` : nothing} ${messageList(messages, 'requester')}
+    ${
+      meta?.status === 'closed' || refusedReplies.has(ticketId)
+        ? closedNotice(ticketId)
+        : html`<form class="stack" @submit=${(ev: Event) => onReply(ev, ticketId)} novalidate data-test="reply-form">
+            <label for="reply">${t('thread.reply')}</label>
+            <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="reply-body"></textarea>
+            <button class="btn btn-primary" type="submit" data-test="reply-send">${t('thread.send')}</button>
+          </form>`
+    }`;
 }

@@ -94,9 +94,7 @@ export function ticketsView(): TemplateResult {
         return html`<li>
           <a class="list-item" href=${`#/tickets/${s.ticketId}`} data-test="ticket-item">
             <strong>${s.opened ? (s.subject ?? t('tickets.noSubject')) : t('tickets.cannotOpen')}</strong>
-            ${m
-              ? html`<span class="muted small">${statusLabel(m.status)} · ${t('tickets.updated', { when: formatTime(m.updatedAt, lang) })}</span>`
-              : nothing}
+            ${m ? html`<span class="muted small">${statusLabel(m.status)} · ${t('tickets.updated', { when: formatTime(m.updatedAt, lang) })}</span>` : nothing}
           </a>
         </li>`;
       })}

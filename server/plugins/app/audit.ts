@@ -47,21 +47,10 @@ export function auditRowHash(prevHash: string, row: AuditFields): string {
     detail: JSON.parse(row.detail) as unknown,
   });
   if (canonical === undefined) throw new Error('audit row is not canonicalisable');
-  return createHash('blake2b512')
-    .update(Buffer.from(prevHash, 'base64url'))
-    .update(canonical, 'utf8')
-    .digest()
-    .subarray(0, 32)
-    .toString('base64url');
+  return createHash('blake2b512').update(Buffer.from(prevHash, 'base64url')).update(canonical, 'utf8').digest().subarray(0, 32).toString('base64url');
 }
 
-export function appendAuditRow(
-  db: Db,
-  actorStaffId: string | null,
-  action: string,
-  target: string | null,
-  detail: AuditDetail = {},
-): { seq: number; hash: string } {
+export function appendAuditRow(db: Db, actorStaffId: string | null, action: string, target: string | null, detail: AuditDetail = {}): { seq: number; hash: string } {
   // Immediate transaction: two writers must not both chain onto the same previous row.
   return db.transaction(
     (tx) => {
@@ -76,7 +65,9 @@ export function appendAuditRow(
         detail: JSON.stringify(detail),
       };
       const hash = auditRowHash(prevHash, row);
-      tx.insert(audit).values({ ...row, prevHash, hash }).run();
+      tx.insert(audit)
+        .values({ ...row, prevHash, hash })
+        .run();
       return { seq: row.seq, hash };
     },
     { behavior: 'immediate' },

@@ -117,13 +117,20 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
     // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).
-    const sessionByJti = app.db.select().from(sessions).where(eq(sessions.jti, sql.placeholder('jti'))).prepare();
+    const sessionByJti = app.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.jti, sql.placeholder('jti')))
+      .prepare();
 
     app.decorate('issueSession', (subjectType: SubjectType, subjectId: string): IssuedSession => {
       const jti = newId();
       const now = nowSeconds();
       const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
-      app.db.insert(sessions).values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) }).run();
+      app.db
+        .insert(sessions)
+        .values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) })
+        .run();
       const token = app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
       return { token, jti, expiresAt };
     });
@@ -131,7 +138,11 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorate('revokeSession', (jti: string) => {
       // To the hour for every kind of session: revocation is the flag (authenticate checks
       // revokedAt !== null, never its time), and the housekeeping sweep needs only the hour.
-      app.db.update(sessions).set({ revokedAt: hourFloor(nowSeconds()) }).where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt))).run();
+      app.db
+        .update(sessions)
+        .set({ revokedAt: hourFloor(nowSeconds()) })
+        .where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt)))
+        .run();
     });
 
     app.decorate('revokeSubjectSessions', (subjectType: SubjectType, subjectId: string): number => {
@@ -139,7 +150,9 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
         .update(sessions)
         .set({ revokedAt: hourFloor(nowSeconds()) })
         // A staff member's enrolment-only sessions go with their full ones.
-        .where(and(inArray(sessions.subjectType, subjectType === 'staff' ? ['staff', 'staff_enrolment'] : [subjectType]), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)))
+        .where(
+          and(inArray(sessions.subjectType, subjectType === 'staff' ? ['staff', 'staff_enrolment'] : [subjectType]), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)),
+        )
         .run();
       return result.changes;
     });
@@ -159,13 +172,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
         throw unauthorized('invalid or expired token');
       }
       const session = sessionByJti.get({ jti: claims.jti });
-      if (
-        !session ||
-        session.revokedAt !== null ||
-        session.expiresAt <= nowSeconds() ||
-        session.subjectType !== claims.typ ||
-        session.subjectId !== claims.sub
-      ) {
+      if (!session || session.revokedAt !== null || session.expiresAt <= nowSeconds() || session.subjectType !== claims.typ || session.subjectId !== claims.sub) {
         throw unauthorized('session is not valid');
       }
       const accepted: readonly SubjectType[] = typeof expected === 'string' ? [expected] : expected;
@@ -182,11 +189,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
 
     function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): StaffPrincipal {
       const claims = authenticate(request, kinds);
-      const row = app.db
-        .select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status })
-        .from(staff)
-        .where(eq(staff.id, claims.sub))
-        .get();
+      const row = app.db.select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status }).from(staff).where(eq(staff.id, claims.sub)).get();
       // SECURITY: disabled or reset accounts lose access even if a session row survived.
       if (!row || row.status !== 'active') throw unauthorized('account is not active');
       const scope = claims.typ === 'staff_enrolment' ? 'two_factor_enrolment' : 'staff';

@@ -25,7 +25,10 @@ export function hasAdmin(db: Db): boolean {
 export function createSetupToken(db: Db, now = nowSeconds()): { token: string; expiresAt: number } {
   const token = newOneTimeToken();
   const expiresAt = now + SETUP_TOKEN_TTL_SECONDS;
-  db.update(desk).set({ setupTokenHash: hashOneTimeToken(token), setupTokenExpiresAt: expiresAt }).where(eq(desk.id, 1)).run();
+  db.update(desk)
+    .set({ setupTokenHash: hashOneTimeToken(token), setupTokenExpiresAt: expiresAt })
+    .where(eq(desk.id, 1))
+    .run();
   return { token, expiresAt };
 }
 

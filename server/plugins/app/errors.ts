@@ -22,9 +22,7 @@ export function mapError(err: unknown): Mapped | undefined {
   if (err instanceof AppError) return { code: err.code, message: err.message };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err as { validationContext?: string }).validationContext ?? 'request';
-    const details = err.validation
-      .slice(0, MAX_VALIDATION_DETAILS)
-      .map((v) => `${where}${v.instancePath === '/' ? '' : v.instancePath}: ${v.message}`);
+    const details = err.validation.slice(0, MAX_VALIDATION_DETAILS).map((v) => `${where}${v.instancePath === '/' ? '' : v.instancePath}: ${v.message}`);
     return { code: 'validation_failed', message: details.join('; ') };
   }
   if (typeof err !== 'object' || err === null) return undefined;
@@ -60,7 +58,6 @@ export function mapError(err: unknown): Mapped | undefined {
 function isFastifyErrorLike(err: object): err is FastifyError {
   return 'statusCode' in err || 'code' in err;
 }
-
 
 export default fp(
   async (app) => {

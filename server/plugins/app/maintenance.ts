@@ -48,8 +48,7 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
         messagesDeleted: tx.select({ n: count() }).from(messages).where(inArray(messages.ticketId, expiredIds)).get()?.n ?? 0,
         wrapsDeleted: tx.select({ n: count() }).from(wraps).where(inArray(wraps.ticketId, expiredIds)).get()?.n ?? 0,
         attachmentsDeleted: tx.select({ n: count() }).from(attachments).where(inArray(attachments.ticketId, expiredIds)).get()?.n ?? 0,
-        attachmentChunksDeleted:
-          tx.select({ n: count() }).from(attachmentChunks).where(inArray(attachmentChunks.attachmentId, expiredAttachmentIds)).get()?.n ?? 0,
+        attachmentChunksDeleted: tx.select({ n: count() }).from(attachmentChunks).where(inArray(attachmentChunks.attachmentId, expiredAttachmentIds)).get()?.n ?? 0,
         ticketLabelsDeleted: tx.select({ n: count() }).from(ticketLabels).where(inArray(ticketLabels.ticketSeq, expiredSeqs)).get()?.n ?? 0,
         sessionsDeleted: tx.select({ n: count() }).from(sessions).where(deadSessions).get()?.n ?? 0,
         powSpentDeleted: tx.select({ n: count() }).from(powSpent).where(expiredPow).get()?.n ?? 0,

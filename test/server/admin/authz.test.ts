@@ -35,7 +35,12 @@ describe('/api/admin/* authorization', () => {
 
   it('answers a technician with 403 forbidden on every admin route', async () => {
     for (const route of adminRoutes) {
-      const res = await t.app.inject({ method: route.method as 'GET', url: route.url, headers: { authorization: `Bearer ${tech.token}` }, ...(route.method === 'GET' ? {} : { payload: {} }) });
+      const res = await t.app.inject({
+        method: route.method as 'GET',
+        url: route.url,
+        headers: { authorization: `Bearer ${tech.token}` },
+        ...(route.method === 'GET' ? {} : { payload: {} }),
+      });
       expect({ route, status: res.statusCode, code: res.json().error?.code }).toEqual({ route, status: 403, code: 'forbidden' });
     }
   });

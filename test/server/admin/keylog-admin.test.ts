@@ -43,7 +43,11 @@ describe('an activated admin account the key log does not vouch for', () => {
       ['GET', '/api/admin/staff'],
       ['GET', '/api/admin/audit'],
       ['GET', '/api/admin/rotation'],
-      ['POST', '/api/admin/rewrap', { wraps: [{ ticketId: p.newId(), keyKind: 'ticket', teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] }],
+      [
+        'POST',
+        '/api/admin/rewrap',
+        { wraps: [{ ticketId: p.newId(), keyKind: 'ticket', teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] },
+      ],
     ];
     for (const [method, url, body] of attempts) {
       const res = await api(t.app, method as 'GET', url, body, eveToken);
@@ -54,12 +58,23 @@ describe('an activated admin account the key log does not vouch for', () => {
     for (const [path, ops] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/admin/'))) {
       for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'patch', 'put', 'delete'].includes(m))) {
         const url = path.replace(/\{[^}]+\}/g, desk.admin.staffId);
-        const res = await t.app.inject({ method: method.toUpperCase() as 'GET', url, headers: { authorization: `Bearer ${eveToken}` }, ...(method === 'get' ? {} : { payload: {} }) });
+        const res = await t.app.inject({
+          method: method.toUpperCase() as 'GET',
+          url,
+          headers: { authorization: `Bearer ${eveToken}` },
+          ...(method === 'get' ? {} : { payload: {} }),
+        });
         expect({ method, url, status: res.statusCode }).toEqual({ method, url, status: 403 });
       }
     }
     // …and a key-log entry she signs herself is refused too
-    const keylog = await api(t.app, 'POST', '/api/keylog', { entry: { seq: 2, prev: null, type: 'staff-add', at: 1, body: {}, signer: eve.staffId, sig: p.toB64(new Uint8Array(64)) } }, eveToken);
+    const keylog = await api(
+      t.app,
+      'POST',
+      '/api/keylog',
+      { entry: { seq: 2, prev: null, type: 'staff-add', at: 1, body: {}, signer: eve.staffId, sig: p.toB64(new Uint8Array(64)) } },
+      eveToken,
+    );
     expect(keylog.status).toBe(403);
 
     // Then the genesis admin is untouched: active, same keys, same key blob, still able to sign
@@ -95,9 +110,7 @@ describe('the last key-log admin', () => {
       const before = row();
       // When an operator path (no HTTP guard) tries each narrowing change
       for (const patch of [{ reset: true as const }, { status: 'disabled' as const }, { role: 'technician' as const }]) {
-        expect(() => patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: () => 0 })).toThrow(
-          expect.objectContaining({ code: 'last_admin', status: 409 }),
-        );
+        expect(() => patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: () => 0 })).toThrow(expect.objectContaining({ code: 'last_admin', status: 409 }));
       }
       // Then nothing changed: the only keys that can sign the next key-log entry survive
       expect(row()).toEqual(before);
@@ -118,12 +131,9 @@ describe('the last key-log admin', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'reset' });
       // …and now ada is the last one: the genesis admin, once re-enrolled, cannot reset her
-      expect(() => patchStaff(local.db, d.admin.staffId, ada.staffId, { reset: true }, { revokeSessions: () => 0 })).toThrow(
-        expect.objectContaining({ code: 'last_admin' }),
-      );
+      expect(() => patchStaff(local.db, d.admin.staffId, ada.staffId, { reset: true }, { revokeSessions: () => 0 })).toThrow(expect.objectContaining({ code: 'last_admin' }));
     } finally {
       await local.close();
     }
   });
 });
-

@@ -23,8 +23,7 @@ async function setup(env: Record<string, string> = {}) {
 }
 
 const randomFile = (bytes: number) => new Uint8Array(randomBytes(bytes));
-const encryptFor = (bytes: Uint8Array) =>
-  encryptFile({ ticketId: ticket.id, ticketKey: ticket.ticketKey, signSk: requester.keys.sign.secretKey, bytes });
+const encryptFor = (bytes: Uint8Array) => encryptFile({ ticketId: ticket.id, ticketKey: ticket.ticketKey, signSk: requester.keys.sign.secretKey, bytes });
 
 async function download(token: string, f: { attachmentId: string; chunkCount: number }): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
@@ -62,8 +61,7 @@ describe('POST /api/tickets/:id/attachments (round trip)', () => {
     // Then the listing carries the metadata envelope, which opens under K to the file key
     const list = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(requester.token) });
     expect(list.statusCode).toBe(200);
-    const [listed] = list.json<{ attachments: { attachmentId: string; meta: unknown; header: string; size: number; chunkCount: number; complete: boolean }[] }>()
-      .attachments;
+    const [listed] = list.json<{ attachments: { attachmentId: string; meta: unknown; header: string; size: number; chunkCount: number; complete: boolean }[] }>().attachments;
     expect(listed).toMatchObject({ attachmentId: f.attachmentId, size: f.size, chunkCount: 17, complete: true });
     const meta = p.openAttachmentMeta({
       ticketId: ticket.id,

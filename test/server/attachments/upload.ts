@@ -13,13 +13,7 @@ export interface EncryptedFile {
   size: number;
 }
 
-export async function encryptFile(input: {
-  ticketId: string;
-  ticketKey: p.TicketKey;
-  signSk: p.SignSecretKey;
-  bytes: Uint8Array;
-  name?: string;
-}): Promise<EncryptedFile> {
+export async function encryptFile(input: { ticketId: string; ticketKey: p.TicketKey; signSk: p.SignSecretKey; bytes: Uint8Array; name?: string }): Promise<EncryptedFile> {
   const attachmentId = p.newId();
   const fileKey = p.newFileKey();
   const meta = p.sealAttachmentMeta({

@@ -27,7 +27,11 @@ describe('audit log', () => {
   });
 
   it('detects an edited row', () => {
-    t.db.update(audit).set({ detail: JSON.stringify({ role: 'admin' }) }).where(eq(audit.seq, 2)).run();
+    t.db
+      .update(audit)
+      .set({ detail: JSON.stringify({ role: 'admin' }) })
+      .where(eq(audit.seq, 2))
+      .run();
     expect(t.app.verifyAuditChain()).toEqual({ ok: false, count: 1, brokenAt: 2 });
   });
 

@@ -45,8 +45,7 @@ function handMadeToken(header: object, payload: object, key: Buffer | null): str
   const sig = key ? createHmac('sha256', key).update(signingInput).digest('base64url') : '';
   return `${signingInput}.${sig}`;
 }
-const get = (url: string, token?: string) =>
-  t.app.inject({ method: 'GET', url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+const get = (url: string, token?: string) => t.app.inject({ method: 'GET', url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
 async function expectUnauthorized(url: string, token?: string) {
   const res = await get(url, token);
@@ -99,7 +98,11 @@ describe('requireStaff', () => {
 
   it('refuses a token whose session row has expired', async () => {
     const { token, jti } = t.app.issueSession('staff', 'tech');
-    t.db.update(sessions).set({ expiresAt: Math.floor(Date.now() / 1000) - 1 }).where(eq(sessions.jti, jti)).run();
+    t.db
+      .update(sessions)
+      .set({ expiresAt: Math.floor(Date.now() / 1000) - 1 })
+      .where(eq(sessions.jti, jti))
+      .run();
     await expectUnauthorized('/test/staff', token);
   });
 

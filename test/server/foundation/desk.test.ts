@@ -41,7 +41,20 @@ describe('GET /api/desk', () => {
     expect((await t.app.inject({ url: '/api/desk' })).json().setupComplete).toBe(false);
     t.db
       .insert(staff)
-      .values({ id: 'a1', username: 'root', role: 'admin', kdfSalt: 's', kdfOpslimit: 3, kdfMemlimit: 1, authHash: 'h', boxPk: 'b', signPk: 's', keyBlob: '{}', createdAt: 1, updatedAt: 1 })
+      .values({
+        id: 'a1',
+        username: 'root',
+        role: 'admin',
+        kdfSalt: 's',
+        kdfOpslimit: 3,
+        kdfMemlimit: 1,
+        authHash: 'h',
+        boxPk: 'b',
+        signPk: 's',
+        keyBlob: '{}',
+        createdAt: 1,
+        updatedAt: 1,
+      })
       .run();
     const body = (await t.app.inject({ url: '/api/desk' })).json();
     expect(body.setupComplete).toBe(true);

@@ -13,11 +13,9 @@ beforeAll(async () => {
       app.post('/test/boom', async () => {
         throw new Error('database password is hunter2 at /srv/secret/path');
       });
-      app.post(
-        '/test/echo',
-        { schema: { body: z.object({ subject: z.string().max(5) }).strict(), response: { 200: z.object({ subject: z.string() }) } } },
-        async (request) => ({ subject: request.body.subject }),
-      );
+      app.post('/test/echo', { schema: { body: z.object({ subject: z.string().max(5) }).strict(), response: { 200: z.object({ subject: z.string() }) } } }, async (request) => ({
+        subject: request.body.subject,
+      }));
       app.post('/test/small', { bodyLimit: 64 }, async () => ({ ok: true }));
       app.get('/test/conflict', async () => {
         throw new AppError('conflict', 'duplicate id');

@@ -27,7 +27,11 @@ afterEach(() => {
 });
 
 const insert = (id: string) => () => sqlite.prepare('insert into rows (id) values (?)').run(id).changes;
-const ids = () => reader.prepare('select id from rows order by id').all().map((r) => (r as { id: string }).id);
+const ids = () =>
+  reader
+    .prepare('select id from rows order by id')
+    .all()
+    .map((r) => (r as { id: string }).id);
 
 describe('group commit', () => {
   it('commits the writes of one event-loop turn together, and each caller sees its own result', async () => {
@@ -60,10 +64,12 @@ describe('group commit', () => {
 
   it('lets a write open its own transaction (it becomes a savepoint inside the batch)', async () => {
     const nested = (id: string, fail: boolean) => () =>
-      sqlite.transaction(() => {
-        insert(id)();
-        if (fail) throw new Error('nested refusal');
-      }).immediate();
+      sqlite
+        .transaction(() => {
+          insert(id)();
+          if (fail) throw new Error('nested refusal');
+        })
+        .immediate();
     const outcomes = await Promise.allSettled([commit(nested('n1', false)), commit(nested('n2', true)), commit(nested('n3', false))]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(ids()).toEqual(['n1', 'n3']);

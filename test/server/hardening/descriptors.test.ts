@@ -43,6 +43,10 @@ describe('the connection cap', () => {
     const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 4096                 files\n';
     expect(openFileLimit(() => limits)).toBe(1024);
     expect(openFileLimit(() => limits.replace('1024', 'unlimited'))).toBeUndefined();
-    expect(openFileLimit(() => { throw new Error('no /proc'); })).toBeUndefined();
+    expect(
+      openFileLimit(() => {
+        throw new Error('no /proc');
+      }),
+    ).toBeUndefined();
   });
 });

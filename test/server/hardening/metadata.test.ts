@@ -22,7 +22,11 @@ describe('requester sessions', () => {
     // Given a requester who signed in
     const before = Math.floor(Date.now() / 1000);
     const r = await newRequester(t, d);
-    const row = t.app.db.select().from(sessions).where(and(eq(sessions.subjectType, 'requester'), eq(sessions.subjectId, r.requesterId))).get()!;
+    const row = t.app.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.subjectType, 'requester'), eq(sessions.subjectId, r.requesterId)))
+      .get()!;
 
     // Then the stored row says only which hours, not when
     expect(row.createdAt % HOUR).toBe(0);
@@ -49,7 +53,10 @@ describe('requester sessions', () => {
     const r = await newRequester(t, d);
     const now = Math.floor(Date.now() / 1000);
     const jti = 'expired-token-session-row';
-    t.app.db.insert(sessions).values({ jti, subjectType: 'requester', subjectId: r.requesterId, createdAt: now - HOUR, expiresAt: now + HOUR }).run();
+    t.app.db
+      .insert(sessions)
+      .values({ jti, subjectType: 'requester', subjectId: r.requesterId, createdAt: now - HOUR, expiresAt: now + HOUR })
+      .run();
     const token = t.app.jwt.sign({ sub: r.requesterId, typ: 'requester', jti, exp: now - 1 });
     // When it is used, Then it is refused
     const res = await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(token) });
@@ -67,7 +74,11 @@ describe('failed staff sign-ins', () => {
     recordFailedSignIn(t.app.db, 'nobody-like-this', now);
 
     // Then the chain grew by one row per name, at once
-    expect(rows(FAILED_SIGN_IN_ACTION).map((r) => r.target).sort()).toEqual(['admin', 'nobody-like-this']);
+    expect(
+      rows(FAILED_SIGN_IN_ACTION)
+        .map((r) => r.target)
+        .sort(),
+    ).toEqual(['admin', 'nobody-like-this']);
     expect(rows(FAILED_SIGN_IN_TALLY_ACTION)).toEqual([]);
 
     // When the next hour begins, the finished hour is written as one tally per repeated name

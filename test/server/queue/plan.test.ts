@@ -15,7 +15,8 @@ beforeAll(async () => {
   tech = addStaffMember(t, desk, { username: 'tech' });
   tag = addLabelName(t.db, desk, 'plan');
   const requester = addRequester(t.db);
-  for (let i = 0; i < 30; i++) addTicket(t.db, desk, requester, { status: i % 2 ? 'open' : 'new', priority: i % 5 ? 'normal' : 'high', assigneeId: i % 3 ? tech.id : null, labelTags: i % 4 ? [] : [tag] });
+  for (let i = 0; i < 30; i++)
+    addTicket(t.db, desk, requester, { status: i % 2 ? 'open' : 'new', priority: i % 5 ? 'normal' : 'high', assigneeId: i % 3 ? tech.id : null, labelTags: i % 4 ? [] : [tag] });
   // Record what the route prepares (drizzle prepares every statement through this method).
   const prepare = t.sqlite.prepare.bind(t.sqlite);
   t.sqlite.prepare = ((source: string) => {

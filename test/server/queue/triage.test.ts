@@ -73,7 +73,11 @@ describe('PATCH /api/staff/tickets/:id', () => {
     const closedAt = row(ticketId).closedAt;
     expect(closedAt).toEqual(expect.any(Number));
     // Given the ticket was closed a while ago
-    t.db.update(tickets).set({ closedAt: closedAt! - 1000 }).where(eq(tickets.id, ticketId)).run();
+    t.db
+      .update(tickets)
+      .set({ closedAt: closedAt! - 1000 })
+      .where(eq(tickets.id, ticketId))
+      .run();
     // When it is closed again, the retention clock does not restart
     await patch(ticketId, { status: 'closed' });
     expect(row(ticketId).closedAt).toBe(closedAt! - 1000);

@@ -161,10 +161,7 @@ describe('online backup under load, restored as documented', () => {
     try {
       // When it is backed up (copied page batch by page batch, every commit restarted the copy)
       const target = join(workDir, 'busy-copy.db');
-      const outcome = await Promise.race([
-        backupDatabase(file, target).then((r) => ({ pages: r.pages })),
-        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000)),
-      ]);
+      const outcome = await Promise.race([backupDatabase(file, target).then((r) => ({ pages: r.pages })), new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000))]);
       // Then it completes with a consistent copy of at least the initial rows
       expect(outcome).not.toBe('timeout');
       expect(commits).toBeGreaterThan(0);

@@ -53,7 +53,10 @@ describe('a PoW-less flood', () => {
     // Its answers: refusals, rate limits or load shedding — never a crash. The only successes are
     // PoW challenges, capped by the per-address flood guard.
     const statuses = Object.keys(result.statusCodeStats).map(Number);
-    expect(statuses.filter((s) => s >= 500 && s !== 503), `statuses ${JSON.stringify(result.statusCodeStats)}`).toEqual([]);
+    expect(
+      statuses.filter((s) => s >= 500 && s !== 503),
+      `statuses ${JSON.stringify(result.statusCodeStats)}`,
+    ).toEqual([]);
     for (const s of statusesOf(flood.tally, '/api/tickets')) expect([400, 401, 429, 503]).toContain(s);
     for (const s of statusesOf(flood.tally, '/api/requesters')) expect([400, 429, 503]).toContain(s);
     for (const s of statusesOf(flood.tally, '/api/pow')) expect([200, 429, 503]).toContain(s);

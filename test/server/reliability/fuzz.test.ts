@@ -44,7 +44,8 @@ const NOT_API_ROUTES = new Set([
   'GET /*',
 ]);
 
-const STACK_TRACE = /\sat \S+ \(|node_modules|\.[cm]?[tj]s:\d+|file:\/\/|\/(?:home|root|srv|usr|tmp|work)\/|SqliteError|SQLITE_|TypeError|ReferenceError|RangeError|Cannot read prop/;
+const STACK_TRACE =
+  /\sat \S+ \(|node_modules|\.[cm]?[tj]s:\d+|file:\/\/|\/(?:home|root|srv|usr|tmp|work)\/|SqliteError|SQLITE_|TypeError|ReferenceError|RangeError|Cannot read prop/;
 const API_DOC = readFileSync(new URL('../../../docs/API.md', import.meta.url), 'utf8');
 const isDocumentedCode = (code: string) => new RegExp(`\\b${code}\\b`).test(API_DOC);
 
@@ -64,7 +65,10 @@ const tokenPools = new Map<string, string[]>();
 function freshToken(kind: 'staff' | 'requester', subject: string): string {
   const pool = tokenPools.get(subject) ?? [];
   tokenPools.set(subject, pool);
-  if (pool.length === 0) t.sqlite.transaction(() => { for (let i = 0; i < 100; i++) pool.push(t.app.issueSession(kind, subject).token); })();
+  if (pool.length === 0)
+    t.sqlite.transaction(() => {
+      for (let i = 0; i < 100; i++) pool.push(t.app.issueSession(kind, subject).token);
+    })();
   return pool.pop()!;
 }
 
@@ -261,19 +265,30 @@ describe('fuzzing every route of the OpenAPI document', () => {
     const routed = new Set(
       t.logs.filter((l) => l.msg === 'request' && typeof l.route === 'string').map((l) => opKey(String(l.method), String(l.route).replace(/:([A-Za-z0-9_]+)/g, '{$1}'))),
     );
-    expect(ops.map((o) => o.key).filter((k) => !routed.has(k)), 'documented routes the fuzzer never reached').toEqual([]);
+    expect(
+      ops.map((o) => o.key).filter((k) => !routed.has(k)),
+      'documented routes the fuzzer never reached',
+    ).toEqual([]);
     // Validation behind every guard was reached: each route that takes input answered
     // validation_failed at least once (for admin routes, only an admin token gets that far).
     const takesInput = ops.filter((o) => o.pathParams.length + o.queryParams.length > 0 || o.body);
-    expect(takesInput.filter((o) => stats.get(o.key)!.validationFailed === 0).map((o) => o.key), 'routes whose validation was never reached').toEqual([]);
+    expect(
+      takesInput.filter((o) => stats.get(o.key)!.validationFailed === 0).map((o) => o.key),
+      'routes whose validation was never reached',
+    ).toEqual([]);
     for (const kind of ['body-field', 'body-invalid-json', 'body-empty', 'body-content-type', 'body-over-limit', 'body-near-limit', 'body-top-level', 'path-bad', 'query']) {
       expect(kinds.get(kind) ?? 0, `requests of kind ${kind}`).toBeGreaterThan(0);
     }
     const total = [...stats.values()].reduce((n, s) => n + s.sent, 0);
     const malformed = [...stats.values()].reduce((n, s) => n + s.malformed, 0);
     expect(malformed / total).toBeGreaterThan(0.5);
-    expect(t.logs.filter((l) => Number(l.level) >= 50), 'error-level log lines').toEqual([]);
-    console.log(`fuzz: ${total} requests over ${ops.length} routes, ${malformed} malformed; identities ${IDENTITIES.join('/')}; kinds ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
+    expect(
+      t.logs.filter((l) => Number(l.level) >= 50),
+      'error-level log lines',
+    ).toEqual([]);
+    console.log(
+      `fuzz: ${total} requests over ${ops.length} routes, ${malformed} malformed; identities ${IDENTITIES.join('/')}; kinds ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`,
+    );
   }, 120_000);
 
   it('is still healthy afterwards, with an intact database', async () => {

@@ -31,7 +31,13 @@ describe('POST /api/pow', () => {
     expect(body.expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(9 * 60);
     expect(body.expiresAt - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(10 * 60);
     // Stateless: nothing is stored until a challenge is spent.
-    expect(t.db.select().from(powSpent).all().filter((r) => r.id.endsWith(claims.id))).toEqual([]);
+    expect(
+      t.db
+        .select()
+        .from(powSpent)
+        .all()
+        .filter((r) => r.id.endsWith(claims.id)),
+    ).toEqual([]);
   });
 
   it('refuses an unknown purpose', async () => {
@@ -101,7 +107,12 @@ describe('proof of work on POST /api/requesters', () => {
     const pow = await solvedPow(t, 'register');
     expect((await register({ ...freshKeys(), pow })).statusCode).toBe(201);
     const id = `pow:${readPowChallenge(pow.challenge).id}`;
-    const has = () => t.db.select().from(powSpent).all().some((r) => r.id === id);
+    const has = () =>
+      t.db
+        .select()
+        .from(powSpent)
+        .all()
+        .some((r) => r.id === id);
     runMaintenance(t.db, 90);
     expect(has()).toBe(true);
     runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + 1);

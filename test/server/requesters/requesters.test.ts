@@ -25,7 +25,11 @@ describe('POST /api/requesters', () => {
   it('stores only the two public keys and answers 201 with a fresh requester id', async () => {
     const r = await registerRequester(t, deskId);
     expect(r.requesterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const row = t.db.select().from(requesters).all().find((x) => x.id === r.requesterId)!;
+    const row = t.db
+      .select()
+      .from(requesters)
+      .all()
+      .find((x) => x.id === r.requesterId)!;
     expect(row).toEqual({ id: r.requesterId, boxPk: toB64(r.keys.box.publicKey), signPk: toB64(r.keys.sign.publicKey), createdAt: expect.any(Number) });
     expect(row.createdAt % 3600).toBe(0);
   });

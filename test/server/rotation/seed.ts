@@ -61,7 +61,10 @@ export function seedDesk(t: TestApp): SeededDesk {
   const deskId = t.db.select({ deskId: desk.deskId }).from(desk).get()!.deskId;
   const admin = insertStaffRow(t, 'ada', 'admin');
   const store = (entry: p.KeyLogEntry) =>
-    t.db.insert(keylogEntries).values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at }).run();
+    t.db
+      .insert(keylogEntries)
+      .values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at })
+      .run();
   const genesis = p.signKeyLogEntry(
     p.buildGenesisEntry({ deskId, staffId: admin.id, username: admin.username, boxPk: p.toB64(admin.keys.box.publicKey), signPk: p.toB64(admin.keys.sign.publicKey), at: now() }),
     admin.keys.sign.secretKey,
@@ -85,8 +88,15 @@ export function seedDesk(t: TestApp): SeededDesk {
       const version = p.nextTeamKeyVersion(state);
       const pair = p.generateTeamKey();
       append('team-key', { version, boxPk: p.toB64(pair.publicKey) });
-      t.db.insert(teamKeys).values({ version, boxPk: p.toB64(pair.publicKey), createdAt: now() }).run();
-      for (const s of to) t.db.insert(grants).values({ staffId: s.id, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, s.keys.box.publicKey) }).run();
+      t.db
+        .insert(teamKeys)
+        .values({ version, boxPk: p.toB64(pair.publicKey), createdAt: now() })
+        .run();
+      for (const s of to)
+        t.db
+          .insert(grants)
+          .values({ staffId: s.id, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, s.keys.box.publicKey) })
+          .run();
       return { version, pair, pub: { version, publicKey: pair.publicKey } };
     },
   };
@@ -116,12 +126,7 @@ export interface SeededTicket {
 }
 
 /** A ticket with K wrapped to the team key and the requester, and optionally N to the team key. */
-export function addTicket(
-  t: TestApp,
-  requester: SeededRequester,
-  team: p.TeamPublicKeyVersion,
-  opts: { withNotes?: boolean } = {},
-): SeededTicket {
+export function addTicket(t: TestApp, requester: SeededRequester, team: p.TeamPublicKeyVersion, opts: { withNotes?: boolean } = {}): SeededTicket {
   const id = p.newId();
   const ticketKey = p.newTicketKey();
   const noteKey = opts.withNotes ? p.newNoteKey() : null;

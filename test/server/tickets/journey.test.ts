@@ -19,7 +19,14 @@ import { FIRST_MESSAGE, addTechnician, bearer, buildJourneyApp, newRequester, se
 
 interface ThreadBody {
   ticket: { ticketId: string; status: string; requesterSignPk: string; requesterWrap?: { sealed: string }; teamWrap?: { teamKeyVersion: number; sealed: string } | null };
-  messages: { messageId: string; seq: number; kind: 'message' | 'note'; author: { type: 'requester' } | { type: 'staff'; staffId: string }; envelope: unknown; createdAt: number }[];
+  messages: {
+    messageId: string;
+    seq: number;
+    kind: 'message' | 'note';
+    author: { type: 'requester' } | { type: 'staff'; staffId: string };
+    envelope: unknown;
+    createdAt: number;
+  }[];
 }
 
 let t: TestApp;
@@ -51,7 +58,11 @@ describe('requester journey (register → submit → staff reply → requester f
     const staffThread = await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
     expect(staffThread.statusCode).toBe(200);
     const st = staffThread.json<ThreadBody>();
-    const grant = t.db.select().from(grants).where(and(eq(grants.staffId, tech.id), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion))).get()!;
+    const grant = t.db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.staffId, tech.id), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
+      .get()!;
     const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(desk.state, grant.teamKeyVersion).publicKey);
     const K = openTeamWrap(st.ticket.teamWrap, teamKeys, 'ticket');
     const first = st.messages[0]!;
@@ -61,8 +72,20 @@ describe('requester journey (register → submit → staff reply → requester f
 
     // And replies, signed with their own key
     const replyId = newId();
-    const reply = sealMessage({ kind: 'message', ticketId, messageId: replyId, key: K, payload: { v: 1, body: 'Change your passwords first.' }, authorSignSk: tech.keys.sign.secretKey });
-    const posted = await t.app.inject({ method: 'POST', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token), payload: { messageId: replyId, kind: 'message', envelope: reply } });
+    const reply = sealMessage({
+      kind: 'message',
+      ticketId,
+      messageId: replyId,
+      key: K,
+      payload: { v: 1, body: 'Change your passwords first.' },
+      authorSignSk: tech.keys.sign.secretKey,
+    });
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: `/api/staff/tickets/${ticketId}/messages`,
+      headers: bearer(tech.token),
+      payload: { messageId: replyId, kind: 'message', envelope: reply },
+    });
     expect(posted.statusCode).toBe(201);
     expect(posted.json()).toMatchObject({ messageId: replyId, seq: 2 });
 
@@ -82,8 +105,20 @@ describe('requester journey (register → submit → staff reply → requester f
 
     // When the requester follows up
     const followId = newId();
-    const follow = sealMessage({ kind: 'message', ticketId, messageId: followId, key: Kr, payload: { v: 1, body: 'Done. Thank you.' }, authorSignSk: requester.keys.sign.secretKey });
-    const sent = await t.app.inject({ method: 'POST', url: `/api/tickets/${ticketId}/messages`, headers: bearer(requester.token), payload: { messageId: followId, envelope: follow } });
+    const follow = sealMessage({
+      kind: 'message',
+      ticketId,
+      messageId: followId,
+      key: Kr,
+      payload: { v: 1, body: 'Done. Thank you.' },
+      authorSignSk: requester.keys.sign.secretKey,
+    });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/api/tickets/${ticketId}/messages`,
+      headers: bearer(requester.token),
+      payload: { messageId: followId, envelope: follow },
+    });
     expect(sent.statusCode).toBe(201);
     expect(sent.json()).not.toHaveProperty('seq');
     expect(sent.json<{ createdAt: number }>().createdAt % 3600).toBe(0);
@@ -91,13 +126,20 @@ describe('requester journey (register → submit → staff reply → requester f
     // Then staff see it, third in order, and it verifies against the requester's key
     const again = (await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) })).json<ThreadBody>();
     expect(again.messages.map((m) => m.messageId)).toEqual([messageId, replyId, followId]);
-    const last = openMessage({ kind: 'message', ticketId, messageId: followId, key: K, envelope: again.messages[2]!.envelope, authorSignPk: asSignPublicKey(again.ticket.requesterSignPk) });
+    const last = openMessage({
+      kind: 'message',
+      ticketId,
+      messageId: followId,
+      key: K,
+      envelope: again.messages[2]!.envelope,
+      authorSignPk: asSignPublicKey(again.ticket.requesterSignPk),
+    });
     expect(last.body).toBe('Done. Thank you.');
     const mineAfter = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(requester.token) })).json<{ tickets: { messageCount: number }[] }>();
     expect(mineAfter.tickets[0]!.messageCount).toBe(3);
 
     // And the staff post was audited by action and ticket id, without content
-    const audited = t.sqlite.prepare("select action, target, detail from audit where actor_staff_id = ?").all(tech.id);
+    const audited = t.sqlite.prepare('select action, target, detail from audit where actor_staff_id = ?').all(tech.id);
     expect(audited).toEqual([{ action: 'ticket.reply', target: ticketId, detail: '{}' }]);
   });
 });

@@ -78,7 +78,10 @@ describe('POST /api/tickets/:id/messages', () => {
     expect((await post(alice.token, ticketId, first)).statusCode).toBe(201);
     expectError(await post(alice.token, ticketId, first), 409, 'conflict');
     // Reusing the first message's id, freshly signed for that id, is refused too.
-    const reused = { messageId, envelope: sealMessage({ kind: 'message', ticketId, messageId, key: ticketKey, payload: { v: 1, body: 'x' }, authorSignSk: alice.keys.sign.secretKey }) };
+    const reused = {
+      messageId,
+      envelope: sealMessage({ kind: 'message', ticketId, messageId, key: ticketKey, payload: { v: 1, body: 'x' }, authorSignSk: alice.keys.sign.secretKey }),
+    };
     expectError(await post(alice.token, ticketId, reused), 409, 'conflict');
   });
 
@@ -136,7 +139,11 @@ describe('POST /api/tickets/:id/messages', () => {
 
   it('refuses a requester message to a closed ticket (409 ticket_closed)', async () => {
     const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
-    t.db.update(tickets).set({ status: 'closed', closedAt: Math.floor(Date.now() / 1000) }).where(eq(tickets.id, ticketId)).run();
+    t.db
+      .update(tickets)
+      .set({ status: 'closed', closedAt: Math.floor(Date.now() / 1000) })
+      .where(eq(tickets.id, ticketId))
+      .run();
     expectError(await post(alice.token, ticketId, reply(ticketId, ticketKey, alice)), 409, 'ticket_closed');
   });
 
@@ -162,7 +169,11 @@ describe('internal notes', () => {
     // When the first note comes without its key wrap, it is refused
     expectError(await post(tech.token, ticketId, note(ticketId, N, tech)), 400, 'note_key_missing');
     // …and a wrap for an unknown team key version is stale
-    expectError(await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: { teamKeyVersion: 42, sealed: wrapKeyForTeam(N, teamPk()).sealed } }), 409, 'stale_team_key');
+    expectError(
+      await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: { teamKeyVersion: 42, sealed: wrapKeyForTeam(N, teamPk()).sealed } }),
+      409,
+      'stale_team_key',
+    );
     // When it carries noteWrap, it is stored
     const first = await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: wrapKeyForTeam(N, teamPk()) });
     expect(first.statusCode).toBe(201);
@@ -174,7 +185,10 @@ describe('internal notes', () => {
     expectError(await post(tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
     // Notes are audited as such, without content
     const audited = t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
-    expect(audited).toEqual([{ action: 'ticket.note', detail: '{}' }, { action: 'ticket.note', detail: '{}' }]);
+    expect(audited).toEqual([
+      { action: 'ticket.note', detail: '{}' },
+      { action: 'ticket.note', detail: '{}' },
+    ]);
 
     // Then staff see both notes and can open N with the team key
     const st = (await thread(tech.token, ticketId)).json<Thread & { ticket: { noteWrap: { teamKeyVersion: number; sealed: string } } }>();

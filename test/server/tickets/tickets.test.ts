@@ -73,14 +73,28 @@ describe('POST /api/tickets', () => {
     const dupTicket = {
       ...again.body,
       ticketId: first.ticketId,
-      message: sealMessage({ kind: 'message', ticketId: first.ticketId, messageId: again.body.messageId, key: again.ticketKey, payload: FIRST_MESSAGE, authorSignSk: alice.keys.sign.secretKey }),
+      message: sealMessage({
+        kind: 'message',
+        ticketId: first.ticketId,
+        messageId: again.body.messageId,
+        key: again.ticketKey,
+        payload: FIRST_MESSAGE,
+        authorSignSk: alice.keys.sign.secretKey,
+      }),
     };
     expectError(await create(alice.token, dupTicket), 409, 'conflict');
     const other = await ticketBody(t, desk, alice);
     const dupMessage = {
       ...other.body,
       messageId: first.messageId,
-      message: sealMessage({ kind: 'message', ticketId: other.body.ticketId, messageId: first.messageId, key: other.ticketKey, payload: FIRST_MESSAGE, authorSignSk: alice.keys.sign.secretKey }),
+      message: sealMessage({
+        kind: 'message',
+        ticketId: other.body.ticketId,
+        messageId: first.messageId,
+        key: other.ticketKey,
+        payload: FIRST_MESSAGE,
+        authorSignSk: alice.keys.sign.secretKey,
+      }),
     };
     expectError(await create(alice.token, dupMessage), 409, 'conflict');
     expect(ticketRows(other.body.ticketId)).toEqual([]);
@@ -91,7 +105,17 @@ describe('POST /api/tickets', () => {
     const { body, ticketKey } = await ticketBody(t, desk, alice);
     const zeroSig = { ...body, message: { ...body.message, sig: toB64(new Uint8Array(64)) } };
     expectError(await create(alice.token, zeroSig), 400, 'bad_signature');
-    const bySomeoneElse = { ...body, message: sealMessage({ kind: 'message', ticketId: body.ticketId, messageId: body.messageId, key: ticketKey, payload: FIRST_MESSAGE, authorSignSk: mallory.keys.sign.secretKey }) };
+    const bySomeoneElse = {
+      ...body,
+      message: sealMessage({
+        kind: 'message',
+        ticketId: body.ticketId,
+        messageId: body.messageId,
+        key: ticketKey,
+        payload: FIRST_MESSAGE,
+        authorSignSk: mallory.keys.sign.secretKey,
+      }),
+    };
     expectError(await create(alice.token, bySomeoneElse), 400, 'bad_signature');
     const moved = { ...body, ticketId: newId() };
     expectError(await create(alice.token, moved), 400, 'bad_signature');

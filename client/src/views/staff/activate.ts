@@ -87,10 +87,12 @@ function doneView(done: NonNullable<ActivatePage['done']>): TemplateResult {
       <h2>${t('activate.keyFingerprintTitle')}</h2>
       <p class="fingerprint" data-test="activate-fingerprint" data-fingerprint=${done.keyFingerprint}>${groupFingerprint(done.keyFingerprint)}</p>
       <p>${t('activate.keyFingerprintHow')}</p>
-      ${done.deskFingerprint === null
-        ? nothing
-        : html`<p class="muted small">${t('activate.deskFingerprint')}</p>
-            <p class="fingerprint small">${groupFingerprint(done.deskFingerprint)}</p>`}
+      ${
+        done.deskFingerprint === null
+          ? nothing
+          : html`<p class="muted small">${t('activate.deskFingerprint')}</p>
+              <p class="fingerprint small">${groupFingerprint(done.deskFingerprint)}</p>`
+      }
       <p>${t('activate.afterAdmission')} <a href="#/staff/login">${t('activate.signIn')}</a></p>
     </section>`;
 }

@@ -153,12 +153,18 @@ function isCategory(c: string | null): c is Category {
 function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
   const s = q.summaries.get(tk.ticketId);
   const labels = ticketLabelNames(tk);
-  const assignee = tk.assigneeId === null ? t('console.unassigned') : tk.assigneeId === state.staff?.staffId ? t('console.me') : (staffName(tk.assigneeId) ?? t('console.unknownStaff'));
+  const assignee =
+    tk.assigneeId === null ? t('console.unassigned') : tk.assigneeId === state.staff?.staffId ? t('console.me') : (staffName(tk.assigneeId) ?? t('console.unknownStaff'));
   const bad = s?.signature === 'bad' || s?.signature === 'unknown_author';
   // While a reload is under way the rows are the old ones: no marker from stale data.
   const seen = q.loaded ? seenState(tk) : 'seen';
   return html`<li>
-    <a class=${`list-item queue-row priority-${tk.priority}${seen === 'changed' ? ' queue-row-changed' : ''}`} href=${`#/staff/tickets/${tk.ticketId}`} data-test="staff-queue-item" data-ticket-id=${tk.ticketId}>
+    <a
+      class=${`list-item queue-row priority-${tk.priority}${seen === 'changed' ? ' queue-row-changed' : ''}`}
+      href=${`#/staff/tickets/${tk.ticketId}`}
+      data-test="staff-queue-item"
+      data-ticket-id=${tk.ticketId}
+    >
       <strong data-test="staff-queue-subject">${bad ? html`${warningIcon()} ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>
       ${isCategory(s?.category ?? null) ? html`<span class="small">${categoryLabel(s?.category as Category)}</span>` : nothing}
       <span class="queue-meta small">
@@ -169,14 +175,18 @@ function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
         <span class="muted" data-test="staff-queue-activity" title=${new Date(tk.updatedAt * 1000).toISOString()}>
           ${t('console.lastActivity', { when: formatAge(tk.updatedAt, now, lang) })}
         </span>
-        <span class="muted" data-test="staff-queue-age" title=${new Date(tk.createdAt * 1000).toISOString()}>${t('console.received', { when: formatAge(tk.createdAt, now, lang) })}</span>
+        <span class="muted" data-test="staff-queue-age" title=${new Date(tk.createdAt * 1000).toISOString()}
+          >${t('console.received', { when: formatAge(tk.createdAt, now, lang) })}</span
+        >
       </span>
-      ${labels.names.length + labels.unknown > 0
-        ? html`<span class="chips" data-test="staff-queue-labels">
-            ${labels.names.map((n) => html`<span class="chip">${n}</span>`)}
-            ${labels.unknown > 0 ? html`<span class="chip chip-muted">${t('console.labels.unknownCount', { count: labels.unknown })}</span>` : nothing}
-          </span>`
-        : nothing}
+      ${
+        labels.names.length + labels.unknown > 0
+          ? html`<span class="chips" data-test="staff-queue-labels">
+              ${labels.names.map((n) => html`<span class="chip">${n}</span>`)}
+              ${labels.unknown > 0 ? html`<span class="chip chip-muted">${t('console.labels.unknownCount', { count: labels.unknown })}</span>` : nothing}
+            </span>`
+          : nothing
+      }
     </a>
   </li>`;
 }
@@ -188,20 +198,28 @@ function filters(): TemplateResult {
   return html`<div class="filters">
     <div>
       <label for="status-filter">${t('staff.filterStatus')}</label>
-      <select id="status-filter" data-test="staff-status-filter" @change=${(ev: Event) => {
-        const v = (ev.target as HTMLSelectElement).value;
-        setFilter('status', (STATUSES as readonly string[]).includes(v) ? (v as TicketStatus) : '');
-      }}>
+      <select
+        id="status-filter"
+        data-test="staff-status-filter"
+        @change=${(ev: Event) => {
+          const v = (ev.target as HTMLSelectElement).value;
+          setFilter('status', (STATUSES as readonly string[]).includes(v) ? (v as TicketStatus) : '');
+        }}
+      >
         <option value="" ?selected=${f.status === ''}>${t('staff.allStatuses')}</option>
         ${STATUSES.map((s) => html`<option value=${s} ?selected=${f.status === s}>${staffStatusLabel(s)}${count(s)}</option>`)}
       </select>
     </div>
     <div>
       <label for="priority-filter">${t('console.filterPriority')}</label>
-      <select id="priority-filter" data-test="staff-priority-filter" @change=${(ev: Event) => {
-        const v = (ev.target as HTMLSelectElement).value;
-        setFilter('priority', (PRIORITIES as readonly string[]).includes(v) ? (v as TicketPriority) : '');
-      }}>
+      <select
+        id="priority-filter"
+        data-test="staff-priority-filter"
+        @change=${(ev: Event) => {
+          const v = (ev.target as HTMLSelectElement).value;
+          setFilter('priority', (PRIORITIES as readonly string[]).includes(v) ? (v as TicketPriority) : '');
+        }}
+      >
         <option value="" ?selected=${f.priority === ''}>${t('console.anyPriority')}</option>
         ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${f.priority === p}>${priorityLabel(p)}</option>`)}
       </select>
@@ -219,7 +237,12 @@ function filters(): TemplateResult {
     </div>
     <div>
       <label for="label-filter">${t('console.filterLabel')}</label>
-      <select id="label-filter" data-test="staff-label-filter" ?disabled=${!data?.labelsAvailable} @change=${(ev: Event) => setFilter('label', (ev.target as HTMLSelectElement).value)}>
+      <select
+        id="label-filter"
+        data-test="staff-label-filter"
+        ?disabled=${!data?.labelsAvailable}
+        @change=${(ev: Event) => setFilter('label', (ev.target as HTMLSelectElement).value)}
+      >
         <option value="" ?selected=${f.label === ''}>${t('console.anyLabel')}</option>
         ${(data?.labels ?? []).map((l) => html`<option value=${l.tag} ?selected=${f.label === l.tag}>${l.name}</option>`)}
       </select>
@@ -251,18 +274,21 @@ function searchResults(): TemplateResult {
   return html`<p class="muted small" data-test="staff-search-summary">${t('console.search.summary', { count: hits.length, loaded: q.searched })}</p>
     <ul class="list" data-test="staff-search-results">
       ${hits.map(
-        (h) => html`<li>
-          <a class="list-item" href=${`#/staff/tickets/${h.ticketId}`} data-test="staff-search-hit" data-ticket-id=${h.ticketId}>
-            <strong>${h.subject ?? t('tickets.cannotOpen')}</strong>
-            <span class="small"><span class="pill">${searchFieldLabel(h.field)}</span> ${h.snippet}</span>
-          </a>
-        </li>`,
+        (h) =>
+          html`<li>
+            <a class="list-item" href=${`#/staff/tickets/${h.ticketId}`} data-test="staff-search-hit" data-ticket-id=${h.ticketId}>
+              <strong>${h.subject ?? t('tickets.cannotOpen')}</strong>
+              <span class="small"><span class="pill">${searchFieldLabel(h.field)}</span> ${h.snippet}</span>
+            </a>
+          </li>`,
       )}
     </ul>`;
 }
 
 export function staffQueueView(): TemplateResult {
-  if (!state.staff) return html`<p>${t('staff.lockedNotice')}</p><a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
+  if (!state.staff)
+    return html`<p>${t('staff.lockedNotice')}</p>
+      <a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
   if (!q.loaded && !q.loading && !q.failed) void load(false).then(update);
   const lang = currentLanguage();
   const now = Math.floor(Date.now() / 1000);
@@ -271,22 +297,42 @@ export function staffQueueView(): TemplateResult {
     <p class="muted">${t('staff.signedInAs', { name: state.staff.username })}</p>
     ${data && !data.labelsAvailable ? html`<p class="alert alert-info small" data-test="staff-labels-unavailable">${t('console.labels.unavailable')}</p>` : nothing}
     ${searchPanel()} ${filters()}
-    ${q.failed
-      ? html`<button class="btn btn-secondary" type="button" data-test="staff-queue-retry" @click=${() => { q.failed = false; update(); }}>${t('common.retry')}</button>`
-      : nothing}
-    ${q.hits !== null
-      ? searchResults()
-      : html`${q.loaded && q.tickets.length === 0 ? html`<p data-test="staff-queue-empty">${t('staff.queueEmpty')}</p>` : nothing}
-          <ul class="list" data-test="staff-queue">
+    ${
+      q.failed
+        ? html`<button
+            class="btn btn-secondary"
+            type="button"
+            data-test="staff-queue-retry"
+            @click=${() => {
+              q.failed = false;
+              update();
+            }}
+          >
+            ${t('common.retry')}
+          </button>`
+        : nothing
+    }
+    ${
+      q.hits !== null
+        ? searchResults()
+        : html`${q.loaded && q.tickets.length === 0 ? html`<p data-test="staff-queue-empty">${t('staff.queueEmpty')}</p>` : nothing}
+            <ul class="list" data-test="staff-queue">
+              ${
+                // Keyed by ticket: when a reload re-orders the rows, each element stays its
+                // ticket's, so a tap during the re-sort cannot open a different request.
+                repeat(
+                  q.tickets,
+                  (tk) => tk.ticketId,
+                  (tk) => row(tk, now, lang),
+                )
+              }
+            </ul>
             ${
-              // Keyed by ticket: when a reload re-orders the rows, each element stays its
-              // ticket's, so a tap during the re-sort cannot open a different request.
-              repeat(q.tickets, (tk) => tk.ticketId, (tk) => row(tk, now, lang))
-            }
-          </ul>
-          ${q.nextCursor !== null
-            ? html`<button class="btn btn-secondary" type="button" data-test="staff-load-more" ?disabled=${q.loading} @click=${() => void load(true).then(update)}>
-                ${t('console.loadMore')}
-              </button>`
-            : nothing}`}`;
+              q.nextCursor !== null
+                ? html`<button class="btn btn-secondary" type="button" data-test="staff-load-more" ?disabled=${q.loading} @click=${() => void load(true).then(update)}>
+                    ${t('console.loadMore')}
+                  </button>`
+                : nothing
+            }`
+    }`;
 }

@@ -14,11 +14,7 @@ export async function staffUnlock(username: string, password: string): Promise<v
   if (!(await ensureTrusted())) throw new Error('untrusted');
   const params = await staffPrelogin(username);
   setBusy(t('progress.deriving'));
-  const { authSecret } = await rpc(
-    'staffDeriveSecrets',
-    { password, salt: params.salt, opslimit: params.opslimit, memlimit: params.memlimit },
-    setProgress,
-  );
+  const { authSecret } = await rpc('staffDeriveSecrets', { password, salt: params.salt, opslimit: params.opslimit, memlimit: params.memlimit }, setProgress);
   setBusy(t('progress.signingIn'));
   const { staffId } = await staffLogin(username, authSecret);
   const me = await staffMe();

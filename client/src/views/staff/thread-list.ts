@@ -26,7 +26,8 @@ function body(m: DisplayMessage): TemplateResult | typeof nothing {
   if (m.decryptFailed) {
     return html`<p class="alert alert-error small">${m.kind === 'note' ? t('console.note.cannotOpen') : t('thread.decryptFailed')}</p>`;
   }
-  return html`${m.subject ? html`<h3 class="msg-subject">${m.subject}</h3>` : nothing}<p class="msg-body">${m.body}</p>`;
+  return html`${m.subject ? html`<h3 class="msg-subject">${m.subject}</h3>` : nothing}
+    <p class="msg-body">${m.body}</p>`;
 }
 
 export function staffThread(messages: readonly DisplayMessage[]): TemplateResult {
@@ -34,16 +35,11 @@ export function staffThread(messages: readonly DisplayMessage[]): TemplateResult
   return html`<ol class="thread" data-test="staff-thread">
     ${messages.map((m) => {
       const note = m.kind === 'note';
-      return html`<li
-        class=${`msg msg-${m.author.type}${note ? ' msg-note' : ''}`}
-        data-test=${note ? 'staff-note' : 'staff-message'}
-        data-seq=${m.seq}
-      >
+      return html`<li class=${`msg msg-${m.author.type}${note ? ' msg-note' : ''}`} data-test=${note ? 'staff-note' : 'staff-message'} data-seq=${m.seq}>
         ${note ? html`<p class="note-flag">${lockIcon()} ${t('console.note.flag')}</p>` : nothing}
         <div class="msg-head">
           <strong>${author(m)}</strong>
-          ${messageTime(m, lang)}
-          ${badge(m)}
+          ${messageTime(m, lang)} ${badge(m)}
         </div>
         ${body(m)}
       </li>`;

@@ -2,16 +2,7 @@
 // signature mark), reply to the requester, internal note (under N, team only), claim/unclaim,
 // assign, status, priority and private labels.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import {
-  postMessage,
-  staffPatchTicket,
-  staffTicket,
-  ticketMessages,
-  type StaffTicket,
-  type StaffTicketPatch,
-  type TicketPriority,
-  type TicketStatus,
-} from '../../api';
+import { postMessage, staffPatchTicket, staffTicket, ticketMessages, type StaffTicket, type StaffTicketPatch, type TicketPriority, type TicketStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
 import { currentLanguage, t } from '../../i18n';
@@ -141,15 +132,25 @@ function triage(ticket: StaffTicket): TemplateResult {
   const directory = consoleData()?.directory ?? [];
   return html`<section class="card triage" data-test="staff-triage">
     <div class="triage-row">
-      ${mine
-        ? html`<button class="btn btn-secondary" type="button" data-test="staff-unclaim" @click=${() => void patch(ticket.ticketId, { assigneeId: null })}>${t('console.unclaim')}</button>`
-        : html`<button class="btn btn-primary" type="button" data-test="staff-claim" @click=${() => void patch(ticket.ticketId, claimPatch(ticket, me))}>${t('console.claim')}</button>`}
+      ${
+        mine
+          ? html`<button class="btn btn-secondary" type="button" data-test="staff-unclaim" @click=${() => void patch(ticket.ticketId, { assigneeId: null })}>
+              ${t('console.unclaim')}
+            </button>`
+          : html`<button class="btn btn-primary" type="button" data-test="staff-claim" @click=${() => void patch(ticket.ticketId, claimPatch(ticket, me))}>
+              ${t('console.claim')}
+            </button>`
+      }
       <div>
         <label for="ticket-assignee">${t('console.assignee')}</label>
-        <select id="ticket-assignee" data-test="staff-ticket-assignee" @change=${(ev: Event) => {
-          const v = (ev.target as HTMLSelectElement).value;
-          void patch(ticket.ticketId, { assigneeId: v === '' ? null : v });
-        }}>
+        <select
+          id="ticket-assignee"
+          data-test="staff-ticket-assignee"
+          @change=${(ev: Event) => {
+            const v = (ev.target as HTMLSelectElement).value;
+            void patch(ticket.ticketId, { assigneeId: v === '' ? null : v });
+          }}
+        >
           <option value="" ?selected=${ticket.assigneeId === null}>${t('console.unassigned')}</option>
           ${directory
             .filter((s) => s.active || s.staffId === ticket.assigneeId)
@@ -158,19 +159,27 @@ function triage(ticket: StaffTicket): TemplateResult {
       </div>
       <div>
         <label for="ticket-status">${t('staff.status')}</label>
-        <select id="ticket-status" data-test="staff-ticket-status" @change=${(ev: Event) => {
-          const v = (ev.target as HTMLSelectElement).value;
-          if ((STATUSES as readonly string[]).includes(v)) void patch(ticket.ticketId, { status: v as TicketStatus });
-        }}>
+        <select
+          id="ticket-status"
+          data-test="staff-ticket-status"
+          @change=${(ev: Event) => {
+            const v = (ev.target as HTMLSelectElement).value;
+            if ((STATUSES as readonly string[]).includes(v)) void patch(ticket.ticketId, { status: v as TicketStatus });
+          }}
+        >
           ${STATUSES.map((s) => html`<option value=${s} ?selected=${ticket.status === s}>${staffStatusLabel(s)}</option>`)}
         </select>
       </div>
       <div>
         <label for="ticket-priority">${t('console.priority')}</label>
-        <select id="ticket-priority" data-test="staff-ticket-priority" @change=${(ev: Event) => {
-          const v = (ev.target as HTMLSelectElement).value;
-          if ((PRIORITIES as readonly string[]).includes(v)) void patch(ticket.ticketId, { priority: v as TicketPriority });
-        }}>
+        <select
+          id="ticket-priority"
+          data-test="staff-ticket-priority"
+          @change=${(ev: Event) => {
+            const v = (ev.target as HTMLSelectElement).value;
+            if ((PRIORITIES as readonly string[]).includes(v)) void patch(ticket.ticketId, { priority: v as TicketPriority });
+          }}
+        >
           ${PRIORITIES.map((p) => html`<option value=${p} ?selected=${ticket.priority === p}>${priorityLabel(p)}</option>`)}
         </select>
       </div>
@@ -188,11 +197,17 @@ function labelsEditor(ticket: StaffTicket): TemplateResult {
     <p class="hint">${t('console.labels.private')}</p>
     <div class="chips">
       ${data.labels.map(
-        (l) => html`<label class="chip-check">
-          <input type="checkbox" data-test="staff-label-toggle" data-label=${l.name} .checked=${ticket.labels.includes(l.tag)}
-            @change=${(ev: Event) => void toggleLabel(ticket, l.tag, (ev.target as HTMLInputElement).checked)} />
-          ${l.name}
-        </label>`,
+        (l) =>
+          html`<label class="chip-check">
+            <input
+              type="checkbox"
+              data-test="staff-label-toggle"
+              data-label=${l.name}
+              .checked=${ticket.labels.includes(l.tag)}
+              @change=${(ev: Event) => void toggleLabel(ticket, l.tag, (ev.target as HTMLInputElement).checked)}
+            />
+            ${l.name}
+          </label>`,
       )}
       ${unknown > 0 ? html`<span class="chip chip-muted">${t('console.labels.unknownCount', { count: unknown })}</span>` : nothing}
     </div>
@@ -206,21 +221,25 @@ function labelsEditor(ticket: StaffTicket): TemplateResult {
 
 function forms(ticketId: string, ticket: StaffTicket): TemplateResult {
   const notesOk = canWriteNotes.get(ticketId) !== false;
-  return html`${ticket.status === 'closed'
-      ? html`<p class="muted" data-test="staff-closed-note">${t('console.closedNoReply')}</p>`
-      : html`<form class="stack reply-form" @submit=${(ev: Event) => send(ev, ticketId, 'message')} novalidate data-test="staff-reply-form">
-          <label for="reply">${t('staff.replyToRequester')}</label>
-          <p class="hint">${t('console.replyHint')}</p>
-          <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="staff-reply-body"></textarea>
-          <button class="btn btn-primary" type="submit" data-test="staff-reply-send">${t('console.sendReply')}</button>
-        </form>`}
+  return html`${
+      ticket.status === 'closed'
+        ? html`<p class="muted" data-test="staff-closed-note">${t('console.closedNoReply')}</p>`
+        : html`<form class="stack reply-form" @submit=${(ev: Event) => send(ev, ticketId, 'message')} novalidate data-test="staff-reply-form">
+            <label for="reply">${t('staff.replyToRequester')}</label>
+            <p class="hint">${t('console.replyHint')}</p>
+            <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="staff-reply-body"></textarea>
+            <button class="btn btn-primary" type="submit" data-test="staff-reply-send">${t('console.sendReply')}</button>
+          </form>`
+    }
     <form class="stack note-form" @submit=${(ev: Event) => send(ev, ticketId, 'note')} novalidate data-test="staff-note-form">
       <label for="note">${lockIcon()} ${t('console.note.label')}</label>
       <p class="hint">${t('console.note.hint')}</p>
-      ${notesOk
-        ? html`<textarea id="note" name="note" rows="3" maxlength=${LIMITS.body} data-test="staff-note-body"></textarea>
-            <button class="btn btn-note" type="submit" data-test="staff-note-send">${t('console.note.save')}</button>`
-        : html`<p class="alert alert-error small" data-test="staff-note-unavailable">${t('console.note.noKey')}</p>`}
+      ${
+        notesOk
+          ? html`<textarea id="note" name="note" rows="3" maxlength=${LIMITS.body} data-test="staff-note-body"></textarea>
+              <button class="btn btn-note" type="submit" data-test="staff-note-send">${t('console.note.save')}</button>`
+          : html`<p class="alert alert-error small" data-test="staff-note-unavailable">${t('console.note.noKey')}</p>`
+      }
     </form>`;
 }
 
@@ -229,13 +248,25 @@ function isCategory(c: string | undefined): c is Category {
 }
 
 export function staffTicketView(ticketId: string): TemplateResult {
-  if (!state.staff) return html`<p>${t('staff.lockedNotice')}</p><a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
+  if (!state.staff)
+    return html`<p>${t('staff.lockedNotice')}</p>
+      <a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
   const messages = state.threads.get(ticketId);
   const ticket = tickets.get(ticketId);
   if (!messages || !ticket) {
     if (failed.has(ticketId)) {
       return html`<p><a href="#/staff/queue" data-test="staff-back">← ${t('staff.backToQueue')}</a></p>
-        <button class="btn btn-secondary" type="button" data-test="staff-ticket-retry" @click=${() => { failed.delete(ticketId); update(); }}>${t('common.retry')}</button>`;
+        <button
+          class="btn btn-secondary"
+          type="button"
+          data-test="staff-ticket-retry"
+          @click=${() => {
+            failed.delete(ticketId);
+            update();
+          }}
+        >
+          ${t('common.retry')}
+        </button>`;
     }
     if (!loading.has(ticketId)) void load(ticketId).then(update);
     return html`<h1>${t('thread.title')}</h1>`;
@@ -250,6 +281,6 @@ export function staffTicketView(ticketId: string): TemplateResult {
       ${isCategory(first?.category) ? html`${categoryLabel(first.category)} · ` : nothing}${staffStatusLabel(ticket.status)} · ${priorityLabel(ticket.priority)} ·
       ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
     </p>
-    ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing}
-    ${triage(ticket)} ${staffThread(messages)} ${forms(ticketId, ticket)}`;
+    ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
+    ${forms(ticketId, ticket)}`;
 }

@@ -42,11 +42,9 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => reply.code(201).send(createInvite(app.db, request.staff!.id, request.body.username, request.body.role)),
   );
 
-  app.get(
-    '/staff',
-    { ...admin, schema: { tags: ['admin'], summary: 'All staff accounts', security: bearer, response: { 200: StaffList, ...errors } } },
-    async () => ({ staff: listStaff(app.db) }),
-  );
+  app.get('/staff', { ...admin, schema: { tags: ['admin'], summary: 'All staff accounts', security: bearer, response: { 200: StaffList, ...errors } } }, async () => ({
+    staff: listStaff(app.db),
+  }));
 
   app.patch(
     '/staff/:id',

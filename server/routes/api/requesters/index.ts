@@ -1,15 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  ChallengeBody,
-  errorResponses,
-  LogoutBody,
-  NoContent,
-  RegisterBody,
-  Registered,
-  RequesterSession,
-  SessionBody,
-  SessionChallenge,
-} from '../../../../contract/index';
+import { ChallengeBody, errorResponses, LogoutBody, NoContent, RegisterBody, Registered, RequesterSession, SessionBody, SessionChallenge } from '../../../../contract/index';
 import { ready } from '../../../../protocol/index';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';

@@ -1,17 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import {
-  Activated,
-  ActivateBody,
-  errorResponses,
-  InviteInfo,
-  InviteLookupBody,
-  LoggedOut,
-  LoginBody,
-  Me,
-  Prelogin,
-  PreloginBody,
-  StaffSession,
-} from '../../../../contract/index';
+import { Activated, ActivateBody, errorResponses, InviteInfo, InviteLookupBody, LoggedOut, LoginBody, Me, Prelogin, PreloginBody, StaffSession } from '../../../../contract/index';
 import { ready } from '../../../../protocol/index';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { activate, describeInvite, staffProfile } from '../../../services/staff-accounts';
@@ -133,7 +121,6 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
       return reply.code(201).send(created);
     },
   );
-
 };
 
 export default staffRoutes;

@@ -32,7 +32,13 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '',
     {
-      schema: { tags: ['requester'], summary: 'Create a ticket with its first message and key wraps', security: [{ bearer: [] }], body: CreateTicketBody, response: { 201: CreatedTicket, ...errors } },
+      schema: {
+        tags: ['requester'],
+        summary: 'Create a ticket with its first message and key wraps',
+        security: [{ bearer: [] }],
+        body: CreateTicketBody,
+        response: { 201: CreatedTicket, ...errors },
+      },
       config: { rateLimit: RATE_LIMITS.createTicket },
       bodyLimit: MESSAGE_BODY_LIMIT,
     },
@@ -74,7 +80,13 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/:id/messages',
     {
-      schema: { tags: ['requester'], summary: 'The thread of an own ticket (never notes)', security: [{ bearer: [] }], params: TicketParams, response: { 200: RequesterThread, ...errors } },
+      schema: {
+        tags: ['requester'],
+        summary: 'The thread of an own ticket (never notes)',
+        security: [{ bearer: [] }],
+        params: TicketParams,
+        response: { 200: RequesterThread, ...errors },
+      },
       onRequest: app.requireOwnTicket,
       config: { rateLimit: RATE_LIMITS.threadRead },
     },

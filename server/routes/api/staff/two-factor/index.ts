@@ -1,14 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  ConfirmTotpBody,
-  DisableTwoFactorBody,
-  errorResponses,
-  TotpConfirmed,
-  TotpEnrolment,
-  TwoFactorDisabled,
-  TwoFactorStatus,
-} from '../../../../../contract/index';
+import { ConfirmTotpBody, DisableTwoFactorBody, errorResponses, TotpConfirmed, TotpEnrolment, TwoFactorDisabled, TwoFactorStatus } from '../../../../../contract/index';
 import { RATE_LIMITS } from '../../../../rate-limits';
 import { assertNotThrottled, recordSignInFailure, SignInThrottled, throttleKey } from '../../../../services/sign-in-throttle';
 import { beginTotpEnrolment, confirmTotpEnrolment, disableOwnTwoFactor, twoFactorKeys, twoFactorStatus } from '../../../../services/two-factor';
@@ -28,7 +20,12 @@ const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
     {
-      schema: { tags: ['staff'], summary: 'Whether two-factor is on, pending or required, and recovery codes left', security: bearer, response: { 200: TwoFactorStatus, ...errors } },
+      schema: {
+        tags: ['staff'],
+        summary: 'Whether two-factor is on, pending or required, and recovery codes left',
+        security: bearer,
+        response: { 200: TwoFactorStatus, ...errors },
+      },
       config: { rateLimit: RATE_LIMITS.twoFactorRead },
     },
     async (request) => twoFactorStatus(app.db, request.staff!.id),

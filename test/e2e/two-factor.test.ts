@@ -10,6 +10,7 @@ import en from '../../client/src/i18n/en.json';
 import vi from '../../client/src/i18n/vi.json';
 import { closeVisitor, launchBrowser, newVisitor, reportFailures, screenshot, SLOW, type Visitor } from './browser';
 import { ADMIN, startDesk, type Desk } from './desk';
+import { runCommand } from '../cli/run';
 import { hook, idle } from './flows';
 
 let browser: Browser;
@@ -53,6 +54,9 @@ async function lock(page: Page): Promise<void> {
 }
 
 describe('console: two-factor sign-in', () => {
+  // The admin's recovery codes, for the CLI calls of the policy test.
+  let adminRecoveryCodes: string[] = [];
+
   it('enrols from the console, signs in again with password + code, and takes a recovery code once', async () => {
     reportFailures('two-factor-console');
     const v = await newVisitor(browser, 'two-factor');
@@ -87,6 +91,7 @@ describe('console: two-factor sign-in', () => {
     await codeItems.first().waitFor();
     const recoveryCodes = (await codeItems.allInnerTexts()).map((c) => c.trim());
     expect(recoveryCodes).toHaveLength(10);
+    adminRecoveryCodes = recoveryCodes;
     for (const c of recoveryCodes) expect(c).toMatch(/^[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}-[A-Z2-7]{4}$/);
     await shootBothLanguages(v, 'recovery-codes', { en: en.twoFactor.codesTitle, vi: vi.twoFactor.codesTitle });
     await hook(page, 'two-factor-saved-submit').click();
@@ -138,6 +143,51 @@ describe('console: two-factor sign-in', () => {
     await hook(page, 'staff-two-factor-link').waitFor({ timeout: SLOW });
     await hook(page, 'staff-two-factor-link').click();
     await expect.poll(() => hook(page, 'two-factor-status').innerText()).toBe(en.twoFactor.statusOn.replace('{{n}}', '8'));
+    expect(v.console.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
+    await closeVisitor(v);
+  });
+  it('under the desk policy, a member without a factor lands on the two-factor screen and enrols to open the console', async () => {
+    reportFailures('two-factor-policy');
+    const admin = (recoveryCode: string) => ({ SEALDESK_ADMIN_PASSWORD: ADMIN.password, SEALDESK_RECOVERY_CODE: recoveryCode });
+    // Given a new member, invited, activated and admitted from the CLI, and the policy turned on
+    const invite = await runCommand(['invite', 'tina', '--server', desk.url], admin(adminRecoveryCodes[2]!));
+    expect(invite.stderr).toBe('');
+    const token = invite.stdout.trim().split('\n').at(-1)!;
+    const password = 'tina has a long enough password';
+    const activated = await runCommand(['activate', token, '--server', desk.url], { SEALDESK_PASSWORD: password });
+    expect(activated.stderr).toBe('');
+    const admitted = await runCommand(['admit', 'tina', '--server', desk.url], admin(adminRecoveryCodes[4]!));
+    expect(admitted.stderr).toBe('');
+    const policy = await runCommand(['two-factor', 'policy', 'on', '--server', desk.url], admin(adminRecoveryCodes[3]!));
+    expect(policy.stderr).toBe('');
+    expect(policy.code).toBe(0);
+
+    // When she signs in with her password
+    const v = await newVisitor(browser, 'two-factor-policy');
+    const { page } = v;
+    await page.goto(`${desk.url}/#/staff/login`);
+    await hook(page, 'staff-username').fill('tina');
+    await hook(page, 'staff-password').fill(password);
+    await hook(page, 'staff-login-submit').click();
+    // Then the two-factor screen says the desk requires it, and offers nothing but enrolment
+    await hook(page, 'two-factor-required').waitFor({ timeout: SLOW });
+    expect(page.url()).toContain('#/staff/two-factor');
+    expect(await hook(page, 'staff-lock').count()).toBe(0);
+    expect(await hook(page, 'two-factor-sign-out').count()).toBe(1);
+    await shootBothLanguages(v, 'required', { en: en.twoFactor.title, vi: vi.twoFactor.title });
+    // When she enrols and confirms
+    await hook(page, 'two-factor-begin').click();
+    const secret = (await hook(page, 'two-factor-secret').getAttribute('data-secret'))!;
+    await hook(page, 'two-factor-code').fill(codeForStep(secret, stepOf(Date.now())));
+    await hook(page, 'two-factor-confirm').click();
+    await hook(page, 'two-factor-recovery-codes').waitFor();
+    await hook(page, 'two-factor-saved').check();
+    await hook(page, 'two-factor-saved-submit').click();
+    // Then the console is open with the full session the confirmation returned
+    await expect.poll(() => hook(page, 'two-factor-status').innerText()).toBe(en.twoFactor.statusOn.replace('{{n}}', '10'));
+    await hook(page, 'staff-lock').waitFor();
+    await hook(page, 'two-factor-back').click();
+    await hook(page, 'staff-two-factor-link').waitFor({ timeout: SLOW });
     expect(v.console.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);
     await closeVisitor(v);
   });

@@ -123,7 +123,8 @@ function savedCodes(ev: Event): void {
   }
   page.recoveryCodes = null;
   page.error = null;
-  flash('info', t('twoFactor.nowOn'));
+  // Keep an error from opening the console in view; otherwise say what changed.
+  if (state.flash?.kind !== 'error') flash('info', t('twoFactor.nowOn'));
   update();
   focusHeading();
 }

@@ -12,6 +12,9 @@ const OPERATOR_HELP: Record<string, string> = {
   'audit-verify': 'audit-verify   check the audit hash chain (exit 1 on a break)',
 };
 
+const SIGN_IN_HELP =
+  'sign-in with two-factor: --totp CODE (or SEALDESK_TOTP); a recovery code only from SEALDESK_RECOVERY_CODE or, with --recovery-code, a prompt; without any of them, a prompt on a terminal';
+
 /** `setup` without a setup token is the operator's headless setup on the data dir. */
 function isOperatorCommand(name: string, io: CommandIo): boolean {
   return name in OPERATOR_HELP || (name === 'setup' && !io.env.SEALDESK_SETUP_TOKEN);
@@ -21,7 +24,7 @@ export async function runCli(argv: string[], io: CommandIo = processIo()): Promi
   const [name, ...args] = argv;
   if (name === undefined || !(name in STAFF_COMMANDS || name in OPERATOR_HELP)) {
     const list = [...Object.values(STAFF_COMMANDS).map((c) => c.help), ...Object.values(OPERATOR_HELP)].map((h) => `  ${h}`).join('\n');
-    io.stderr.write(`usage: npm run cli -- <command> [args]\n\ncommands:\n${list}\n`);
+    io.stderr.write(`usage: npm run cli -- <command> [args]\n\ncommands:\n${list}\n\n${SIGN_IN_HELP}\n`);
     return name === undefined || name === 'help' || name === '--help' ? 0 : 2;
   }
   try {

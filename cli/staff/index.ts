@@ -10,6 +10,7 @@ import { replyCommand } from './reply';
 import { rotateCommand } from './rotate';
 import { setupCommand } from './setup';
 import { showCommand } from './show';
+import { twoFactorCommand } from './two-factor';
 
 export const STAFF_COMMANDS: Record<string, { run: Command; help: string }> = {
   activate: {
@@ -25,5 +26,9 @@ export const STAFF_COMMANDS: Record<string, { run: Command; help: string }> = {
   show: { run: showCommand, help: 'show TICKET_ID --username NAME   the decrypted thread, a signature status per message' },
   reply: { run: replyCommand, help: 'reply TICKET_ID [--note] "text" --username NAME (or text on stdin)   sign, seal and post' },
   rotate: { run: rotateCommand, help: 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N]   rotate the team key and re-wrap every ticket' },
+  'two-factor': {
+    run: twoFactorCommand,
+    help: 'two-factor status|enrol|confirm CODE|disable [CODE] --username NAME   your own TOTP factor (enrol prints a QR code; confirm prints the recovery codes once); two-factor reset USERNAME | policy on|off [--as ADMIN]   an admin removes a member’s factor, requires two-factor for all',
+  },
   setup: { run: setupCommand, help: 'setup [--username admin]   the first admin: over HTTP with SEALDESK_SETUP_TOKEN, else headless on SEALDESK_DATA_DIR' },
 };

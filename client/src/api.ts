@@ -74,6 +74,9 @@ export type StaffTicketPatch = wire.TriageBody;
 /** GET /api/staff/me with the grants normalised to the client's StaffGrant. */
 export type StaffMe = Omit<wire.Me, 'grants'> & { grants: StaffGrant[] };
 export type StaffThread = wire.StaffThread;
+export type SecondFactor = wire.SecondFactor;
+export type TwoFactorStatus = wire.TwoFactorStatus;
+export type TotpEnrolment = wire.TotpEnrolment;
 export type RequesterThread = wire.RequesterThread;
 
 // ---- session token (memory only) ----
@@ -202,10 +205,14 @@ export const staffPostMessage = (ticketId: Id, body: wire.StaffPostMessageBody):
 
 // ---- staff ----
 export const staffPrelogin = (username: string): Promise<StaffPrelogin> => call('POST', '/api/staff/prelogin', { username });
-export async function staffLogin(username: string, authSecret: B64): Promise<{ staffId: Id; expiresAt: number }> {
-  const res = await call<wire.StaffSession>('POST', '/api/staff/login', { username, authSecret });
+/**
+ * POST /api/staff/login. Without `factor` first; an account with two-factor answers 401
+ * `two_factor_required`, and the same body goes again with a code (docs/API.md "Two-factor sign-in").
+ */
+export async function staffLogin(username: string, authSecret: B64, factor?: SecondFactor): Promise<{ staffId: Id; expiresAt: number; scope: wire.SessionScope }> {
+  const res = await call<wire.StaffSession>('POST', '/api/staff/login', { username, authSecret, ...factor });
   setSession('staff', res.token);
-  return { staffId: res.staffId, expiresAt: res.expiresAt };
+  return { staffId: res.staffId, expiresAt: res.expiresAt, scope: res.scope };
 }
 export const staffLogout = (): Promise<void> => call('POST', '/api/staff/logout', {}, true);
 /**
@@ -229,6 +236,19 @@ export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> => call
 export const staffTicket = (ticketId: Id): Promise<StaffTicket> => call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
 /** Answers with the updated ticket. */
 export const staffPatchTicket = (ticketId: Id, patch: StaffTicketPatch): Promise<StaffTicket> => call('PATCH', `/api/staff/tickets/${seg(ticketId)}`, patch, true);
+export const staffTwoFactorStatus = (): Promise<TwoFactorStatus> => call('GET', '/api/staff/two-factor', undefined, true);
+export const staffBeginTotp = (): Promise<TotpEnrolment> => call('POST', '/api/staff/two-factor/enrolment', {}, true);
+/** Turns the factor on; the recovery codes, once. From an enrolment-only session the desk swaps in a full one. */
+export async function staffConfirmTotp(totp: string): Promise<string[]> {
+  const res = await call<wire.TotpConfirmed>('POST', '/api/staff/two-factor/confirmation', { totp }, true);
+  if (res.session) setSession('staff', res.session.token);
+  return res.recoveryCodes;
+}
+/** Turns the factor off; the desk signs the member out everywhere, this session too. */
+export async function staffDisableTwoFactor(factor: SecondFactor): Promise<void> {
+  await call<wire.TwoFactorDisabled>('POST', '/api/staff/two-factor/disable', factor, true);
+  clearSession();
+}
 export const staffLabels = (): Promise<wire.Labels> => call('GET', '/api/staff/labels', undefined, true);
 export const staffCreateLabel = (entry: LabelEntry): Promise<wire.LabelEntry> => call('POST', '/api/staff/labels', entry, true);
 

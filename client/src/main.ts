@@ -15,6 +15,7 @@ import { closeInbox } from './views/requester-session';
 import { resetReturn, returnView } from './views/return';
 import { enterStaffQueue, resetQueue, staffQueueView } from './views/staff/queue';
 import { staffLoginView } from './views/staff/login';
+import { resetTwoFactor, staffTwoFactorView } from './views/staff/two-factor';
 import { startIdleLock } from './views/staff/idle';
 import { lockStaff } from './views/staff/session';
 import { activateView, resetActivation } from './views/staff/activate';
@@ -52,6 +53,8 @@ function view(route: Route): TemplateResult {
       return staffLoginView();
     case 'staff-queue':
       return staffQueueView();
+    case 'staff-two-factor':
+      return staffTwoFactorView();
     case 'staff-ticket':
       return staffTicketView(route.ticketId);
     case 'not-found':
@@ -79,6 +82,7 @@ function leaveQuickly(): void {
   resetTickets();
   resetQueue();
   resetStaffTickets();
+  resetTwoFactor();
   resetSetup();
   resetActivation();
   render('', root as HTMLElement);
@@ -89,6 +93,7 @@ async function lock(): Promise<void> {
   await lockStaff();
   resetQueue();
   resetStaffTickets();
+  resetTwoFactor();
   navigate({ name: 'staff-login' });
 }
 
@@ -144,6 +149,8 @@ function pageTitle(route: Route): string {
       return t('staff.loginTitle');
     case 'staff-queue':
       return t('staff.queueTitle');
+    case 'staff-two-factor':
+      return t('twoFactor.title');
     case 'staff-ticket':
       return t('thread.title');
     case 'not-found':

@@ -16,6 +16,7 @@ export type Route =
   | { name: 'activate'; token: string }
   | { name: 'staff-login' }
   | { name: 'staff-queue' }
+  | { name: 'staff-two-factor' }
   | { name: 'staff-ticket'; ticketId: string }
   | { name: 'not-found' };
 
@@ -38,6 +39,7 @@ export function parseRoute(hash: string): Route {
     if (a === 'activate' && TOKEN.test(b)) return { name: 'activate', token: b };
     if (a === 'staff' && b === 'login') return { name: 'staff-login' };
     if (a === 'staff' && b === 'queue') return { name: 'staff-queue' };
+    if (a === 'staff' && b === 'two-factor') return { name: 'staff-two-factor' };
     return { name: 'not-found' };
   }
   if (a === 'staff' && b === 'tickets' && ID.test(c)) return { name: 'staff-ticket', ticketId: c };
@@ -66,6 +68,8 @@ export function routeHref(route: Route): string {
       return '#/staff/login';
     case 'staff-queue':
       return '#/staff/queue';
+    case 'staff-two-factor':
+      return '#/staff/two-factor';
     case 'staff-ticket':
       return `#/staff/tickets/${route.ticketId}`;
     case 'not-found':
@@ -74,5 +78,5 @@ export function routeHref(route: Route): string {
 }
 
 export function isStaffRoute(route: Route): boolean {
-  return route.name === 'staff-login' || route.name === 'staff-queue' || route.name === 'staff-ticket';
+  return route.name === 'staff-login' || route.name === 'staff-queue' || route.name === 'staff-two-factor' || route.name === 'staff-ticket';
 }

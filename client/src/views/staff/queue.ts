@@ -294,7 +294,7 @@ export function staffQueueView(): TemplateResult {
   const now = Math.floor(Date.now() / 1000);
   const data = consoleData();
   return html`<h1>${t('staff.queueTitle')}</h1>
-    <p class="muted">${t('staff.signedInAs', { name: state.staff.username })}</p>
+    <p class="muted">${t('staff.signedInAs', { name: state.staff.username })} · <a href="#/staff/two-factor" data-test="staff-two-factor-link">${t('twoFactor.link')}</a></p>
     ${data && !data.labelsAvailable ? html`<p class="alert alert-info small" data-test="staff-labels-unavailable">${t('console.labels.unavailable')}</p>` : nothing}
     ${searchPanel()} ${filters()}
     ${

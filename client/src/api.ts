@@ -96,7 +96,7 @@ export function sessionKind(): 'requester' | 'staff' | null {
 }
 
 // ---- transport ----
-type Method = 'GET' | 'POST' | 'PATCH';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** Turns any non-2xx response into an ApiError, reading the documented `{error:{code,message}}`. */
 export async function toApiError(res: Response): Promise<ApiError> {
@@ -260,3 +260,27 @@ export type ActivateBody = wire.ActivateBody;
 export const setupDesk = (body: SetupBody): Promise<wire.SetupDone> => call('POST', '/api/setup', body);
 export const lookupInvite = (inviteToken: string): Promise<InviteInfo> => call('POST', '/api/staff/invite', { inviteToken });
 export const activateStaff = (body: ActivateBody): Promise<wire.Activated> => call('POST', '/api/staff/activate', body);
+
+// ---- admin (docs/API.md "Invites, activation and re-enrolment", "Audit", "Rotation") ----
+// Every route needs an admin the key log vouches for; the server enforces it whatever the page shows.
+export type StaffRow = wire.StaffRow;
+export type StaffPatchBody = wire.StaffPatchBody;
+export type PatchedStaff = wire.PatchedStaff;
+export type GrantUpload = wire.GrantsBody['grants'][number];
+export type AuditEntry = wire.AuditEntry;
+export type AuditPage = wire.AuditPage;
+export type RotationStatus = wire.RotationStatus;
+export type PendingWrap = wire.PendingWrap;
+
+export const adminInvite = (body: wire.InviteBody): Promise<wire.Invite> => call('POST', '/api/admin/invites', body, true);
+export const adminStaff = (): Promise<wire.StaffList> => call('GET', '/api/admin/staff', undefined, true);
+export const adminPatchStaff = (staffId: Id, body: StaffPatchBody): Promise<PatchedStaff> => call('PATCH', `/api/admin/staff/${seg(staffId)}`, body, true);
+export const adminGrants = (grants: GrantUpload[]): Promise<wire.GrantsStored> => call('POST', '/api/admin/grants', { grants }, true);
+export const adminAudit = (after = 0, limit = 500): Promise<AuditPage> => call('GET', `/api/admin/audit${query({ after, limit })}`, undefined, true);
+export const adminRotation = (limit: number, cursor?: string | null): Promise<RotationStatus> =>
+  call('GET', `/api/admin/rotation${query({ limit, cursor: cursor ?? undefined })}`, undefined, true);
+export const adminRewrap = (wraps: PendingWrap[]): Promise<wire.Rewrapped> => call('POST', '/api/admin/rewrap', { wraps }, true);
+export const adminTwoFactorReset = (staffId: Id): Promise<wire.TwoFactorReset> => call('POST', '/api/admin/two-factor/reset', { staffId }, true);
+export const adminTwoFactorPolicy = (required: boolean): Promise<wire.TwoFactorPolicy> => call('PUT', '/api/admin/two-factor/policy', { required }, true);
+/** A signed key-log entry (staff-add, staff-remove, role-set, team-key, team-key-retire). */
+export const appendKeyLog = (entry: KeyLogEntry): Promise<wire.AppendedKeyLogEntry> => call('POST', '/api/keylog', { entry }, true);

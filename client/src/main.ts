@@ -21,6 +21,7 @@ import { lockStaff } from './views/staff/session';
 import { activateView, resetActivation } from './views/staff/activate';
 import { resetSetup, setupView } from './views/staff/setup';
 import { enterStaffTicket, resetStaffTickets, staffTicketView } from './views/staff/ticket';
+import { adminTitle, adminView, enterAdmin, isAdminRouteName, resetAdmin } from './views/admin';
 import { resetThreads, threadView } from './views/thread';
 import { resetTickets, ticketsView } from './views/tickets';
 import './style.css';
@@ -57,6 +58,12 @@ function view(route: Route): TemplateResult {
       return staffTwoFactorView();
     case 'staff-ticket':
       return staffTicketView(route.ticketId);
+    case 'admin-staff':
+    case 'admin-member':
+    case 'admin-rotation':
+    case 'admin-audit':
+    case 'admin-policy':
+      return adminView(route);
     case 'not-found':
       return notFoundView();
   }
@@ -83,6 +90,7 @@ function leaveQuickly(): void {
   resetQueue();
   resetStaffTickets();
   resetTwoFactor();
+  resetAdmin();
   resetSetup();
   resetActivation();
   render('', root as HTMLElement);
@@ -94,6 +102,7 @@ async function lock(): Promise<void> {
   resetQueue();
   resetStaffTickets();
   resetTwoFactor();
+  resetAdmin();
   navigate({ name: 'staff-login' });
 }
 
@@ -153,6 +162,12 @@ function pageTitle(route: Route): string {
       return t('twoFactor.title');
     case 'staff-ticket':
       return t('thread.title');
+    case 'admin-staff':
+    case 'admin-member':
+    case 'admin-rotation':
+    case 'admin-audit':
+    case 'admin-policy':
+      return adminTitle(route);
     case 'not-found':
       return t('notFound.title');
   }
@@ -214,6 +229,7 @@ async function boot(): Promise<void> {
     if (entered.name === 'new') enterNewRequest();
     if (entered.name === 'staff-queue') enterStaffQueue();
     if (entered.name === 'staff-ticket') enterStaffTicket(entered.ticketId);
+    if (isAdminRouteName(entered)) enterAdmin(entered);
     renderApp();
   });
   // Back/Forward between the steps of a new request (same address, the step is in the entry).

@@ -18,6 +18,11 @@ export type Route =
   | { name: 'staff-queue' }
   | { name: 'staff-two-factor' }
   | { name: 'staff-ticket'; ticketId: string }
+  | { name: 'admin-staff' }
+  | { name: 'admin-member'; staffId: string }
+  | { name: 'admin-rotation' }
+  | { name: 'admin-audit' }
+  | { name: 'admin-policy' }
   | { name: 'not-found' };
 
 /** Parses `location.hash` (with or without the leading '#') into a route. Never throws. */
@@ -31,6 +36,7 @@ export function parseRoute(hash: string): Route {
     if (a === 'new') return { name: 'new' };
     if (a === 'return') return { name: 'return' };
     if (a === 'tickets') return { name: 'tickets' };
+    if (a === 'admin') return { name: 'admin-staff' };
     return { name: 'not-found' };
   }
   if (c === undefined) {
@@ -40,9 +46,13 @@ export function parseRoute(hash: string): Route {
     if (a === 'staff' && b === 'login') return { name: 'staff-login' };
     if (a === 'staff' && b === 'queue') return { name: 'staff-queue' };
     if (a === 'staff' && b === 'two-factor') return { name: 'staff-two-factor' };
+    if (a === 'admin' && b === 'rotation') return { name: 'admin-rotation' };
+    if (a === 'admin' && b === 'audit') return { name: 'admin-audit' };
+    if (a === 'admin' && b === 'policy') return { name: 'admin-policy' };
     return { name: 'not-found' };
   }
   if (a === 'staff' && b === 'tickets' && ID.test(c)) return { name: 'staff-ticket', ticketId: c };
+  if (a === 'admin' && b === 'staff' && ID.test(c)) return { name: 'admin-member', staffId: c };
   return { name: 'not-found' };
 }
 
@@ -72,11 +82,26 @@ export function routeHref(route: Route): string {
       return '#/staff/two-factor';
     case 'staff-ticket':
       return `#/staff/tickets/${route.ticketId}`;
+    case 'admin-staff':
+      return '#/admin';
+    case 'admin-member':
+      return `#/admin/staff/${route.staffId}`;
+    case 'admin-rotation':
+      return '#/admin/rotation';
+    case 'admin-audit':
+      return '#/admin/audit';
+    case 'admin-policy':
+      return '#/admin/policy';
     case 'not-found':
       return '#/';
   }
 }
 
 export function isStaffRoute(route: Route): boolean {
-  return route.name === 'staff-login' || route.name === 'staff-queue' || route.name === 'staff-two-factor' || route.name === 'staff-ticket';
+  return route.name === 'staff-login' || route.name === 'staff-queue' || route.name === 'staff-two-factor' || route.name === 'staff-ticket' || isAdminRoute(route);
+}
+
+/** The admin console's pages (shown only to an admin the verified key log lists). */
+export function isAdminRoute(route: Route): boolean {
+  return route.name.startsWith('admin-');
 }

@@ -4,7 +4,21 @@
 // SECURITY: secret keys never appear in these types. The worker keeps the requester's keypairs,
 // the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
-import type { B64, CreateTicketBody, KeyLogEntry, LabelEntry, LabelSealedName, Message, MessageEnvelope, RequesterTicket, StaffTicket, TeamWrap } from './api';
+import type {
+  B64,
+  CreateTicketBody,
+  GrantUpload,
+  KeyLogEntry,
+  LabelEntry,
+  LabelSealedName,
+  Message,
+  MessageEnvelope,
+  PendingWrap,
+  RequesterTicket,
+  StaffRow,
+  StaffTicket,
+  TeamWrap,
+} from './api';
 import type { NewTicketContent as CoreTicketContent, SetupRequest } from '../../client-core';
 import type { StaffEnrolment } from '../../protocol';
 
@@ -62,7 +76,44 @@ export interface RpcMethods {
     params: { staffId: string | null; password: string };
     result: { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string };
   };
+  // ---- admin (client-core admission.ts, rotation.ts, keylog.ts; the server checks every step again) ----
+  /** Key fingerprints in the one display form (docs/PROTOCOL.md §6.2), for the staff list. */
+  adminKeyFingerprints: { params: { members: KeyedMember[] }; result: { fingerprints: Record<string, string> } };
+  /**
+   * Compares what the member read out with the keys the desk holds (case and spaces ignored) and,
+   * only on a match, signs the staff-add (null when the log already lists exactly these keys).
+   * A mismatch fails with code `fingerprint_differs`.
+   */
+  adminPrepareAdmission: { params: { member: AdmissionMember; readOut: string }; result: { staffAdd: KeyLogEntry | null } };
+  /** The current team key sealed to the box key the VERIFIED log lists for the member. */
+  adminGrantCurrentTeamKey: { params: { staffId: string }; result: { grant: GrantUpload } };
+  /** A signed staff-remove, role-set or team-key-retire, checked against the verified log. */
+  adminSignEntry: { params: AdminEntry; result: { entry: KeyLogEntry } };
+  /** Adopts an entry the server accepted (POST /api/keylog answered 201). */
+  adminRecordEntry: { params: { entry: KeyLogEntry }; result: { ok: true } };
+  /** What the verified log and this vault say about a rotation: current version, held or not, versions to retire. */
+  adminRotationState: { params: Record<string, never>; result: RotationLocalState };
+  /** Team key v+1 and its signed team-key entry (the secret stays in the worker). */
+  adminRotationBegin: { params: Record<string, never>; result: { version: number; entry: KeyLogEntry } };
+  /** Grants of `version` for the members the server lists without one (box keys from the verified log). */
+  adminRotationGrants: { params: { version: number; members: { staffId: string; username: string; boxPk: string }[] }; result: { grants: GrantUpload[] } };
+  /** One batch of pending wraps opened with the older key and sealed to `version`. */
+  adminRewrapBatch: { params: { batch: PendingWrap[]; version: number }; result: { wraps: PendingWrap[]; unopenable: number } };
   wipe: { params: Record<string, never>; result: { ok: true } };
+}
+
+export type KeyedMember = { staffId: string; boxPk: string; signPk: string };
+export type AdmissionMember = Pick<StaffRow, 'staffId' | 'username' | 'role' | 'status' | 'boxPk' | 'signPk'>;
+export type AdminEntry =
+  | { type: 'staff-remove'; body: { staffId: string } }
+  | { type: 'role-set'; body: { staffId: string; role: 'admin' | 'technician' } }
+  | { type: 'team-key-retire'; body: { version: number } };
+export interface RotationLocalState {
+  currentVersion: number | null;
+  /** True when this vault holds the current version's secret (else a resume starts a fresh version). */
+  holdsCurrent: boolean;
+  /** Older versions the log has not retired yet: a rotation left to finish. */
+  toRetire: number[];
 }
 
 export type RpcMethod = keyof RpcMethods;

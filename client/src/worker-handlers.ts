@@ -2,7 +2,7 @@
 // vault, with KDF progress around the slow ones. Kept apart from worker.ts (which only wires
 // `self`) so tests call the very table the browser runs, in Node.
 import * as core from '../../client-core';
-import { CryptoError, solvePow } from '../../protocol';
+import { CryptoError, fingerprintsMatch, formatFingerprint, solvePow, staffKeyFingerprint, staffKeyFingerprintHash } from '../../protocol';
 import type { ProgressEvent, RpcMethods } from './rpc';
 
 export type Handler<M extends keyof RpcMethods> = (
@@ -51,6 +51,32 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     staffSealReply: ({ ticketId, body, lang }) => core.sealStaffReply(vault, ticketId, body, lang),
     staffPrepareSetup: (p, progress) => withKdf(progress, () => core.prepareSetup(vault, p)),
     staffPrepareActivation: (p, progress) => withKdf(progress, () => core.prepareActivation(p)),
+    adminKeyFingerprints: ({ members }) => ({
+      fingerprints: Object.fromEntries(members.map((m) => [m.staffId, formatFingerprint(staffKeyFingerprintHash(m.boxPk, m.signPk))])),
+    }),
+    adminPrepareAdmission: ({ member, readOut }) => {
+      // SECURITY: compared before anything is signed, and the error carries no fingerprint (the
+      // page must not show the expected value where it could be copied back). The core still
+      // takes its own form; this passes it only after the display forms matched.
+      if (!member.boxPk || !member.signPk) return { staffAdd: core.prepareAdmission(vault, member).staffAdd };
+      if (!fingerprintsMatch(formatFingerprint(staffKeyFingerprintHash(member.boxPk, member.signPk)), readOut)) {
+        throw new core.CoreError('fingerprint_differs', 'the fingerprint read out differs from the keys the desk holds');
+      }
+      return { staffAdd: core.prepareAdmission(vault, member, staffKeyFingerprint(member.boxPk, member.signPk)).staffAdd };
+    },
+    adminGrantCurrentTeamKey: ({ staffId }) => ({ grant: core.grantCurrentTeamKey(vault, staffId) }),
+    adminSignEntry: (p) => ({ entry: core.signNextEntry(vault, p.type, p.body as never) }),
+    adminRecordEntry: ({ entry }) => {
+      core.recordKeyLogEntry(vault, entry);
+      return { ok: true };
+    },
+    adminRotationState: () => {
+      const current = vault.keyLog?.currentTeamKey?.version ?? null;
+      return { currentVersion: current, holdsCurrent: current !== null && core.holdsTeamKey(vault, current), toRetire: core.versionsToRetire(vault) };
+    },
+    adminRotationBegin: () => core.prepareNewTeamKey(vault),
+    adminRotationGrants: ({ version, members }) => ({ grants: core.grantsForMembersWithout(vault, version, members) }),
+    adminRewrapBatch: ({ batch, version }) => core.rewrapBatch(vault, batch, version),
     wipe: () => {
       // The page terminates the worker to be sure; this is for a soft reset between users.
       core.wipeVault(vault);

@@ -4,7 +4,7 @@
 // over what this browser has decrypted — the server cannot search encrypted requests.
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { repeat } from 'lit-html/directives/repeat.js';
-import { staffQueue, type StaffQueue, type StaffQueueQuery, type StaffTicket, type TicketPriority, type TicketStatus } from '../../api';
+import { ApiError, staffQueue, type StaffQueue, type StaffQueueQuery, type StaffTicket, type TicketPriority, type TicketStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
 import { currentLanguage, t } from '../../i18n';
@@ -17,6 +17,9 @@ import { formatAge } from './age';
 import { consoleData, loadConsoleData, resetConsole, staffName, ticketLabelNames } from './console';
 import { priorityLabel, searchFieldLabel, staffStatusLabel } from './labels';
 import { byLastActivity, resetSeen, seenState } from './seen';
+import { isLogAdmin } from '../admin/access';
+import { endedSession, lockStaff } from './session';
+import { navigate } from '../../navigate';
 
 export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
 export const PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
@@ -43,6 +46,8 @@ interface QueueState {
   query: string;
   hits: SearchHit[] | null;
   searched: number;
+  /** The desk answered not_admitted: the member waits for an admin to admit them. */
+  awaitingAdmission: boolean;
 }
 
 let q: QueueState = fresh();
@@ -59,6 +64,7 @@ function fresh(): QueueState {
     query: '',
     hits: null,
     searched: 0,
+    awaitingAdmission: false,
   };
 }
 /** Also drops the directory and label names: main.ts calls this on lock and on "Leave quickly". */
@@ -112,8 +118,11 @@ async function load(more: boolean): Promise<void> {
     q.loaded = true;
     if (q.query !== '') await runSearch();
   } catch (err) {
+    if (endedSession(err)) return;
     q.failed = true;
-    flash('error', describeError(err));
+    // Activated but not admitted yet: a normal step of joining, not an error or a tampering sign.
+    if (err instanceof ApiError && err.code === 'not_admitted') q.awaitingAdmission = true;
+    else flash('error', describeError(err));
   } finally {
     q.loading = false;
     setBusy(null);
@@ -285,16 +294,30 @@ function searchResults(): TemplateResult {
     </ul>`;
 }
 
+/** An activated member the key log does not list yet: what happens next, in plain words. */
+function awaitingAdmissionView(): TemplateResult {
+  return html`<h1>${t('staff.awaitingTitle')}</h1>
+    <p class="alert alert-info" data-test="staff-awaiting-admission">${t('staff.awaitingBody')}</p>
+    <p>${t('staff.awaitingWhy')}</p>
+    <button class="btn btn-secondary" type="button" data-test="staff-awaiting-check" @click=${() => void lockStaff().then(() => navigate({ name: 'staff-login' }))}>
+      ${t('staff.awaitingCheck')}
+    </button>`;
+}
+
 export function staffQueueView(): TemplateResult {
   if (!state.staff)
     return html`<p>${t('staff.lockedNotice')}</p>
       <a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
   if (!q.loaded && !q.loading && !q.failed) void load(false).then(update);
+  if (q.awaitingAdmission) return awaitingAdmissionView();
   const lang = currentLanguage();
   const now = Math.floor(Date.now() / 1000);
   const data = consoleData();
   return html`<h1>${t('staff.queueTitle')}</h1>
-    <p class="muted">${t('staff.signedInAs', { name: state.staff.username })} · <a href="#/staff/two-factor" data-test="staff-two-factor-link">${t('twoFactor.link')}</a></p>
+    <p class="muted">
+      ${t('staff.signedInAs', { name: state.staff.username })} · <a href="#/staff/two-factor" data-test="staff-two-factor-link">${t('twoFactor.link')}</a>
+      ${isLogAdmin() ? html` · <a href="#/admin" data-test="staff-admin-link">${t('admin.link')}</a>` : nothing}
+    </p>
     ${data && !data.labelsAvailable ? html`<p class="alert alert-info small" data-test="staff-labels-unavailable">${t('console.labels.unavailable')}</p>` : nothing}
     ${searchPanel()} ${filters()}
     ${

@@ -74,6 +74,21 @@ export async function openConsole(staffId: string, username: string): Promise<vo
   state.staff = { staffId, username: me.username ?? username, role: me.role ?? 'technician' };
 }
 
+/**
+ * A 401 on a staff request means the desk ended this session (an admin disabled or reset the
+ * account, changed its role, or it expired): lock at once and say so on the sign-in page.
+ * Returns true when it handled `err`.
+ */
+export function endedSession(err: unknown): boolean {
+  if (!(err instanceof ApiError) || err.status !== 401 || state.staff === null) return false;
+  void lockStaff().then(() => {
+    location.replace('#/staff/login');
+    state.flash = { kind: 'info', text: t('staff.sessionEnded') };
+    update();
+  });
+  return true;
+}
+
 /** Locks the console: revoke the session (best effort), wipe keys, forget decrypted text. */
 export async function lockStaff(): Promise<void> {
   const hadSession = state.staff !== null || enrolmentOnly !== null;

@@ -18,6 +18,7 @@ import { priorityLabel, staffStatusLabel } from './labels';
 import { PRIORITIES, STATUSES } from './queue';
 import { markOpened } from './seen';
 import { staffThread } from './thread-list';
+import { endedSession } from './session';
 
 const tickets = new Map<string, StaffTicket>();
 /** False when N is sealed to a team key this member does not hold. */
@@ -44,6 +45,7 @@ async function load(ticketId: string): Promise<void> {
     canWriteNotes.set(ticketId, opened.canWriteNotes);
     state.threads.set(ticketId, opened.messages);
   } catch (err) {
+    if (endedSession(err)) return;
     failed.add(ticketId);
     flash('error', describeError(err));
   } finally {
@@ -75,6 +77,7 @@ async function patch(ticketId: string, change: StaffTicketPatch): Promise<void> 
     tickets.set(ticketId, updated);
     flash('info', t('staff.saved'));
   } catch (err) {
+    if (endedSession(err)) return;
     flash('error', describeError(err));
   }
   update();
@@ -98,6 +101,7 @@ async function send(ev: Event, ticketId: string, kind: 'message' | 'note'): Prom
     if (field) field.value = '';
     flash('info', kind === 'note' ? t('console.note.saved') : t('thread.sent'));
   } catch (err) {
+    if (endedSession(err)) return;
     flash('error', describeError(err));
   } finally {
     // Reload either way: on success to show it, on a conflict to pick up the server's note key.
@@ -121,6 +125,7 @@ async function onCreateLabel(ev: Event, ticket: StaffTicket): Promise<void> {
     if (field) field.value = '';
     await toggleLabel(tickets.get(ticket.ticketId) ?? ticket, tag, true);
   } catch (err) {
+    if (endedSession(err)) return;
     flash('error', describeError(err));
     update();
   }

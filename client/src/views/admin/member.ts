@@ -1,0 +1,302 @@
+// Admin console, one member: admit (compare the key fingerprint the member reads out), disable
+// (sessions revoked, grants deleted, a signed staff-remove, then the case for rotating at once),
+// role change (row + signed role-set), reset (a re-enrolment link), two-factor reset.
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { adminGrants, adminPatchStaff, adminTwoFactorReset, ApiError, type KeyLogEntry } from '../../api';
+import { rpc, WorkerError } from '../../crypto-client';
+import { describeError } from '../../errors';
+import { formatTime } from '../../format';
+import { currentLanguage, t } from '../../i18n';
+import { navigate } from '../../navigate';
+import { flash, setBusy, state, update } from '../../store';
+import { consoleData } from '../staff/console';
+import { adminGate, adminNav, appendSigned } from './access';
+import { memberStateLabel, roleLabel } from './labels';
+import { inviteLink, memberState } from './model';
+import { requestRotation } from './rotation';
+import { copyText, ensureMembers, listedMember, loadMembers, memberFingerprint, refreshAdminStaff, type ListedMember } from './staff';
+
+interface MemberPage {
+  staffId: string | null;
+  readOutError: string | null;
+  /** After a disable: the prompt to rotate now. */
+  askRotate: boolean;
+  resetLink: { link: string; expiresAt: number } | null;
+  copied: boolean;
+}
+
+const fresh = (): MemberPage => ({ staffId: null, readOutError: null, askRotate: false, resetLink: null, copied: false });
+let page: MemberPage = fresh();
+
+export function resetAdminMember(): void {
+  page = fresh();
+}
+
+const logEntry = (staffId: string) => consoleData()?.directory.find((s) => s.staffId === staffId) ?? null;
+
+function focusSelector(selector: string): void {
+  document.querySelector<HTMLElement>(selector)?.focus();
+}
+
+/** Runs one admin step under the busy panel; errors become one plain sentence. */
+async function step(label: string, work: () => Promise<void>): Promise<void> {
+  flash('info', null);
+  setBusy(label);
+  try {
+    await work();
+    setBusy(null);
+  } catch (err) {
+    setBusy(null);
+    flash('error', adminError(err));
+  }
+}
+
+export function adminError(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'self_change') return t('admin.errors.selfChange');
+    if (err.code === 'last_admin') return t('admin.errors.lastAdmin');
+    if (err.code === 'keylog_mismatch') return t('admin.errors.keylogMismatch');
+    if (err.code === 'not_in_keylog') return t('admin.errors.notInKeylog');
+  }
+  if (err instanceof WorkerError && err.code === 'not_activated') return t('admin.errors.notActivated');
+  return describeError(err);
+}
+
+async function admit(ev: Event, m: ListedMember): Promise<void> {
+  ev.preventDefault();
+  const input = (ev.target as HTMLFormElement).elements.namedItem('readout') as HTMLInputElement;
+  const readOut = input.value;
+  if (readOut.trim() === '') {
+    page.readOutError = t('admin.admit.readOutMissing');
+    update();
+    input.focus();
+    return;
+  }
+  page.readOutError = null;
+  const member = { staffId: m.staffId, username: m.username, role: m.role, status: m.status, boxPk: m.boxPk, signPk: m.signPk };
+  flash('info', null);
+  setBusy(t('admin.admit.admitting'));
+  try {
+    // SECURITY: the worker compares before it signs anything; only a match yields a staff-add.
+    let first: KeyLogEntry | null = (await rpc('adminPrepareAdmission', { member, readOut })).staffAdd;
+    if (first !== null) {
+      await appendSigned(async () => {
+        if (first !== null) {
+          const entry = first;
+          first = null;
+          return entry;
+        }
+        const again = (await rpc('adminPrepareAdmission', { member, readOut })).staffAdd;
+        if (again === null) throw new WorkerError('already_listed', 'already listed');
+        return again;
+      });
+    }
+    const { grant } = await rpc('adminGrantCurrentTeamKey', { staffId: m.staffId });
+    await adminGrants([grant]);
+    await loadMembers();
+    setBusy(null);
+    flash('info', t('admin.admit.done', { name: m.username }));
+  } catch (err) {
+    setBusy(null);
+    if (err instanceof WorkerError && err.code === 'fingerprint_differs') {
+      // SECURITY: the expected value is not printed here: a person told "copy this" would.
+      page.readOutError = t('admin.admit.mismatch');
+      update();
+      input.focus();
+      return;
+    }
+    flash('error', adminError(err));
+  }
+}
+
+/** The staff-remove for a member the log still lists (also finishes a disable that stopped half-way). */
+async function appendRemove(staffId: string): Promise<void> {
+  if (logEntry(staffId)?.active !== true) return;
+  await appendSigned(async () => (await rpc('adminSignEntry', { type: 'staff-remove', body: { staffId } })).entry);
+}
+
+async function disable(m: ListedMember): Promise<void> {
+  await step(t('admin.disable.disabling'), async () => {
+    if (m.status !== 'disabled') await adminPatchStaff(m.staffId, { status: 'disabled' });
+    await appendRemove(m.staffId);
+    await loadMembers();
+    page.askRotate = true;
+  });
+  focusSelector('[data-test="admin-rotate-prompt"] h2');
+}
+
+async function enable(m: ListedMember): Promise<void> {
+  await step(t('admin.enable.enabling'), async () => {
+    await adminPatchStaff(m.staffId, { status: 'active' });
+    await loadMembers();
+    flash('info', t('admin.enable.done', { name: m.username }));
+  });
+}
+
+async function changeRole(ev: Event, m: ListedMember): Promise<void> {
+  ev.preventDefault();
+  const role = (ev.target as HTMLFormElement).elements.namedItem('role') as HTMLSelectElement;
+  const next = role.value === 'admin' ? 'admin' : 'technician';
+  if (next === m.role && logEntry(m.staffId)?.role === next) return;
+  await step(t('admin.role.changing'), async () => {
+    if (next !== m.role) await adminPatchStaff(m.staffId, { role: next });
+    // Admin powers follow the log: the role-set is signed for a member the log lists as active.
+    const listed = logEntry(m.staffId);
+    if (listed?.active === true && listed.role !== next) {
+      await appendSigned(async () => (await rpc('adminSignEntry', { type: 'role-set', body: { staffId: m.staffId, role: next } })).entry);
+    }
+    await loadMembers();
+    flash('info', t('admin.role.done', { name: m.username, role: roleLabel(next) }));
+  });
+}
+
+async function reset(m: ListedMember): Promise<void> {
+  await step(t('admin.reset.resetting'), async () => {
+    const res = await adminPatchStaff(m.staffId, { reset: true });
+    if (res.inviteToken) page.resetLink = { link: inviteLink(location.origin, res.inviteToken), expiresAt: res.expiresAt ?? 0 };
+    page.copied = false;
+    await loadMembers();
+  });
+  focusSelector('[data-test="admin-reset-link"]');
+}
+
+async function resetTwoFactor(m: ListedMember): Promise<void> {
+  await step(t('admin.twoFactor.resetting'), async () => {
+    await adminTwoFactorReset(m.staffId);
+    flash('info', t('admin.twoFactor.done', { name: m.username }));
+  });
+}
+
+function admitPanel(m: ListedMember): TemplateResult {
+  const fp = memberFingerprint(m.staffId);
+  return html`<section class="panel stack" aria-labelledby="admit-title" data-test="admin-admit">
+    <h2 id="admit-title">${t('admin.admit.title')}</h2>
+    <p>${t('admin.admit.intro', { name: m.username })}</p>
+    <p id="admit-fp-label" class="small">${t('admin.admit.deskHolds')}</p>
+    <p class="code fingerprint fingerprint-large" aria-labelledby="admit-fp-label" data-test="admin-admit-fingerprint">${fp ?? '—'}</p>
+    <form class="stack" @submit=${(ev: Event) => void admit(ev, m)} novalidate data-test="admin-admit-form">
+      <label for="readout">${t('admin.admit.readOutLabel')}</label>
+      <p class="hint" id="readout-hint">${t('admin.admit.readOutHint')}</p>
+      <input
+        id="readout"
+        name="readout"
+        type="text"
+        inputmode="numeric"
+        autocomplete="off"
+        spellcheck="false"
+        aria-invalid=${page.readOutError ? 'true' : 'false'}
+        aria-describedby=${page.readOutError ? 'readout-hint readout-error' : 'readout-hint'}
+        data-test="admin-admit-readout"
+      />
+      ${page.readOutError ? html`<p class="field-error" id="readout-error" data-test="admin-admit-error">${page.readOutError}</p>` : nothing}
+      <button class="btn btn-primary" type="submit" data-test="admin-admit-submit">${t('admin.admit.submit')}</button>
+    </form>
+  </section>`;
+}
+
+function startRotationFromPrompt(): void {
+  page.askRotate = false;
+  requestRotation();
+  navigate({ name: 'admin-rotation' });
+}
+
+function rotatePrompt(m: ListedMember): TemplateResult {
+  return html`<section class="alert alert-info stack" aria-labelledby="rotate-prompt-title" data-test="admin-rotate-prompt">
+    <h2 id="rotate-prompt-title" tabindex="-1">${t('admin.disable.rotateTitle')}</h2>
+    <p>${t('admin.disable.rotateWhy', { name: m.username })}</p>
+    <p>
+      <button class="btn btn-primary" type="button" data-test="admin-rotate-now" @click=${() => startRotationFromPrompt()}>${t('admin.disable.rotateNow')}</button>
+      <button class="btn btn-secondary" type="button" data-test="admin-rotate-later" @click=${() => ((page.askRotate = false), update())}>${t('admin.disable.rotateLater')}</button>
+    </p>
+  </section>`;
+}
+
+function resetPanel(r: NonNullable<MemberPage['resetLink']>, m: ListedMember): TemplateResult {
+  return html`<section class="panel stack" aria-labelledby="reset-title" data-test="admin-reset-done">
+    <h2 id="reset-title">${t('admin.reset.linkTitle', { name: m.username })}</h2>
+    <p>${t('admin.reset.linkIntro', { time: formatTime(r.expiresAt, currentLanguage()) })}</p>
+    <label for="reset-link">${t('admin.invite.linkLabel')}</label>
+    <input id="reset-link" class="code" type="text" readonly .value=${r.link} data-test="admin-reset-link" @focus=${(ev: Event) => (ev.target as HTMLInputElement).select()} />
+    <p>
+      <button class="btn btn-secondary" type="button" data-test="admin-reset-copy" @click=${() => void copyText(r.link, () => (page.copied = true))}>${t('admin.copy')}</button>
+      <span role="status" class="small">${page.copied ? t('admin.copied') : ''}</span>
+    </p>
+  </section>`;
+}
+
+function actions(m: ListedMember): TemplateResult {
+  const s = memberState(m);
+  const stillListed = logEntry(m.staffId)?.active === true;
+  return html`<section aria-labelledby="actions-title" class="stack">
+    <h2 id="actions-title">${t('admin.actionsTitle')}</h2>
+    ${
+      s === 'disabled'
+        ? html`${
+              stillListed
+                ? html`<p class="alert alert-error" data-test="admin-remove-unfinished">${t('admin.disable.unfinished')}</p>
+                    <button class="btn btn-primary" type="button" data-test="admin-disable" @click=${() => void disable(m)}>${t('admin.disable.finish')}</button>`
+                : nothing
+            }
+            <p>${t('admin.enable.intro')}</p>
+            <button class="btn btn-secondary" type="button" data-test="admin-enable" @click=${() => void enable(m)}>${t('admin.enable.submit')}</button>`
+        : html`<div class="stack">
+              <p>${t('admin.disable.intro')}</p>
+              <button class="btn btn-danger" type="button" data-test="admin-disable" @click=${() => void disable(m)}>${t('admin.disable.submit')}</button>
+            </div>
+            <form class="stack" @submit=${(ev: Event) => void changeRole(ev, m)} data-test="admin-role-form">
+              <label for="member-role">${t('admin.role.label')}</label>
+              <select id="member-role" name="role" data-test="admin-role">
+                <option value="technician" ?selected=${m.role === 'technician'}>${roleLabel('technician')}</option>
+                <option value="admin" ?selected=${m.role === 'admin'}>${roleLabel('admin')}</option>
+              </select>
+              <button class="btn btn-secondary" type="submit" data-test="admin-role-submit">${t('admin.role.submit')}</button>
+            </form>
+            <div class="stack">
+              <p>${t('admin.reset.intro')}</p>
+              <button class="btn btn-secondary" type="button" data-test="admin-reset" @click=${() => void reset(m)}>${t('admin.reset.submit')}</button>
+            </div>
+            <div class="stack">
+              <p>${t('admin.twoFactor.intro')}</p>
+              <button class="btn btn-secondary" type="button" data-test="admin-two-factor-reset" @click=${() => void resetTwoFactor(m)}>${t('admin.twoFactor.submit')}</button>
+            </div>`
+    }
+  </section>`;
+}
+
+export function adminMemberView(staffId: string): TemplateResult {
+  if (page.staffId !== staffId) page = { ...fresh(), staffId };
+  return adminGate(t('admin.memberTitle'), () => {
+    ensureMembers();
+    const m = listedMember(staffId);
+    if (!m) {
+      return html`<h1>${t('admin.memberTitle')}</h1>
+        ${adminNav('staff')}
+        <p class="muted">${t('admin.loading')}</p>`;
+    }
+    const s = memberState(m);
+    const own = m.staffId === state.staff?.staffId;
+    const fp = memberFingerprint(m.staffId);
+    return html`<h1>${t('admin.memberTitle')}: <span data-test="admin-member-name">${m.username}</span></h1>
+      ${adminNav('staff')}
+      <dl class="meta" data-test="admin-member-meta">
+        <dt>${t('admin.roleField')}</dt>
+        <dd>${roleLabel(m.role)}</dd>
+        <dt>${t('admin.state')}</dt>
+        <dd data-test="admin-member-state">${memberStateLabel(s)}</dd>
+        ${
+          fp && s !== 'awaiting_admission'
+            ? html`<dt>${t('admin.fingerprint')}</dt>
+                <dd class="code fingerprint" data-test="admin-member-fingerprint">${fp}</dd>`
+            : nothing
+        }
+      </dl>
+      ${page.askRotate ? rotatePrompt(m) : nothing} ${page.resetLink ? resetPanel(page.resetLink, m) : nothing} ${s === 'awaiting_admission' ? admitPanel(m) : nothing}
+      ${own ? html`<p class="muted">${t('admin.ownAccount')}</p>` : actions(m)}
+      <p><a href="#/admin" data-test="admin-back">${t('admin.backToStaff')}</a></p>`;
+  });
+}
+
+/** Called on entering the member page: a fresh list, so the state shown is the desk's. */
+export function enterAdminMember(): void {
+  refreshAdminStaff();
+}

@@ -1,0 +1,101 @@
+// Admin console, "Desk policy": what the desk enforces as it stands (proof-of-work difficulty,
+// size limits, languages) and the two-factor requirement, which an admin can change at run time.
+// Values the operator sets in the server's environment are shown, not edited: changing them needs
+// a restart and belongs to the operator (docs/OPERATIONS.md).
+import { html, nothing, type TemplateResult } from 'lit-html';
+import { adminTwoFactorPolicy, ApiError, getDesk, staffTwoFactorStatus, type DeskInfo } from '../../api';
+import { describeError } from '../../errors';
+import { formatBytes } from '../../format';
+import { t } from '../../i18n';
+import { flash, setBusy, update } from '../../store';
+import { adminGate, adminNav } from './access';
+
+interface PolicyView {
+  desk: DeskInfo | null;
+  twoFactorRequired: boolean | null;
+  loading: boolean;
+  failed: boolean;
+}
+
+const fresh = (): PolicyView => ({ desk: null, twoFactorRequired: null, loading: false, failed: false });
+let view: PolicyView = fresh();
+
+export function resetAdminPolicy(): void {
+  view = fresh();
+}
+
+export function enterAdminPolicy(): void {
+  view.desk = null;
+  view.failed = false;
+}
+
+async function load(): Promise<void> {
+  view.loading = true;
+  try {
+    const [desk, twoFactor] = await Promise.all([getDesk(), staffTwoFactorStatus()]);
+    view.desk = desk;
+    view.twoFactorRequired = twoFactor.required;
+    view.failed = false;
+  } catch (err) {
+    view.failed = true;
+    flash('error', describeError(err));
+  } finally {
+    view.loading = false;
+    update();
+  }
+}
+
+async function setTwoFactor(required: boolean): Promise<void> {
+  flash('info', null);
+  setBusy(t('admin.policy.saving'));
+  try {
+    const res = await adminTwoFactorPolicy(required);
+    view.twoFactorRequired = res.required;
+    setBusy(null);
+    flash('info', res.required ? t('admin.policy.twoFactorOnDone', { n: res.signedOut }) : t('admin.policy.twoFactorOffDone'));
+  } catch (err) {
+    setBusy(null);
+    flash('error', err instanceof ApiError && err.code === 'two_factor_not_enabled' ? t('admin.policy.ownFactorFirst') : describeError(err));
+  }
+}
+
+function policyList(desk: DeskInfo): TemplateResult {
+  const p = desk.policy;
+  return html`<dl class="meta" data-test="admin-policy">
+      <dt>${t('admin.policy.pow')}</dt>
+      <dd data-test="admin-policy-pow">${t('admin.policy.powValue', { bits: p.powDifficulty })}</dd>
+      <dt>${t('admin.policy.maxTicket')}</dt>
+      <dd>${formatBytes(p.maxTicketBytes)}</dd>
+      <dt>${t('admin.policy.maxAttachment')}</dt>
+      <dd>${formatBytes(p.maxAttachmentBytes)}</dd>
+      <dt>${t('admin.policy.languages')}</dt>
+      <dd>${p.languages.join(', ')}</dd>
+    </dl>
+    <p class="hint">${t('admin.policy.operatorSet')}</p>`;
+}
+
+function twoFactorPanel(required: boolean): TemplateResult {
+  return html`<section class="stack" aria-labelledby="policy-2fa-title">
+    <h2 id="policy-2fa-title">${t('admin.policy.twoFactorTitle')}</h2>
+    <p data-test="admin-policy-two-factor" data-required=${String(required)}>${required ? t('admin.policy.twoFactorOn') : t('admin.policy.twoFactorOff')}</p>
+    <p class="hint">${required ? t('admin.policy.twoFactorOffHint') : t('admin.policy.twoFactorOnHint')}</p>
+    <button class="btn btn-secondary" type="button" data-test="admin-policy-two-factor-toggle" @click=${() => void setTwoFactor(!required)}>
+      ${required ? t('admin.policy.twoFactorTurnOff') : t('admin.policy.twoFactorTurnOn')}
+    </button>
+  </section>`;
+}
+
+export function adminPolicyView(): TemplateResult {
+  return adminGate(t('admin.policyTitle'), () => {
+    if (view.desk === null && !view.loading && !view.failed) void load();
+    return html`<h1>${t('admin.policyTitle')}</h1>
+      ${adminNav('policy')}
+      ${
+        view.desk === null
+          ? view.failed
+            ? html`<button class="btn btn-secondary" type="button" @click=${() => void load()}>${t('common.retry')}</button>`
+            : html`<p class="muted">${t('admin.loading')}</p>`
+          : html`${policyList(view.desk)} ${view.twoFactorRequired === null ? nothing : twoFactorPanel(view.twoFactorRequired)}`
+      }`;
+  });
+}

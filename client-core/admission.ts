@@ -2,7 +2,7 @@
 // the current team key to them. Two steps because the grant must go to the box key the VERIFIED log
 // lists, which is true only once the server has accepted the staff-add:
 //   prepareAdmission → POST /api/keylog (if an entry) → recordKeyLogEntry → grantCurrentTeamKey → POST /api/admin/grants
-import { asBoxPublicKey, sealGrant, staffKeyFingerprint, type KeyLogEntry } from '../protocol';
+import { asBoxPublicKey, fingerprintsMatch, formatFingerprint, sealGrant, staffKeyFingerprintHash, type KeyLogEntry } from '../protocol';
 import { CoreError } from './errors';
 import { signNextEntry } from './keylog';
 import { requireKeyLog, type Vault } from './vault';
@@ -15,24 +15,32 @@ export type StaffAccount = Pick<StaffRow, 'staffId' | 'username' | 'role' | 'sta
 
 export interface Admission {
   staffId: string;
-  /** The short hash of the member's public keys, to compare with what the member read. */
+  /** The member's key fingerprint in the one display form (6 groups of 5 digits), to compare with what the member reads out. */
   keyFingerprint: string;
   /** The signed staff-add to post, or null when the log already lists exactly these keys. */
   staffAdd: KeyLogEntry | null;
 }
 
+/** A member's key fingerprint as every client shows it (PROTOCOL §6.2): 6 groups of 5 digits. */
+export function staffFingerprint(boxPk: string, signPk: string): string {
+  return formatFingerprint(staffKeyFingerprintHash(boxPk, signPk));
+}
+
 /**
  * SECURITY: the fingerprint is compared BEFORE anything is signed: a server that swapped the
- * member's keys at activation is caught before the admin vouches for them in the log.
+ * member's keys at activation is caught before the admin vouches for them in the log. The
+ * comparison ignores case, spaces and dashes (fingerprintsMatch), and a mismatch message never
+ * contains the value the desk holds: printed next to the typed one it would invite the admin to
+ * copy it, which is exactly what a server that swapped the keys wants.
  */
 export function prepareAdmission(v: Vault, member: StaffAccount, expectedFingerprint?: string): Admission {
   if (member.status !== 'active' || !member.boxPk || !member.signPk) throw new CoreError('not_activated', `${member.username} has not activated their account yet`);
-  const keyFingerprint = staffKeyFingerprint(member.boxPk, member.signPk);
-  if (expectedFingerprint !== undefined && expectedFingerprint !== keyFingerprint) {
+  const keyFingerprint = staffFingerprint(member.boxPk, member.signPk);
+  if (expectedFingerprint !== undefined && !fingerprintsMatch(keyFingerprint, expectedFingerprint)) {
     throw new CoreError(
       'fingerprint_differs',
-      `the keys the desk holds for ${member.username} have fingerprint ${keyFingerprint}, not ${expectedFingerprint}: nothing was admitted. ` +
-        'Ask the member to read their fingerprint again; if it still differs, the keys were replaced: invite them again.',
+      `the fingerprint ${member.username} read out does not match the keys the desk holds for them: nothing was admitted. ` +
+        'Ask them to read it again from their own screen; if it still differs, the keys were replaced: reset the account and invite them again.',
     );
   }
   const listed = requireKeyLog(v).staff.get(member.staffId);

@@ -1,19 +1,20 @@
 // Opens one thread record (message or internal note) for display: who should have signed it,
 // whether they did, then the plaintext. ONE status set for every client (browser and CLI):
 //   own            the requester's own message, seen by the requester
-//   verified       signed by the ticket's requester, or by a member the verified log lists as active
-//   former_staff   signed by the key the log holds for a member it has since removed
-//   bad            the signature does not verify against the author's key (forged, altered, moved
-//                  between tickets or kinds), or a note claiming a requester author
+//   verified       signed by the ticket's requester, or with the current key of an active member
+//   former_key     signed with a key an active member held before a re-enrolment (PROTOCOL §6.1)
+//   former_member  signed with any key of a member the log has since removed
+//   bad            the signature does not verify against any key the log vouched for this author
+//                  (forged, altered, moved between tickets or kinds), or a note claiming a requester author
 //   unknown_author a staff author the verified log never held: nothing to verify against
 // 'bad' and 'unknown_author' are red warnings; their content is never shown.
-import { asSignPublicKey, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type NoteKey, type TicketKey } from '../protocol';
+import { asSignPublicKey, identifyStaffSigner, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type NoteKey, type TicketKey } from '../protocol';
 import type { Message, MessageAuthor } from '../contract';
 
-export type SignatureStatus = 'verified' | 'own' | 'former_staff' | 'bad' | 'unknown_author';
+export type SignatureStatus = 'verified' | 'own' | 'former_key' | 'former_member' | 'bad' | 'unknown_author';
 
-/** Signature statuses shown as trustworthy; every other status is a red warning. */
-export const TRUSTED_STATUSES: readonly SignatureStatus[] = ['verified', 'own', 'former_staff'];
+/** Signature statuses shown as trustworthy (former_key / former_member with their mark); every other status is a red warning. */
+export const TRUSTED_STATUSES: readonly SignatureStatus[] = ['verified', 'own', 'former_key', 'former_member'];
 
 export interface DisplayMessage {
   messageId: string;
@@ -35,24 +36,31 @@ export interface DisplayMessage {
 /** Who reads: a requester (their own key signs their messages) or staff (the ticket's requester key). */
 export type Viewer = { kind: 'requester'; ownSignPk: string } | { kind: 'staff'; requesterSignPk: string };
 
-interface AuthorKey {
-  signPk: string | null;
-  /** What to show when the signature verifies. */
-  okStatus: SignatureStatus;
-}
-
 /**
- * SECURITY: staff signatures are checked only against keys from the VERIFIED key log; an author
- * the log does not know is reported, never trusted. Removed members keep their logged key for the
- * messages they wrote, marked as former members.
+ * Which key signed the record and what that means, or the red status when none of the keys fits.
+ * SECURITY: staff signatures are checked only against keys from the VERIFIED key log
+ * (classifyStaffSigner: the current key, then earlier keys newest first); an author the log does
+ * not know is reported, never trusted. The signature covers AD, nonce and ciphertext, so this
+ * needs no key; a record that cannot even be parsed far enough to verify is not verified either.
  */
-function authorKey(author: MessageAuthor, viewer: Viewer, log: KeyLogState): AuthorKey {
-  if (author.type === 'requester') {
-    return viewer.kind === 'requester' ? { signPk: viewer.ownSignPk, okStatus: 'own' } : { signPk: viewer.requesterSignPk, okStatus: 'verified' };
+function signatureOf(ticketId: string, m: Message, viewer: Viewer, log: KeyLogState): { status: SignatureStatus; signPk: string | null } {
+  const place = { kind: m.kind, ticketId, messageId: m.messageId, envelope: m.envelope };
+  if (m.author.type === 'requester') {
+    const signPk = viewer.kind === 'requester' ? viewer.ownSignPk : viewer.requesterSignPk;
+    try {
+      verifyMessageSignature({ ...place, authorSignPk: asSignPublicKey(signPk) });
+      return { status: viewer.kind === 'requester' ? 'own' : 'verified', signPk };
+    } catch {
+      return { status: 'bad', signPk: null };
+    }
   }
-  const rec = log.staff.get(author.staffId);
-  if (!rec) return { signPk: null, okStatus: 'unknown_author' };
-  return { signPk: rec.signPk, okStatus: rec.active ? 'verified' : 'former_staff' };
+  if (!log.staff.has(m.author.staffId)) return { status: 'unknown_author', signPk: null };
+  try {
+    const signer = identifyStaffSigner(log, { ...place, staffId: m.author.staffId });
+    return signer === null ? { status: 'bad', signPk: null } : { status: signer.status, signPk: signer.signPk };
+  } catch {
+    return { status: 'bad', signPk: null };
+  }
 }
 
 /**
@@ -65,28 +73,22 @@ export function openForDisplay(ticketId: string, m: Message, key: TicketKey | No
   const hidden = (signature: SignatureStatus): DisplayMessage => ({ ...base, signature, body: '', decryptFailed: true });
   // SECURITY: only staff write notes. A "note" claiming a requester author is a forgery by the server.
   if (m.kind === 'note' && m.author.type !== 'staff') return hidden('bad');
-  const author = authorKey(m.author, viewer, log);
-  if (author.signPk === null) return hidden('unknown_author');
+  const author = signatureOf(ticketId, m, viewer, log);
+  // A forged, altered or moved record, or an unknown author: say so loudly; its content is not shown.
+  if (author.signPk === null) return hidden(author.status);
   const place = { ticketId, messageId: m.messageId, envelope: m.envelope, authorSignPk: asSignPublicKey(author.signPk) };
-  // The status comes from the signature alone (it covers AD, nonce and ciphertext, so it needs no
-  // key): a record that cannot even be parsed far enough to verify is not verified either.
-  try {
-    verifyMessageSignature({ ...place, kind: m.kind });
-  } catch {
-    // A forged, altered or moved record: say so loudly; its content is not shown.
-    return hidden('bad');
-  }
-  if (key === null) return hidden(author.okStatus);
+  const okStatus = author.status;
+  if (key === null) return hidden(okStatus);
   try {
     if (m.kind === 'note') {
       const note = openMessage({ ...place, kind: 'note', key: key as NoteKey });
-      return { ...base, signature: author.okStatus, body: note.body, decryptFailed: false };
+      return { ...base, signature: okStatus, body: note.body, decryptFailed: false };
     }
     const payload = openMessage({ ...place, kind: 'message', key: key as TicketKey });
     return isFirstMessage(payload)
       ? {
           ...base,
-          signature: author.okStatus,
+          signature: okStatus,
           subject: payload.subject,
           body: payload.body,
           category: payload.category,
@@ -94,9 +96,9 @@ export function openForDisplay(ticketId: string, m: Message, key: TicketKey | No
           ...(payload.contact ? { contact: payload.contact } : {}),
           decryptFailed: false,
         }
-      : { ...base, signature: author.okStatus, body: payload.body, decryptFailed: false };
+      : { ...base, signature: okStatus, body: payload.body, decryptFailed: false };
   } catch {
     // Signed by its author but not readable with this key: shown as signed, without text.
-    return hidden(author.okStatus);
+    return hidden(okStatus);
   }
 }

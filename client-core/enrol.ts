@@ -8,13 +8,17 @@ import {
   buildKeyLogEntry,
   deskFingerprint,
   enrolStaffKeys,
+  formatFingerprint,
   generateStaffKeys,
   generateTeamKey,
+  labelKeyCommitment,
   newId,
+  newLabelKey,
   sealGrant,
   signKeyLogEntry,
-  staffKeyFingerprint,
+  staffKeyFingerprintHash,
   toB64,
+  wrapKeyForTeam,
   verifyKeyLog,
   type B64,
   type KdfParams,
@@ -40,6 +44,10 @@ export interface SetupRequest extends StaffEnrolment {
   teamKey: KeyLogEntry;
   /** Team key v1's secret sealed to the admin's box key. */
   grant: B64;
+  /** seq 2: the desk label key's commitment (PROTOCOL §4.3). */
+  labelKey: KeyLogEntry;
+  /** The desk label key L sealed to team key v1. */
+  labelKeyWrap: B64;
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -63,8 +71,15 @@ export function prepareSetup(v: Vault, p: { username: string; password: string }
     buildKeyLogEntry(verifyKeyLog([genesis]), { type: 'team-key', body: { version: 1, boxPk: toB64(team.publicKey) }, signer: staffId, at }),
     keys.sign.secretKey,
   );
+  // The desk label key: independent of the team key, so rotations re-seal it and never change a tag.
+  const labelKeyValue = newLabelKey();
+  const labelKey = signKeyLogEntry(
+    buildKeyLogEntry(verifyKeyLog([genesis, teamKey]), { type: 'label-key', body: { commit: labelKeyCommitment(labelKeyValue) }, signer: staffId, at }),
+    keys.sign.secretKey,
+  );
+  const labelKeyWrap = wrapKeyForTeam(labelKeyValue, { version: 1, publicKey: team.publicKey }).sealed;
   return {
-    request: { username: p.username, ...enrolment, genesis, teamKey, grant: sealGrant(team.secretKey, keys.box.publicKey) },
+    request: { username: p.username, ...enrolment, genesis, teamKey, grant: sealGrant(team.secretKey, keys.box.publicKey), labelKey, labelKeyWrap },
     fingerprint: deskFingerprint(genesis),
   };
 }
@@ -81,5 +96,5 @@ export function prepareActivation(
   checkStaffPassword(p.password);
   const staffId = p.staffId ?? newId();
   const enrolment = enrolStaffKeys(staffId, p.password, generateStaffKeys(), kdf);
-  return { staffId, enrolment, keyFingerprint: staffKeyFingerprint(enrolment.boxPk, enrolment.signPk) };
+  return { staffId, enrolment, keyFingerprint: formatFingerprint(staffKeyFingerprintHash(enrolment.boxPk, enrolment.signPk)) };
 }

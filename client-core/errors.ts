@@ -28,4 +28,8 @@ export type CoreErrorCode =
   | 'bad_username'
   | 'weak_password'
   | 'not_activated'
-  | 'fingerprint_differs';
+  | 'fingerprint_differs'
+  | 'awaiting_admission'
+  | 'no_label_key'
+  | 'self_change'
+  | 'rotation_blocked';

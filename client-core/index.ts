@@ -22,9 +22,23 @@ export {
   type StaffDirectoryEntry,
   type StaffThreadView,
 } from './staff';
-export { labelNameOf, labelTagFor, openLabels, sealLabel, type LabelName } from './labels';
+export { adoptLabelKey, labelNameOf, labelTagFor, openDeskLabelKey, openLabels, prepareLabelKey, sealLabel, type LabelName } from './labels';
 export { newPassphrase, openMyTickets, openRequesterThread, sealNewTicket, sealRequesterReply, signSessionChallenge, unlockRequester, type NewTicketContent } from './requester';
 export { checkStaffPassword, prepareActivation, prepareSetup, STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type SetupRequest } from './enrol';
-export { grantCurrentTeamKey, prepareAdmission, type Admission, type GrantUpload, type StaffAccount } from './admission';
-export { grantsForMembersWithout, holdsTeamKey, prepareNewTeamKey, rewrapBatch, versionsToRetire, type StaffWithoutGrant } from './rotation';
+export { grantCurrentTeamKey, prepareAdmission, staffFingerprint, type Admission, type GrantUpload, type StaffAccount } from './admission';
+export {
+  grantsForMembersWithout,
+  holdsTeamKey,
+  nextRotationStep,
+  prepareNewTeamKey,
+  retireEntry,
+  rewrapBatch,
+  rotationProgress,
+  versionsToRetire,
+  type FailedWrap,
+  type RotationProgress,
+  type RotationStep,
+  type StaffWithoutGrant,
+} from './rotation';
+export { auditView, inviteBody, prepareDisable, prepareReset, prepareRoleChange, rosterView, ROTATION_ADVICE, type AuditView, type RosterEntry } from './team';
 export { foldForSearch, searchTerms, searchTickets, type SearchDoc, type SearchField, type SearchHit } from './search';

@@ -21,6 +21,7 @@ import {
 } from '../protocol';
 import { openForDisplay, type DisplayMessage, type SignatureStatus } from './display';
 import { CoreError } from './errors';
+import { openDeskLabelKey } from './labels';
 import { searchTickets, type SearchHit, type SearchText } from './search';
 import { lockStaff, requireKeyLog, requireStaff, type Vault } from './vault';
 import type { Envelope, Grant, Message, StaffThread, StaffTicket, TeamWrap } from '../contract';
@@ -48,16 +49,22 @@ export function deriveStaffLogin(v: Vault, p: { password: string; salt: string; 
  * grants and wraps), so a retired key can only widen what a stolen old key would expose, and it
  * must never be used to seal.
  */
-export function unlockStaff(v: Vault, p: { staffId: string; keyBlob: unknown; grants: readonly Grant[] }): { teamKeyVersions: number[] } {
+export function unlockStaff(
+  v: Vault,
+  p: { staffId: string; keyBlob: unknown; grants: readonly Grant[]; labelKeyWraps?: readonly Grant[] },
+): { teamKeyVersions: number[]; labels: boolean } {
   const kek = v.pendingKek;
   if (!kek) throw new CoreError('no_kek', 'derive the staff secrets first');
   const log = requireKeyLog(v);
   const keys = openStaffKeyBlob(p.keyBlob, kek, p.staffId);
   // SECURITY: the blob must hold the keys the key log lists for this member; otherwise the server
-  // could hand us keys of its choosing and read what we seal.
+  // could hand us keys of its choosing and read what we seal. The blob opened under this member's
+  // own kek (AEAD, AD binds the staffId), so it holds the keys this member enrolled with: a log
+  // that does not list exactly them means no admin has vouched for them yet (a new member, or a
+  // re-enrolment before its staff-add), not tampering. Nothing is unlocked either way.
   const rec = log.staff.get(p.staffId);
   if (!rec || !rec.active || rec.signPk !== toB64(keys.sign.publicKey) || rec.boxPk !== toB64(keys.box.publicKey)) {
-    throw new CoreError('keylog_invalid', 'these keys are not the ones the key log lists for this account (not admitted yet?)');
+    throw new CoreError('awaiting_admission', 'an admin has not admitted these keys to the desk yet: waiting for an admin to admit you');
   }
   lockStaff(v);
   v.staff = { staffId: p.staffId, keys };
@@ -66,7 +73,8 @@ export function unlockStaff(v: Vault, p: { staffId: string; keyBlob: unknown; gr
     if (!published) continue;
     v.teamKeys.set(g.teamKeyVersion, openGrant(g.sealed, keys.box, asTeamPublicKey(published.boxPk)));
   }
-  return { teamKeyVersions: [...v.teamKeys.keys()].sort((a, b) => a - b) };
+  const labels = openDeskLabelKey(v, p.labelKeyWraps ?? []);
+  return { teamKeyVersions: [...v.teamKeys.keys()].sort((a, b) => a - b), labels };
 }
 
 /** A staff member as the verified key log names them (public data). */

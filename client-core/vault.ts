@@ -35,8 +35,8 @@ export interface Vault {
   pendingNoteWraps: Map<string, TeamWrap>;
   /** Tickets whose server record carries a noteWrap (even one this member cannot open). */
   ticketsWithNoteWrap: Set<string>;
-  /** L of the current team key version, with that version. */
-  labelKey: { version: number; key: LabelKey } | null;
+  /** The desk label key L, opened from its wrap, with the key-log commitment it matched. */
+  labelKey: { commit: string; key: LabelKey } | null;
   /** Decrypted label names by blind tag. */
   labelNames: Map<string, string>;
   /** Decrypted text of the tickets this member has opened, for local search. */

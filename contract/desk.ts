@@ -61,6 +61,8 @@ export const SetupBody = z.strictObject({
   genesis: KeyLogEntry,
   teamKey: KeyLogEntry,
   grant: sealedKey.describe('team key v1 secret sealed to the admin box key'),
+  labelKey: KeyLogEntry.optional().describe('seq 2: the label-key commitment (docs/PROTOCOL.md §4.3); with labelKeyWrap'),
+  labelKeyWrap: sealedKey.optional().describe('the desk label key L sealed to team key v1'),
 });
 export const SetupDone = z.object({ staffId: idSchema, deskId: z.string(), fingerprint: z.string() });
 

@@ -56,6 +56,9 @@ export const ERROR_CODES = Object.freeze({
   two_factor_enabled: { status: 409, meaning: 'a second factor is active already; disable it first' },
   two_factor_not_enabled: { status: 409, meaning: 'the account has no active second factor (or no enrolment to confirm)' },
   sign_in_throttled: { status: 429, meaning: 'too many failed sign-ins for this account name; wait Retry-After seconds' },
+  // ---- the team's life (issue 10) ----
+  label_key_exists: { status: 409, meaning: 'the key log already commits to a desk label key' },
+  entry_mismatch: { status: 409, meaning: 'the key-log entry sent with an account change is not the one that change needs' },
   internal: { status: 500, meaning: 'an unexpected server error (details only in the server log)' },
   overloaded: { status: 503, meaning: 'the desk is shedding load (or out of file descriptors); retry shortly' },
   storage_unavailable: { status: 503, meaning: 'the database is read-only, locked or failing; nothing was written, retry later' },

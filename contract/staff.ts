@@ -76,6 +76,7 @@ export const Me = z.object({
   kdf: z.object({ salt: z.string(), opslimit: z.number().int(), memlimit: z.number().int() }),
   keyBlob: KeyBlob,
   grants: z.array(Grant),
+  labelKeyWraps: z.array(Grant).describe('the desk label key L sealed to each live team key version (docs/PROTOCOL.md §4.3); empty before the desk has one'),
 });
 
 // ---- two-factor (docs/API.md "Two-factor sign-in") ----

@@ -6,7 +6,8 @@ import { TRUSTED_STATUSES, type DisplayMessage, type SignatureStatus } from '../
 export const SIGNATURE_LABELS: Readonly<Record<SignatureStatus, { mark: string; label: string }>> = {
   verified: { mark: '✓', label: 'verified' },
   own: { mark: '✓', label: 'own' },
-  former_staff: { mark: '✓', label: 'former member' },
+  former_key: { mark: '✓', label: 'former key' },
+  former_member: { mark: '✓', label: 'former member' },
   bad: { mark: '✗', label: 'SIGNATURE DOES NOT VERIFY' },
   unknown_author: { mark: '✗', label: 'AUTHOR NOT IN THE KEY LOG' },
 };

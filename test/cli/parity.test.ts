@@ -25,7 +25,7 @@ const EXPECTED: Record<number, SignatureStatus> = {
   1: 'verified', // the requester's first message
   2: 'verified', // tom's reply
   3: 'verified', // tom's internal note
-  4: 'former_staff', // rex's reply; rex was removed from the key log afterwards
+  4: 'former_member', // rex's reply; rex was removed from the key log afterwards
   5: 'bad', // claims the requester, signed by another key
   6: 'unknown_author', // eve has an account but the key log never listed her
 };

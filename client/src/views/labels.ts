@@ -40,8 +40,10 @@ export function signatureLabel(s: SignatureStatus): string {
       return t('thread.verified');
     case 'own':
       return t('thread.ownVerified');
-    case 'former_staff':
-      return t('thread.formerStaff');
+    case 'former_key':
+      return t('thread.formerKey');
+    case 'former_member':
+      return t('thread.formerMember');
     case 'bad':
       return t('thread.badSignature');
     case 'unknown_author':

@@ -72,7 +72,7 @@ export type LabelSealedName = wire.SealedLabelName;
 export type LabelEntry = wire.CreateLabelBody;
 export type StaffTicketPatch = wire.TriageBody;
 /** GET /api/staff/me with the grants normalised to the client's StaffGrant. */
-export type StaffMe = Omit<wire.Me, 'grants'> & { grants: StaffGrant[] };
+export type StaffMe = Omit<wire.Me, 'grants' | 'labelKeyWraps'> & { grants: StaffGrant[]; labelKeyWraps: StaffGrant[] };
 export type StaffThread = wire.StaffThread;
 export type SecondFactor = wire.SecondFactor;
 export type TwoFactorStatus = wire.TwoFactorStatus;
@@ -228,9 +228,8 @@ export function normaliseGrant(g: unknown): StaffGrant | null {
 }
 export async function staffMe(): Promise<StaffMe> {
   const me = await call<wire.Me>('GET', '/api/staff/me', undefined, true);
-  const raw: unknown = me.grants;
-  const grants = Array.isArray(raw) ? raw.map(normaliseGrant).filter((g): g is StaffGrant => g !== null) : [];
-  return { ...me, grants };
+  const normalised = (raw: unknown): StaffGrant[] => (Array.isArray(raw) ? raw.map(normaliseGrant).filter((g): g is StaffGrant => g !== null) : []);
+  return { ...me, grants: normalised(me.grants), labelKeyWraps: normalised((me as { labelKeyWraps?: unknown }).labelKeyWraps) };
 }
 export const staffQueue = (q: StaffQueueQuery = {}): Promise<StaffQueue> => call('GET', `/api/staff/tickets${query({ ...q })}`, undefined, true);
 export const staffTicket = (ticketId: Id): Promise<StaffTicket> => call('GET', `/api/staff/tickets/${seg(ticketId)}`, undefined, true);
@@ -271,9 +270,19 @@ export type AuditEntry = wire.AuditEntry;
 export type AuditPage = wire.AuditPage;
 export type RotationStatus = wire.RotationStatus;
 export type PendingWrap = wire.PendingWrap;
+export type StaffList = wire.StaffList;
+export type DeskPolicyView = wire.DeskPolicy;
+export type LabelKeyBody = wire.LabelKeyBody;
+export type SkipWrapsBody = wire.SkipWrapsBody;
 
 export const adminInvite = (body: wire.InviteBody): Promise<wire.Invite> => call('POST', '/api/admin/invites', body, true);
 export const adminStaff = (): Promise<wire.StaffList> => call('GET', '/api/admin/staff', undefined, true);
+export const adminCancelInvite = (username: string): Promise<wire.InviteCancelled> => call('DELETE', `/api/admin/invites/${seg(username)}`, undefined, true);
+export const adminPolicy = (): Promise<wire.DeskPolicy> => call('GET', '/api/admin/policy', undefined, true);
+/** A desk set up before label keys: the signed label-key entry with L sealed to the current team key. */
+export const adminLabelKey = (body: LabelKeyBody): Promise<wire.LabelKeyStored> => call('POST', '/api/admin/label-key', body, true);
+/** Reports wraps that cannot be re-wrapped (with the reason) so the rotation can finish without them. */
+export const adminSkipWraps = (wraps: SkipWrapsBody['wraps']): Promise<wire.WrapsSkipped> => call('POST', '/api/admin/rotation/skip', { wraps }, true);
 export const adminPatchStaff = (staffId: Id, body: StaffPatchBody): Promise<PatchedStaff> => call('PATCH', `/api/admin/staff/${seg(staffId)}`, body, true);
 export const adminGrants = (grants: GrantUpload[]): Promise<wire.GrantsStored> => call('POST', '/api/admin/grants', { grants }, true);
 export const adminAudit = (after = 0, limit = 500): Promise<AuditPage> => call('GET', `/api/admin/audit${query({ after, limit })}`, undefined, true);

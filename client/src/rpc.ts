@@ -10,11 +10,15 @@ import type {
   GrantUpload,
   KeyLogEntry,
   LabelEntry,
+  LabelKeyBody,
   LabelSealedName,
   Message,
   MessageEnvelope,
   PendingWrap,
   RequesterTicket,
+  RotationStatus,
+  StaffList,
+  StaffPatchBody,
   StaffRow,
   StaffTicket,
   TeamWrap,
@@ -57,8 +61,9 @@ export interface RpcMethods {
     result: { authSecret: B64 };
   };
   staffUnlock: {
-    params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[] };
-    result: { teamKeyVersions: number[] };
+    params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[]; labelKeyWraps?: { teamKeyVersion: number; sealedKey: B64 }[] };
+    /** Fails with `awaiting_admission` when the verified log does not list these keys yet. */
+    result: { teamKeyVersions: number[]; labels: boolean };
   };
   staffDirectory: { params: Record<string, never>; result: { staff: StaffDirectoryEntry[] } };
   staffOpenQueue: { params: { tickets: StaffTicket[] }; result: { summaries: QueueSummary[] } };
@@ -76,45 +81,43 @@ export interface RpcMethods {
     params: { staffId: string | null; password: string };
     result: { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string };
   };
-  // ---- admin (client-core admission.ts, rotation.ts, keylog.ts; the server checks every step again) ----
-  /** Key fingerprints in the one display form (docs/PROTOCOL.md §6.2), for the staff list. */
-  adminKeyFingerprints: { params: { members: KeyedMember[] }; result: { fingerprints: Record<string, string> } };
+  // ---- admin (client-core admission.ts, team.ts, rotation.ts, labels.ts; the server checks every step again) ----
+  /** The staff list as the console shows it: state, key fingerprint (one display form), key-log standing. */
+  adminRoster: { params: { list: StaffList }; result: { roster: RosterEntry[] } };
   /**
-   * Compares what the member read out with the keys the desk holds (case and spaces ignored) and,
-   * only on a match, signs the staff-add (null when the log already lists exactly these keys).
-   * A mismatch fails with code `fingerprint_differs`.
+   * Compares what the member read out with the keys the desk holds (case, spaces and dashes
+   * ignored) and, only on a match, signs the staff-add (null when the log already lists exactly
+   * these keys). A mismatch fails with code `fingerprint_differs`, whose message names no fingerprint.
    */
   adminPrepareAdmission: { params: { member: AdmissionMember; readOut: string }; result: { staffAdd: KeyLogEntry | null } };
   /** The current team key sealed to the box key the VERIFIED log lists for the member. */
   adminGrantCurrentTeamKey: { params: { staffId: string }; result: { grant: GrantUpload } };
-  /** A signed staff-remove, role-set or team-key-retire, checked against the verified log. */
-  adminSignEntry: { params: AdminEntry; result: { entry: KeyLogEntry } };
-  /** Adopts an entry the server accepted (POST /api/keylog answered 201). */
+  /** PATCH body for a disable, with the signed staff-remove when the log lists the member as active. */
+  adminPrepareDisable: { params: { staffId: string }; result: { body: StaffPatchBody; entry: KeyLogEntry | null } };
+  /** PATCH body for a role change, with the signed role-set when the log lists the member as active. */
+  adminPrepareRoleChange: { params: { staffId: string; role: 'admin' | 'technician' }; result: { body: StaffPatchBody; entry: KeyLogEntry | null } };
+  /** Adopts an entry the server accepted (POST /api/keylog, or a PATCH that appended it). */
   adminRecordEntry: { params: { entry: KeyLogEntry }; result: { ok: true } };
-  /** What the verified log and this vault say about a rotation: current version, held or not, versions to retire. */
-  adminRotationState: { params: Record<string, never>; result: RotationLocalState };
+  /** The next rotation step from the server's state and the verified log alone (resumable anywhere). */
+  adminRotationStep: { params: { status: RotationStatus; start: boolean }; result: { step: RotationStep } };
   /** Team key v+1 and its signed team-key entry (the secret stays in the worker). */
   adminRotationBegin: { params: Record<string, never>; result: { version: number; entry: KeyLogEntry } };
   /** Grants of `version` for the members the server lists without one (box keys from the verified log). */
-  adminRotationGrants: { params: { version: number; members: { staffId: string; username: string; boxPk: string }[] }; result: { grants: GrantUpload[] } };
-  /** One batch of pending wraps opened with the older key and sealed to `version`. */
-  adminRewrapBatch: { params: { batch: PendingWrap[]; version: number }; result: { wraps: PendingWrap[]; unopenable: number } };
+  adminRotationGrants: { params: { version: number; members: RotationStatus['staffWithoutGrant'] }; result: { grants: GrantUpload[] } };
+  /** One batch of pending wraps opened with the older key and sealed to `version`; what fails, with why. */
+  adminRewrapBatch: { params: { batch: PendingWrap[]; version: number }; result: { wraps: PendingWrap[]; failed: FailedWrap[] } };
+  /** A signed team-key-retire for `version`. */
+  adminRetireEntry: { params: { version: number }; result: { entry: KeyLogEntry } };
+  /** For a desk without a label-key entry: the commitment and wrap of the key its labels use (null if it has one). */
+  adminPrepareLabelKey: { params: Record<string, never>; result: { body: LabelKeyBody | null } };
+  /** After POST /api/admin/label-key: adopt the entry and keep L open. */
+  adminAdoptLabelKey: { params: { body: LabelKeyBody }; result: { ok: true } };
   wipe: { params: Record<string, never>; result: { ok: true } };
 }
 
-export type KeyedMember = { staffId: string; boxPk: string; signPk: string };
+import type { FailedWrap, RosterEntry, RotationStep } from '../../client-core';
+export type { FailedWrap, RosterEntry, RotationStep } from '../../client-core';
 export type AdmissionMember = Pick<StaffRow, 'staffId' | 'username' | 'role' | 'status' | 'boxPk' | 'signPk'>;
-export type AdminEntry =
-  | { type: 'staff-remove'; body: { staffId: string } }
-  | { type: 'role-set'; body: { staffId: string; role: 'admin' | 'technician' } }
-  | { type: 'team-key-retire'; body: { version: number } };
-export interface RotationLocalState {
-  currentVersion: number | null;
-  /** True when this vault holds the current version's secret (else a resume starts a fresh version). */
-  holdsCurrent: boolean;
-  /** Older versions the log has not retired yet: a rotation left to finish. */
-  toRetire: number[];
-}
 
 export type RpcMethod = keyof RpcMethods;
 

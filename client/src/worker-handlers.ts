@@ -2,7 +2,7 @@
 // vault, with KDF progress around the slow ones. Kept apart from worker.ts (which only wires
 // `self`) so tests call the very table the browser runs, in Node.
 import * as core from '../../client-core';
-import { CryptoError, fingerprintsMatch, formatFingerprint, solvePow, staffKeyFingerprint, staffKeyFingerprintHash } from '../../protocol';
+import { CryptoError, solvePow } from '../../protocol';
 import type { ProgressEvent, RpcMethods } from './rpc';
 
 export type Handler<M extends keyof RpcMethods> = (
@@ -19,6 +19,9 @@ function withKdf<T>(progress: (p: ProgressEvent) => void, work: () => T): T {
   progress({ kind: 'kdf', stage: 'done' });
   return out;
 }
+
+/** The page's grant shape (`sealedKey`) as the core takes it (the wire's `sealed`). */
+const wireGrant = (g: { teamKeyVersion: number; sealedKey: string }) => ({ teamKeyVersion: g.teamKeyVersion, sealed: g.sealedKey });
 
 /** The handler table over `vault` (the worker passes its one vault: its memory). */
 export function createHandlers(vault: core.Vault = core.createVault()): Handlers {
@@ -39,8 +42,8 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     openThread: ({ ticketId, messages }) => ({ messages: core.openRequesterThread(vault, ticketId, messages) }),
     sealReply: ({ ticketId, body, lang }) => core.sealRequesterReply(vault, ticketId, body, lang),
     staffDeriveSecrets: (p, progress) => withKdf(progress, () => core.deriveStaffLogin(vault, p)),
-    staffUnlock: ({ staffId, keyBlob, grants }) =>
-      core.unlockStaff(vault, { staffId, keyBlob, grants: grants.map((g) => ({ teamKeyVersion: g.teamKeyVersion, sealed: g.sealedKey })) }),
+    staffUnlock: ({ staffId, keyBlob, grants, labelKeyWraps = [] }) =>
+      core.unlockStaff(vault, { staffId, keyBlob, grants: grants.map(wireGrant), labelKeyWraps: labelKeyWraps.map(wireGrant) }),
     staffDirectory: () => ({ staff: core.staffDirectory(vault) }),
     staffOpenQueue: ({ tickets }) => ({ summaries: core.openQueue(vault, tickets) }),
     staffOpenTicket: ({ ticket, messages }) => core.openStaffThread(vault, ticket, messages),
@@ -51,32 +54,29 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     staffSealReply: ({ ticketId, body, lang }) => core.sealStaffReply(vault, ticketId, body, lang),
     staffPrepareSetup: (p, progress) => withKdf(progress, () => core.prepareSetup(vault, p)),
     staffPrepareActivation: (p, progress) => withKdf(progress, () => core.prepareActivation(p)),
-    adminKeyFingerprints: ({ members }) => ({
-      fingerprints: Object.fromEntries(members.map((m) => [m.staffId, formatFingerprint(staffKeyFingerprintHash(m.boxPk, m.signPk))])),
-    }),
-    adminPrepareAdmission: ({ member, readOut }) => {
-      // SECURITY: compared before anything is signed, and the error carries no fingerprint (the
-      // page must not show the expected value where it could be copied back). The core still
-      // takes its own form; this passes it only after the display forms matched.
-      if (!member.boxPk || !member.signPk) return { staffAdd: core.prepareAdmission(vault, member).staffAdd };
-      if (!fingerprintsMatch(formatFingerprint(staffKeyFingerprintHash(member.boxPk, member.signPk)), readOut)) {
-        throw new core.CoreError('fingerprint_differs', 'the fingerprint read out differs from the keys the desk holds');
-      }
-      return { staffAdd: core.prepareAdmission(vault, member, staffKeyFingerprint(member.boxPk, member.signPk)).staffAdd };
-    },
+    adminRoster: ({ list }) => ({ roster: core.rosterView(vault, list) }),
+    adminPrepareAdmission: ({ member, readOut }) => ({ staffAdd: core.prepareAdmission(vault, member, readOut).staffAdd }),
     adminGrantCurrentTeamKey: ({ staffId }) => ({ grant: core.grantCurrentTeamKey(vault, staffId) }),
-    adminSignEntry: (p) => ({ entry: core.signNextEntry(vault, p.type, p.body as never) }),
+    adminPrepareDisable: ({ staffId }) => core.prepareDisable(vault, staffId),
+    adminPrepareRoleChange: ({ staffId, role }) => core.prepareRoleChange(vault, staffId, role),
     adminRecordEntry: ({ entry }) => {
       core.recordKeyLogEntry(vault, entry);
       return { ok: true };
     },
-    adminRotationState: () => {
-      const current = vault.keyLog?.currentTeamKey?.version ?? null;
-      return { currentVersion: current, holdsCurrent: current !== null && core.holdsTeamKey(vault, current), toRetire: core.versionsToRetire(vault) };
-    },
+    adminRotationStep: ({ status, start }) => ({ step: core.nextRotationStep(vault, status, { start }) }),
     adminRotationBegin: () => core.prepareNewTeamKey(vault),
     adminRotationGrants: ({ version, members }) => ({ grants: core.grantsForMembersWithout(vault, version, members) }),
-    adminRewrapBatch: ({ batch, version }) => core.rewrapBatch(vault, batch, version),
+    adminRewrapBatch: ({ batch, version }) => {
+      const { wraps, failed } = core.rewrapBatch(vault, batch, version);
+      return { wraps, failed };
+    },
+    adminRetireEntry: ({ version }) => ({ entry: core.retireEntry(vault, version) }),
+    adminPrepareLabelKey: () => ({ body: core.prepareLabelKey(vault) }),
+    adminAdoptLabelKey: ({ body }) => {
+      core.recordKeyLogEntry(vault, body.entry);
+      core.adoptLabelKey(vault, body);
+      return { ok: true };
+    },
     wipe: () => {
       // The page terminates the worker to be sure; this is for a soft reset between users.
       core.wipeVault(vault);

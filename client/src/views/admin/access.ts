@@ -3,7 +3,7 @@
 // (the worker's directory comes from that log, not from the server's account row); the server
 // checks the same rule on every /api/admin route and POST /api/keylog anyway.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { ApiError, appendKeyLog, type KeyLogEntry } from '../../api';
+import { adminPatchStaff, ApiError, appendKeyLog, type KeyLogEntry, type PatchedStaff, type StaffPatchBody } from '../../api';
 import { rpc } from '../../crypto-client';
 import { t } from '../../i18n';
 import { state, update } from '../../store';
@@ -86,5 +86,30 @@ export async function appendSigned(sign: () => Promise<KeyLogEntry>): Promise<Ke
     // The directory (names, roles, who is active) follows the log.
     await loadConsoleData(true);
     return entry;
+  }
+}
+
+/**
+ * An account change that carries its signed key-log entry (disable → staff-remove, role →
+ * role-set): the server applies both in one transaction, then the worker adopts the entry. A
+ * conflict (another admin appended first) re-verifies the log and prepares it again, once.
+ */
+export async function patchWithEntry(staffId: string, prepare: () => Promise<{ body: StaffPatchBody; entry: KeyLogEntry | null }>): Promise<PatchedStaff> {
+  for (let attempt = 0; ; attempt++) {
+    const { body, entry } = await prepare();
+    let res: PatchedStaff;
+    try {
+      res = await adminPatchStaff(staffId, body);
+    } catch (err) {
+      if (entry === null) throw err;
+      await ensureTrusted(true);
+      if (attempt === 0 && err instanceof ApiError && err.code === 'keylog_conflict') continue;
+      throw err;
+    }
+    if (entry !== null) {
+      await rpc('adminRecordEntry', { entry });
+      await loadConsoleData(true);
+    }
+    return res;
   }
 }

@@ -1,12 +1,12 @@
 // Words for the admin console's enum values, as explicit t('…') calls (the i18n test sees every key).
 import { t } from '../../i18n';
-import type { MemberState } from './model';
+import type { RosterEntry } from '../../rpc';
 
 export function roleLabel(role: 'admin' | 'technician'): string {
   return role === 'admin' ? t('admin.roles.admin') : t('admin.roles.technician');
 }
 
-export function memberStateLabel(s: MemberState): string {
+export function memberStateLabel(s: RosterEntry['state']): string {
   switch (s) {
     case 'invited':
       return t('admin.states.invited');

@@ -10,11 +10,11 @@ import { currentLanguage, t } from '../../i18n';
 import { navigate } from '../../navigate';
 import { flash, setBusy, state, update } from '../../store';
 import { consoleData } from '../staff/console';
-import { adminGate, adminNav, appendSigned } from './access';
+import { adminGate, adminNav, appendSigned, patchWithEntry } from './access';
 import { memberStateLabel, roleLabel } from './labels';
-import { inviteLink, memberState } from './model';
+import { inviteLink } from './model';
 import { requestRotation } from './rotation';
-import { copyText, ensureMembers, listedMember, loadMembers, memberFingerprint, refreshAdminStaff, type ListedMember } from './staff';
+import { copyText, ensureMembers, listedMember, loadMembers, refreshAdminStaff, type ListedMember } from './staff';
 
 interface MemberPage {
   staffId: string | null;
@@ -73,7 +73,8 @@ async function admit(ev: Event, m: ListedMember): Promise<void> {
     return;
   }
   page.readOutError = null;
-  const member = { staffId: m.staffId, username: m.username, role: m.role, status: m.status, boxPk: m.boxPk, signPk: m.signPk };
+  const r = m.row;
+  const member = { staffId: r.staffId, username: r.username, role: r.role, status: r.status, boxPk: r.boxPk, signPk: r.signPk };
   flash('info', null);
   setBusy(t('admin.admit.admitting'));
   try {
@@ -109,16 +110,13 @@ async function admit(ev: Event, m: ListedMember): Promise<void> {
   }
 }
 
-/** The staff-remove for a member the log still lists (also finishes a disable that stopped half-way). */
-async function appendRemove(staffId: string): Promise<void> {
-  if (logEntry(staffId)?.active !== true) return;
-  await appendSigned(async () => (await rpc('adminSignEntry', { type: 'staff-remove', body: { staffId } })).entry);
-}
-
+/**
+ * One action: the server revokes the member's sessions, deletes their grants and appends the
+ * signed staff-remove in one transaction. Also finishes a removal the log still lacks.
+ */
 async function disable(m: ListedMember): Promise<void> {
   await step(t('admin.disable.disabling'), async () => {
-    if (m.status !== 'disabled') await adminPatchStaff(m.staffId, { status: 'disabled' });
-    await appendRemove(m.staffId);
+    await patchWithEntry(m.staffId, () => rpc('adminPrepareDisable', { staffId: m.staffId }));
     await loadMembers();
     page.askRotate = true;
   });
@@ -137,14 +135,10 @@ async function changeRole(ev: Event, m: ListedMember): Promise<void> {
   ev.preventDefault();
   const role = (ev.target as HTMLFormElement).elements.namedItem('role') as HTMLSelectElement;
   const next = role.value === 'admin' ? 'admin' : 'technician';
-  if (next === m.role && logEntry(m.staffId)?.role === next) return;
+  if (next === m.role && (m.keyLogRole === null || m.keyLogRole === next)) return;
   await step(t('admin.role.changing'), async () => {
-    if (next !== m.role) await adminPatchStaff(m.staffId, { role: next });
-    // Admin powers follow the log: the role-set is signed for a member the log lists as active.
-    const listed = logEntry(m.staffId);
-    if (listed?.active === true && listed.role !== next) {
-      await appendSigned(async () => (await rpc('adminSignEntry', { type: 'role-set', body: { staffId: m.staffId, role: next } })).entry);
-    }
+    // Admin powers follow the log: the role-set travels with the change when the log lists the member.
+    await patchWithEntry(m.staffId, () => rpc('adminPrepareRoleChange', { staffId: m.staffId, role: next }));
     await loadMembers();
     flash('info', t('admin.role.done', { name: m.username, role: roleLabel(next) }));
   });
@@ -168,7 +162,7 @@ async function resetTwoFactor(m: ListedMember): Promise<void> {
 }
 
 function admitPanel(m: ListedMember): TemplateResult {
-  const fp = memberFingerprint(m.staffId);
+  const fp = m.fingerprint;
   return html`<section class="panel stack" aria-labelledby="admit-title" data-test="admin-admit">
     <h2 id="admit-title">${t('admin.admit.title')}</h2>
     <p>${t('admin.admit.intro', { name: m.username })}</p>
@@ -225,8 +219,8 @@ function resetPanel(r: NonNullable<MemberPage['resetLink']>, m: ListedMember): T
 }
 
 function actions(m: ListedMember): TemplateResult {
-  const s = memberState(m);
-  const stillListed = logEntry(m.staffId)?.active === true;
+  const s = m.state;
+  const stillListed = m.keyLog === 'member' || logEntry(m.staffId)?.active === true;
   return html`<section aria-labelledby="actions-title" class="stack">
     <h2 id="actions-title">${t('admin.actionsTitle')}</h2>
     ${
@@ -273,14 +267,14 @@ export function adminMemberView(staffId: string): TemplateResult {
         ${adminNav('staff')}
         <p class="muted">${t('admin.loading')}</p>`;
     }
-    const s = memberState(m);
+    const s = m.state;
     const own = m.staffId === state.staff?.staffId;
-    const fp = memberFingerprint(m.staffId);
+    const fp = m.fingerprint;
     return html`<h1>${t('admin.memberTitle')}: <span data-test="admin-member-name">${m.username}</span></h1>
       ${adminNav('staff')}
       <dl class="meta" data-test="admin-member-meta">
         <dt>${t('admin.roleField')}</dt>
-        <dd>${roleLabel(m.role)}</dd>
+        <dd data-test="admin-member-role">${roleLabel(m.role)}</dd>
         <dt>${t('admin.state')}</dt>
         <dd data-test="admin-member-state">${memberStateLabel(s)}</dd>
         ${

@@ -1,9 +1,10 @@
 // Admin console, "Desk policy": what the desk enforces as it stands (proof-of-work difficulty,
-// size limits, languages) and the two-factor requirement, which an admin can change at run time.
+// retention, size limits, quotas, two-factor requirement); what the server lists as `editable`
+// (today the two-factor requirement) can be changed here at run time.
 // Values the operator sets in the server's environment are shown, not edited: changing them needs
 // a restart and belongs to the operator (docs/OPERATIONS.md).
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { adminTwoFactorPolicy, ApiError, getDesk, staffTwoFactorStatus, type DeskInfo } from '../../api';
+import { adminPolicy, adminTwoFactorPolicy, ApiError, type DeskPolicyView } from '../../api';
 import { describeError } from '../../errors';
 import { formatBytes } from '../../format';
 import { t } from '../../i18n';
@@ -11,13 +12,12 @@ import { flash, setBusy, update } from '../../store';
 import { adminGate, adminNav } from './access';
 
 interface PolicyView {
-  desk: DeskInfo | null;
-  twoFactorRequired: boolean | null;
+  policy: DeskPolicyView | null;
   loading: boolean;
   failed: boolean;
 }
 
-const fresh = (): PolicyView => ({ desk: null, twoFactorRequired: null, loading: false, failed: false });
+const fresh = (): PolicyView => ({ policy: null, loading: false, failed: false });
 let view: PolicyView = fresh();
 
 export function resetAdminPolicy(): void {
@@ -25,16 +25,14 @@ export function resetAdminPolicy(): void {
 }
 
 export function enterAdminPolicy(): void {
-  view.desk = null;
+  view.policy = null;
   view.failed = false;
 }
 
 async function load(): Promise<void> {
   view.loading = true;
   try {
-    const [desk, twoFactor] = await Promise.all([getDesk(), staffTwoFactorStatus()]);
-    view.desk = desk;
-    view.twoFactorRequired = twoFactor.required;
+    view.policy = await adminPolicy();
     view.failed = false;
   } catch (err) {
     view.failed = true;
@@ -50,7 +48,7 @@ async function setTwoFactor(required: boolean): Promise<void> {
   setBusy(t('admin.policy.saving'));
   try {
     const res = await adminTwoFactorPolicy(required);
-    view.twoFactorRequired = res.required;
+    if (view.policy) view.policy = { ...view.policy, twoFactorRequired: res.required };
     setBusy(null);
     flash('info', res.required ? t('admin.policy.twoFactorOnDone', { n: res.signedOut }) : t('admin.policy.twoFactorOffDone'));
   } catch (err) {
@@ -59,43 +57,50 @@ async function setTwoFactor(required: boolean): Promise<void> {
   }
 }
 
-function policyList(desk: DeskInfo): TemplateResult {
-  const p = desk.policy;
+function policyList(p: DeskPolicyView): TemplateResult {
   return html`<dl class="meta" data-test="admin-policy">
       <dt>${t('admin.policy.pow')}</dt>
       <dd data-test="admin-policy-pow">${t('admin.policy.powValue', { bits: p.powDifficulty })}</dd>
+      <dt>${t('admin.policy.retention')}</dt>
+      <dd data-test="admin-policy-retention">${t('admin.policy.retentionValue', { n: p.retentionDays })}</dd>
       <dt>${t('admin.policy.maxTicket')}</dt>
       <dd>${formatBytes(p.maxTicketBytes)}</dd>
       <dt>${t('admin.policy.maxAttachment')}</dt>
       <dd>${formatBytes(p.maxAttachmentBytes)}</dd>
-      <dt>${t('admin.policy.languages')}</dt>
-      <dd>${p.languages.join(', ')}</dd>
+      <dt>${t('admin.policy.openTickets')}</dt>
+      <dd>${p.quotas.openTicketsPerRequester}</dd>
+      <dt>${t('admin.policy.messagesPerHour')}</dt>
+      <dd>${p.quotas.messagesPerHour}</dd>
     </dl>
     <p class="hint">${t('admin.policy.operatorSet')}</p>`;
 }
 
-function twoFactorPanel(required: boolean): TemplateResult {
+function twoFactorPanel(required: boolean, editable: boolean): TemplateResult {
   return html`<section class="stack" aria-labelledby="policy-2fa-title">
     <h2 id="policy-2fa-title">${t('admin.policy.twoFactorTitle')}</h2>
     <p data-test="admin-policy-two-factor" data-required=${String(required)}>${required ? t('admin.policy.twoFactorOn') : t('admin.policy.twoFactorOff')}</p>
-    <p class="hint">${required ? t('admin.policy.twoFactorOffHint') : t('admin.policy.twoFactorOnHint')}</p>
-    <button class="btn btn-secondary" type="button" data-test="admin-policy-two-factor-toggle" @click=${() => void setTwoFactor(!required)}>
-      ${required ? t('admin.policy.twoFactorTurnOff') : t('admin.policy.twoFactorTurnOn')}
-    </button>
+    ${
+      editable
+        ? html`<p class="hint">${required ? t('admin.policy.twoFactorOffHint') : t('admin.policy.twoFactorOnHint')}</p>
+            <button class="btn btn-secondary" type="button" data-test="admin-policy-two-factor-toggle" @click=${() => void setTwoFactor(!required)}>
+              ${required ? t('admin.policy.twoFactorTurnOff') : t('admin.policy.twoFactorTurnOn')}
+            </button>`
+        : nothing
+    }
   </section>`;
 }
 
 export function adminPolicyView(): TemplateResult {
   return adminGate(t('admin.policyTitle'), () => {
-    if (view.desk === null && !view.loading && !view.failed) void load();
+    if (view.policy === null && !view.loading && !view.failed) void load();
     return html`<h1>${t('admin.policyTitle')}</h1>
       ${adminNav('policy')}
       ${
-        view.desk === null
+        view.policy === null
           ? view.failed
             ? html`<button class="btn btn-secondary" type="button" @click=${() => void load()}>${t('common.retry')}</button>`
             : html`<p class="muted">${t('admin.loading')}</p>`
-          : html`${policyList(view.desk)} ${view.twoFactorRequired === null ? nothing : twoFactorPanel(view.twoFactorRequired)}`
+          : html`${policyList(view.policy)} ${twoFactorPanel(view.policy.twoFactorRequired, view.policy.editable.includes('twoFactorRequired'))}`
       }`;
   });
 }

@@ -1,17 +1,19 @@
 // Admin console, "Key rotation" (docs/API.md "Rotation", SPEC §7): one button drives the same
-// steps as `cli rotate`: team-key v+1 → grants → re-wrap in batches → team-key-retire. Every step
-// is one the server counts, so a run stopped by a reload, a crash or a closed tab resumes from what
-// the server says is left ("Continue rotation"). Keys that cannot be re-wrapped are listed with the
-// reason instead of stopping forever; the older version then stays live until they are dealt with.
+// steps as `cli rotate`, each chosen by the core's nextRotationStep from the server's state and the
+// verified log alone: label key (older desks) → team-key v+1 → grants → re-wrap K, N and L in
+// batches → team-key-retire. So a run stopped by a reload, a crash or a closed tab resumes from
+// what the server says is left ("Continue rotation"). Keys that cannot be re-wrapped are listed
+// with the reason and an explicit skip, instead of stopping forever.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { adminGrants, adminRewrap, adminRotation, type PendingWrap, type RotationStatus } from '../../api';
+import { adminGrants, adminLabelKey, adminRewrap, adminRotation, adminSkipWraps, type RotationStatus } from '../../api';
 import { rpc } from '../../crypto-client';
 import { formatDuration } from '../../format';
 import { currentLanguage, t } from '../../i18n';
 import { flash, update } from '../../store';
 import { adminGate, adminNav, appendSigned } from './access';
 import { adminError } from './member';
-import { rotationProgress } from './model';
+import type { FailedWrap } from '../../rpc';
+import { rotationEta } from './model';
 import { refreshAdminStaff } from './staff';
 
 /** Wraps per GET/POST round: small enough that the bar moves and a stop loses little. */
@@ -20,23 +22,15 @@ const MAX_GRANTS_PER_CALL = 500;
 
 type Phase = 'unknown' | 'checking' | 'idle' | 'pending' | 'running' | 'stuck' | 'done' | 'failed';
 
-interface Unrewrapped {
-  ticketId: string;
-  keyKind: string;
-  teamKeyVersion: number;
-}
-
 interface RotationPage {
   phase: Phase;
   status: RotationStatus | null;
-  holdsCurrent: boolean;
-  toRetire: number[];
   version: number | null;
   startedAt: number;
-  total: number;
-  done: number;
-  unrewrapped: Unrewrapped[];
-  retired: number[];
+  /** Keys re-wrapped by this run (for the time left). */
+  doneThisRun: number;
+  /** What this run could not re-wrap, with why: shown with the explicit skip. */
+  failed: FailedWrap[];
   /** Set by the disable prompt: start as soon as the page knows no rotation is pending. */
   startRequested: boolean;
 }
@@ -44,14 +38,10 @@ interface RotationPage {
 const fresh = (): RotationPage => ({
   phase: 'unknown',
   status: null,
-  holdsCurrent: false,
-  toRetire: [],
   version: null,
   startedAt: 0,
-  total: 0,
-  done: 0,
-  unrewrapped: [],
-  retired: [],
+  doneThisRun: 0,
+  failed: [],
   startRequested: false,
 });
 let page: RotationPage = fresh();
@@ -70,7 +60,7 @@ export function requestRotation(): void {
   if (page.phase !== 'running') page.phase = 'unknown';
 }
 
-/** Every kind of key the server counts as pending (tickets, notes, and any later kind). */
+/** Every kind of key the server counts as pending (tickets, notes, the label key). */
 export function pendingTotal(s: Pick<RotationStatus, 'pending'>): number {
   return Object.values(s.pending as Record<string, number>).reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0);
 }
@@ -78,12 +68,10 @@ export function pendingTotal(s: Pick<RotationStatus, 'pending'>): number {
 async function check(): Promise<void> {
   page.phase = 'checking';
   try {
-    const [status, local] = await Promise.all([adminRotation(1), rpc('adminRotationState', {})]);
+    const status = await adminRotation(1);
     page.status = status;
-    page.holdsCurrent = local.holdsCurrent;
-    page.toRetire = local.toRetire;
-    const inProgress = local.toRetire.length > 0 || pendingTotal(status) > 0;
-    page.phase = inProgress ? 'pending' : 'idle';
+    const { step } = await rpc('adminRotationStep', { status, start: false });
+    page.phase = step.kind === 'done' || step.kind === 'label_key' ? 'idle' : 'pending';
   } catch (err) {
     page.phase = 'failed';
     flash('error', adminError(err));
@@ -91,73 +79,88 @@ async function check(): Promise<void> {
   update();
   if (page.startRequested && page.phase === 'idle') {
     page.startRequested = false;
-    void run(false);
+    void run(true);
   }
 }
 
-async function newVersion(): Promise<number> {
-  let version = 0;
-  await appendSigned(async () => {
-    const begun = await rpc('adminRotationBegin', {});
-    version = begun.version;
-    return begun.entry;
-  });
-  return version;
-}
-
-async function run(resume: boolean): Promise<void> {
+/**
+ * Drives the rotation to its end. `start`: make a new team key (the button); a resume passes
+ * false and only finishes what the server says is left. Wraps that fail are stepped over with the
+ * cursor and collected; when only they are left, the admin decides (skip, or another admin).
+ */
+async function run(start: boolean): Promise<void> {
   flash('info', null);
   page.phase = 'running';
-  page.unrewrapped = [];
-  page.retired = [];
-  page.done = 0;
+  page.failed = [];
+  page.doneThisRun = 0;
   page.startedAt = Date.now();
   update();
   try {
-    // A resume continues the current version when this admin holds it; if the run stopped between
-    // appending team-key and storing the admin's own grant, that secret is gone: a fresh version
-    // supersedes it and every older one retires at the end.
-    const local = await rpc('adminRotationState', {});
-    page.version = resume && local.holdsCurrent && local.currentVersion !== null ? local.currentVersion : await newVersion();
-    const version = page.version;
-    const without = (await adminRotation(1)).staffWithoutGrant;
-    const { grants } = await rpc('adminRotationGrants', { version, members: without });
-    for (let i = 0; i < grants.length; i += MAX_GRANTS_PER_CALL) await adminGrants(grants.slice(i, i + MAX_GRANTS_PER_CALL));
-
+    let wantNew = start;
     let cursor: string | null = null;
-    let first = true;
     for (;;) {
-      const batchPage: RotationStatus = await adminRotation(ROTATION_BATCH, cursor);
-      page.status = batchPage;
-      if (first) {
-        page.total = pendingTotal(batchPage);
-        first = false;
+      const status: RotationStatus = await adminRotation(ROTATION_BATCH, cursor);
+      page.status = status;
+      const { step } = await rpc('adminRotationStep', { status, start: wantNew });
+      if (step.kind === 'label_key') {
+        // A desk set up before label keys: commit the key its labels use, so the rotation keeps them.
+        const { body } = await rpc('adminPrepareLabelKey', {});
+        if (body) {
+          await adminLabelKey(body);
+          await rpc('adminAdoptLabelKey', { body });
+        }
+        continue;
       }
-      if (batchPage.batch.length === 0) break;
-      const moved = await rpc('adminRewrapBatch', { batch: batchPage.batch, version });
-      if (moved.wraps.length > 0) await adminRewrap(moved.wraps);
-      page.done += moved.wraps.length;
-      page.unrewrapped.push(...notMoved(batchPage.batch, moved.wraps));
-      update();
-      cursor = batchPage.nextCursor;
-      if (cursor === null) break;
+      if (step.kind === 'new_team_key') {
+        await appendSigned(async () => {
+          const begun = await rpc('adminRotationBegin', {});
+          page.version = begun.version;
+          return begun.entry;
+        });
+        wantNew = false;
+        cursor = null;
+        continue;
+      }
+      wantNew = false;
+      if (step.kind === 'grants') {
+        page.version = step.version;
+        const { grants } = await rpc('adminRotationGrants', { version: step.version, members: status.staffWithoutGrant });
+        for (let i = 0; i < grants.length; i += MAX_GRANTS_PER_CALL) await adminGrants(grants.slice(i, i + MAX_GRANTS_PER_CALL));
+        continue;
+      }
+      if (step.kind === 'rewrap') {
+        page.version = step.version;
+        const moved = await rpc('adminRewrapBatch', { batch: [...step.batch], version: step.version });
+        if (moved.wraps.length > 0) await adminRewrap(moved.wraps);
+        page.doneThisRun += moved.wraps.length;
+        page.failed.push(...moved.failed);
+        update();
+        // Rewrapped keys drop out of the pending set; the cursor only has to step over failures.
+        if (moved.failed.length > 0) {
+          if (status.nextCursor === null) {
+            await stuck();
+            return;
+          }
+          cursor = status.nextCursor;
+        }
+        continue;
+      }
+      if (step.kind === 'retire') {
+        if (pendingTotal(status) > 0) {
+          await stuck();
+          return;
+        }
+        for (const version of step.versions) {
+          await appendSigned(async () => (await rpc('adminRetireEntry', { version })).entry);
+        }
+        continue;
+      }
+      break;
     }
-    const after = await adminRotation(1);
-    page.status = after;
-    if (pendingTotal(after) > 0) {
-      page.phase = 'stuck';
-      update();
-      return;
-    }
-    const { toRetire } = await rpc('adminRotationState', {});
-    for (const old of toRetire) {
-      await appendSigned(async () => (await rpc('adminSignEntry', { type: 'team-key-retire', body: { version: old } })).entry);
-      page.retired.push(old);
-    }
-    page.toRetire = [];
+    page.status = await adminRotation(1);
     page.phase = 'done';
     refreshAdminStaff();
-    flash('info', t('admin.rotation.doneFlash', { version }));
+    flash('info', t('admin.rotation.doneFlash', { version: page.version ?? page.status.currentVersion ?? '' }));
   } catch (err) {
     page.phase = 'failed';
     flash('error', adminError(err));
@@ -165,44 +168,84 @@ async function run(resume: boolean): Promise<void> {
   update();
 }
 
-/** The pending wraps of a batch that did not come back re-sealed: what could not be opened. */
-function notMoved(batch: readonly PendingWrap[], moved: readonly PendingWrap[]): Unrewrapped[] {
-  const done = new Set(moved.map((w) => `${w.ticketId}:${w.keyKind}`));
-  return batch.filter((w) => !done.has(`${w.ticketId}:${w.keyKind}`)).map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion }));
+async function stuck(): Promise<void> {
+  page.status = await adminRotation(1);
+  page.phase = 'stuck';
+  update();
 }
 
-function progressPanel(): TemplateResult {
-  const p = rotationProgress(page.done, page.total, Date.now() - page.startedAt);
+/** The explicit skip: report what cannot be re-wrapped, with why; then finish the rotation. */
+async function skipAndFinish(): Promise<void> {
+  const failed = page.failed;
+  if (failed.length === 0) return;
+  try {
+    for (let i = 0; i < failed.length; i += ROTATION_BATCH) await adminSkipWraps(failed.slice(i, i + ROTATION_BATCH));
+  } catch (err) {
+    flash('error', adminError(err));
+    return;
+  }
+  await run(false);
+}
+
+function progressPanel(s: RotationStatus): TemplateResult {
+  const p = s.progress;
+  const done = p.ticket.done + p.note.done + p.label.done;
+  const total = p.ticket.total + p.note.total + p.label.total;
+  const eta = rotationEta(done, total, page.doneThisRun, Date.now() - page.startedAt);
   const lang = currentLanguage();
   return html`<section class="busy" aria-labelledby="rotation-progress-label" data-test="admin-rotation-progress">
     <p id="rotation-progress-label" role="status" aria-live="polite">
-      ${page.phase === 'running' ? t('admin.rotation.running', { version: page.version ?? '' }) : t('admin.rotation.stopped')}
+      ${page.phase === 'running' ? t('admin.rotation.running', { version: page.version ?? s.currentVersion ?? '' }) : t('admin.rotation.stopped')}
     </p>
-    <progress max=${Math.max(p.total, 1)} .value=${p.total === 0 ? 1 : p.done} aria-labelledby="rotation-progress-label"></progress>
-    <p class="small" data-test="admin-rotation-counts" data-done=${p.done} data-total=${p.total}>
-      ${t('admin.rotation.counts', { done: p.done, total: p.total, percent: p.percent })}
-      ${p.secondsLeft === null || page.phase !== 'running' ? nothing : t('admin.rotation.timeLeft', { time: formatDuration(p.secondsLeft, lang) })}
+    <progress max=${Math.max(total, 1)} .value=${total === 0 ? 1 : done} aria-labelledby="rotation-progress-label"></progress>
+    <p class="small" data-test="admin-rotation-counts" data-done=${done} data-total=${total}>
+      ${t('admin.rotation.counts', { done, total, percent: eta.percent })}
+      ${eta.secondsLeft === null || page.phase !== 'running' ? nothing : t('admin.rotation.timeLeft', { time: formatDuration(eta.secondsLeft, lang) })}
     </p>
   </section>`;
 }
 
-function unrewrappedPanel(): TemplateResult {
-  const left = page.status ? pendingTotal(page.status) : page.unrewrapped.length;
+const kindLabel = (kind: string): string => (kind === 'note' ? t('admin.rotation.kindNote') : kind === 'label' ? t('admin.rotation.kindLabel') : t('admin.rotation.kindTicket'));
+const reasonLabel = (reason: string): string => (reason === 'malformed' ? t('admin.rotation.reasonMalformed') : t('admin.rotation.reasonDoesNotOpen'));
+
+function stuckPanel(): TemplateResult {
+  const left = page.status ? pendingTotal(page.status) : page.failed.length;
   return html`<section class="alert alert-error stack" aria-labelledby="stuck-title" data-test="admin-rotation-stuck">
     <h2 id="stuck-title">${t('admin.rotation.stuckTitle', { n: left })}</h2>
     <p>${t('admin.rotation.stuckWhy')}</p>
     <ul class="small" data-test="admin-rotation-unrewrapped">
-      ${page.unrewrapped.map(
+      ${page.failed.map(
         (w) =>
-          html`<li>
-            <span class="code">${w.ticketId}</span> · ${w.keyKind === 'note' ? t('admin.rotation.kindNote') : w.keyKind === 'ticket' ? t('admin.rotation.kindTicket') : w.keyKind} ·
-            ${t('admin.rotation.reasonNoKey', { version: w.teamKeyVersion })}
+          html`<li data-test="admin-rotation-failed" data-reason=${w.reason}>
+            ${w.ticketId ? html`<span class="code-inline">${w.ticketId}</span> · ` : nothing}${kindLabel(w.keyKind)} · v${w.teamKeyVersion} · ${reasonLabel(w.reason)}
           </li>`,
       )}
     </ul>
-    <p>${t('admin.rotation.stuckNext')}</p>
-    <button class="btn btn-secondary" type="button" data-test="admin-rotation-retry" @click=${() => void run(true)}>${t('admin.rotation.retry')}</button>
+    <p>${t('admin.rotation.skipWhat')}</p>
+    <p>
+      ${
+        page.failed.length > 0
+          ? html`<button class="btn btn-danger" type="button" data-test="admin-rotation-skip" @click=${() => void skipAndFinish()}>
+              ${t('admin.rotation.skip', { n: page.failed.length })}
+            </button>`
+          : nothing
+      }
+      <button class="btn btn-secondary" type="button" data-test="admin-rotation-retry" @click=${() => void run(false)}>${t('admin.rotation.retry')}</button>
+    </p>
   </section>`;
+}
+
+function skippedPanel(s: RotationStatus): TemplateResult | typeof nothing {
+  if (s.skipped.length === 0) return nothing;
+  return html`<details class="small" data-test="admin-rotation-skipped">
+    <summary>${t('admin.rotation.skippedTitle', { n: s.skipped.length })}</summary>
+    <ul>
+      ${s.skipped.map(
+        (w) =>
+          html`<li>${w.ticketId ? html`<span class="code-inline">${w.ticketId}</span> · ` : nothing}${kindLabel(w.keyKind)} · v${w.teamKeyVersion} · ${reasonLabel(w.reason)}</li>`,
+      )}
+    </ul>
+  </details>`;
 }
 
 function summary(s: RotationStatus): TemplateResult {
@@ -210,7 +253,7 @@ function summary(s: RotationStatus): TemplateResult {
     <dt>${t('admin.rotation.current')}</dt>
     <dd data-test="admin-rotation-current">${s.currentVersion === null ? '—' : `v${s.currentVersion}`}</dd>
     <dt>${t('admin.rotation.pendingLabel')}</dt>
-    <dd data-test="admin-rotation-pending">${t('admin.rotation.pending', { tickets: s.pending.tickets, notes: s.pending.notes })}</dd>
+    <dd data-test="admin-rotation-pending">${t('admin.rotation.pending', { tickets: s.pending.tickets, notes: s.pending.notes, labels: s.pending.labels })}</dd>
     <dt>${t('admin.rotation.older')}</dt>
     <dd>
       ${
@@ -230,12 +273,13 @@ export function adminRotationView(): TemplateResult {
     return html`<h1>${t('admin.rotationTitle')}</h1>
       ${adminNav('rotation')}
       <p class="lead">${t('admin.rotation.intro')}</p>
-      ${page.status ? summary(page.status) : nothing} ${running || page.phase === 'stuck' || page.phase === 'done' || page.done > 0 ? progressPanel() : nothing}
-      ${page.phase === 'stuck' ? unrewrappedPanel() : nothing}
-      ${page.phase === 'done' ? html`<p class="alert alert-info" data-test="admin-rotation-done">${t('admin.rotation.done', { version: page.version ?? '', n: page.done })}</p>` : nothing}
+      ${page.status ? summary(page.status) : nothing}
+      ${page.status && (running || page.phase === 'stuck' || page.phase === 'pending' || page.phase === 'done') ? progressPanel(page.status) : nothing}
+      ${page.phase === 'stuck' ? stuckPanel() : nothing} ${page.status ? skippedPanel(page.status) : nothing}
+      ${page.phase === 'done' ? html`<p class="alert alert-info" data-test="admin-rotation-done">${t('admin.rotation.done', { version: page.version ?? '', n: page.doneThisRun })}</p>` : nothing}
       ${
         page.phase === 'idle' || page.phase === 'done'
-          ? html`<button class="btn btn-primary" type="button" data-test="admin-rotation-start" @click=${() => void run(false)}>${t('admin.rotation.start')}</button>`
+          ? html`<button class="btn btn-primary" type="button" data-test="admin-rotation-start" @click=${() => void run(true)}>${t('admin.rotation.start')}</button>`
           : nothing
       }
       ${
@@ -246,7 +290,7 @@ export function adminRotationView(): TemplateResult {
       ${
         page.phase === 'pending'
           ? html`<p class="alert alert-info" data-test="admin-rotation-unfinished">${t('admin.rotation.unfinished')}</p>
-              <button class="btn btn-primary" type="button" data-test="admin-rotation-continue" @click=${() => void run(true)}>${t('admin.rotation.continue')}</button>`
+              <button class="btn btn-primary" type="button" data-test="admin-rotation-continue" @click=${() => void run(false)}>${t('admin.rotation.continue')}</button>`
           : nothing
       }
       ${page.phase === 'checking' || page.phase === 'unknown' ? html`<p class="muted">${t('admin.loading')}</p>` : nothing}`;

@@ -1,7 +1,7 @@
 // Admin console, "Team": the staff list (username, role, state, key fingerprint, coarse last
 // sign-in) and inviting a member (role, expiry) with the one-time link to copy.
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { adminInvite, adminStaff, ApiError, type StaffRow } from '../../api';
+import { adminCancelInvite, adminInvite, adminStaff, ApiError, type StaffRow } from '../../api';
 import { rpc } from '../../crypto-client';
 import { describeError } from '../../errors';
 import { formatTime } from '../../format';
@@ -9,16 +9,20 @@ import { currentLanguage, t } from '../../i18n';
 import { STAFF_USERNAME } from '../../rpc';
 import { flash, setBusy, update } from '../../store';
 import { adminGate, adminNav } from './access';
+import type { RosterEntry } from '../../rpc';
 import { roleLabel, memberStateLabel } from './labels';
-import { inviteLink, lastSignInDay, memberState } from './model';
+import { inviteLink } from './model';
 
-/** A row as the list shows it; the server may add `state` and `lastSignInDay` (issue 10). */
-export type ListedMember = StaffRow & { state?: string; lastSignInDay?: number | null; inviteExpiresAt?: number | null };
+/** An account (with the row the PATCH and admission need) as the roster shows it. */
+export type ListedMember = RosterEntry & { staffId: string; row: StaffRow };
+
+/** Invite lifetimes offered (the desk allows up to 72 hours). */
+const INVITE_HOURS = [1, 24, 72] as const;
 
 interface StaffPage {
-  members: ListedMember[] | null;
-  /** staffId → fingerprint in the one display form, computed in the worker. */
-  fingerprints: Record<string, string>;
+  /** Accounts and first invites (staffId null), by username: the worker's roster view. */
+  roster: RosterEntry[] | null;
+  rows: Map<string, StaffRow>;
   loading: boolean;
   failed: boolean;
   invited: { username: string; link: string; expiresAt: number } | null;
@@ -26,7 +30,7 @@ interface StaffPage {
   fieldError: string | null;
 }
 
-const fresh = (): StaffPage => ({ members: null, fingerprints: {}, loading: false, failed: false, invited: null, copied: false, fieldError: null });
+const fresh = (): StaffPage => ({ roster: null, rows: new Map(), loading: false, failed: false, invited: null, copied: false, fieldError: null });
 let page: StaffPage = fresh();
 
 export function resetAdminStaff(): void {
@@ -35,27 +39,24 @@ export function resetAdminStaff(): void {
 
 /** Loads the list again on the next render (after a change on another admin page). */
 export function refreshAdminStaff(): void {
-  page.members = null;
+  page.roster = null;
   page.failed = false;
 }
 
 export function listedMember(staffId: string): ListedMember | null {
-  return page.members?.find((m) => m.staffId === staffId) ?? null;
+  const entry = page.roster?.find((m) => m.staffId === staffId);
+  const row = page.rows.get(staffId);
+  return entry && row ? { ...entry, staffId, row } : null;
 }
 
-export function memberFingerprint(staffId: string): string | null {
-  return page.fingerprints[staffId] ?? null;
-}
-
-/** Loads the accounts and their key fingerprints (shared with the member page). */
+/** Loads the accounts and invites; the worker adds fingerprints and what the verified log says. */
 export async function loadMembers(): Promise<void> {
   page.loading = true;
   try {
-    const { staff } = await adminStaff();
-    const keyed = staff.flatMap((m) => (m.boxPk && m.signPk ? [{ staffId: m.staffId, boxPk: m.boxPk, signPk: m.signPk }] : []));
-    const { fingerprints } = keyed.length > 0 ? await rpc('adminKeyFingerprints', { members: keyed }) : { fingerprints: {} };
-    page.members = [...(staff as ListedMember[])].sort((a, b) => a.username.localeCompare(b.username));
-    page.fingerprints = fingerprints;
+    const list = await adminStaff();
+    const { roster } = await rpc('adminRoster', { list });
+    page.roster = roster;
+    page.rows = new Map(list.staff.map((r) => [r.staffId, r]));
     page.failed = false;
   } catch (err) {
     page.failed = true;
@@ -67,7 +68,22 @@ export async function loadMembers(): Promise<void> {
 }
 
 export function ensureMembers(): void {
-  if (page.members === null && !page.loading && !page.failed) void loadMembers();
+  if (page.roster === null && !page.loading && !page.failed) void loadMembers();
+}
+
+async function cancelInvite(username: string): Promise<void> {
+  flash('info', null);
+  setBusy(t('admin.invite.cancelling'));
+  try {
+    await adminCancelInvite(username);
+    if (page.invited?.username === username) page.invited = null;
+    await loadMembers();
+    flash('info', t('admin.invite.cancelled', { name: username }));
+  } catch (err) {
+    flash('error', describeError(err));
+  } finally {
+    setBusy(null);
+  }
 }
 
 async function invite(ev: Event): Promise<void> {
@@ -75,6 +91,7 @@ async function invite(ev: Event): Promise<void> {
   const form = ev.target as HTMLFormElement;
   const input = form.elements.namedItem('username') as HTMLInputElement;
   const role = (form.elements.namedItem('role') as HTMLSelectElement).value === 'admin' ? 'admin' : 'technician';
+  const ttlHours = Number((form.elements.namedItem('ttl') as HTMLSelectElement).value) || INVITE_HOURS[INVITE_HOURS.length - 1]!;
   const username = input.value.trim().toLowerCase();
   if (!STAFF_USERNAME.test(username)) {
     page.fieldError = t('admin.invite.usernameInvalid');
@@ -86,7 +103,7 @@ async function invite(ev: Event): Promise<void> {
   flash('info', null);
   setBusy(t('admin.invite.inviting'));
   try {
-    const res = await adminInvite({ username, role });
+    const res = await adminInvite({ username, role, ttlHours });
     page.invited = { username, link: inviteLink(location.origin, res.inviteToken), expiresAt: res.expiresAt };
     page.copied = false;
     form.reset();
@@ -157,29 +174,40 @@ function inviteForm(): TemplateResult {
         <option value="technician">${roleLabel('technician')}</option>
         <option value="admin">${roleLabel('admin')}</option>
       </select>
-      <p class="hint">${t('admin.invite.expiryHint')}</p>
+      <label for="invite-ttl">${t('admin.invite.expiry')}</label>
+      <select id="invite-ttl" name="ttl" aria-describedby="invite-ttl-hint" data-test="admin-invite-ttl">
+        ${INVITE_HOURS.map((h) => html`<option value=${h} ?selected=${h === 72}>${t('admin.invite.hours', { n: h })}</option>`)}
+      </select>
+      <p class="hint" id="invite-ttl-hint">${t('admin.invite.expiryHint')}</p>
       <button class="btn btn-primary" type="submit" data-test="admin-invite-submit">${t('admin.invite.submit')}</button>
     </form>
   </section>`;
 }
 
-function memberRow(m: ListedMember): TemplateResult {
+function memberRow(m: RosterEntry): TemplateResult {
   const lang = currentLanguage();
-  const s = memberState(m);
-  const day = lastSignInDay(m);
-  const fp = page.fingerprints[m.staffId];
-  return html`<li class="member" data-test="admin-member" data-staff-id=${m.staffId} data-username=${m.username} data-state=${s}>
-    <a class="list-item" href=${`#/admin/staff/${m.staffId}`} data-test="admin-member-open">
-      <strong>${m.username}</strong>
-      <span class="small">
-        <span class="pill" data-test="admin-member-role">${roleLabel(m.role)}</span>
-        <span class=${s === 'awaiting_admission' ? 'pill pill-attention' : 'pill'} data-test="admin-member-state">${memberStateLabel(s)}</span>
-      </span>
-      <span class="small muted">
-        ${t('admin.lastSignIn')}: ${day === null ? t('admin.never') : new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(day * 1000))}
-      </span>
-      ${fp ? html`<span class="small code fingerprint" data-test="admin-member-fingerprint">${fp}</span>` : nothing}
-    </a>
+  const body = html`<strong>${m.username}</strong>
+    <span class="small">
+      <span class="pill" data-test="admin-member-role">${roleLabel(m.role)}</span>
+      <span class=${m.state === 'awaiting_admission' ? 'pill pill-attention' : 'pill'} data-test="admin-member-state">${memberStateLabel(m.state)}</span>
+    </span>
+    <span class="small muted">
+      ${t('admin.lastSignIn')}:
+      ${m.lastSignInDay === null ? t('admin.never') : new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${m.lastSignInDay}T00:00:00Z`))}
+    </span>
+    ${m.fingerprint ? html`<span class="small code fingerprint" data-test="admin-member-fingerprint">${m.fingerprint}</span>` : nothing}
+    ${m.inviteExpiresAt !== null ? html`<span class="small muted">${t('admin.invite.expires', { time: formatTime(m.inviteExpiresAt, lang) })}</span>` : nothing}`;
+  return html`<li class="member" data-test="admin-member" data-staff-id=${m.staffId ?? ''} data-username=${m.username} data-state=${m.state}>
+    ${
+      m.staffId === null
+        ? html`<div class="list-item">
+            ${body}
+            <button class="btn btn-secondary" type="button" data-test="admin-invite-cancel" @click=${() => void cancelInvite(m.username)}>
+              ${t('admin.invite.cancel', { name: m.username })}
+            </button>
+          </div>`
+        : html`<a class="list-item" href=${`#/admin/staff/${m.staffId}`} data-test="admin-member-open">${body}</a>`
+    }
   </li>`;
 }
 
@@ -191,12 +219,12 @@ export function adminStaffView(): TemplateResult {
       <section aria-labelledby="members-title">
         <h2 id="members-title">${t('admin.membersTitle')}</h2>
         ${
-          page.members === null
+          page.roster === null
             ? page.failed
               ? html`<button class="btn btn-secondary" type="button" data-test="admin-staff-retry" @click=${() => void loadMembers()}>${t('common.retry')}</button>`
               : html`<p class="muted">${t('admin.loading')}</p>`
             : html`<ul class="list" data-test="admin-staff-list">
-                ${page.members.map(memberRow)}
+                ${page.roster.map(memberRow)}
               </ul>`
         }
       </section>

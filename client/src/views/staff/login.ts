@@ -3,11 +3,12 @@
 // under the desk's two-factor policy a member without a factor goes to the two-factor screen.
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { ApiError } from '../../api';
+import { WorkerError } from '../../crypto-client';
 import { describeError } from '../../errors';
 import { t } from '../../i18n';
 import { navigate } from '../../navigate';
 import { flash, setBusy, state, update } from '../../store';
-import { cancelSignIn, signInAwaitingCode, staffSubmitSecondFactor, staffUnlock, type SignInStep } from './session';
+import { awaitingAdmission, cancelSignIn, lockStaff, clearAwaitingAdmission, signInAwaitingCode, staffSubmitSecondFactor, staffUnlock, type SignInStep } from './session';
 import { focusHeading, secondFactorError } from './two-factor';
 
 // The code step's own state: which kind of code, and the error under the field.
@@ -38,7 +39,10 @@ async function onSubmit(ev: Event): Promise<void> {
   try {
     afterSignIn(await staffUnlock(username, password));
   } catch (err) {
-    if (err instanceof ApiError && err.status === 401) flash('error', t('staff.loginFailed'));
+    if (err instanceof WorkerError && err.code === 'awaiting_admission') {
+      update();
+      focusHeading();
+    } else if (err instanceof ApiError && err.status === 401) flash('error', t('staff.loginFailed'));
     else if (state.trust.status !== 'ok') flash('error', t('trust.invalidTitle'));
     else flash('error', describeError(err));
   } finally {
@@ -116,7 +120,32 @@ function codeView(): TemplateResult {
     <p><button class="btn-link" type="button" @click=${startOver} data-test="staff-code-cancel">${t('twoFactor.startOver')}</button></p>`;
 }
 
+/**
+ * An activated member the verified key log does not list yet: what happens next, in plain words.
+ * SECURITY: not the red tampering warning: the keys opened under the member's own password, so
+ * they are the ones they enrolled; only an admin's staff-add is missing.
+ */
+export function awaitingAdmissionView(username: string): TemplateResult {
+  return html`<h1>${t('staff.awaitingTitle')}</h1>
+    <p class="alert alert-info" data-test="staff-awaiting-admission" data-username=${username}>${t('staff.awaitingBody')}</p>
+    <p>${t('staff.awaitingWhy')}</p>
+    <button
+      class="btn btn-secondary"
+      type="button"
+      data-test="staff-awaiting-check"
+      @click=${() => {
+        clearAwaitingAdmission();
+        // From the queue (the desk said not_admitted) there is a session to end; on this page there is none.
+        void (state.staff ? lockStaff().then(() => navigate({ name: 'staff-login' })) : Promise.resolve(update())).then(focusHeading);
+      }}
+    >
+      ${t('staff.awaitingCheck')}
+    </button>`;
+}
+
 export function staffLoginView(): TemplateResult {
+  const waiting = awaitingAdmission();
+  if (waiting !== null) return awaitingAdmissionView(waiting);
   if (signInAwaitingCode()) return codeView();
   return html`<h1>${t('staff.loginTitle')}</h1>
     <p class="lead">${t('staff.loginIntro')}</p>

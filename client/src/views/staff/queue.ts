@@ -18,8 +18,8 @@ import { consoleData, loadConsoleData, resetConsole, staffName, ticketLabelNames
 import { priorityLabel, searchFieldLabel, staffStatusLabel } from './labels';
 import { byLastActivity, resetSeen, seenState } from './seen';
 import { isLogAdmin } from '../admin/access';
-import { endedSession, lockStaff } from './session';
-import { navigate } from '../../navigate';
+import { endedSession } from './session';
+import { awaitingAdmissionView } from './login';
 
 export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
 export const PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
@@ -294,22 +294,12 @@ function searchResults(): TemplateResult {
     </ul>`;
 }
 
-/** An activated member the key log does not list yet: what happens next, in plain words. */
-function awaitingAdmissionView(): TemplateResult {
-  return html`<h1>${t('staff.awaitingTitle')}</h1>
-    <p class="alert alert-info" data-test="staff-awaiting-admission">${t('staff.awaitingBody')}</p>
-    <p>${t('staff.awaitingWhy')}</p>
-    <button class="btn btn-secondary" type="button" data-test="staff-awaiting-check" @click=${() => void lockStaff().then(() => navigate({ name: 'staff-login' }))}>
-      ${t('staff.awaitingCheck')}
-    </button>`;
-}
-
 export function staffQueueView(): TemplateResult {
   if (!state.staff)
     return html`<p>${t('staff.lockedNotice')}</p>
       <a class="btn btn-primary" href="#/staff/login">${t('staff.signIn')}</a>`;
   if (!q.loaded && !q.loading && !q.failed) void load(false).then(update);
-  if (q.awaitingAdmission) return awaitingAdmissionView();
+  if (q.awaitingAdmission) return awaitingAdmissionView(state.staff.username);
   const lang = currentLanguage();
   const now = Math.floor(Date.now() / 1000);
   const data = consoleData();

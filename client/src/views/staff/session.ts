@@ -3,7 +3,7 @@
 // SECURITY: the password, kek and every secret key stay in the worker; locking terminates the
 // worker, so a walk-away laptop holds no keys after the idle timeout.
 import { ApiError, clearSession, staffLogin, staffLogout, staffMe, staffPrelogin, type SecondFactor } from '../../api';
-import { rpc, wipeWorker } from '../../crypto-client';
+import { rpc, wipeWorker, WorkerError } from '../../crypto-client';
 import { t } from '../../i18n';
 import { setBusy, setProgress, state, update } from '../../store';
 import { ensureTrusted } from '../../trust';
@@ -17,6 +17,13 @@ export type SignInStep = 'unlocked' | 'code' | 'enrol';
 let awaitingCode: { username: string; authSecret: string } | null = null;
 // A session the desk limits to /api/staff/two-factor: the member must turn two-factor on first.
 let enrolmentOnly: { staffId: string; username: string } | null = null;
+
+// The member who signed in with keys no admin has admitted yet (the login page says what is next).
+let awaiting: string | null = null;
+export const awaitingAdmission = (): string | null => awaiting;
+export function clearAwaitingAdmission(): void {
+  awaiting = null;
+}
 
 export const signInAwaitingCode = (): boolean => awaitingCode !== null;
 export const enrolmentOnlySession = (): { staffId: string; username: string } | null => enrolmentOnly;
@@ -68,7 +75,18 @@ async function signIn(username: string, authSecret: string, factor?: SecondFacto
 export async function openConsole(staffId: string, username: string): Promise<void> {
   const me = await staffMe();
   setBusy(t('staff.openingKeys'));
-  await rpc('staffUnlock', { staffId, keyBlob: me.keyBlob, grants: me.grants });
+  try {
+    await rpc('staffUnlock', { staffId, keyBlob: me.keyBlob, grants: me.grants, labelKeyWraps: me.labelKeyWraps });
+  } catch (err) {
+    // Activated, not admitted yet: a normal step of joining. Nothing was unlocked; sign out and say so.
+    if (err instanceof WorkerError && err.code === 'awaiting_admission') {
+      await lockStaff();
+      awaiting = me.username ?? username;
+      throw err;
+    }
+    throw err;
+  }
+  awaiting = null;
   resetConsole();
   enrolmentOnly = null;
   state.staff = { staffId, username: me.username ?? username, role: me.role ?? 'technician' };

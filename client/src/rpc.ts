@@ -43,8 +43,10 @@ export interface RpcMethods {
     result: { authSecret: B64 };
   };
   staffUnlock: {
-    params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[] };
-    result: { teamKeyVersions: number[] };
+    /** labelKeyWraps: GET /api/staff/me `labelKeyWraps` (the desk label key L, PROTOCOL §4.3). */
+    params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[]; labelKeyWraps?: { teamKeyVersion: number; sealed: string }[] };
+    /** labels: false when the key log commits to a label key none of the wraps opens to. */
+    result: { teamKeyVersions: number[]; labels: boolean };
   };
   staffDirectory: { params: Record<string, never>; result: { staff: StaffDirectoryEntry[] } };
   staffOpenQueue: { params: { tickets: StaffTicket[] }; result: { summaries: QueueSummary[] } };

@@ -39,8 +39,8 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     openThread: ({ ticketId, messages }) => ({ messages: core.openRequesterThread(vault, ticketId, messages) }),
     sealReply: ({ ticketId, body, lang }) => core.sealRequesterReply(vault, ticketId, body, lang),
     staffDeriveSecrets: (p, progress) => withKdf(progress, () => core.deriveStaffLogin(vault, p)),
-    staffUnlock: ({ staffId, keyBlob, grants }) =>
-      core.unlockStaff(vault, { staffId, keyBlob, grants: grants.map((g) => ({ teamKeyVersion: g.teamKeyVersion, sealed: g.sealedKey })) }),
+    staffUnlock: ({ staffId, keyBlob, grants, labelKeyWraps }) =>
+      core.unlockStaff(vault, { staffId, keyBlob, grants: grants.map((g) => ({ teamKeyVersion: g.teamKeyVersion, sealed: g.sealedKey })), labelKeyWraps: labelKeyWraps ?? [] }),
     staffDirectory: () => ({ staff: core.staffDirectory(vault) }),
     staffOpenQueue: ({ tickets }) => ({ summaries: core.openQueue(vault, tickets) }),
     staffOpenTicket: ({ ticket, messages }) => core.openStaffThread(vault, ticket, messages),

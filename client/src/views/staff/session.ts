@@ -68,7 +68,7 @@ async function signIn(username: string, authSecret: string, factor?: SecondFacto
 export async function openConsole(staffId: string, username: string): Promise<void> {
   const me = await staffMe();
   setBusy(t('staff.openingKeys'));
-  await rpc('staffUnlock', { staffId, keyBlob: me.keyBlob, grants: me.grants });
+  await rpc('staffUnlock', { staffId, keyBlob: me.keyBlob, grants: me.grants, labelKeyWraps: me.labelKeyWraps ?? [] });
   resetConsole();
   enrolmentOnly = null;
   state.staff = { staffId, username: me.username ?? username, role: me.role ?? 'technician' };

@@ -3,7 +3,7 @@
 // Wire shapes are the contract's; this module only moves JSON.
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface DeskResponse {
   status: number;

@@ -3,7 +3,7 @@
 // Argon2id → login → key blob and grants.
 import * as core from '../../client-core';
 import type { SecondFactor, SessionScope, StaffSession as StaffSessionGrant } from '../../contract';
-import type { KeyLogEntry } from '../../protocol';
+import { fingerprintsMatch, type KeyLogEntry } from '../../protocol';
 import { expectOk, httpDesk, serverUrl, type DeskApi, type DeskResponse } from './api';
 import { CliError, readPassword, type CommandIo } from './io';
 
@@ -25,12 +25,14 @@ export async function openVerifiedDesk(desk: DeskApi, pinned: string | undefined
   await core.ready();
   const info = await expectOk(desk, 'GET', '/api/desk');
   if (!info.fingerprint) throw new CliError('the desk is not set up yet');
-  if (pinned && pinned !== info.fingerprint) {
-    throw new CliError(`DESK FINGERPRINT MISMATCH: pinned ${pinned}, server says ${info.fingerprint}. Do not continue; ask an admin.`);
+  // The pin may be given as shown (digit groups, any spacing) or as the base64url hash.
+  if (pinned && !fingerprintsMatch(pinned, info.fingerprint)) {
+    throw new CliError(`DESK FINGERPRINT MISMATCH: the desk at this address is not the one you pinned. Do not continue; ask an admin.`);
   }
   const vault = core.createVault(info.deskId);
   const { entries } = (await expectOk(desk, 'GET', '/api/keylog')) as { entries: KeyLogEntry[] };
-  const check = core.trustKeyLog(vault, entries, pinned ?? info.fingerprint);
+  // SECURITY: the log must hash to the (matching) pin: verifyKeyLog recomputes the genesis hash.
+  const check = core.trustKeyLog(vault, entries, info.fingerprint);
   return { vault, fingerprint: check.fingerprint };
 }
 
@@ -93,7 +95,7 @@ export async function signInStaff(desk: DeskApi, username: string, password: str
 /** Fetches the member's key blob and grants into the vault: the session can now read and write. */
 export async function unlockSession(desk: DeskApi, signedIn: SignedIn): Promise<StaffSession> {
   const me = await expectOk(desk, 'GET', '/api/staff/me', undefined, signedIn.token);
-  core.unlockStaff(signedIn.vault, { staffId: me.staffId, keyBlob: me.keyBlob, grants: me.grants });
+  core.unlockStaff(signedIn.vault, { staffId: me.staffId, keyBlob: me.keyBlob, grants: me.grants, labelKeyWraps: me.labelKeyWraps ?? [] });
   return { desk, vault: signedIn.vault, token: signedIn.token, staffId: me.staffId, username: me.username, role: me.role };
 }
 

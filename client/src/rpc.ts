@@ -62,7 +62,7 @@ export interface RpcMethods {
   };
   staffUnlock: {
     params: { staffId: string; keyBlob: unknown; grants: { teamKeyVersion: number; sealedKey: B64 }[]; labelKeyWraps?: { teamKeyVersion: number; sealedKey: B64 }[] };
-    /** Fails with `awaiting_admission` when the verified log does not list these keys yet. */
+    /** labels: false when the key log commits to a label key none of the wraps opens to. Fails with `awaiting_admission` when the verified log does not list these keys yet. */
     result: { teamKeyVersions: number[]; labels: boolean };
   };
   staffDirectory: { params: Record<string, never>; result: { staff: StaffDirectoryEntry[] } };

@@ -14,3 +14,4 @@ export * from './attachments';
 export * from './audit';
 export * from './pow-spent';
 export * from './two-factor';
+export * from './rotation';

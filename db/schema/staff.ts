@@ -19,6 +19,8 @@ export const staff = sqliteTable('staff', {
   boxPk: text('box_pk').notNull(),
   signPk: text('sign_pk').notNull(),
   keyBlob: text('key_blob').notNull(),
+  /** UTC day (YYYY-MM-DD) of the last full sign-in; never finer (docs/DECISIONS.md, issue 10). */
+  lastSignInDay: text('last_sign_in_day'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });

@@ -1,6 +1,6 @@
 // The desk's public identity and policy (GET /api/desk) and the liveness probe.
 import { eq, sql } from 'drizzle-orm';
-import { DESK_LANGUAGES, type DeskInfo } from '../../contract/index';
+import { DESK_LANGUAGES, type DeskInfo, type DeskPolicy } from '../../contract/index';
 import type { Db } from '../../db/client';
 import { desk } from '../../db/schema';
 import type { Config } from '../config';
@@ -20,6 +20,27 @@ export function deskInfo(db: Db, config: Config): DeskInfo {
       maxTicketBytes: config.maxTicketBytes,
       languages: [...DESK_LANGUAGES],
     },
+  };
+}
+
+/**
+ * The desk policy as it stands, for admins (GET /api/admin/policy). Decision (issue 10): only the
+ * two-factor requirement is editable at run time (PUT /api/admin/two-factor/policy, which only
+ * tightens or loosens sign-in and is audited). The rest is operator configuration (environment,
+ * docs/OPERATIONS.md): lowering the proof of work, raising quotas or shortening retention from
+ * a web session would let one stolen admin session quietly open the desk to floods or delete
+ * history, and the operator who runs the machine would not see it in their configuration.
+ */
+export function deskPolicy(db: Db, config: Config): DeskPolicy {
+  const row = db.select({ twoFactorRequired: desk.twoFactorRequired }).from(desk).where(eq(desk.id, 1)).get();
+  return {
+    powDifficulty: config.powDifficulty,
+    retentionDays: config.retentionDays,
+    maxAttachmentBytes: config.maxAttachmentBytes,
+    maxTicketBytes: config.maxTicketBytes,
+    quotas: { openTicketsPerRequester: config.quotas.openTicketsPerRequester, messagesPerHour: config.quotas.messagesPerHour },
+    twoFactorRequired: row?.twoFactorRequired ?? false,
+    editable: ['twoFactorRequired'],
   };
 }
 

@@ -2,7 +2,7 @@
 // append entries in one serialised transaction, and mirror team keys into team_keys.
 import { and, asc, desc, eq, gt, isNull, max, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { desk, grants, keylogEntries, staff, teamKeys, wraps } from '../../db/schema';
+import { desk, grants, keylogEntries, labelKeyWraps, rotationSkips, staff, teamKeys, wraps } from '../../db/schema';
 import { applyKeyLogEntry, deskFingerprint, entryHash, isCryptoError, KeyLogError, verifyKeyLog, type KeyLogEntry, type KeyLogState } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import { preparedPer } from './prepared';
@@ -100,9 +100,12 @@ function mirrorTeamKeys(tx: Db, entry: KeyLogEntry): void {
       .set({ retiredAt: nowSeconds() })
       .where(and(eq(teamKeys.version, version), isNull(teamKeys.retiredAt)))
       .run();
-    // SECURITY: a retired key must stop opening anything: its grants and wraps go (SPEC §7).
+    // SECURITY: a retired key must stop opening anything: its grants and wraps go (SPEC §7),
+    // the label key wrap of that version with them; the skip reports end with the wraps they describe.
     tx.delete(grants).where(eq(grants.teamKeyVersion, version)).run();
     tx.delete(wraps).where(eq(wraps.teamKeyVersion, version)).run();
+    tx.delete(labelKeyWraps).where(eq(labelKeyWraps.teamKeyVersion, version)).run();
+    tx.delete(rotationSkips).where(eq(rotationSkips.teamKeyVersion, version)).run();
   }
 }
 
@@ -120,6 +123,8 @@ export function keyLogRejection(err: unknown): AppError {
 export interface GenesisInput {
   genesis: unknown;
   teamKey: unknown;
+  /** seq 2, optional: the desk label key commitment (its wrap is stored by the caller). */
+  labelKey?: unknown;
 }
 
 /**
@@ -128,17 +133,20 @@ export interface GenesisInput {
  */
 export function storeGenesis(tx: Db, input: GenesisInput): KeyLogState {
   let state: KeyLogState;
+  const entries = input.labelKey === undefined ? [input.genesis, input.teamKey] : [input.genesis, input.teamKey, input.labelKey];
   try {
-    state = verifyKeyLog([input.genesis, input.teamKey]);
+    state = verifyKeyLog(entries);
   } catch (err) {
     throw keyLogRejection(err);
   }
   const genesis = input.genesis as KeyLogEntry;
   const teamKey = input.teamKey as KeyLogEntry;
   if (teamKey.type !== 'team-key') throw badRequest('keylog_invalid', 'the second entry must be team key v1');
+  if (input.labelKey !== undefined && (input.labelKey as KeyLogEntry).type !== 'label-key') throw badRequest('keylog_invalid', 'the third entry must be the label-key commitment');
   insertEntry(tx, genesis);
   insertEntry(tx, teamKey);
   mirrorTeamKeys(tx, teamKey);
+  if (input.labelKey !== undefined) insertEntry(tx, input.labelKey as KeyLogEntry);
   tx.update(desk)
     .set({ fingerprint: deskFingerprint(genesis) })
     .where(eq(desk.id, 1))
@@ -147,57 +155,80 @@ export function storeGenesis(tx: Db, input: GenesisInput): KeyLogState {
 }
 
 /**
- * POST /api/keylog: validates `value` against the stored log and appends it, in one immediate
- * transaction (two admins appending at once: the second gets 409 keylog_conflict).
+ * Wraps sealed to `version` whose key has no wrap for a newer version and that no admin reported
+ * as impossible to re-wrap: retiring `version` would make them unreadable for everyone. The desk
+ * label key wrap counts like a ticket's K and N.
+ */
+export function strandedWraps(db: Db, version: number): number {
+  const tickets = db.get<{ n: number }>(sql`
+    select count(*) as n from wraps w where w.recipient = 'team' and w.team_key_version = ${version}
+    and not exists (select 1 from wraps n where n.ticket_id = w.ticket_id and n.key_kind = w.key_kind
+                    and n.recipient = 'team' and n.team_key_version > ${version})
+    and not exists (select 1 from rotation_skips s where s.ticket_id = w.ticket_id and s.key_kind = w.key_kind
+                    and s.team_key_version = ${version})`);
+  const label = db.get<{ n: number }>(sql`
+    select count(*) as n from label_key_wraps l where l.team_key_version = ${version}
+    and not exists (select 1 from label_key_wraps n where n.team_key_version > ${version})
+    and not exists (select 1 from rotation_skips s where s.key_kind = 'label' and s.team_key_version = ${version})`);
+  return tickets.n + label.n;
+}
+
+/**
+ * Validates `value` against the stored log and appends it. Must run inside the caller's immediate
+ * transaction (appendKeyLogEntry, or an account change that carries its entry).
  * SECURITY: the signer must be the authenticated caller — an admin cannot replay or relay an
  * entry signed by someone else — and an admin per the log itself, not per the staff table.
+ */
+export function appendKeyLogEntryInTransaction(db: Db, callerStaffId: string, value: unknown): { seq: number; hash: string; next: KeyLogState } {
+  const state = keyLogState(db);
+  if (!state) throw conflict('the desk is not set up yet', 'setup_required');
+  const entry = value as KeyLogEntry;
+  if (entry.signer !== callerStaffId) throw forbidden('the entry must be signed by the caller');
+  let next: KeyLogState;
+  try {
+    next = applyKeyLogEntry(state, value);
+  } catch (err) {
+    throw keyLogRejection(err);
+  }
+  if (entry.type === 'staff-add') {
+    const body = entry.body as { staffId: string; username: string; role: string; boxPk: string; signPk: string };
+    const row = db
+      .select({ username: staff.username, role: staff.role, boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status })
+      .from(staff)
+      .where(eq(staff.id, body.staffId))
+      .get();
+    // SECURITY: the log and the accounts must agree, or a member would be "admitted" with
+    // keys whose secret halves nobody holds (or somebody else holds).
+    if (!row || row.status !== 'active') throw conflict('staff-add names no active account', 'keylog_mismatch');
+    if (row.username !== body.username || row.role !== body.role || row.boxPk !== body.boxPk || row.signPk !== body.signPk) {
+      throw conflict("staff-add does not match the account's username, role and keys", 'keylog_mismatch');
+    }
+  }
+  if (entry.type === 'team-key-retire') {
+    const { version } = entry.body as { version: number };
+    // SECURITY: retiring deletes the version's wraps; a key not yet re-wrapped to a newer version
+    // would become unreadable for everyone. Refuse until the rewrap is complete, except for wraps
+    // an admin explicitly reported as impossible to re-wrap (audited, listed in the rotation status).
+    const stranded = strandedWraps(db, version);
+    if (stranded > 0) throw conflict(`${stranded} wraps still need re-wrapping before version ${version} can retire`, 'rewrap_incomplete');
+  }
+  const hash = insertEntry(db, entry);
+  mirrorTeamKeys(db, entry);
+  appendAuditRow(db, callerStaffId, 'keylog.append', String(entry.seq), { type: entry.type, hash });
+  return { seq: entry.seq, hash, next };
+}
+
+/**
+ * POST /api/keylog: validates `value` against the stored log and appends it, in one immediate
+ * transaction (two admins appending at once: the second gets 409 keylog_conflict).
  */
 export function appendKeyLogEntry(db: Db, callerStaffId: string, value: unknown): { seq: number; hash: string } {
   // better-sqlite3 is one synchronous connection: statements through `db` inside the callback
   // run in this transaction, and keep the state cache keyed by the long-lived handle.
-  const result = db.transaction(
-    () => {
-      const state = keyLogState(db);
-      if (!state) throw conflict('the desk is not set up yet', 'setup_required');
-      const entry = value as KeyLogEntry;
-      if (entry.signer !== callerStaffId) throw forbidden('the entry must be signed by the caller');
-      let next: KeyLogState;
-      try {
-        next = applyKeyLogEntry(state, value);
-      } catch (err) {
-        throw keyLogRejection(err);
-      }
-      if (entry.type === 'staff-add') {
-        const body = entry.body as { staffId: string; username: string; role: string; boxPk: string; signPk: string };
-        const row = db
-          .select({ username: staff.username, role: staff.role, boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status })
-          .from(staff)
-          .where(eq(staff.id, body.staffId))
-          .get();
-        // SECURITY: the log and the accounts must agree, or a member would be "admitted" with
-        // keys whose secret halves nobody holds (or somebody else holds).
-        if (!row || row.status !== 'active') throw conflict('staff-add names no active account', 'keylog_mismatch');
-        if (row.username !== body.username || row.role !== body.role || row.boxPk !== body.boxPk || row.signPk !== body.signPk) {
-          throw conflict("staff-add does not match the account's username, role and keys", 'keylog_mismatch');
-        }
-      }
-      if (entry.type === 'team-key-retire') {
-        const { version } = entry.body as { version: number };
-        // SECURITY: retiring deletes the version's wraps; a ticket not yet re-wrapped to a newer
-        // key would become unreadable for everyone. Refuse until the rewrap is complete.
-        const stranded = db.get<{ n: number }>(sql`
-          select count(*) as n from wraps w where w.recipient = 'team' and w.team_key_version = ${version}
-          and not exists (select 1 from wraps n where n.ticket_id = w.ticket_id and n.key_kind = w.key_kind
-                          and n.recipient = 'team' and n.team_key_version > ${version})`);
-        if (stranded.n > 0) throw conflict(`${stranded.n} wraps still need re-wrapping before version ${version} can retire`, 'rewrap_incomplete');
-      }
-      const hash = insertEntry(db, entry);
-      mirrorTeamKeys(db, entry);
-      appendAuditRow(db, callerStaffId, 'keylog.append', String(entry.seq), { type: entry.type, hash });
-      return { seq: entry.seq, hash, next };
-    },
-    { behavior: 'immediate' },
-  );
+  // SECURITY: a label-key commitment without its wrap would leave every client unable to open
+  // labels; it is appended only with the wrap (POST /api/admin/label-key, storeLabelKey).
+  if ((value as { type?: unknown }).type === 'label-key') throw conflict('a label-key entry is appended with its wrap: POST /api/admin/label-key', 'entry_mismatch');
+  const result = db.transaction(() => appendKeyLogEntryInTransaction(db, callerStaffId, value), { behavior: 'immediate' });
   cache.set(db, { headSeq: result.seq, headHash: result.hash, state: result.next });
   return { seq: result.seq, hash: result.hash };
 }

@@ -1,9 +1,10 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { labels } from '../../db/schema';
+import { labelKeyWraps, labels, teamKeys } from '../../db/schema';
 import { conflict } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
+import { appendKeyLogEntryInTransaction, assertCurrentTeamKey, keyLogState } from './keylog';
 
 /** A label name sealed under the label key L (protocol `sealLabelName`); opaque to the server. */
 export interface SealedLabelName {
@@ -44,6 +45,43 @@ export function addLabel(db: Db, actorStaffId: string, entry: { tag: string; sea
         .run();
       appendAuditRow(db, actorStaffId, 'label.create', entry.tag);
       return { tag: entry.tag, sealedName, createdAt: now };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/**
+ * The desk label key L sealed to every live team key version (GET /api/staff/me), newest first.
+ * The server cannot open them; clients check L against the key log's `label-key` commitment.
+ */
+export function liveLabelKeyWraps(db: Db): { teamKeyVersion: number; sealed: string }[] {
+  return db
+    .select({ teamKeyVersion: labelKeyWraps.teamKeyVersion, sealed: labelKeyWraps.sealed })
+    .from(labelKeyWraps)
+    .innerJoin(teamKeys, eq(teamKeys.version, labelKeyWraps.teamKeyVersion))
+    .where(isNull(teamKeys.retiredAt))
+    .orderBy(desc(labelKeyWraps.teamKeyVersion))
+    .all();
+}
+
+/**
+ * POST /api/admin/label-key: a desk set up before label keys gets its `label-key` commitment and
+ * the wrap of L in one transaction (docs/PROTOCOL.md §4.3 "Migration"). SECURITY: the server
+ * checks what it can — a signed label-key entry by the calling key-log admin, a desk without a
+ * commitment yet, a wrap for the current team key — and stores what the admin sealed; it never
+ * holds L. Re-keying labels (a second commitment) is not offered: it would orphan every tag.
+ */
+export function storeLabelKey(db: Db, actorStaffId: string, input: { entry: unknown; wrap: { teamKeyVersion: number; sealed: string } }): { seq: number; hash: string } {
+  const entry = input.entry as { type?: unknown };
+  if (entry.type !== 'label-key') throw conflict('the entry must be a label-key entry', 'entry_mismatch');
+  return db.transaction(
+    () => {
+      if (keyLogState(db)?.labelKeyCommit != null) throw conflict('the key log already commits to a desk label key', 'label_key_exists');
+      assertCurrentTeamKey(db, input.wrap.teamKeyVersion);
+      const appended = appendKeyLogEntryInTransaction(db, actorStaffId, input.entry);
+      db.insert(labelKeyWraps).values({ teamKeyVersion: input.wrap.teamKeyVersion, sealed: input.wrap.sealed, createdAt: nowSeconds() }).run();
+      appendAuditRow(db, actorStaffId, 'label.key', null, { teamKeyVersion: input.wrap.teamKeyVersion });
+      return { seq: appended.seq, hash: appended.hash };
     },
     { behavior: 'immediate' },
   );

@@ -1,12 +1,14 @@
 // SPEC §7 rotation, server side. The server never sees a team secret key: it only reports which
-// ticket (K) and note (N) keys still lack a wrap for the current team key version, hands out the
-// newest older wrap of each so an admin's client can open and re-seal it, and stores the results.
+// ticket (K), note (N) and desk label (L) keys still lack a wrap for the current team key version,
+// hands out the newest older wrap of each so an admin's client can open and re-seal it, stores
+// the results, and records the wraps an admin reports as impossible to re-wrap.
 // Everything here is derived from the wraps table, so a rotation interrupted at any point resumes
 // by asking again (the "pending" set shrinks as batches land).
-import { MAX_REWRAP_BATCH, WRAP_KEY_KINDS } from '../../contract/index';
+import { MAX_REWRAP_BATCH, SKIP_REASONS, WRAP_KEY_KINDS } from '../../contract/index';
 import type { Db } from '../../db/client';
 import { conflict, notFound } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
+import { nowSeconds } from '../plugins/app/tokens';
 import { decodeCursor, encodeCursor } from './cursor';
 import { currentTeamKeyVersion } from './keylog';
 
@@ -14,34 +16,62 @@ export { MAX_REWRAP_BATCH, WRAP_KEY_KINDS };
 export type WrapKeyKind = (typeof WRAP_KEY_KINDS)[number];
 
 export interface PendingWrap {
-  ticketId: string;
+  /** Null for the desk label key wrap. */
+  ticketId: string | null;
   keyKind: WrapKeyKind;
   /** The version this wrap is sealed to (the newest one older than the current version). */
   teamKeyVersion: number;
   sealed: string;
 }
 
+type SkipReason = (typeof SKIP_REASONS)[number];
+interface KindProgress {
+  done: number;
+  total: number;
+}
+export interface SkippedWrap {
+  ticketId: string | null;
+  keyKind: WrapKeyKind;
+  teamKeyVersion: number;
+  reason: SkipReason;
+  skippedAt: number;
+  skippedBy: string | null;
+}
+
 export interface RotationStatus {
   currentVersion: number | null;
   /** Older versions that still hold team wraps, with how many; empty when no rotation is pending. */
   previousVersions: { version: number; wraps: number; retired: boolean }[];
-  pending: { tickets: number; notes: number };
+  pending: { tickets: number; notes: number; labels: number };
+  progress: Record<WrapKeyKind, KindProgress>;
+  skipped: SkippedWrap[];
   batch: PendingWrap[];
-  /** Opaque; pass back as `cursor` to skip wraps the client could not open. Null at the end. */
+  /** Opaque; pass back as `cursor` to page past wraps still in the batch. Null at the end. */
   nextCursor: string | null;
   staffWithoutGrant: { staffId: string; username: string; boxPk: string }[];
 }
 
 export interface RewrapInput {
-  ticketId: string;
+  ticketId: string | null;
   keyKind: WrapKeyKind;
   teamKeyVersion: number;
   sealed: string;
 }
 
+export interface SkipInput {
+  ticketId: string | null;
+  keyKind: WrapKeyKind;
+  teamKeyVersion: number;
+  reason: SkipReason;
+}
+
+/** rotation_skips names the label wrap with ticket_id '' (a key column); the API says null. */
+const LABEL_OWNER = '';
+
 // A wrap is pending when no team wrap of the same ticket and key kind exists for the current
-// version. Of the older wraps of that key, only the newest is offered: it is the one whose grant
-// the admin most likely still holds, and offering one row per key keeps the counts honest.
+// version and no admin has reported it as impossible to re-wrap. Of the older wraps of that key,
+// only the newest is offered: it is the one whose grant the admin most likely still holds, and
+// offering one row per key keeps the counts honest.
 const PENDING_FROM = `
   FROM wraps w
   WHERE w.recipient = 'team' AND w.team_key_version < @current
@@ -49,30 +79,94 @@ const PENDING_FROM = `
                     AND c.recipient = 'team' AND c.team_key_version = @current)
     AND NOT EXISTS (SELECT 1 FROM wraps n WHERE n.ticket_id = w.ticket_id AND n.key_kind = w.key_kind
                     AND n.recipient = 'team' AND n.team_key_version > w.team_key_version
-                    AND n.team_key_version < @current)`;
+                    AND n.team_key_version < @current)
+    AND NOT EXISTS (SELECT 1 FROM rotation_skips s WHERE s.ticket_id = w.ticket_id AND s.key_kind = w.key_kind
+                    AND s.team_key_version = w.team_key_version)`;
+
+/** The desk label key wrap still to re-seal, if any: the same rule for the one label wrap. */
+function pendingLabelWrap(db: Db, current: number): PendingWrap | null {
+  const row = db.$client
+    .prepare(
+      `SELECT l.team_key_version AS teamKeyVersion, l.sealed AS sealed FROM label_key_wraps l
+       WHERE l.team_key_version < @current
+         AND NOT EXISTS (SELECT 1 FROM label_key_wraps n WHERE n.team_key_version > l.team_key_version)
+         AND NOT EXISTS (SELECT 1 FROM rotation_skips s WHERE s.key_kind = 'label' AND s.team_key_version = l.team_key_version)`,
+    )
+    .get({ current }) as { teamKeyVersion: number; sealed: string } | undefined;
+  return row ? { ticketId: null, keyKind: 'label', teamKeyVersion: row.teamKeyVersion, sealed: row.sealed } : null;
+}
+
+/** Per key kind: keys that have a team wrap for the current version, of all keys with a team wrap. */
+function progressOf(db: Db, current: number): Record<WrapKeyKind, KindProgress> {
+  const rows = db.$client
+    .prepare(
+      `SELECT key_kind AS kind, count(DISTINCT ticket_id) AS total,
+              count(DISTINCT CASE WHEN team_key_version = @current THEN ticket_id END) AS done
+       FROM wraps WHERE recipient = 'team' GROUP BY key_kind`,
+    )
+    .all({ current }) as { kind: 'ticket' | 'note'; total: number; done: number }[];
+  const label = db.$client.prepare(`SELECT count(*) AS total, count(CASE WHEN team_key_version = @current THEN 1 END) AS done FROM label_key_wraps`).get({ current }) as {
+    total: number;
+    done: number;
+  };
+  const of = (kind: 'ticket' | 'note') => {
+    const r = rows.find((x) => x.kind === kind);
+    return { done: r?.done ?? 0, total: r?.total ?? 0 };
+  };
+  return { ticket: of('ticket'), note: of('note'), label: { done: Math.min(label.done, 1), total: Math.min(label.total, 1) } };
+}
+
+function skippedWraps(db: Db, current: number): SkippedWrap[] {
+  const rows = db.$client
+    .prepare(
+      `SELECT ticket_id AS ticketId, key_kind AS keyKind, team_key_version AS teamKeyVersion, reason, skipped_at AS skippedAt, skipped_by AS skippedBy
+       FROM rotation_skips WHERE team_key_version < @current ORDER BY skipped_at, ticket_id, key_kind`,
+    )
+    .all({ current }) as (Omit<SkippedWrap, 'ticketId'> & { ticketId: string })[];
+  return rows.map((r) => ({ ...r, ticketId: r.ticketId === LABEL_OWNER ? null : r.ticketId }));
+}
 
 export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | undefined }): RotationStatus {
   const sqlite = db.$client;
   const current = currentTeamKeyVersion(db);
   if (current === null) {
-    return { currentVersion: null, previousVersions: [], pending: { tickets: 0, notes: 0 }, batch: [], nextCursor: null, staffWithoutGrant: [] };
+    const none = { done: 0, total: 0 };
+    return {
+      currentVersion: null,
+      previousVersions: [],
+      pending: { tickets: 0, notes: 0, labels: 0 },
+      progress: { ticket: none, note: none, label: none },
+      skipped: [],
+      batch: [],
+      nextCursor: null,
+      staffWithoutGrant: [],
+    };
   }
   const afterId = opts.cursor === undefined ? 0 : decodeCursor('w', opts.cursor);
   const counts = sqlite.prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`).all({ current }) as { kind: WrapKeyKind; n: number }[];
-  const rows = sqlite
-    .prepare(
-      `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed
-       ${PENDING_FROM} AND w.id > @afterId ORDER BY w.id LIMIT @limit`,
-    )
-    .all({ current, afterId, limit: opts.limit + 1 }) as (PendingWrap & { id: number })[];
-  const more = rows.length > opts.limit;
-  const page = more ? rows.slice(0, opts.limit) : rows;
+  const label = pendingLabelWrap(db, current);
+  // The one label wrap leads the first page: labels are usable in the new version soonest.
+  const head = label !== null && opts.cursor === undefined && opts.limit > 1 ? [label] : [];
+  const limit = opts.limit - head.length;
+  const rows = (
+    limit > 0
+      ? sqlite
+          .prepare(
+            `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed
+             ${PENDING_FROM} AND w.id > @afterId ORDER BY w.id LIMIT @limit`,
+          )
+          .all({ current, afterId, limit: limit + 1 })
+      : []
+  ) as (PendingWrap & { id: number })[];
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
 
   const previousVersions = (
     sqlite
       .prepare(
         `SELECT k.version AS version, k.retired_at AS retiredAt,
-                (SELECT count(*) FROM wraps w WHERE w.recipient = 'team' AND w.team_key_version = k.version) AS wraps
+                (SELECT count(*) FROM wraps w WHERE w.recipient = 'team' AND w.team_key_version = k.version)
+                + (SELECT count(*) FROM label_key_wraps l WHERE l.team_key_version = k.version) AS wraps
          FROM team_keys k WHERE k.version < @current ORDER BY k.version`,
       )
       .all({ current }) as { version: number; retiredAt: number | null; wraps: number }[]
@@ -92,12 +186,16 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
     .all({ current }) as RotationStatus['staffWithoutGrant'];
 
   const count = (kind: WrapKeyKind) => counts.find((c) => c.kind === kind)?.n ?? 0;
+  const lastId = page[page.length - 1]?.id;
   return {
     currentVersion: current,
     previousVersions,
-    pending: { tickets: count('ticket'), notes: count('note') },
-    batch: page.map(({ id: _id, ...w }) => w),
-    nextCursor: more ? encodeCursor('w', page[page.length - 1]!.id) : null,
+    pending: { tickets: count('ticket'), notes: count('note'), labels: label === null ? 0 : 1 },
+    // (with limit 1 the label wrap waits until the ticket and note wraps are done)
+    progress: progressOf(db, current),
+    skipped: skippedWraps(db, current),
+    batch: [...head, ...page.map(({ id: _id, ...w }) => w)],
+    nextCursor: more && lastId !== undefined ? encodeCursor('w', lastId) : null,
     staffWithoutGrant,
   };
 }
@@ -105,9 +203,9 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
 /**
  * Stores re-sealed team wraps, all or nothing. Idempotent: posting the same batch twice (a client
  * that crashed before it saw the reply) rewrites the same rows.
- * SECURITY: only the current version is accepted, and only for a key the ticket already has a
- * team wrap of. Otherwise a caller could plant a note key on a ticket that has no notes, or keep
- * a retired version alive.
+ * SECURITY: only the current version is accepted, and only for a key the ticket (or, for the
+ * label wrap, the desk) already has a team wrap of. Otherwise a caller could plant a note key on
+ * a ticket that has no notes, a label key on a desk that has none, or keep a retired version alive.
  */
 export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly RewrapInput[]): { written: number } {
   const sqlite = db.$client;
@@ -116,7 +214,12 @@ export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly Rewra
      VALUES (@ticketId, @keyKind, 'team', @teamKeyVersion, @sealed)
      ON CONFLICT (ticket_id, key_kind, recipient, team_key_version) DO UPDATE SET sealed = excluded.sealed`,
   );
+  const upsertLabel = sqlite.prepare(
+    `INSERT INTO label_key_wraps (team_key_version, sealed, created_at) VALUES (@teamKeyVersion, @sealed, @now)
+     ON CONFLICT (team_key_version) DO UPDATE SET sealed = excluded.sealed`,
+  );
   const hasKey = sqlite.prepare(`SELECT 1 FROM wraps WHERE ticket_id = ? AND key_kind = ? AND recipient = 'team' LIMIT 1`);
+  const hasLabelKey = sqlite.prepare(`SELECT 1 FROM label_key_wraps LIMIT 1`);
   const run = sqlite.transaction((items: readonly RewrapInput[]) => {
     // Read the version inside the (immediate) transaction so a concurrent rotation cannot
     // slip a new version in between the check and the writes.
@@ -126,7 +229,12 @@ export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly Rewra
       if (w.teamKeyVersion !== current) {
         throw conflict(`wraps must be sealed to the current team key version ${current}`, 'stale_team_key');
       }
-      if (!hasKey.get(w.ticketId, w.keyKind)) throw notFound(`no ${w.keyKind} key to rewrap for ticket ${w.ticketId}`);
+      if (w.keyKind === 'label') {
+        if (!hasLabelKey.get()) throw notFound('the desk has no label key to rewrap');
+        upsertLabel.run({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed, now: nowSeconds() });
+        continue;
+      }
+      if (w.ticketId === null || !hasKey.get(w.ticketId, w.keyKind)) throw notFound(`no ${w.keyKind} key to rewrap for ticket ${w.ticketId}`);
       upsert.run(w);
     }
     // One audit row per batch, not per wrap, in the same transaction: the count is what an auditor needs.
@@ -134,4 +242,35 @@ export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly Rewra
     return items.length;
   });
   return { written: run.immediate(wraps) };
+}
+
+/**
+ * An admin reports wraps their client could not re-wrap (not a sealed 32-byte key, or it does
+ * not open with the team key it names). Decision (issue 10): such a wrap must not block rotation
+ * forever, but it is never skipped silently either: the admin's client sends the list, the server
+ * records it with the reason (audited) and lists it in the rotation status; `team-key-retire` then
+ * ignores these wraps, and they are deleted with their version. Only wraps that are really pending
+ * (sealed to an older, unretired version with no newer wrap) can be reported.
+ */
+export function skipWraps(db: Db, actorStaffId: string, input: readonly SkipInput[]): { skipped: number } {
+  const sqlite = db.$client;
+  const isPending = sqlite.prepare(`SELECT 1 AS ok ${PENDING_FROM} AND w.ticket_id = @ticketId AND w.key_kind = @keyKind AND w.team_key_version = @version`);
+  const insert = sqlite.prepare(
+    `INSERT INTO rotation_skips (ticket_id, key_kind, team_key_version, reason, skipped_by, skipped_at)
+     VALUES (@ticketId, @keyKind, @teamKeyVersion, @reason, @skippedBy, @now) ON CONFLICT DO NOTHING`,
+  );
+  const run = sqlite.transaction((items: readonly SkipInput[]) => {
+    const current = currentTeamKeyVersion(db);
+    if (current === null) throw conflict('the desk has no team key yet', 'stale_team_key');
+    for (const w of items) {
+      const pending =
+        w.keyKind === 'label' ? pendingLabelWrap(db, current)?.teamKeyVersion === w.teamKeyVersion : isPending.get({ current, ticketId: w.ticketId, keyKind: w.keyKind, version: w.teamKeyVersion }) !== undefined;
+      if (!pending) throw notFound(`no pending ${w.keyKind} wrap of version ${w.teamKeyVersion}${w.ticketId === null ? '' : ` for ticket ${w.ticketId}`}`);
+      insert.run({ ...w, ticketId: w.ticketId ?? LABEL_OWNER, skippedBy: actorStaffId, now: nowSeconds() });
+    }
+    const reasons = Object.fromEntries(SKIP_REASONS.map((r) => [r, items.filter((w) => w.reason === r).length]));
+    appendAuditRow(db, actorStaffId, 'rotation.skip', null, { skipped: items.length, reasons, wraps: items.map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion })) });
+    return items.length;
+  });
+  return { skipped: run.immediate(input) };
 }

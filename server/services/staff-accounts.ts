@@ -1,16 +1,18 @@
 // Staff accounts: invites, activation, the admin's status/role/reset changes, and the profile a
 // member's client needs to unlock (SPEC §4, §7). Key material arrives already sealed by the
 // member's client; the server stores public keys, a pwhash of authSecret and the sealed blob.
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { grants, invites, staff } from '../../db/schema';
 import { asAuthSecret, hashAuthSecret, type KdfParams } from '../../protocol/index';
 import { conflict, notFound, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
-import { isAdmitted, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
-import { liveTeamKeyVersions } from './keylog';
-import type { PatchedStaff } from '../../contract/index';
+import { isAdmitted, isInKeyLog, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
+import { appendKeyLogEntryInTransaction, keyLogState, liveTeamKeyVersions } from './keylog';
+import { liveLabelKeyWraps } from './labels';
+import type { PatchedStaff, PendingInvite, StaffRow, StaffState } from '../../contract/index';
+import type { KeyLogEntry } from '../../protocol/index';
 
 export const INVITE_TTL_SECONDS = 72 * 60 * 60;
 
@@ -40,9 +42,9 @@ export function enrolmentColumns(e: Enrolment, authHashKdf: KdfParams) {
   };
 }
 
-function issueInvite(db: Db, createdBy: string, username: string, role: Role): { inviteToken: string; expiresAt: number } {
+function issueInvite(db: Db, createdBy: string, username: string, role: Role, ttlSeconds = INVITE_TTL_SECONDS): { inviteToken: string; expiresAt: number } {
   const inviteToken = newOneTimeToken();
-  const expiresAt = nowSeconds() + INVITE_TTL_SECONDS;
+  const expiresAt = nowSeconds() + Math.min(ttlSeconds, INVITE_TTL_SECONDS);
   // SECURITY: only the hash is stored; the token is shown to the admin once.
   db.insert(invites)
     .values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt })
@@ -50,15 +52,44 @@ function issueInvite(db: Db, createdBy: string, username: string, role: Role): {
   return { inviteToken, expiresAt };
 }
 
-export function createInvite(db: Db, actorId: string, username: string, role: Role): { inviteToken: string; expiresAt: number } {
+export function createInvite(db: Db, actorId: string, username: string, role: Role, ttlHours?: number): { inviteToken: string; expiresAt: number } {
   return db.transaction(() => {
     if (db.select({ id: staff.id }).from(staff).where(eq(staff.username, username)).get()) {
       throw conflict('a staff member with this username exists', 'username_taken');
     }
-    const issued = issueInvite(db, actorId, username, role);
-    appendAuditRow(db, actorId, 'staff.invite', username, { role });
+    const issued = issueInvite(db, actorId, username, role, ttlHours === undefined ? INVITE_TTL_SECONDS : ttlHours * 3600);
+    appendAuditRow(db, actorId, 'staff.invite', username, { role, expiresAt: issued.expiresAt });
     return issued;
   });
+}
+
+function pendingInviteRows(db: Db) {
+  return db
+    .select({ username: invites.username, role: invites.role, expiresAt: invites.expiresAt })
+    .from(invites)
+    .where(and(isNull(invites.usedAt), gt(invites.expiresAt, nowSeconds())))
+    .orderBy(asc(invites.username), asc(invites.expiresAt))
+    .all();
+}
+
+/**
+ * Cancels every unused invite for `username` (a first invite, or a reset account's re-enrolment
+ * link): the tokens stop working at once. Audited; 404 when there was none. A reset account stays
+ * reset (keys cleared) — a new reset issues a new link.
+ */
+export function cancelInvites(db: Db, actorId: string, username: string): { cancelled: number } {
+  return db.transaction(
+    () => {
+      const live = and(eq(invites.username, username), isNull(invites.usedAt), gt(invites.expiresAt, nowSeconds()));
+      const n = db.select({ tokenHash: invites.tokenHash }).from(invites).where(live).all().length;
+      if (n === 0) throw notFound('no pending invite for this username');
+      // SECURITY: deleting the hash is what kills the token; nothing else could redeem it.
+      db.delete(invites).where(live).run();
+      appendAuditRow(db, actorId, 'staff.invite_cancel', username, { cancelled: n });
+      return { cancelled: n };
+    },
+    { behavior: 'immediate' },
+  );
 }
 
 function liveInvite(db: Db, inviteToken: string) {
@@ -137,29 +168,49 @@ export function staffProfile(db: Db, staffId: string) {
     kdf: { salt: row.kdfSalt, opslimit: row.kdfOpslimit, memlimit: row.kdfMemlimit },
     keyBlob: JSON.parse(row.keyBlob) as Enrolment['keyBlob'],
     grants: liveGrants(db, row.id),
+    // Sealed to the team key: useless without a grant, so only admitted members get them.
+    labelKeyWraps: isAdmitted(db, row.id) ? liveLabelKeyWraps(db) : [],
   };
 }
 
-export function listStaff(db: Db) {
-  return db
-    .select()
-    .from(staff)
-    .orderBy(asc(staff.username))
-    .all()
-    .map((r) => ({
-      staffId: r.id,
-      username: r.username,
-      role: r.role,
-      status: r.status,
-      boxPk: r.boxPk === '' ? null : r.boxPk,
-      signPk: r.signPk === '' ? null : r.signPk,
-      admitted: isAdmitted(db, r.id),
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-    }));
+function stateOf(status: StaffRow['status'], admitted: boolean): StaffState {
+  if (status === 'reset') return 'invited';
+  if (status === 'disabled') return 'disabled';
+  return admitted ? 'active' : 'awaiting_admission';
 }
 
-export type StaffPatch = { status: 'disabled' | 'active' } | { role: Role } | { reset: true };
+/**
+ * The console's staff list: every account with its derived state, key fingerprint inputs, coarse
+ * last sign-in and (reset accounts) re-enrolment expiry, and the pending first invites.
+ */
+export function listStaff(db: Db): { staff: StaffRow[]; invites: PendingInvite[] } {
+  const pending = pendingInviteRows(db);
+  const rows = db.select().from(staff).orderBy(asc(staff.username)).all();
+  const accounts = new Set(rows.map((r) => r.username));
+  const expiryOf = (username: string) => pending.filter((i) => i.username === username).reduce<number | null>((m, i) => (m === null || i.expiresAt > m ? i.expiresAt : m), null);
+  return {
+    staff: rows.map((r) => {
+      const admitted = isAdmitted(db, r.id);
+      return {
+        staffId: r.id,
+        username: r.username,
+        role: r.role,
+        status: r.status,
+        state: stateOf(r.status, admitted),
+        boxPk: r.boxPk === '' ? null : r.boxPk,
+        signPk: r.signPk === '' ? null : r.signPk,
+        admitted,
+        lastSignInDay: r.lastSignInDay,
+        inviteExpiresAt: r.status === 'reset' ? expiryOf(r.username) : null,
+        createdAt: r.createdAt,
+        updatedAt: r.updatedAt,
+      };
+    }),
+    invites: pending.map((i) => ({ username: i.username, role: i.role, expiresAt: i.expiresAt, reenrolment: accounts.has(i.username) })),
+  };
+}
+
+export type StaffPatch = { status: 'disabled'; entry?: unknown } | { status: 'active' } | { role: Role; entry?: unknown } | { reset: true };
 export interface PatchEffects {
   revokeSessions: (staffId: string) => number;
 }
@@ -177,6 +228,21 @@ function assertNotLastKeyLogAdmin(db: Db, staffId: string): void {
 }
 
 /**
+ * The signed entry that goes with a disable (`staff-remove`) or a role change (`role-set`): it must
+ * name exactly this member and this change. SECURITY: the server checks and stores what the admin
+ * signed; it has no key to make such an entry, so the log can only ever say what an admin said.
+ * The last-admin rule is the key log's own (an entry leaving no active admin is refused) on top of
+ * assertNotLastKeyLogAdmin.
+ */
+function appendCompanionEntry(db: Db, actorId: string, staffId: string, patch: { status: 'disabled'; entry?: unknown } | { role: Role; entry?: unknown }): number {
+  const entry = patch.entry as KeyLogEntry;
+  const body = entry.body as { staffId?: unknown; role?: unknown };
+  const fits = 'status' in patch ? entry.type === 'staff-remove' && body.staffId === staffId : entry.type === 'role-set' && body.staffId === staffId && body.role === patch.role;
+  if (!fits) throw conflict('the key-log entry does not describe this change to this member', 'entry_mismatch');
+  return appendKeyLogEntryInTransaction(db, actorId, entry).seq;
+}
+
+/**
  * Disable, re-enable, change role, or reset an account. Every change that narrows access
  * revokes the member's sessions in the same request, so it applies at once (SPEC §7).
  */
@@ -191,30 +257,41 @@ export function patchStaff(db: Db, actorId: string, staffId: string, patch: Staf
       if (narrows) assertNotLastKeyLogAdmin(db, staffId);
       const now = nowSeconds();
       let issued: { inviteToken: string; expiresAt: number } | undefined;
+      let signedOut: number | undefined;
+      // The entry the admin signed for this change goes in first, in this transaction: if the log
+      // refuses it (stale seq, last admin, not the caller's signature), nothing else changes.
+      const keyLogSeq = 'entry' in patch && patch.entry !== undefined ? appendCompanionEntry(db, actorId, staffId, patch) : undefined;
       if ('status' in patch && patch.status === 'disabled') {
         db.update(staff).set({ status: 'disabled', updatedAt: now }).where(eq(staff.id, staffId)).run();
-        effects.revokeSessions(staffId);
+        signedOut = effects.revokeSessions(staffId);
         // SECURITY: grants are the member's copy of the team key; a disabled member keeps none.
-        db.delete(grants).where(eq(grants.staffId, staffId)).run();
-        appendAuditRow(db, actorId, 'staff.disable', staffId, {});
+        const deleted = db.delete(grants).where(eq(grants.staffId, staffId)).run();
+        appendAuditRow(db, actorId, 'staff.disable', staffId, { signedOut, grantsDeleted: deleted.changes, ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
       } else if ('status' in patch) {
         if (row.status !== 'disabled') throw conflict('only a disabled account can be re-enabled; a reset one must re-enrol', 'bad_status');
         db.update(staff).set({ status: 'active', updatedAt: now }).where(eq(staff.id, staffId)).run();
         appendAuditRow(db, actorId, 'staff.enable', staffId, {});
       } else if ('role' in patch) {
         db.update(staff).set({ role: patch.role, updatedAt: now }).where(eq(staff.id, staffId)).run();
-        effects.revokeSessions(staffId);
-        appendAuditRow(db, actorId, 'staff.role', staffId, { from: row.role, to: patch.role });
+        signedOut = effects.revokeSessions(staffId);
+        appendAuditRow(db, actorId, 'staff.role', staffId, { from: row.role, to: patch.role, ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
       } else {
         db.update(staff).set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now }).where(eq(staff.id, staffId)).run();
-        effects.revokeSessions(staffId);
+        signedOut = effects.revokeSessions(staffId);
         db.delete(grants).where(eq(grants.staffId, staffId)).run();
         issued = issueInvite(db, actorId, row.username, row.role);
         appendAuditRow(db, actorId, 'staff.reset', staffId, {});
       }
       const after = db.select({ status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
       if (!after) throw new Error('staff row vanished inside its own transaction');
-      return { staffId, status: after.status, role: after.role, ...(issued ?? {}) };
+      return {
+        staffId,
+        status: after.status,
+        role: after.role,
+        ...(issued ?? {}),
+        ...(signedOut === undefined ? {} : { signedOut }),
+        ...(keyLogSeq === undefined ? {} : { keyLogSeq }),
+      };
     },
     { behavior: 'immediate' },
   );

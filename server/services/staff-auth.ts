@@ -1,12 +1,13 @@
 // Prelogin and login (SPEC §4, §8). The server never learns the password: it hands out the
 // account's Argon2id salt and parameters, and checks the derived authSecret against a
 // crypto_pwhash_str hash. Unknown and unusable accounts look exactly like real ones.
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client';
 import type { LoginBody, SecondFactor, SessionScope } from '../../contract/index';
 import { AppError, unauthorized } from '../errors';
 import { appendAuditRow, recordFailedSignIn } from '../plugins/app/audit';
+import { nowSeconds } from '../plugins/app/tokens';
 import { staff } from '../../db/schema';
 import { assertNotThrottled, clearSignInFailures, recordSignInFailure, type ThrottleKey } from './sign-in-throttle';
 import { hasTwoFactor, isTwoFactorRequired, spendSecondFactor, type TwoFactorKeys } from './two-factor';
@@ -132,6 +133,7 @@ export function logIn(db: Db, keys: SignInKeys, body: LoginBody, authHashKdf: Kd
     }
     clearSignInFailures(db, keys.throttle, username);
     appendAuditRow(db, staffId, 'staff.login', staffId, { factor: used });
+    recordSignInDay(db, staffId);
     return { staffId, scope: 'staff' };
   }
   clearSignInFailures(db, keys.throttle, username);
@@ -139,7 +141,26 @@ export function logIn(db: Db, keys: SignInKeys, body: LoginBody, authHashKdf: Kd
   // the two-factor enrolment routes (auth.ts refuses it everywhere else).
   const scope: SessionScope = isTwoFactorRequired(db) ? 'two_factor_enrolment' : 'staff';
   appendAuditRow(db, staffId, 'staff.login', staffId, scope === 'staff' ? {} : { scope });
+  recordSignInDay(db, staffId);
   return { staffId, scope };
+}
+
+/** The UTC day of a Unix second, as the roster shows it. */
+export function utcDayOf(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 10);
+}
+
+/**
+ * The roster's "last sign-in": the UTC day only, written at most once a day per member. SECURITY
+ * (privacy): a finer time, shown on every admin's screen, would be a schedule of when each
+ * volunteer is online (docs/DECISIONS.md "issue 10: coarse last sign-in").
+ */
+function recordSignInDay(db: Db, staffId: string): void {
+  const day = utcDayOf(nowSeconds());
+  db.update(staff)
+    .set({ lastSignInDay: day })
+    .where(and(eq(staff.id, staffId), or(isNull(staff.lastSignInDay), ne(staff.lastSignInDay, day))))
+    .run();
 }
 
 export function logOut(db: Db, staffId: string): void {

@@ -2,7 +2,7 @@
 // admin, the genesis entry, team key v1 and the admin's grant — all in one transaction.
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { desk, grants, keylogEntries, staff } from '../../db/schema';
+import { desk, grants, keylogEntries, labelKeyWraps, staff } from '../../db/schema';
 import { constantTimeEqual, utf8, type KdfParams, type KeyLogBodies } from '../../protocol/index';
 import { badRequest, conflict, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
@@ -17,6 +17,8 @@ export interface SetupInput extends Enrolment {
   genesis: unknown;
   teamKey: unknown;
   grant: string;
+  labelKey?: unknown;
+  labelKeyWrap?: string;
 }
 
 const setupRefused = () => unauthorized('the setup token is invalid, used or expired');
@@ -48,13 +50,15 @@ export function completeSetup(db: Db, input: SetupInput, authHashKdf: KdfParams)
       if (g.username !== input.username || g.boxPk !== input.boxPk || g.signPk !== input.signPk) {
         throw badRequest('keylog_invalid', "genesis does not match the admin's username and keys");
       }
-      const state = storeGenesis(db, { genesis: input.genesis, teamKey: input.teamKey });
+      if ((input.labelKey === undefined) !== (input.labelKeyWrap === undefined)) throw badRequest('validation_failed', 'labelKey and labelKeyWrap come together');
+      const state = storeGenesis(db, { genesis: input.genesis, teamKey: input.teamKey, ...(input.labelKey === undefined ? {} : { labelKey: input.labelKey }) });
       const staffId = g.staffId as string;
       const now = nowSeconds();
       db.insert(staff)
         .values({ id: staffId, username: input.username, role: 'admin', status: 'active', ...columns, createdAt: now, updatedAt: now })
         .run();
       db.insert(grants).values({ staffId, teamKeyVersion: 1, sealed: input.grant }).run();
+      if (input.labelKeyWrap !== undefined) db.insert(labelKeyWraps).values({ teamKeyVersion: 1, sealed: input.labelKeyWrap, createdAt: now }).run();
       db.update(desk).set({ setupTokenHash: null, setupTokenExpiresAt: null }).where(eq(desk.id, 1)).run();
       appendAuditRow(db, staffId, 'desk.setup', input.username, { fingerprint: state.fingerprint });
       return { staffId, fingerprint: state.fingerprint, deskId: row.deskId };

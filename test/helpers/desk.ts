@@ -31,7 +31,7 @@ export interface Desk {
 let clock = 1_700_000_000;
 const at = () => clock++;
 
-export async function api(app: App, method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, body?: unknown, token?: string | null) {
+export async function api(app: App, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, token?: string | null) {
   const res = await app.inject({
     method,
     url,

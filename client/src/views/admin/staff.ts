@@ -218,6 +218,7 @@ export function adminStaffView(): TemplateResult {
       ${adminNav('staff')} ${page.invited ? invitedPanel(page.invited) : nothing}
       <section aria-labelledby="members-title">
         <h2 id="members-title">${t('admin.membersTitle')}</h2>
+        <p><button class="btn btn-secondary" type="button" data-test="admin-staff-refresh" @click=${() => void loadMembers()}>${t('admin.refresh')}</button></p>
         ${
           page.roster === null
             ? page.failed

@@ -85,7 +85,7 @@ function doneView(done: NonNullable<ActivatePage['done']>): TemplateResult {
     <section class="card" data-test="activate-done">
       <p class="lead">${t('activate.askAdmin', { name: done.username })}</p>
       <h2>${t('activate.keyFingerprintTitle')}</h2>
-      <p class="fingerprint" data-test="activate-fingerprint" data-fingerprint=${done.keyFingerprint}>${groupFingerprint(done.keyFingerprint)}</p>
+      <p class="fingerprint" data-test="activate-fingerprint" data-fingerprint=${done.keyFingerprint}>${done.keyFingerprint}</p>
       <p>${t('activate.keyFingerprintHow')}</p>
       ${
         done.deskFingerprint === null

@@ -5,7 +5,8 @@
 import { ApiError, clearSession, staffLogin, staffLogout, staffMe, staffPrelogin, type SecondFactor } from '../../api';
 import { rpc, wipeWorker, WorkerError } from '../../crypto-client';
 import { t } from '../../i18n';
-import { setBusy, setProgress, state, update } from '../../store';
+import { flash, setBusy, setProgress, state, update } from '../../store';
+import { navigate } from '../../navigate';
 import { ensureTrusted } from '../../trust';
 import { resetConsole } from './console';
 
@@ -100,9 +101,8 @@ export async function openConsole(staffId: string, username: string): Promise<vo
 export function endedSession(err: unknown): boolean {
   if (!(err instanceof ApiError) || err.status !== 401 || state.staff === null) return false;
   void lockStaff().then(() => {
-    location.replace('#/staff/login');
-    state.flash = { kind: 'info', text: t('staff.sessionEnded') };
-    update();
+    navigate({ name: 'staff-login' });
+    flash('info', t('staff.sessionEnded'));
   });
   return true;
 }

@@ -40,16 +40,36 @@ async function shootBothLanguages(v: Visitor, name: string, heading: { en: strin
   await expect.poll(h1).toContain(heading.en);
 }
 
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${desk.url}/#/staff/login`);
-  await hook(page, 'staff-username').fill(username);
-  await hook(page, 'staff-password').fill(password);
-  await hook(page, 'staff-login-submit').click();
+/**
+ * Signs in and waits for `expected`. On this shared 2-core machine the desk sheds load (503
+ * `overloaded`) while Argon2id runs; a person would press the button again, and so does this.
+ */
+async function signIn(page: Page, username: string, password: string, expected = 'staff-queue'): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.goto(`${desk.url}/#/staff/login`);
+    await hook(page, 'staff-username').fill(username);
+    await hook(page, 'staff-password').fill(password);
+    await hook(page, 'staff-login-submit').click();
+    const outcome = await Promise.race([
+      hook(page, expected)
+        .waitFor({ timeout: SLOW })
+        .then(() => 'ok' as const)
+        .catch(() => 'timeout' as const),
+      hook(page, 'flash')
+        .waitFor({ timeout: SLOW })
+        .then(() => 'flash' as const)
+        .catch(() => 'timeout' as const),
+    ]);
+    if (outcome === 'timeout') throw new Error(`sign-in as ${username}: neither ${expected} nor a message appeared`);
+    if (outcome === 'ok') return;
+    if (attempt >= 3) throw new Error(`sign-in as ${username} failed: ${await hook(page, 'flash').innerText()}`);
+    await page.reload();
+  }
 }
 
 async function adminSignIn(page: Page): Promise<void> {
-  await signIn(page, ADMIN.username, ADMIN.password);
-  await hook(page, 'staff-admin-link').click({ timeout: SLOW });
+  await signIn(page, ADMIN.username, ADMIN.password, 'staff-admin-link');
+  await hook(page, 'staff-admin-link').click();
   await hook(page, 'admin-staff-list').waitFor();
 }
 
@@ -135,11 +155,11 @@ describe('admin console', () => {
     const tinaLink = await invite(page, 'tina');
     await screenshot(admin, 'admin-invite-link-en');
     const rexLink = await invite(page, 'rex');
-    const [tinaFp, rexFp] = await Promise.all([activate(tina.page, tinaLink, TECH_PASSWORD), activate(rex.page, rexLink, TECH_PASSWORD)]);
+    const tinaFp = await activate(tina.page, tinaLink, TECH_PASSWORD);
+    const rexFp = await activate(rex.page, rexLink, TECH_PASSWORD);
 
     // Then signing in before admission says what is next, not a tampering warning
-    await signIn(tina.page, 'tina', TECH_PASSWORD);
-    await hook(tina.page, 'staff-awaiting-admission').waitFor({ timeout: SLOW });
+    await signIn(tina.page, 'tina', TECH_PASSWORD, 'staff-awaiting-admission');
     expect(await hook(tina.page, 'trust-warning').count()).toBe(0);
     await shootBothLanguages(tina, 'awaiting-admission', { en: en.staff.awaitingTitle, vi: vi.staff.awaitingTitle });
 
@@ -169,13 +189,12 @@ describe('admin console', () => {
     await openTicket(page, tickets[0]!.ticketId);
     await hook(page, 'staff-label-name').fill('Needs a call');
     await hook(page, 'staff-label-create').click();
-    await expect.poll(() => hook(page, 'staff-ticket-labels').innerText(), { timeout: SLOW }).toContain('Needs a call');
+    const labelBox = page.locator('[data-test="staff-label-toggle"][data-label="needs a call"]');
+    await expect.poll(() => labelBox.isChecked(), { timeout: SLOW }).toBe(true);
     await hook(tina.page, 'staff-awaiting-check').click();
     await signIn(tina.page, 'tina', TECH_PASSWORD);
-    await hook(tina.page, 'staff-queue').waitFor({ timeout: SLOW });
     await reply(tina.page, tickets[0]!.ticketId, 'Tina here: change your password now.');
     await signIn(rex.page, 'rex', TECH_PASSWORD);
-    await hook(rex.page, 'staff-queue').waitFor({ timeout: SLOW });
     await reply(rex.page, tickets[1]!.ticketId, 'Rex here: turn on two-factor sign-in.');
 
     // When the admin disables tina: one action, then the case for rotating now
@@ -210,7 +229,8 @@ describe('admin console', () => {
       expect(await hook(page, 'staff-ticket-subject').innerText()).toBe(tk.subject);
     }
     await openTicket(page, tickets[0]!.ticketId);
-    expect(await hook(page, 'staff-ticket-labels').innerText()).toContain('Needs a call');
+    await expect.poll(() => labelBox.isChecked()).toBe(true);
+    expect(await hook(page, 'staff-ticket-labels').innerText()).not.toContain(en.console.labels.unknownCount.split('{{')[0]!);
     await expect.poll(() => signatureOf(page, 'Tina here').innerText()).toContain(en.thread.formerMember);
     expect(await signatureOf(page, 'Tina here').getAttribute('data-test')).toBe('sig-ok');
 
@@ -225,7 +245,6 @@ describe('admin console', () => {
 
     // Then his earlier reply still verifies, marked as signed with his former key
     await signIn(rex.page, 'rex', NEW_PASSWORD);
-    await hook(rex.page, 'staff-queue').waitFor({ timeout: SLOW });
     await openTicket(rex.page, tickets[1]!.ticketId);
     await expect.poll(() => signatureOf(rex.page, 'Rex here').innerText()).toContain(en.thread.formerKey);
     expect(await signatureOf(rex.page, 'Rex here').getAttribute('data-test')).toBe('sig-ok');

@@ -57,7 +57,17 @@ export function rosterView(v: Vault, list: StaffList): RosterEntry[] {
   const known = new Set(list.staff.map((s) => s.username));
   const invites: RosterEntry[] = list.invites
     .filter((i) => !known.has(i.username))
-    .map((i) => ({ staffId: null, username: i.username, role: i.role, state: 'invited', fingerprint: null, lastSignInDay: null, inviteExpiresAt: i.expiresAt, keyLog: 'absent', keyLogRole: null }));
+    .map((i) => ({
+      staffId: null,
+      username: i.username,
+      role: i.role,
+      state: 'invited',
+      fingerprint: null,
+      lastSignInDay: null,
+      inviteExpiresAt: i.expiresAt,
+      keyLog: 'absent',
+      keyLogRole: null,
+    }));
   return [...accounts, ...invites].sort((a, b) => a.username.localeCompare(b.username));
 }
 

@@ -40,5 +40,5 @@ export {
   type RotationStep,
   type StaffWithoutGrant,
 } from './rotation';
-export { auditView, inviteBody, prepareDisable, prepareReset, prepareRoleChange, rosterView, ROTATION_ADVICE, type AuditView, type RosterEntry } from './team';
+export { auditView, inviteBody, prepareDisable, prepareReset, prepareRoleChange, rosterView, type AuditView, type RosterEntry } from './team';
 export { foldForSearch, searchTerms, searchTickets, type SearchDoc, type SearchField, type SearchHit } from './search';

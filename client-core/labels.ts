@@ -13,7 +13,7 @@ import {
   openLabelKeyWrap,
   openLabelName,
   sealLabelName,
-    teamPublicKeyOf,
+  teamPublicKeyOf,
   wrapKeyForTeam,
   type LabelKey,
 } from '../protocol';

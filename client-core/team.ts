@@ -57,7 +57,17 @@ export function rosterView(v: Vault, list: StaffList): RosterEntry[] {
   const known = new Set(list.staff.map((s) => s.username));
   const invites: RosterEntry[] = list.invites
     .filter((i) => !known.has(i.username))
-    .map((i) => ({ staffId: null, username: i.username, role: i.role, state: 'invited', fingerprint: null, lastSignInDay: null, inviteExpiresAt: i.expiresAt, keyLog: 'absent', keyLogRole: null }));
+    .map((i) => ({
+      staffId: null,
+      username: i.username,
+      role: i.role,
+      state: 'invited',
+      fingerprint: null,
+      lastSignInDay: null,
+      inviteExpiresAt: i.expiresAt,
+      keyLog: 'absent',
+      keyLogRole: null,
+    }));
   return [...accounts, ...invites].sort((a, b) => a.username.localeCompare(b.username));
 }
 
@@ -77,7 +87,8 @@ function notSelf(v: Vault, staffId: string): void {
  * as active (null entry otherwise: nothing to remove). The server revokes their sessions, deletes
  * their grants and appends the entry in one transaction; it can check the signature but cannot
  * make one, so it can neither forge a removal nor drop one it was given and still disable.
- * Afterwards the admin should rotate at once (rotationAdvice).
+ * Afterwards the admin should rotate at once: until then the member could still read what is sealed to
+ * the current team key with a copy they kept; after it, nothing new.
  */
 export function prepareDisable(v: Vault, staffId: string): { body: StaffPatchBody; entry: KeyLogEntry | null } {
   notSelf(v, staffId);
@@ -103,10 +114,6 @@ export function prepareReset(v: Vault, staffId: string): StaffPatchBody {
   notSelf(v, staffId);
   return { reset: true };
 }
-
-/** What to tell the admin after a disable, in words a volunteer understands. */
-export const ROTATION_ADVICE =
-  'Rotate the team key now: until you do, the removed member could still read everything sealed to the current team key with a copy they kept; after the rotation they read nothing new.';
 
 /** An audit page for display: the rows, the server's whole-chain check, and this page's own links. */
 export interface AuditView {

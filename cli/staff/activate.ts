@@ -4,6 +4,7 @@
 // keys, the auth secret (stored hashed) and the sealed blob are sent. It prints the key
 // fingerprint the admin sees in `admit`.
 import * as core from '../../client-core';
+import { formatFingerprint } from '../../protocol';
 import { httpDesk, serverUrl, type DeskApi } from './api';
 import { CliError, parseFlags, readNewPassword, type CommandIo } from './io';
 import { DESK_OPTIONS, openVerifiedDesk } from './session';
@@ -42,7 +43,7 @@ export async function activateCommand(args: string[], io: CommandIo): Promise<nu
   if (res.status !== 201)
     throw new CliError(`activation failed (${res.status}${res.body?.error?.code ? ` ${res.body.error.code}` : ''}): ${res.body?.error?.message ?? 'no details'}`);
   io.stdout.write(
-    `Activated ${invite.username} (${invite.role}) on the desk with fingerprint ${fingerprint}.\n` +
+    `Activated ${invite.username} (${invite.role}) on the desk with fingerprint ${formatFingerprint(fingerprint)}.\n` +
       `Now ask an admin to admit you (npm run cli -- admit ${invite.username}); until then you cannot read the queue.\n` +
       `Key fingerprint: ${prepared.keyFingerprint}\n` +
       `The admin sees a key fingerprint when admitting you: read this one to them in person or on a call. It must be the same.\n`,

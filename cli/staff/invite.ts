@@ -30,7 +30,8 @@ export async function inviteCommand(args: string[], io: CommandIo): Promise<numb
   const [username] = positionals;
   const role = values.role ?? 'technician';
   const hours = values.hours === undefined ? undefined : Number(values.hours);
-  if (!username || positionals.length !== 1 || (role !== 'technician' && role !== 'admin') || (hours !== undefined && !Number.isInteger(hours))) throw new CliError(`usage: ${USAGE}`);
+  if (!username || positionals.length !== 1 || (role !== 'technician' && role !== 'admin') || (hours !== undefined && !Number.isInteger(hours)))
+    throw new CliError(`usage: ${USAGE}`);
   const body = core.inviteBody(username, role, hours);
   const admin = await connect(io, values, values.as ?? 'admin', 'SEALDESK_ADMIN_PASSWORD');
   const res = (await expectOk(admin.desk, 'POST', '/api/admin/invites', body, admin.token)) as Invite;

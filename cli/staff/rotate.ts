@@ -27,7 +27,7 @@ export interface RotateResult {
   rewrapped: number;
   /** Wraps this run reported as impossible to re-wrap (they are listed in `skipped` with the reason). */
   unopenable: number;
-  /** Everything reported so far in this rotation, by whichever admin. */
+  /** Everything reported in this rotation (by whichever admin) as it stood before the old versions retired. */
   skipped: RotationStatus['skipped'];
   retired: number[];
   complete: boolean;
@@ -54,9 +54,12 @@ export async function rotateTeamKey(admin: StaffSession, opts: RotateOptions = {
   let unopenable = 0;
   let batches = 0;
   const retired: number[] = [];
+  let skipped: RotationStatus['skipped'] = [];
   for (;;) {
     const st = await status(admin, batchSize);
     const step = core.nextRotationStep(admin.vault, st, { start });
+    // What was reported as impossible to re-wrap, as the server lists it until the old version retires.
+    if (step.kind !== 'done') skipped = st.skipped;
     const version = admin.vault.keyLog?.currentTeamKey?.version ?? 0;
     switch (step.kind) {
       case 'label_key': {
@@ -90,14 +93,15 @@ export async function rotateTeamKey(admin: StaffSession, opts: RotateOptions = {
       case 'rewrap': {
         if (opts.maxBatches !== undefined && batches >= opts.maxBatches) {
           say(`stopped after ${batches} batch(es): ${progressLine(st)}; run rotate again to continue`);
-          return { version, rewrapped, unopenable, skipped: st.skipped, retired, complete: false };
+          return { version, rewrapped, unopenable, skipped, retired, complete: false };
         }
         const moved = core.rewrapBatch(admin.vault, step.batch, step.version);
         if (moved.wraps.length > 0) rewrapped += ((await expectOk(admin.desk, 'POST', '/api/admin/rewrap', { wraps: moved.wraps }, admin.token)) as Rewrapped).written;
         if (moved.failed.length > 0) {
           // Reported, never dropped silently: the server lists them with the reason from now on.
           unopenable += ((await expectOk(admin.desk, 'POST', '/api/admin/rotation/skip', { wraps: moved.failed }, admin.token)) as WrapsSkipped).skipped;
-          for (const f of moved.failed) say(`cannot re-wrap the ${f.keyKind} key${f.ticketId ? ` of ticket ${f.ticketId}` : ''} (v${f.teamKeyVersion}): ${f.reason.replace('_', ' ')}; skipped`);
+          for (const f of moved.failed)
+            say(`cannot re-wrap the ${f.keyKind} key${f.ticketId ? ` of ticket ${f.ticketId}` : ''} (v${f.teamKeyVersion}): ${f.reason.replaceAll('_', ' ')}; skipped`);
         }
         batches++;
         const left = st.pending.tickets + st.pending.notes + st.pending.labels - moved.wraps.length - moved.failed.length;
@@ -114,7 +118,7 @@ export async function rotateTeamKey(admin: StaffSession, opts: RotateOptions = {
       case 'done': {
         const end = await status(admin, 1);
         say(progressLine(end));
-        return { version, rewrapped, unopenable, skipped: end.skipped, retired, complete: true };
+        return { version, rewrapped, unopenable, skipped, retired, complete: true };
       }
     }
   }

@@ -3,7 +3,7 @@
 // key v1, signs genesis and the team-key entry; only what the browser's setup page would send is
 // sent. The operator's headless setup (cli/operator/setup.ts) runs the same flow over app.inject.
 import * as core from '../../client-core';
-import type { KdfParams, KeyLogEntry } from '../../protocol';
+import { formatFingerprint, type KdfParams, type KeyLogEntry } from '../../protocol';
 import { expectOk, httpDesk, serverUrl, type DeskApi } from './api';
 import { CliError, parseFlags, readNewPassword, type CommandIo } from './io';
 
@@ -31,7 +31,9 @@ export async function newAdminPassword(io: CommandIo, username: string): Promise
 }
 
 export function setupReport(username: string, fingerprint: string): string {
-  return `Desk set up. First admin: ${username}\nDesk fingerprint: ${fingerprint}\n`;
+  // The first line is the pin (--fingerprint, SEALDESK_FINGERPRINT, scripts read it); the second is
+  // the same fingerprint in the one form people compare aloud, as every screen shows it.
+  return `Desk set up. First admin: ${username}\nDesk fingerprint: ${fingerprint}\nRead aloud: ${formatFingerprint(fingerprint)}\n`;
 }
 
 export async function setupCommand(args: string[], io: CommandIo): Promise<number> {

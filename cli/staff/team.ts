@@ -11,6 +11,10 @@ import { activationLink } from './invite';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { connect, DESK_OPTIONS, logout, type StaffSession } from './session';
 
+/** Why to rotate right after a disable, in words a volunteer understands (the console says the same). */
+export const ROTATION_ADVICE =
+  'Rotate the team key now: until you do, the removed member could still read everything sealed to the current team key with a copy they kept; after the rotation they read nothing new.';
+
 const ADMIN_OPTIONS = { ...DESK_OPTIONS, as: { type: 'string' } } as const;
 
 async function roster(admin: StaffSession): Promise<{ list: StaffList; entries: core.RosterEntry[] }> {
@@ -82,7 +86,7 @@ export async function disableCommand(args: string[], io: CommandIo): Promise<num
   io.stdout.write(
     `${username} disabled: ${done.signedOut ?? 0} session(s) signed out, grants deleted` +
       (done.keyLogSeq !== undefined ? `, staff-remove appended to the key log (seq ${done.keyLogSeq}).\n` : ' (the key log did not list them as a member).\n') +
-      `${core.ROTATION_ADVICE}\n  npm run cli -- rotate --as ${adminName}\n`,
+      `${ROTATION_ADVICE}\n  npm run cli -- rotate --as ${adminName}\n`,
   );
   return 0;
 }

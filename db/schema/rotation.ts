@@ -37,7 +37,9 @@ export const rotationSkips = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.ticketId, t.keyKind, t.teamKeyVersion] }),
-    uniqueIndex('rotation_skips_label_once').on(t.teamKeyVersion).where(sql`${t.keyKind} = 'label'`),
+    uniqueIndex('rotation_skips_label_once')
+      .on(t.teamKeyVersion)
+      .where(sql`${t.keyKind} = 'label'`),
     check('rotation_skips_owner', sql`(${t.keyKind} = 'label') = (${t.ticketId} = '')`),
   ],
 );

@@ -264,12 +264,18 @@ export function skipWraps(db: Db, actorStaffId: string, input: readonly SkipInpu
     if (current === null) throw conflict('the desk has no team key yet', 'stale_team_key');
     for (const w of items) {
       const pending =
-        w.keyKind === 'label' ? pendingLabelWrap(db, current)?.teamKeyVersion === w.teamKeyVersion : isPending.get({ current, ticketId: w.ticketId, keyKind: w.keyKind, version: w.teamKeyVersion }) !== undefined;
+        w.keyKind === 'label'
+          ? pendingLabelWrap(db, current)?.teamKeyVersion === w.teamKeyVersion
+          : isPending.get({ current, ticketId: w.ticketId, keyKind: w.keyKind, version: w.teamKeyVersion }) !== undefined;
       if (!pending) throw notFound(`no pending ${w.keyKind} wrap of version ${w.teamKeyVersion}${w.ticketId === null ? '' : ` for ticket ${w.ticketId}`}`);
       insert.run({ ...w, ticketId: w.ticketId ?? LABEL_OWNER, skippedBy: actorStaffId, now: nowSeconds() });
     }
     const reasons = Object.fromEntries(SKIP_REASONS.map((r) => [r, items.filter((w) => w.reason === r).length]));
-    appendAuditRow(db, actorStaffId, 'rotation.skip', null, { skipped: items.length, reasons, wraps: items.map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion })) });
+    appendAuditRow(db, actorStaffId, 'rotation.skip', null, {
+      skipped: items.length,
+      reasons,
+      wraps: items.map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion })),
+    });
     return items.length;
   });
   return { skipped: run.immediate(input) };

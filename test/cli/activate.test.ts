@@ -67,8 +67,8 @@ describe('npm run cli -- setup → invite → activate → admit → queue', () 
     expect(run.stdout).toContain('Activated tom (technician)');
     expect(run.stdout).toContain('ask an admin to admit you');
     expect(run.stdout).not.toContain(TOM_PASSWORD);
-    memberFingerprint = /Key fingerprint: (\S+)/.exec(run.stdout)?.[1] ?? '';
-    expect(memberFingerprint).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    memberFingerprint = /Key fingerprint: ([0-9 ]+)\n/.exec(run.stdout)?.[1] ?? '';
+    expect(memberFingerprint).toMatch(/^[0-9]{5}( [0-9]{5}){5}$/);
   });
 
   it('the token works once: a second activation is refused in plain words', async () => {

@@ -50,7 +50,7 @@ describe('client core: requester and staff on one ticket', () => {
   it('lets a staff member unlock, read the ticket through the team key and reply; the requester sees it verified', () => {
     // Given the admin unlocked with a grant of team key v1
     const staff = vault();
-    expect(unlockAs(staff, desk.adminId, desk.admin, [{ teamKeyVersion: 1, sealed: sealGrant(desk.team.secretKey, desk.admin.box.publicKey) }])).toEqual({ teamKeyVersions: [1] });
+    expect(unlockAs(staff, desk.adminId, desk.admin, [{ teamKeyVersion: 1, sealed: sealGrant(desk.team.secretKey, desk.admin.box.publicKey) }])).toEqual({ teamKeyVersions: [1], labels: true });
     // When they open the ticket
     const first = message(sealed.messageId, 1, { type: 'requester' }, sealed.message);
     const ticket = { ticketId: sealed.ticketId, teamWrap: sealed.teamWrap, noteWrap: null, requesterSignPk: keys.signPk };
@@ -118,7 +118,7 @@ describe('client core: requester and staff on one ticket', () => {
       { teamKeyVersion: 3, sealed: sealGrant(generateTeamKey().secretKey, desk.admin.box.publicKey) },
     ];
     // Then only v2 is held
-    expect(unlockAs(v, desk.adminId, desk.admin, grants)).toEqual({ teamKeyVersions: [2] });
+    expect(unlockAs(v, desk.adminId, desk.admin, grants)).toEqual({ teamKeyVersions: [2], labels: true });
     // And a grant carrying a key other than the one the log publishes is refused outright
     const swapped = [{ teamKeyVersion: 2, sealed: sealGrant(generateTeamKey().secretKey, desk.admin.box.publicKey) }];
     expect(() => unlockAs(v, desk.adminId, desk.admin, swapped)).toThrow(/published in the key log/);

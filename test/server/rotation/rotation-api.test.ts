@@ -8,7 +8,7 @@ import { addRequester, addTicket, bearer, buildDeskApp, seedDesk, type SeededSta
 interface Status {
   currentVersion: number | null;
   previousVersions: { version: number; wraps: number; retired: boolean }[];
-  pending: { tickets: number; notes: number };
+  pending: { tickets: number; notes: number; labels: number };
   batch: { ticketId: string; keyKind: 'ticket' | 'note'; teamKeyVersion: number; sealed: string }[];
   nextCursor: string | null;
   staffWithoutGrant: { staffId: string; username: string; boxPk: string }[];
@@ -56,7 +56,7 @@ describe('GET /api/admin/rotation', () => {
     const s = await status();
     expect(s.currentVersion).toBe(2);
     expect(s.previousVersions).toEqual([{ version: 1, wraps: 7, retired: false }]);
-    expect(s.pending).toEqual({ tickets: 5, notes: 2 });
+    expect(s.pending).toEqual({ tickets: 5, notes: 2, labels: 0 });
     expect(s.batch).toHaveLength(7);
     expect(s.batch.every((w) => w.teamKeyVersion === 1)).toBe(true);
     expect(s.staffWithoutGrant.map((x) => x.staffId)).toEqual([tech.id]);
@@ -100,7 +100,7 @@ describe('POST /api/admin/rewrap', () => {
     expect(res.json()).toEqual({ written: 7 });
 
     // Then nothing is pending and each key opens with v2 to the same bytes
-    expect((await status()).pending).toEqual({ tickets: 0, notes: 0 });
+    expect((await status()).pending).toEqual({ tickets: 0, notes: 0, labels: 0 });
     for (const ticket of seeded) {
       const rows = t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.id)).all();
       const k = rows.find((r) => r.keyKind === 'ticket' && r.teamKeyVersion === 2)!;

@@ -289,7 +289,6 @@ export const adminAudit = (after = 0, limit = 500): Promise<AuditPage> => call('
 export const adminRotation = (limit: number, cursor?: string | null): Promise<RotationStatus> =>
   call('GET', `/api/admin/rotation${query({ limit, cursor: cursor ?? undefined })}`, undefined, true);
 export const adminRewrap = (wraps: PendingWrap[]): Promise<wire.Rewrapped> => call('POST', '/api/admin/rewrap', { wraps }, true);
-export const adminTwoFactorReset = (staffId: Id): Promise<wire.TwoFactorReset> => call('POST', '/api/admin/two-factor/reset', { staffId }, true);
 export const adminTwoFactorPolicy = (required: boolean): Promise<wire.TwoFactorPolicy> => call('PUT', '/api/admin/two-factor/policy', { required }, true);
 /** A signed key-log entry (staff-add, staff-remove, role-set, team-key, team-key-retire). */
 export const appendKeyLog = (entry: KeyLogEntry): Promise<wire.AppendedKeyLogEntry> => call('POST', '/api/keylog', { entry }, true);

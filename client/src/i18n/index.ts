@@ -1,6 +1,8 @@
 // Every user-visible string goes through t(). Only the language code is remembered
 // (localStorage 'sealdesk.lang'): it says nothing about what the person wrote.
-import i18next from 'i18next';
+// The lookup is this file's own (nested keys, `{{name}}` interpolation, English fallback): the
+// strings use nothing more, and i18next cost 16 KB gzip of the 250 KB first-visit budget
+// (docs/DECISIONS.md "issue 10: admin console in the web app").
 import en from './en.json';
 import vi from './vi.json';
 
@@ -30,41 +32,58 @@ function readStored(): string | null {
   }
 }
 
-export async function initI18n(): Promise<Lang> {
-  const lng = pickLanguage(readStored(), typeof navigator === 'undefined' ? [] : navigator.languages);
-  await i18next.init({
-    lng,
-    fallbackLng: 'en',
-    supportedLngs: [...LANGUAGES],
-    resources: { en: { translation: en }, vi: { translation: vi } },
-    // lit-html escapes every interpolated value when it renders; escaping here too would show
-    // "&amp;" to people.
-    interpolation: { escapeValue: false },
-    returnNull: false,
-  });
-  document.documentElement.lang = lng;
-  return lng;
+type Strings = { [key: string]: string | Strings };
+const STRINGS: Record<Lang, Strings> = { en, vi };
+let language: Lang = 'en';
+
+function lookup(strings: Strings, key: string): string | null {
+  let node: string | Strings | undefined = strings;
+  for (const part of key.split('.')) {
+    if (typeof node !== 'object' || node === null) return null;
+    node = node[part];
+  }
+  return typeof node === 'string' ? node : null;
 }
 
-export async function setLanguage(lang: Lang): Promise<void> {
-  await i18next.changeLanguage(lang);
+/**
+ * `{{name}}` → String(options.name). Values are inserted as text: lit-html escapes them when it
+ * renders, so nothing here is HTML. A placeholder without a value stays visible (a bug to see).
+ */
+function interpolate(text: string, options?: Record<string, unknown>): string {
+  if (!options) return text;
+  return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (whole, name: string) => (name in options ? String(options[name]) : whole));
+}
+
+function translate(lang: Lang, key: string, options?: Record<string, unknown>): string {
+  return interpolate(lookup(STRINGS[lang], key) ?? lookup(STRINGS.en, key) ?? key, options);
+}
+
+export function initI18n(): Promise<Lang> {
+  language = pickLanguage(readStored(), typeof navigator === 'undefined' ? [] : navigator.languages);
+  document.documentElement.lang = language;
+  return Promise.resolve(language);
+}
+
+export function setLanguage(lang: Lang): Promise<void> {
+  language = lang;
   document.documentElement.lang = lang;
   try {
     localStorage.setItem(STORAGE_KEY, lang);
   } catch {
     // Not remembered; the choice still holds for this visit.
   }
+  return Promise.resolve();
 }
 
 export function currentLanguage(): Lang {
-  return isLang(i18next.language) ? i18next.language : 'en';
+  return language;
 }
 
 export function t(key: string, options?: Record<string, unknown>): string {
-  return options ? i18next.t(key, options) : i18next.t(key);
+  return translate(language, key, options);
 }
 
 /** A string in a fixed language, for warnings that must show in both languages at once. */
 export function tIn(lang: Lang, key: string, options?: Record<string, unknown>): string {
-  return i18next.getFixedT(lang)(key, options ?? {});
+  return translate(lang, key, options);
 }

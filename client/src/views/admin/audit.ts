@@ -10,7 +10,7 @@ import { currentLanguage, t } from '../../i18n';
 import { flash, update } from '../../store';
 import { consoleData } from '../staff/console';
 import { adminGate, adminNav } from './access';
-import { auditActions, filterAudit, NO_AUDIT_FILTERS, type AuditFilters } from './model';
+import { filterAudit, NO_AUDIT_FILTERS, type AuditFilters } from './model';
 
 /** The whole chain is read (in pages of 500) so the links can be checked from the first row. */
 const MAX_ROWS = 20_000;
@@ -106,7 +106,6 @@ function filtersPanel(entries: AuditEntry[]): TemplateResult {
         <option value="staff.">${t('admin.audit.familyStaff')}</option>
         <option value="keylog.">${t('admin.audit.familyKeylog')}</option>
         <option value="rotation.">${t('admin.audit.familyRotation')}</option>
-        ${auditActions(entries).map((a) => html`<option value=${a} ?selected=${view.filters.what === a}>${a}</option>`)}
       </select>
     </div>
     <div>

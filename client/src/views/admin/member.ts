@@ -1,8 +1,8 @@
 // Admin console, one member: admit (compare the key fingerprint the member reads out), disable
 // (sessions revoked, grants deleted, a signed staff-remove, then the case for rotating at once),
-// role change (row + signed role-set), reset (a re-enrolment link), two-factor reset.
+// role change (row + signed role-set), reset (a re-enrolment link).
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { adminGrants, adminPatchStaff, adminTwoFactorReset, ApiError, type KeyLogEntry } from '../../api';
+import { adminGrants, adminPatchStaff, ApiError, type KeyLogEntry } from '../../api';
 import { rpc, WorkerError } from '../../crypto-client';
 import { describeError } from '../../errors';
 import { formatTime } from '../../format';
@@ -123,14 +123,6 @@ async function disable(m: ListedMember): Promise<void> {
   focusSelector('[data-test="admin-rotate-prompt"] h2');
 }
 
-async function enable(m: ListedMember): Promise<void> {
-  await step(t('admin.enable.enabling'), async () => {
-    await adminPatchStaff(m.staffId, { status: 'active' });
-    await loadMembers();
-    flash('info', t('admin.enable.done', { name: m.username }));
-  });
-}
-
 async function changeRole(ev: Event, m: ListedMember): Promise<void> {
   ev.preventDefault();
   const role = (ev.target as HTMLFormElement).elements.namedItem('role') as HTMLSelectElement;
@@ -152,13 +144,6 @@ async function reset(m: ListedMember): Promise<void> {
     await loadMembers();
   });
   focusSelector('[data-test="admin-reset-link"]');
-}
-
-async function resetTwoFactor(m: ListedMember): Promise<void> {
-  await step(t('admin.twoFactor.resetting'), async () => {
-    await adminTwoFactorReset(m.staffId);
-    flash('info', t('admin.twoFactor.done', { name: m.username }));
-  });
 }
 
 function admitPanel(m: ListedMember): TemplateResult {
@@ -225,14 +210,10 @@ function actions(m: ListedMember): TemplateResult {
     <h2 id="actions-title">${t('admin.actionsTitle')}</h2>
     ${
       s === 'disabled'
-        ? html`${
-              stillListed
-                ? html`<p class="alert alert-error" data-test="admin-remove-unfinished">${t('admin.disable.unfinished')}</p>
-                    <button class="btn btn-primary" type="button" data-test="admin-disable" @click=${() => void disable(m)}>${t('admin.disable.finish')}</button>`
-                : nothing
-            }
-            <p>${t('admin.enable.intro')}</p>
-            <button class="btn btn-secondary" type="button" data-test="admin-enable" @click=${() => void enable(m)}>${t('admin.enable.submit')}</button>`
+        ? stillListed
+          ? html`<p class="alert alert-error" data-test="admin-remove-unfinished">${t('admin.disable.unfinished')}</p>
+              <button class="btn btn-primary" type="button" data-test="admin-disable" @click=${() => void disable(m)}>${t('admin.disable.finish')}</button>`
+          : nothing
         : html`<div class="stack">
               <p>${t('admin.disable.intro')}</p>
               <button class="btn btn-danger" type="button" data-test="admin-disable" @click=${() => void disable(m)}>${t('admin.disable.submit')}</button>
@@ -248,11 +229,7 @@ function actions(m: ListedMember): TemplateResult {
             <div class="stack">
               <p>${t('admin.reset.intro')}</p>
               <button class="btn btn-secondary" type="button" data-test="admin-reset" @click=${() => void reset(m)}>${t('admin.reset.submit')}</button>
-            </div>
-            <div class="stack">
-              <p>${t('admin.twoFactor.intro')}</p>
-              <button class="btn btn-secondary" type="button" data-test="admin-two-factor-reset" @click=${() => void resetTwoFactor(m)}>${t('admin.twoFactor.submit')}</button>
-            </div>`
+            </div> `
     }
   </section>`;
 }

@@ -42,11 +42,6 @@ export function filterAudit(entries: readonly AuditEntry[], f: AuditFilters): Au
   });
 }
 
-/** Every distinct action seen, grouped by family ('staff.', 'keylog.'), for the "what" filter. */
-export function auditActions(entries: readonly AuditEntry[]): string[] {
-  return [...new Set(entries.map((e) => e.action))].sort();
-}
-
 /** The invite link the admin hands over: this desk's address with the activation route. */
 export function inviteLink(origin: string, inviteToken: string): string {
   return `${origin}/#/activate/${inviteToken}`;

@@ -4,7 +4,8 @@
 // checks the same rule on every /api/admin route and POST /api/keylog anyway.
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { adminPatchStaff, ApiError, appendKeyLog, type KeyLogEntry, type PatchedStaff, type StaffPatchBody } from '../../api';
-import { rpc } from '../../crypto-client';
+import { rpc, WorkerError } from '../../crypto-client';
+import { describeError } from '../../errors';
 import { t } from '../../i18n';
 import { state, update } from '../../store';
 import { ensureTrusted } from '../../trust';
@@ -112,4 +113,16 @@ export async function patchWithEntry(staffId: string, prepare: () => Promise<{ b
     }
     return res;
   }
+}
+
+/** An admin step's failure in one plain sentence. */
+export function adminError(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.code === 'self_change') return t('admin.errors.selfChange');
+    if (err.code === 'last_admin') return t('admin.errors.lastAdmin');
+    if (err.code === 'keylog_mismatch') return t('admin.errors.keylogMismatch');
+    if (err.code === 'not_in_keylog') return t('admin.errors.notInKeylog');
+  }
+  if (err instanceof WorkerError && err.code === 'not_activated') return t('admin.errors.notActivated');
+  return describeError(err);
 }

@@ -2,15 +2,14 @@
 // (sessions revoked, grants deleted, a signed staff-remove, then the case for rotating at once),
 // role change (row + signed role-set), reset (a re-enrolment link).
 import { html, nothing, type TemplateResult } from 'lit-html';
-import { adminGrants, adminPatchStaff, ApiError, type KeyLogEntry } from '../../api';
+import { adminGrants, adminPatchStaff, type KeyLogEntry } from '../../api';
 import { rpc, WorkerError } from '../../crypto-client';
-import { describeError } from '../../errors';
 import { formatTime } from '../../format';
 import { currentLanguage, t } from '../../i18n';
 import { navigate } from '../../navigate';
 import { flash, setBusy, state, update } from '../../store';
 import { consoleData } from '../staff/console';
-import { adminGate, adminNav, appendSigned, patchWithEntry } from './access';
+import { adminError, adminGate, adminNav, appendSigned, patchWithEntry } from './access';
 import { memberStateLabel, roleLabel } from './labels';
 import { inviteLink } from './model';
 import { requestRotation } from './rotation';
@@ -49,17 +48,6 @@ async function step(label: string, work: () => Promise<void>): Promise<void> {
     setBusy(null);
     flash('error', adminError(err));
   }
-}
-
-export function adminError(err: unknown): string {
-  if (err instanceof ApiError) {
-    if (err.code === 'self_change') return t('admin.errors.selfChange');
-    if (err.code === 'last_admin') return t('admin.errors.lastAdmin');
-    if (err.code === 'keylog_mismatch') return t('admin.errors.keylogMismatch');
-    if (err.code === 'not_in_keylog') return t('admin.errors.notInKeylog');
-  }
-  if (err instanceof WorkerError && err.code === 'not_activated') return t('admin.errors.notActivated');
-  return describeError(err);
 }
 
 async function admit(ev: Event, m: ListedMember): Promise<void> {

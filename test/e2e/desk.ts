@@ -66,6 +66,17 @@ function runSetup(dataDir: string): Promise<string | null> {
   });
 }
 
+/** A setup POST shed before it ran wrote nothing: the same data dir takes another attempt. */
+async function runSetupRetrying(dataDir: string): Promise<string | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runSetup(dataDir);
+    } catch (err) {
+      if (attempt >= 3 || !/POST \/api\/setup failed \(503 overloaded\)/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** Starts the server with PORT=0 and reads the bound address from Fastify's "listening" log line. */
 function startServer(dataDir: string, logFile: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [TSX_CLI, 'server/server.ts'], {
@@ -145,7 +156,7 @@ export async function startDesk(opts: DeskOptions = {}): Promise<Desk> {
   if (!existsSync(CLIENT_INDEX)) throw new Error('client/dist is missing: run `npm run test:e2e` (it builds the client first)');
   const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-e2e-'));
   try {
-    const printed = await runSetup(dataDir);
+    const printed = await runSetupRetrying(dataDir);
     const logFile = join(dataDir, 'server-output.log');
     const server = await startServer(dataDir, logFile, opts.env ?? {});
     try {

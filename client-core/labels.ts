@@ -37,7 +37,7 @@ export function openDeskLabelKey(v: Vault, wraps: readonly Grant[]): boolean {
     const team = v.teamKeys.get(w.teamKeyVersion);
     if (!team) continue;
     try {
-      v.labelKey = { commit: log.labelKeyCommit, key: openLabelKeyWrap(w, team, log) };
+      v.labelKey = { commit: log.labelKeyCommit, key: openLabelKeyWrap({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, team, log) };
       return true;
     } catch (err) {
       if (!isCryptoError(err)) throw err;

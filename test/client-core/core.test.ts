@@ -50,7 +50,10 @@ describe('client core: requester and staff on one ticket', () => {
   it('lets a staff member unlock, read the ticket through the team key and reply; the requester sees it verified', () => {
     // Given the admin unlocked with a grant of team key v1
     const staff = vault();
-    expect(unlockAs(staff, desk.adminId, desk.admin, [{ teamKeyVersion: 1, sealed: sealGrant(desk.team.secretKey, desk.admin.box.publicKey) }])).toEqual({ teamKeyVersions: [1], labels: true });
+    expect(unlockAs(staff, desk.adminId, desk.admin, [{ teamKeyVersion: 1, sealed: sealGrant(desk.team.secretKey, desk.admin.box.publicKey) }])).toEqual({
+      teamKeyVersions: [1],
+      labels: true,
+    });
     // When they open the ticket
     const first = message(sealed.messageId, 1, { type: 'requester' }, sealed.message);
     const ticket = { ticketId: sealed.ticketId, teamWrap: sealed.teamWrap, noteWrap: null, requesterSignPk: keys.signPk };

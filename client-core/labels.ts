@@ -37,7 +37,7 @@ export function openDeskLabelKey(v: Vault, wraps: readonly Grant[]): boolean {
     const team = v.teamKeys.get(w.teamKeyVersion);
     if (!team) continue;
     try {
-      v.labelKey = { commit: log.labelKeyCommit, key: openLabelKeyWrap(w, team, log) };
+      v.labelKey = { commit: log.labelKeyCommit, key: openLabelKeyWrap({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, team, log) };
       return true;
     } catch (err) {
       if (!isCryptoError(err)) throw err;
@@ -56,7 +56,7 @@ function currentLabelKey(v: Vault): LabelKey {
   const log = requireKeyLog(v);
   if (log.labelKeyCommit !== null) {
     if (v.labelKey?.commit === log.labelKeyCommit) return v.labelKey.key;
-    throw new CoreError('no_label_key', 'the desk label key is not open (no wrap for a team key you hold matches the key log), so labels cannot be computed');
+    throw new CoreError('no_label_key', 'the desk label key did not open: labels are unavailable');
   }
   const current = log.currentTeamKey;
   if (!current) throw new CoreError('no_team_key', 'the desk has no team key yet');

@@ -64,7 +64,7 @@ export function unlockStaff(
   // re-enrolment before its staff-add), not tampering. Nothing is unlocked either way.
   const rec = log.staff.get(p.staffId);
   if (!rec || !rec.active || rec.signPk !== toB64(keys.sign.publicKey) || rec.boxPk !== toB64(keys.box.publicKey)) {
-    throw new CoreError('awaiting_admission', 'not admitted yet (the key log does not list these keys): waiting for an admin to admit you');
+    throw new CoreError('awaiting_admission', 'not admitted yet: waiting for an admin to admit you');
   }
   lockStaff(v);
   v.staff = { staffId: p.staffId, keys };

@@ -51,7 +51,7 @@ export async function auditCommand(args: string[], io: CommandIo): Promise<numbe
   io.stdout.write(
     ok
       ? `\naudit chain verified: ${chain.count} row(s), every hash and link matches\n`
-      : `\nAUDIT CHAIN BROKEN${chain?.brokenAt != null ? ` at row ${chain.brokenAt}` : ''}${linksOk ? '' : ' (rows shown here do not link up)'}: the log was altered; tell the operator\n`,
+      : `\nAUDIT CHAIN BROKEN${chain?.brokenAt !== null && chain?.brokenAt !== undefined ? ` at row ${chain.brokenAt}` : ''}${linksOk ? '' : ' (rows shown here do not link up)'}: the log was altered; tell the operator\n`,
   );
   return ok ? 0 : 4;
 }

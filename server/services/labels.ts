@@ -76,7 +76,7 @@ export function storeLabelKey(db: Db, actorStaffId: string, input: { entry: unkn
   if (entry.type !== 'label-key') throw conflict('the entry must be a label-key entry', 'entry_mismatch');
   return db.transaction(
     () => {
-      if (keyLogState(db)?.labelKeyCommit != null) throw conflict('the key log already commits to a desk label key', 'label_key_exists');
+      if ((keyLogState(db)?.labelKeyCommit ?? null) !== null) throw conflict('the key log already commits to a desk label key', 'label_key_exists');
       assertCurrentTeamKey(db, input.wrap.teamKeyVersion);
       const appended = appendKeyLogEntryInTransaction(db, actorStaffId, input.entry);
       db.insert(labelKeyWraps).values({ teamKeyVersion: input.wrap.teamKeyVersion, sealed: input.wrap.sealed, createdAt: nowSeconds() }).run();

@@ -145,19 +145,17 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
   const afterId = opts.cursor === undefined ? 0 : decodeCursor('w', opts.cursor);
   const counts = sqlite.prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`).all({ current }) as { kind: WrapKeyKind; n: number }[];
   const label = pendingLabelWrap(db, current);
-  // The one label wrap leads the first page: labels are usable in the new version soonest.
-  const head = label !== null && opts.cursor === undefined && opts.limit > 1 ? [label] : [];
+  const rows = sqlite
+    .prepare(
+      `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed
+       ${PENDING_FROM} AND w.id > @afterId ORDER BY w.id LIMIT @limit`,
+    )
+    .all({ current, afterId, limit: opts.limit + 1 }) as (PendingWrap & { id: number })[];
+  // The one label wrap leads the first page (no cursor) as soon as that page has room for it, so
+  // keyset paging over the ticket wraps stays exact; re-wrapped wraps leave the pending set, so a
+  // client that asks again from the start always reaches it.
+  const head = label !== null && opts.cursor === undefined && rows.length < opts.limit ? [label] : [];
   const limit = opts.limit - head.length;
-  const rows = (
-    limit > 0
-      ? sqlite
-          .prepare(
-            `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed
-             ${PENDING_FROM} AND w.id > @afterId ORDER BY w.id LIMIT @limit`,
-          )
-          .all({ current, afterId, limit: limit + 1 })
-      : []
-  ) as (PendingWrap & { id: number })[];
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
 
@@ -191,7 +189,6 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
     currentVersion: current,
     previousVersions,
     pending: { tickets: count('ticket'), notes: count('note'), labels: label === null ? 0 : 1 },
-    // (with limit 1 the label wrap waits until the ticket and note wraps are done)
     progress: progressOf(db, current),
     skipped: skippedWraps(db, current),
     batch: [...head, ...page.map(({ id: _id, ...w }) => w)],

@@ -8,8 +8,8 @@ import { asAuthSecret, hashAuthSecret, type KdfParams } from '../../protocol/ind
 import { conflict, notFound, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
-import { isAdmitted, isInKeyLog, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
-import { appendKeyLogEntryInTransaction, keyLogState, liveTeamKeyVersions } from './keylog';
+import { isAdmitted, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
+import { appendKeyLogEntryInTransaction, liveTeamKeyVersions } from './keylog';
 import { liveLabelKeyWraps } from './labels';
 import type { PatchedStaff, PendingInvite, StaffRow, StaffState } from '../../contract/index';
 import type { KeyLogEntry } from '../../protocol/index';

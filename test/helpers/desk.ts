@@ -224,7 +224,14 @@ export async function seedDesk(app: App, opts: { username?: string } = {}): Prom
   const { deskId } = app.db.select({ deskId: deskTable.deskId }).from(deskTable).get()!;
   const admin = insertStaff(app, opts.username ?? 'admin', 'admin', 'active');
   const genesis = p.signKeyLogEntry(
-    p.buildGenesisEntry({ deskId, staffId: admin.staffId, username: admin.username, boxPk: p.toB64(admin.keys.box.publicKey), signPk: p.toB64(admin.keys.sign.publicKey), at: at() }),
+    p.buildGenesisEntry({
+      deskId,
+      staffId: admin.staffId,
+      username: admin.username,
+      boxPk: p.toB64(admin.keys.box.publicKey),
+      signPk: p.toB64(admin.keys.sign.publicKey),
+      at: at(),
+    }),
     admin.keys.sign.secretKey,
   );
   storeEntry(app, genesis);
@@ -244,21 +251,16 @@ export async function seedDesk(app: App, opts: { username?: string } = {}): Prom
 /**
  * A staff member seeded as addTechnician leaves them: activated, and (unless `admit: false`) in
  * the log by a staff-add the admin signed plus a grant of every team key the desk has; with a
- * session token unless `login: false`.
+ * session token issued directly.
  */
-export function seedStaff(
-  app: App,
-  desk: Desk,
-  username: string,
-  opts: { role?: Role; status?: 'active' | 'disabled' | 'reset'; admit?: boolean; login?: boolean } = {},
-): StaffActor {
+export function seedStaff(app: App, desk: Desk, username: string, opts: { role?: Role; status?: 'active' | 'disabled' | 'reset'; admit?: boolean } = {}): SignedInStaff {
   const member = insertStaff(app, username, opts.role ?? 'technician', opts.status ?? 'active');
   if (opts.admit !== false) {
     const { staffId, role, keys } = member;
     appendSeeded(app, desk, 'staff-add', { staffId, username, role, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey) });
     for (const [version, pair] of desk.teamKeys) grant(app, member, version, pair);
   }
-  return { ...member, token: opts.login === false ? null : app.issueSession('staff', member.staffId).token };
+  return { ...member, token: app.issueSession('staff', member.staffId).token };
 }
 
 /**
@@ -270,7 +272,10 @@ export function seedTeamKey(app: App, desk: Desk, opts: { grantTo?: Pick<StaffAc
   const version = previous + 1;
   const pair = p.generateTeamKey();
   appendSeeded(app, desk, 'team-key', { version, boxPk: p.toB64(pair.publicKey) });
-  app.db.insert(teamKeys).values({ version, boxPk: p.toB64(pair.publicKey), createdAt: T0 }).run();
+  app.db
+    .insert(teamKeys)
+    .values({ version, boxPk: p.toB64(pair.publicKey), createdAt: T0 })
+    .run();
   for (const member of opts.grantTo ?? [desk.admin]) grant(app, member, version, pair);
   if (opts.retirePrevious && previous > 0) {
     appendSeeded(app, desk, 'team-key-retire', { version: previous });
@@ -402,21 +407,21 @@ export function disableStaff(app: App, staffId: string): void {
 
 // ---------------------------------------------------------------- the usual beforeAll/afterAll
 
-export interface WithDeskOptions extends TestAppOptions {
+export interface WithDeskOptions<Name extends string = string> extends TestAppOptions {
   /** 'api' (default): set up through the routes; 'db': seeded (see seedDesk). */
   via?: 'api' | 'db';
   /** Technicians to add (addTechnician or seedStaff), by username. */
-  technicians?: string[];
+  technicians?: readonly Name[];
   /** A fresh desk for every test (beforeEach/afterEach) instead of one per file. */
   each?: boolean;
 }
 
-export interface DeskFixture {
+export interface DeskFixture<Name extends string = string> {
   t: TestApp;
   app: App;
   desk: Desk;
   /** The technicians named in `technicians`, signed in. */
-  staff: Record<string, SignedInStaff>;
+  staff: Record<Name, SignedInStaff>;
 }
 
 /**
@@ -425,16 +430,16 @@ export interface DeskFixture {
  *   const fx = withDesk({ via: 'db', technicians: ['tom'] });
  *   it('…', async () => { await fx.app.inject({ …, headers: bearer(fx.staff.tom.token) }) });
  */
-export function withDesk(options: WithDeskOptions = {}): DeskFixture {
+export function withDesk<const Name extends string = never>(options: WithDeskOptions<Name> = {}): DeskFixture<Name> {
   const { via = 'api', technicians = [], each = false, ...appOptions } = options;
-  const fixture = {} as DeskFixture;
+  const fixture = {} as DeskFixture<Name>;
   (each ? beforeEach : beforeAll)(async () => {
     await p.ready();
     const t = await buildTestApp(appOptions);
     const desk = via === 'db' ? await seedDesk(t.app) : await setupDesk(t.app);
-    const members: Record<string, SignedInStaff> = {};
+    const members = {} as Record<Name, SignedInStaff>;
     for (const username of technicians) {
-      members[username] = (via === 'db' ? seedStaff(t.app, desk, username) : await addTechnician(t.app, desk, username)) as SignedInStaff;
+      members[username] = via === 'db' ? seedStaff(t.app, desk, username) : ((await addTechnician(t.app, desk, username)) as SignedInStaff);
     }
     Object.assign(fixture, { t, app: t.app, desk, staff: members });
   });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../db/schema';
 import { asSignPublicKey, newId, openMessage, sealMessage, toB64, generateStaffKeys } from '../../protocol';
 import { seedLabel, seedRequester, seedTicket, withDesk, type SeededTicket } from '../helpers/desk';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 // The staff CLI's technician commands, run in-process against the real app listening on an
 // ephemeral port: login, key-log verification and every call go over HTTP.

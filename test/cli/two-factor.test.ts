@@ -2,7 +2,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDesk, type SignedInStaff } from '../helpers/desk';
 import { startOfTotpStep } from '../helpers/two-factor';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 // The staff CLI's two-factor sign-in and commands, in-process against the real app listening on an
 // ephemeral port. Codes come from the secret the CLI printed, for fixed 30-second steps counted from

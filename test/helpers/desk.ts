@@ -217,10 +217,11 @@ function grant(app: App, member: Pick<StaffActor, 'staffId' | 'keys'>, version: 
 /**
  * setupDesk's result written straight into the database: the first admin, a real signed key log
  * (genesis + team-key v1), the team key row, the admin's grant, the desk fingerprint. The admin's
- * token is issued directly (login is the staff suites' subject).
+ * token is issued directly (login is the staff suites' subject). `teamKey: false` stops after the
+ * genesis entry (a desk before its first team key; seedTeamKey adds it). Synchronous: a ready
+ * app has loaded libsodium (the routes await it).
  */
-export async function seedDesk(app: App, opts: { username?: string } = {}): Promise<Desk> {
-  await p.ready();
+export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean } = {}): Desk {
   const { deskId } = app.db.select({ deskId: deskTable.deskId }).from(deskTable).get()!;
   const admin = insertStaff(app, opts.username ?? 'admin', 'admin', 'active');
   const genesis = p.signKeyLogEntry(
@@ -239,12 +240,12 @@ export async function seedDesk(app: App, opts: { username?: string } = {}): Prom
     deskId,
     fingerprint: p.verifyKeyLog([genesis]).fingerprint,
     admin: { ...admin, token: app.issueSession('staff', admin.staffId).token },
-    teamKey: p.generateTeamKey(),
+    teamKey: p.generateTeamKey(), // version 0: a placeholder until seedTeamKey publishes v1
     teamKeyVersion: 0,
     teamKeys: new Map(),
   };
   app.db.update(deskTable).set({ fingerprint: desk.fingerprint }).run();
-  seedTeamKey(app, desk);
+  if (opts.teamKey !== false) seedTeamKey(app, desk);
   return desk;
 }
 
@@ -330,6 +331,8 @@ export interface TicketSeed {
   createdAt?: number;
   /** Also a note key N wrapped to the team key. */
   withNotes?: boolean;
+  /** The team key to wrap K (and N) to; default the desk's current one. */
+  team?: p.TeamPublicKeyVersion;
 }
 
 export interface SeededTicket {
@@ -348,7 +351,7 @@ export interface SeededTicket {
 export function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester, 'requesterId' | 'keys'>, seed: TicketSeed = {}): SeededTicket {
   const subject = seed.subject ?? `subject ${p.newId().slice(0, 8)}`;
   const category = seed.category ?? 'account';
-  const team = teamPublicKey(desk);
+  const team = seed.team ?? teamPublicKey(desk);
   const created = p.createTicket({
     payload: { v: 1, subject, body: seed.body ?? 'please help', category, lang: 'en' },
     requesterSignSk: requester.keys.sign.secretKey,
@@ -436,7 +439,7 @@ export function withDesk<const Name extends string = never>(options: WithDeskOpt
   (each ? beforeEach : beforeAll)(async () => {
     await p.ready();
     const t = await buildTestApp(appOptions);
-    const desk = via === 'db' ? await seedDesk(t.app) : await setupDesk(t.app);
+    const desk = via === 'db' ? seedDesk(t.app) : await setupDesk(t.app);
     const members = {} as Record<Name, SignedInStaff>;
     for (const username of technicians) {
       members[username] = via === 'db' ? seedStaff(t.app, desk, username) : ((await addTechnician(t.app, desk, username)) as SignedInStaff);

@@ -77,7 +77,7 @@ function addNote(t: TestApp, desk: Desk, ticketId: string): void {
  * with its chunks, 3 tags.
  */
 async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
-  const desk = await seedDesk(t.app);
+  const desk = seedDesk(t.app);
   const requester = seedRequester(t.app);
   const urgent = seedLabel(t.app, desk, 'urgent');
   const malware = seedLabel(t.app, desk, 'malware');

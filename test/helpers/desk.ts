@@ -17,6 +17,7 @@ import { desk as deskTable, grants, keylogEntries, labels, messages, requesters,
 import { createSetupToken } from '../../server/plugins/app/desk';
 import { buildTestApp, type TestApp, type TestAppOptions } from './app';
 import { CHEAP_KDF } from '../fixtures/kdf';
+import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
 
 type App = TestApp['app'];
 type Role = 'admin' | 'technician';
@@ -418,6 +419,7 @@ export interface WithDeskOptions<Name extends string = string> extends TestAppOp
   /** A fresh desk for every test (beforeEach/afterEach) instead of one per file. */
   each?: boolean;
 }
+// `env` defaults to TEST_POW_DIFFICULTY, so a requester's PoW solves at once.
 
 export interface DeskFixture<Name extends string = string> {
   t: TestApp;
@@ -434,11 +436,11 @@ export interface DeskFixture<Name extends string = string> {
  *   it('…', async () => { await fx.app.inject({ …, headers: bearer(fx.staff.tom.token) }) });
  */
 export function withDesk<const Name extends string = never>(options: WithDeskOptions<Name> = {}): DeskFixture<Name> {
-  const { via = 'api', technicians = [], each = false, ...appOptions } = options;
+  const { via = 'api', technicians = [], each = false, env, ...appOptions } = options;
   const fixture = {} as DeskFixture<Name>;
   (each ? beforeEach : beforeAll)(async () => {
     await p.ready();
-    const t = await buildTestApp(appOptions);
+    const t = await buildTestApp({ ...appOptions, env: { SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY, ...env } });
     const desk = via === 'db' ? seedDesk(t.app) : await setupDesk(t.app);
     const members = {} as Record<Name, SignedInStaff>;
     for (const username of technicians) {

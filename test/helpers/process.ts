@@ -15,15 +15,15 @@ import { dbFilePath } from '../../server/app';
 import { httpDesk } from '../../cli/staff/api';
 import { loginStaff, type StaffSession } from '../../cli/staff/session';
 import { CHEAP_KDF } from '../fixtures/kdf';
+import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
 
 const ROOT = process.cwd();
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 export const SERVER_ENTRY = join(ROOT, 'server', 'server.ts');
 export const CLI_ENTRY = join(ROOT, 'cli', 'index.ts');
 
-/** Low difficulty keeps solving instant; verification cost does not depend on it. */
 export const PROCESS_TEST_ENV: Record<string, string> = {
-  SEALDESK_POW_DIFFICULTY: '4',
+  SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY,
   // Bursts file many tickets per requester; the per-requester rate limit still applies.
   SEALDESK_MAX_OPEN_TICKETS: '1000',
 };

@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { withDesk, type SignedInStaff } from '../helpers/desk';
 import { startOfTotpStep } from '../helpers/two-factor';
 import { listen, runCommand } from '../helpers/cli';

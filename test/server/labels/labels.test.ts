@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLabelName, sealLabelName } from '../../../protocol';
 import { labelKeyOf, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openMessage, openTeamWrap, asSignPublicKey, isFirstMessage } from '../../../protocol';
 import { seedLabel, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 

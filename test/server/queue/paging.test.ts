@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 
 const fx = withDesk({ via: 'db', technicians: ['tech'] });

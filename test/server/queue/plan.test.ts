@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { seedLabel, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 
 // Captures every SQL statement the queue route runs and asks SQLite how it would execute each:

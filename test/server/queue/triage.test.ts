@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { audit, tickets } from '../../../db/schema';
 import { disableStaff, labelTagOf, seedLabel, seedRequester, seedStaff, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { newId, newNoteKey, openGrant, openTeamWrap, sealMessage, wrapKeyForTeam, type NoteKey, type TicketKey } from '../../../protocol/index';
 import { grants, staff, tickets } from '../../../db/schema';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bearer, withDesk } from '../../helpers/desk';
 import { expectError, newRequester } from '../../helpers/requester';
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newId, sealMessage, toB64 } from '../../../protocol/index';
 import { messages, tickets, wraps } from '../../../db/schema';
 import { eq } from 'drizzle-orm';

@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createTicket, ticketSubmission, generateStaffKeys, newId, ready, signRequesterChallenge, solvePow, toB64 } from '../protocol/index';
 import { buildTestApp, type TestApp } from '../test/helpers/app';
-import { seedDesk, type SeededDesk } from '../test/helpers/queue';
+import { seedDesk, teamPublicKey, type Desk } from '../test/helpers/desk';
 
 /** Low enough that solving is instant: the bench is about the server, not the client's work. */
 export const FLOOD_POW_DIFFICULTY = 8;
@@ -45,7 +45,7 @@ export interface AutocannonResult {
 // ------------------------------------------------------------------ the desk
 export interface FloodDesk {
   t: TestApp;
-  desk: SeededDesk;
+  desk: Desk;
   origin: string;
   close(): Promise<void>;
 }
@@ -58,7 +58,7 @@ export async function startFloodDesk(): Promise<FloodDesk> {
     env: { SEALDESK_POW_DIFFICULTY: String(FLOOD_POW_DIFFICULTY), SEALDESK_LOG_LEVEL: 'warn' },
     underPressure: {},
   });
-  const desk = seedDesk(t);
+  const desk = seedDesk(t.app);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as { port: number };
   return { t, desk, origin: `http://127.0.0.1:${port}`, close: () => t.close() };
@@ -156,7 +156,7 @@ export interface LegitJourney {
  * Register a requester (PoW), sign in (signed challenge), file a ticket (PoW), over HTTP from
  * LEGIT_ADDRESS. Anything but success (or a 503 to wait out) throws with the status and code.
  */
-export async function legitJourney(origin: string, desk: SeededDesk): Promise<LegitJourney> {
+export async function legitJourney(origin: string, desk: Desk): Promise<LegitJourney> {
   const agent = new http.Agent({ keepAlive: true, localAddress: LEGIT_ADDRESS });
   let serverMs = 0;
   let retries = 0;
@@ -187,7 +187,7 @@ export async function legitJourney(origin: string, desk: SeededDesk): Promise<Le
       payload: { v: 1, subject: 'Account taken over', body: 'Someone changed my recovery e-mail. What now?', category: 'account', lang: 'en' },
       requesterSignSk: keys.sign.secretKey,
       requesterBoxPk: keys.box.publicKey,
-      team: { version: desk.teamVersion, publicKey: desk.team.publicKey },
+      team: teamPublicKey(desk),
     });
     const body = { ...ticketSubmission(created), pow: await solved('ticket') };
     await call(201, 'POST', '/api/tickets', body, token);

@@ -4,7 +4,8 @@
 // median of ≥200 requests each) against a raw indexed better-sqlite3 SELECT of the same rows.
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { buildQueueApp, addStaffMember, seedDesk, tagOf } from '../test/helpers/queue';
+import { buildTestApp } from '../test/helpers/app';
+import { labelKeyOf, labelTagOf, seedDesk, seedStaff } from '../test/helpers/desk';
 import { labels } from '../db/schema';
 import { sealLabelName } from '../protocol';
 
@@ -27,7 +28,7 @@ function pickStatus(r: number): (typeof STATUSES)[number] {
   return 'closed';
 }
 
-const t = await buildQueueApp({
+const t = await buildTestApp({
   env: { SEALDESK_LOG_LEVEL: 'warn' },
   // Fastify's own measure from request start to send: the server's time without inject's client side.
   extend: (app) => {
@@ -38,17 +39,17 @@ const t = await buildQueueApp({
   },
 });
 try {
-  const desk = seedDesk(t);
-  const techs = Array.from({ length: 20 }, (_, i) => addStaffMember(t, desk, { username: `tech${i}` }));
+  const desk = seedDesk(t.app);
+  const techs = Array.from({ length: 20 }, (_, i) => seedStaff(t.app, desk, `tech${i}`));
   const viewer = techs[0]!;
   for (const name of LABEL_NAMES) {
-    const sealed = sealLabelName(desk.labelKey, name);
+    const sealed = sealLabelName(labelKeyOf(desk), name);
     t.db
       .insert(labels)
       .values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: 1 })
       .run();
   }
-  const tags = LABEL_NAMES.map((n) => tagOf(desk, n));
+  const tags = LABEL_NAMES.map((n) => labelTagOf(desk, n));
 
   // ---- seed ----
   const s = t.sqlite;
@@ -66,7 +67,7 @@ try {
         const ticketId = id();
         const status = pickStatus(Math.random());
         const at = 1_700_000_000 + i * 60;
-        const assignee = Math.random() < 0.3 ? null : pick(techs, Math.random()).id;
+        const assignee = Math.random() < 0.3 ? null : pick(techs, Math.random()).staffId;
         const { lastInsertRowid } = insTicket.run(
           ticketId,
           pick(requesterIds, Math.random()),
@@ -97,7 +98,7 @@ try {
   const touch = s.prepare('update tickets set updated_at = updated_at + 1 where seq = 1');
   async function viaInject(url: string, cold = false): Promise<{ median: number; p95: number; rows: number }> {
     // A fresh session per case: the queue's rate limit is per session (600/min).
-    const headers = { authorization: `Bearer ${t.app.issueSession('staff', viewer.id).token}` };
+    const headers = { authorization: `Bearer ${t.app.issueSession('staff', viewer.staffId).token}` };
     const times: number[] = [];
     let rows = 0;
     for (let i = 0; i < RUNS + 20; i++) {
@@ -137,8 +138,8 @@ try {
       url: `/api/staff/tickets?status=open&label=${busiestTag}`,
       raw: () => viaRaw('where t.status = ?', [busiestTag, 'open'], 'join ticket_labels l on l.ticket_seq = t.seq and l.tag = ?'),
     },
-    { name: 'assignee=mine', url: '/api/staff/tickets?assignee=mine', raw: () => viaRaw('where t.assignee_id = ?', [viewer.id]) },
-    { name: 'assignee=mine, cold counts', url: '/api/staff/tickets?assignee=mine', cold: true, raw: () => viaRaw('where t.assignee_id = ?', [viewer.id]) },
+    { name: 'assignee=mine', url: '/api/staff/tickets?assignee=mine', raw: () => viaRaw('where t.assignee_id = ?', [viewer.staffId]) },
+    { name: 'assignee=mine, cold counts', url: '/api/staff/tickets?assignee=mine', cold: true, raw: () => viaRaw('where t.assignee_id = ?', [viewer.staffId]) },
     {
       name: 'assignee=unassigned & status=new',
       url: '/api/staff/tickets?assignee=unassigned&status=new',
@@ -173,7 +174,7 @@ try {
     };
     time('listQueue first page', () => listQueue(t.db, { limit: 50 }));
     time('listQueue status+label', () => listQueue(t.db, { limit: 50, status: 'open', label: busiestTag }));
-    time('listQueue mine', () => listQueue(t.db, { limit: 50, assigneeId: viewer.id }));
+    time('listQueue mine', () => listQueue(t.db, { limit: 50, assigneeId: viewer.staffId }));
     const fakeReq = { headers: { authorization: `Bearer ${viewer.token}` }, server: t.app } as never;
     const xs: number[] = [];
     for (let i = 0; i < 40; i++) {

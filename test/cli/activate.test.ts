@@ -7,7 +7,7 @@ import { inviteTokenFrom } from '../../cli/staff/activate';
 import { activationLink } from '../../cli/staff/invite';
 import { createSetupToken } from '../../server/plugins/app/desk';
 import { buildTestApp, type TestApp } from '../helpers/app';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 const TOM_PASSWORD = 'tom chooses a long password';
 const ADMIN_PASSWORD = 'the first admin has a long password';

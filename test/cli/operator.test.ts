@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../protocol/index';
 import { buildTestApp, type TestApp } from '../helpers/app';
 import { activate, api, login } from '../helpers/desk';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 const ADMIN_PASSWORD = 'a long admin password for the cli test';
 let dataDir: string;

@@ -13,7 +13,7 @@ import type { TestApp } from '../helpers/app';
 import { buildTestApp } from '../helpers/app';
 import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 let t: TestApp;
 let url: string;

@@ -9,7 +9,7 @@ import type { TestApp } from '../helpers/app';
 import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
 import { buildDeskApp } from '../server/rotation/seed';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 interface Made {
   ticketId: string;

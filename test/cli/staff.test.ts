@@ -1,34 +1,33 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../db/schema';
 import { asSignPublicKey, newId, openMessage, sealMessage, toB64, generateStaffKeys } from '../../protocol';
-import type { TestApp } from '../helpers/app';
-import { addLabelName, addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededStaff, type SeededTicket } from '../helpers/queue';
-import { listen, runCommand } from './run';
+import { seedLabel, seedRequester, seedTicket, withDesk, type SeededTicket } from '../helpers/desk';
+import { listen, runCommand } from '../helpers/cli';
 
 // The staff CLI's technician commands, run in-process against the real app listening on an
 // ephemeral port: login, key-log verification and every call go over HTTP.
-let t: TestApp;
-let desk: SeededDesk;
-let tech: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tom'] });
 let url: string;
 let urgent: SeededTicket;
 let other: SeededTicket;
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tom' });
-  const requester = addRequester(t.db);
-  const tag = addLabelName(t.db, desk, 'Border crossing');
-  other = addTicket(t.db, desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
-  urgent = addTicket(t.db, desk, requester, { subject: 'Điện thoại bị tịch thu', body: 'They took it at the border.', category: 'device', priority: 'urgent', labelTags: [tag] });
-  url = await listen(t);
+  const requester = seedRequester(fx.app);
+  const tag = seedLabel(fx.app, fx.desk, 'Border crossing');
+  other = seedTicket(fx.app, fx.desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
+  urgent = seedTicket(fx.app, fx.desk, requester, {
+    subject: 'Điện thoại bị tịch thu',
+    body: 'They took it at the border.',
+    category: 'device',
+    priority: 'urgent',
+    labelTags: [tag],
+  });
+  url = await listen(fx.t);
 });
-afterAll(async () => t.close());
 
 function cli(args: string[], opts: { password?: string; stdin?: string } = {}) {
-  return runCommand([...args, '--username', tech.username, '--server', url], { SEALDESK_PASSWORD: opts.password ?? tech.password }, opts.stdin ?? '');
+  return runCommand([...args, '--username', fx.staff.tom.username, '--server', url], { SEALDESK_PASSWORD: opts.password ?? fx.staff.tom.password }, opts.stdin ?? '');
 }
 
 describe('staff CLI: queue, show, reply over HTTP', () => {
@@ -60,13 +59,13 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     // Then the server holds one staff message, signed by their logged key, sealed under K
-    const stored = t.db
+    const stored = fx.t.db
       .select()
       .from(messages)
       .where(eq(messages.ticketId, urgent.ticketId))
       .all()
       .find((m) => m.authorType === 'staff')!;
-    expect(stored).toMatchObject({ kind: 'message', authorStaffId: tech.id, seq: 2 });
+    expect(stored).toMatchObject({ kind: 'message', authorStaffId: fx.staff.tom.staffId, seq: 2 });
     expect(res.stdout).toContain(stored.id);
     const payload = openMessage({
       kind: 'message',
@@ -74,7 +73,7 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
       messageId: stored.id,
       key: urgent.ticketKey,
       envelope: { v: 1, nonce: stored.nonce, ct: stored.ct, sig: stored.sig },
-      authorSignPk: asSignPublicKey(toB64(tech.keys.sign.publicKey)),
+      authorSignPk: asSignPublicKey(toB64(fx.staff.tom.keys.sign.publicKey)),
     });
     expect(payload.body).toBe('Please turn it off and contact us from another device.');
   });
@@ -105,7 +104,7 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
       payload: { v: 1, body: 'send me your password' },
       authorSignSk: generateStaffKeys().sign.secretKey,
     });
-    t.db
+    fx.t.db
       .insert(messages)
       .values({
         id: messageId,

@@ -1,13 +1,26 @@
-// A set-up desk for server tests, built only through the public HTTP API and the protocol
-// module (real libsodium, real SQLite). Staff passwords use CHEAP_KDF, the one test fixture.
-//   const desk = await setupDesk(t.app);                 // first admin, genesis, team key v1
-//   const tech = await addTechnician(t.app, desk, 'tom'); // invited, activated, admitted, logged in
+// THE desk fixture (docs/ARCHITECTURE.md, "Tests"): one `Desk` type — a first admin, admitted
+// staff, the team keys, live tokens — built one of two ways, with real libsodium and real SQLite:
+//   through the API (the real routes via app.inject; what a client does):
+//     const desk = await setupDesk(t.app);                  // first admin, genesis, team key v1
+//     const tom = await addTechnician(t.app, desk, 'tom');  // invited, activated, admitted, logged in
+//   through the database (scale, or when staff set-up is not the subject; the same rows and signed
+//   key-log entries the routes would write):
+//     const desk = seedDesk(t.app);  const tom = seedStaff(t.app, desk, 'tom');
+//     const r = seedRequester(t.app);  seedTicket(t.app, desk, r, { status: 'open' });
+// and `withDesk(...)` for the usual beforeAll/afterAll. Staff passwords use CHEAP_KDF from
+// test/fixtures/kdf.ts, and buildTestApp (./app.ts) is the one place the server's auth-hash cost
+// is lowered.
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import * as p from '../../protocol/index';
+import { desk as deskTable, grants, keylogEntries, labels, messages, requesters, staff, teamKeys, ticketLabels, tickets, wraps } from '../../db/schema';
 import { createSetupToken } from '../../server/plugins/app/desk';
-import type { TestApp } from './app';
+import { buildTestApp, type TestApp, type TestAppOptions } from './app';
 import { CHEAP_KDF } from '../fixtures/kdf';
+import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
 
 type App = TestApp['app'];
+type Role = 'admin' | 'technician';
 
 export interface StaffActor {
   staffId: string;
@@ -19,16 +32,23 @@ export interface StaffActor {
   token: string | null;
 }
 
+/** A staff member with a live session. */
+export type SignedInStaff = StaffActor & { token: string };
+
 export interface Desk {
   deskId: string;
   fingerprint: string;
-  admin: StaffActor & { token: string };
-  /** Team key v1 as generated at setup (tests use it to seal or open wraps). */
+  admin: SignedInStaff;
+  /** The current team key (v1 as generated at setup; seedTeamKey moves it on). */
   teamKey: p.TeamKeyPair;
   teamKeyVersion: number;
+  /** Every team key pair the desk published, by version (the test plays every admin's browser). */
+  teamKeys: Map<number, p.TeamKeyPair>;
 }
 
 let clock = 1_700_000_000;
+const T0 = 1_700_000_000;
+const passwordOf = (username: string) => `${username} password for tests`;
 const at = () => clock++;
 
 export async function api(app: App, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, body?: unknown, token?: string | null) {
@@ -97,6 +117,7 @@ export async function setupDesk(app: App, opts: { username?: string; password?: 
     admin: { staffId, username, password, role: 'admin', keys, token: session.token },
     teamKey,
     teamKeyVersion: 1,
+    teamKeys: new Map([[1, teamKey]]),
   };
 }
 
@@ -129,7 +150,7 @@ export async function admit(app: App, desk: Desk, member: Pick<StaffActor, 'staf
 
 /** An invited, activated and (by default) admitted and logged-in staff member. */
 export async function addTechnician(app: App, desk: Desk, username: string, opts: { role?: 'admin' | 'technician'; admit?: boolean; login?: boolean } = {}): Promise<StaffActor> {
-  const password = `${username} password for tests`;
+  const password = passwordOf(username);
   const inviteToken = await invite(app, desk, username, opts.role ?? 'technician');
   const member = await activate(app, inviteToken, password);
   const actor: StaffActor = { ...member, password, token: null };
@@ -137,3 +158,300 @@ export async function addTechnician(app: App, desk: Desk, username: string, opts
   if (opts.login !== false) actor.token = (await login(app, username, password)).token;
   return actor;
 }
+
+// ---------------------------------------------------------------- through the database
+
+/** The verified key-log state of the rows in keylog_entries. */
+export function storedKeyLogState(app: App): p.KeyLogState {
+  const rows = app.db.select({ entry: keylogEntries.entry }).from(keylogEntries).orderBy(keylogEntries.seq).all();
+  return p.verifyKeyLog(rows.map((r) => JSON.parse(r.entry) as p.KeyLogEntry));
+}
+
+function storeEntry(app: App, entry: p.KeyLogEntry): void {
+  app.db
+    .insert(keylogEntries)
+    .values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at })
+    .run();
+}
+
+/** Signs (as the desk's admin) and stores the next key-log entry. */
+function appendSeeded<T extends Exclude<p.KeyLogType, 'genesis'>>(app: App, desk: Desk, type: T, body: p.KeyLogBodies[T]): void {
+  const entry = p.buildKeyLogEntry(storedKeyLogState(app), { type, body, signer: desk.admin.staffId, at: at() });
+  storeEntry(app, p.signKeyLogEntry(entry, desk.admin.keys.sign.secretKey));
+}
+
+/** A staff row with real login material under CHEAP_KDF, so a real client (the CLI) can log in. */
+function insertStaff(app: App, username: string, role: Role, status: 'active' | 'disabled' | 'reset'): Omit<StaffActor, 'token'> {
+  const staffId = p.newId();
+  const password = passwordOf(username);
+  const keys = p.generateStaffKeys();
+  const salt = p.newStaffSalt();
+  const { kek, authSecret } = p.deriveStaffSecrets(password, salt, CHEAP_KDF);
+  app.db
+    .insert(staff)
+    .values({
+      id: staffId,
+      username,
+      role,
+      status,
+      kdfSalt: salt,
+      kdfOpslimit: CHEAP_KDF.opslimit,
+      kdfMemlimit: CHEAP_KDF.memlimit,
+      authHash: p.hashAuthSecret(authSecret, CHEAP_KDF),
+      boxPk: p.toB64(keys.box.publicKey),
+      signPk: p.toB64(keys.sign.publicKey),
+      keyBlob: JSON.stringify(p.sealStaffKeyBlob(keys, kek, staffId)),
+      createdAt: T0,
+      updatedAt: T0,
+    })
+    .run();
+  return { staffId, username, password, role, keys };
+}
+
+function grant(app: App, member: Pick<StaffActor, 'staffId' | 'keys'>, version: number, pair: p.TeamKeyPair): void {
+  app.db
+    .insert(grants)
+    .values({ staffId: member.staffId, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, member.keys.box.publicKey) })
+    .run();
+}
+
+/**
+ * setupDesk's result written straight into the database: the first admin, a real signed key log
+ * (genesis + team-key v1), the team key row, the admin's grant, the desk fingerprint. The admin's
+ * token is issued directly (login is the staff suites' subject). `teamKey: false` stops after the
+ * genesis entry (a desk before its first team key; seedTeamKey adds it). Synchronous: a ready
+ * app has loaded libsodium (the routes await it).
+ */
+export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean } = {}): Desk {
+  const { deskId } = app.db.select({ deskId: deskTable.deskId }).from(deskTable).get()!;
+  const admin = insertStaff(app, opts.username ?? 'admin', 'admin', 'active');
+  const genesis = p.signKeyLogEntry(
+    p.buildGenesisEntry({
+      deskId,
+      staffId: admin.staffId,
+      username: admin.username,
+      boxPk: p.toB64(admin.keys.box.publicKey),
+      signPk: p.toB64(admin.keys.sign.publicKey),
+      at: at(),
+    }),
+    admin.keys.sign.secretKey,
+  );
+  storeEntry(app, genesis);
+  const desk: Desk = {
+    deskId,
+    fingerprint: p.verifyKeyLog([genesis]).fingerprint,
+    admin: { ...admin, token: app.issueSession('staff', admin.staffId).token },
+    teamKey: p.generateTeamKey(), // version 0: a placeholder until seedTeamKey publishes v1
+    teamKeyVersion: 0,
+    teamKeys: new Map(),
+  };
+  app.db.update(deskTable).set({ fingerprint: desk.fingerprint }).run();
+  if (opts.teamKey !== false) seedTeamKey(app, desk);
+  return desk;
+}
+
+/**
+ * A staff member seeded as addTechnician leaves them: activated, and (unless `admit: false`) in
+ * the log by a staff-add the admin signed plus a grant of every team key the desk has; with a
+ * session token issued directly.
+ */
+export function seedStaff(app: App, desk: Desk, username: string, opts: { role?: Role; status?: 'active' | 'disabled' | 'reset'; admit?: boolean } = {}): SignedInStaff {
+  const member = insertStaff(app, username, opts.role ?? 'technician', opts.status ?? 'active');
+  if (opts.admit !== false) {
+    const { staffId, role, keys } = member;
+    appendSeeded(app, desk, 'staff-add', { staffId, username, role, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey) });
+    for (const [version, pair] of desk.teamKeys) grant(app, member, version, pair);
+  }
+  return { ...member, token: app.issueSession('staff', member.staffId).token };
+}
+
+/**
+ * The next team key: a `team-key` entry signed by the admin, its row, and grants to `grantTo`
+ * (default the admin); optionally retires the previous version. It becomes `desk.teamKey`.
+ */
+export function seedTeamKey(app: App, desk: Desk, opts: { grantTo?: Pick<StaffActor, 'staffId' | 'keys'>[]; retirePrevious?: boolean } = {}): number {
+  const previous = desk.teamKeyVersion;
+  const version = previous + 1;
+  const pair = p.generateTeamKey();
+  appendSeeded(app, desk, 'team-key', { version, boxPk: p.toB64(pair.publicKey) });
+  app.db
+    .insert(teamKeys)
+    .values({ version, boxPk: p.toB64(pair.publicKey), createdAt: T0 })
+    .run();
+  for (const member of opts.grantTo ?? [desk.admin]) grant(app, member, version, pair);
+  if (opts.retirePrevious && previous > 0) {
+    appendSeeded(app, desk, 'team-key-retire', { version: previous });
+    app.db.update(teamKeys).set({ retiredAt: T0 }).where(eq(teamKeys.version, previous)).run();
+  }
+  desk.teamKeys.set(version, pair);
+  desk.teamKey = pair;
+  desk.teamKeyVersion = version;
+  return version;
+}
+
+/** The public half of team key `version` (default the current one), as a requester seals to it. */
+export function teamPublicKey(desk: Desk, version = desk.teamKeyVersion): p.TeamPublicKeyVersion {
+  return { version, publicKey: desk.teamKeys.get(version)!.publicKey };
+}
+
+/** The label key L of the current team key. */
+export const labelKeyOf = (desk: Desk): p.LabelKey => p.deriveLabelKey(desk.teamKey.secretKey);
+
+/** A label's tag under the current L, as a client computes it. */
+export const labelTagOf = (desk: Desk, name: string): string => p.labelTag(labelKeyOf(desk), name);
+
+export interface SeededRequester {
+  requesterId: string;
+  keys: p.IdentityKeys;
+  /** A live requester session (issued directly; sign-in is the requester suites' subject). */
+  token: string;
+}
+
+/** A registered requester with random keys (the passphrase KDF is not what these suites test). */
+export function seedRequester(app: App): SeededRequester {
+  const requesterId = p.newId();
+  const keys = p.generateStaffKeys(); // any Ed25519 + X25519 identity
+  app.db
+    .insert(requesters)
+    .values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 })
+    .run();
+  return { requesterId, keys, token: app.issueSession('requester', requesterId).token };
+}
+
+type Status = (typeof tickets.$inferSelect)['status'];
+type Priority = (typeof tickets.$inferSelect)['priority'];
+
+export interface TicketSeed {
+  subject?: string;
+  body?: string;
+  category?: string;
+  status?: Status;
+  priority?: Priority;
+  assigneeId?: string | null;
+  labelTags?: string[];
+  createdAt?: number;
+  /** Also a note key N wrapped to the team key. */
+  withNotes?: boolean;
+  /** The team key to wrap K (and N) to; default the desk's current one. */
+  team?: p.TeamPublicKeyVersion;
+}
+
+export interface SeededTicket {
+  ticketId: string;
+  messageId: string;
+  ticketKey: p.TicketKey;
+  noteKey: p.NoteKey | null;
+  subject: string;
+  category: string;
+}
+
+/**
+ * A real encrypted ticket in the rows POST /api/tickets stores: the first message signed by the
+ * requester, K wrapped to the current team key and to the requester, label tags, optionally N.
+ */
+export function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester, 'requesterId' | 'keys'>, seed: TicketSeed = {}): SeededTicket {
+  const subject = seed.subject ?? `subject ${p.newId().slice(0, 8)}`;
+  const category = seed.category ?? 'account';
+  const team = seed.team ?? teamPublicKey(desk);
+  const created = p.createTicket({
+    payload: { v: 1, subject, body: seed.body ?? 'please help', category, lang: 'en' },
+    requesterSignSk: requester.keys.sign.secretKey,
+    requesterBoxPk: requester.keys.box.publicKey,
+    team,
+  });
+  const noteKey = seed.withNotes ? p.newNoteKey() : null;
+  // Requester-side times are stored rounded down to the hour (docs/PROTOCOL.md).
+  const stamp = Math.floor((seed.createdAt ?? Math.floor(Date.now() / 1000)) / 3600) * 3600;
+  app.db.transaction((tx) => {
+    const row = tx
+      .insert(tickets)
+      .values({
+        id: created.ticketId,
+        requesterId: requester.requesterId,
+        status: seed.status ?? 'new',
+        priority: seed.priority ?? 'normal',
+        assigneeId: seed.assigneeId ?? null,
+        createdAt: stamp,
+        updatedAt: stamp,
+        closedAt: seed.status === 'closed' ? stamp : null,
+      })
+      .returning({ seq: tickets.seq })
+      .get();
+    tx.insert(messages)
+      .values({ id: created.messageId, ticketId: created.ticketId, seq: 1, kind: 'message', authorType: 'requester', ...created.message, createdAt: stamp })
+      .run();
+    tx.insert(wraps)
+      .values([
+        { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: team.version, sealed: created.teamWrap.sealed },
+        { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: created.requesterWrap.sealed },
+      ])
+      .run();
+    if (noteKey) {
+      const n = p.wrapKeyForTeam(noteKey, team);
+      tx.insert(wraps).values({ ticketId: created.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: n.teamKeyVersion, sealed: n.sealed }).run();
+    }
+    for (const tag of seed.labelTags ?? []) tx.insert(ticketLabels).values({ ticketSeq: row.seq, tag }).run();
+  });
+  return { ticketId: created.ticketId, messageId: created.messageId, ticketKey: created.ticketKey, noteKey, subject, category };
+}
+
+/** Puts a label in the dictionary the way a client would (sealed under L) and returns its tag. */
+export function seedLabel(app: App, desk: Desk, name: string): string {
+  const sealed = p.sealLabelName(labelKeyOf(desk), name);
+  app.db
+    .insert(labels)
+    .values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: T0 })
+    .run();
+  return sealed.tag;
+}
+
+export function disableStaff(app: App, staffId: string): void {
+  app.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, staffId)).run();
+}
+
+// ---------------------------------------------------------------- the usual beforeAll/afterAll
+
+export interface WithDeskOptions<Name extends string = string> extends TestAppOptions {
+  /** 'api' (default): set up through the routes; 'db': seeded (see seedDesk). */
+  via?: 'api' | 'db';
+  /** Technicians to add (addTechnician or seedStaff), by username. */
+  technicians?: readonly Name[];
+  /** A fresh desk for every test (beforeEach/afterEach) instead of one per file. */
+  each?: boolean;
+}
+// `env` defaults to TEST_POW_DIFFICULTY, so a requester's PoW solves at once.
+
+export interface DeskFixture<Name extends string = string> {
+  t: TestApp;
+  app: App;
+  desk: Desk;
+  /** The technicians named in `technicians`, signed in. */
+  staff: Record<Name, SignedInStaff>;
+}
+
+/**
+ * Registers the hooks that build a desk on a fresh temp data dir and close and remove it after;
+ * the returned object is filled in before the first test runs.
+ *   const fx = withDesk({ via: 'db', technicians: ['tom'] });
+ *   it('…', async () => { await fx.app.inject({ …, headers: bearer(fx.staff.tom.token) }) });
+ */
+export function withDesk<const Name extends string = never>(options: WithDeskOptions<Name> = {}): DeskFixture<Name> {
+  const { via = 'api', technicians = [], each = false, env, ...appOptions } = options;
+  const fixture = {} as DeskFixture<Name>;
+  (each ? beforeEach : beforeAll)(async () => {
+    await p.ready();
+    const t = await buildTestApp({ ...appOptions, env: { SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY, ...env } });
+    const desk = via === 'db' ? seedDesk(t.app) : await setupDesk(t.app);
+    const members = {} as Record<Name, SignedInStaff>;
+    for (const username of technicians) {
+      members[username] = via === 'db' ? seedStaff(t.app, desk, username) : ((await addTechnician(t.app, desk, username)) as SignedInStaff);
+    }
+    Object.assign(fixture, { t, app: t.app, desk, staff: members });
+  });
+  (each ? afterEach : afterAll)(async () => {
+    await fixture.t?.close();
+  });
+  return fixture;
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

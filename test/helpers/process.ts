@@ -7,7 +7,7 @@
 //   const r = await registerRequesterHttp(server.url);         // PoW, registration, sign-in
 //   await server.kill('SIGKILL');                              // resolves once it has exited
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as p from '../../protocol/index';
@@ -15,123 +15,150 @@ import { dbFilePath } from '../../server/app';
 import { httpDesk } from '../../cli/staff/api';
 import { loginStaff, type StaffSession } from '../../cli/staff/session';
 import { CHEAP_KDF } from '../fixtures/kdf';
+import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
 
 const ROOT = process.cwd();
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const SERVER_ENTRY = join(ROOT, 'server', 'server.ts');
-const CLI_ENTRY = join(ROOT, 'cli', 'index.ts');
+export const SERVER_ENTRY = join(ROOT, 'server', 'server.ts');
+export const CLI_ENTRY = join(ROOT, 'cli', 'index.ts');
 
-/** Low difficulty keeps solving instant; verification cost does not depend on it. */
 export const PROCESS_TEST_ENV: Record<string, string> = {
-  SEALDESK_POW_DIFFICULTY: '4',
+  SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY,
   // Bursts file many tickets per requester; the per-requester rate limit still applies.
   SEALDESK_MAX_OPEN_TICKETS: '1000',
 };
 
-/** The parent's environment without any SEALDESK_* setting, so a child sees only what we pass. */
-function childEnv(dataDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALDESK_')));
-  return { ...clean, SEALDESK_DATA_DIR: dataDir, ...extra };
+// ---------------------------------------------------------------- the one way to spawn
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
-/** Keeps the last few KB of a stream for error messages without holding a whole log in memory. */
-function tail(limit = 8192) {
-  let text = '';
-  return {
-    push: (chunk: Buffer) => {
-      text = (text + chunk.toString('utf8')).slice(-limit);
-    },
-    get text() {
-      return text;
-    },
-  };
+export interface SpawnTsxOptions {
+  /** The child's SEALDESK_DATA_DIR (omitted: none). */
+  dataDir?: string;
+  /** Added to the parent's environment stripped of every SEALDESK_* setting. */
+  env?: Record<string, string>;
+  /** Soft and hard descriptor limit of the child (`ulimit -n`), for exhaustion tests. */
+  fileLimit?: number;
+  /** Keep only the last `outputLimit` characters of each stream (long-running servers). */
+  outputLimit?: number;
 }
 
-// ---------------------------------------------------------------- server child
-
-export interface ServerChild {
-  url: string;
+export interface Spawned {
   pid: number;
   /** Resolves with the exit code or the signal once the process is gone. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Sends `signal` (default SIGTERM) to this PID and waits for the exit. */
-  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The end of stdout+stderr, for failure messages (never contains request bodies). */
+  exited: Promise<Exit>;
+  /** What the child wrote so far (the tail, with `outputLimit`). */
+  stdout(): string;
+  stderr(): string;
+  /** stdout then stderr, for failure messages. */
   output(): string;
+  /** Resolves with the first match of `pattern` in `stream`; rejects on timeout or exit. */
+  waitFor(pattern: RegExp, stream?: 'stdout' | 'stderr', timeoutMs?: number): Promise<RegExpExecArray>;
+  /**
+   * Sends `signal` (default SIGTERM) and waits for the exit. SIGKILL goes to the whole process
+   * group (tsx's cli runs the script in a child, and cannot relay a SIGKILL); other signals go to
+   * the PID, which tsx relays (sending them to the group would deliver them twice).
+   */
+  kill(signal?: NodeJS.Signals): Promise<Exit>;
 }
 
-const running = new Set<ChildProcess>();
+const running = new Set<Spawned>();
 
-/** `node tsx server/server.ts` on `dataDir`, PORT=0; resolves with the URL it logged. */
-export interface StartServerOptions {
-  /** Soft and hard descriptor limit of the server process (`ulimit -n`), for exhaustion tests. */
-  fileLimit?: number;
-}
-
-export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000, options: StartServerOptions = {}): Promise<ServerChild> {
-  const [command, args] =
-    options.fileLimit === undefined
-      ? [process.execPath, [TSX_CLI, SERVER_ENTRY]]
-      : // exec keeps the PID (and the process group) the server's own.
-        ['bash', ['-c', `ulimit -n ${Math.floor(options.fileLimit)} && exec "$0" "$@"`, process.execPath, TSX_CLI, SERVER_ENTRY]];
-  const child = spawn(command, args, {
-    env: childEnv(dataDir, { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...PROCESS_TEST_ENV, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Its own process group: tsx's cli runs the server in a child process, and a SIGKILL (which
-    // tsx cannot relay) must reach that child too. See killGroup.
-    detached: true,
-  });
-  running.add(child);
-  const out = tail();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  child.stderr.on('data', out.push);
-  const url = await new Promise<string>((resolve, reject) => {
-    let pending = '';
-    let listening = false;
-    const timer = setTimeout(() => reject(new Error(`server did not start within ${timeoutMs} ms:\n${out.text}`)), timeoutMs);
-    child.stdout.on('data', (chunk: Buffer) => {
-      out.push(chunk);
-      if (listening) return;
-      // Fastify's own startup line (one per address; HOST is a single address).
-      pending = (pending + chunk.toString('utf8')).slice(-4096);
-      const m = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(pending);
-      if (m) {
-        listening = true;
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      if (!listening) reject(new Error(`server exited (${code ?? signal}) before listening:\n${out.text}`));
-    });
-  });
-  const pid = child.pid!;
-  return {
-    url,
-    pid,
-    exited,
-    kill: async (signal = 'SIGTERM') => {
-      if (signal === 'SIGKILL') {
-        await killGroup(pid);
-      } else if (child.exitCode === null && child.signalCode === null) {
-        // tsx relays SIGTERM/SIGINT to the server; sending it to the group would deliver it twice.
-        process.kill(pid, signal);
-      }
-      return exited;
-    },
-    output: () => out.text,
-  };
+/** The parent's environment without any SEALDESK_* setting, so a child sees only what we pass. */
+function childEnv(options: SpawnTsxOptions): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALDESK_')));
+  return { ...clean, ...(options.dataDir === undefined ? {} : { SEALDESK_DATA_DIR: options.dataDir }), ...options.env };
 }
 
 /**
- * SIGKILL to the process group led by `pid` (the tsx wrapper and the server it runs), then waits
- * until no process of the group is left, so a restart never overlaps the killed server.
+ * `node tsx <entry> ...args` as its own process group, stdout and stderr captured. Every test
+ * that starts a process starts it here (server, CLI, or a fixture script).
+ */
+export function spawnTsx(entry: string, args: string[] = [], options: SpawnTsxOptions = {}): Spawned {
+  const [command, argv] =
+    options.fileLimit === undefined
+      ? [process.execPath, [TSX_CLI, entry, ...args]]
+      : // exec keeps the PID (and the process group) the script's own.
+        ['bash', ['-c', `ulimit -n ${Math.floor(options.fileLimit)} && exec "$0" "$@"`, process.execPath, TSX_CLI, entry, ...args]];
+  const child = spawn(command, argv, { env: childEnv(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const limit = options.outputLimit ?? Infinity;
+  const text = { stdout: '', stderr: '' };
+  const listeners = new Set<() => void>();
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream].on('data', (chunk: Buffer) => {
+      text[stream] += chunk.toString('utf8');
+      if (text[stream].length > limit) text[stream] = text[stream].slice(-limit);
+      for (const listener of listeners) listener();
+    });
+  }
+  let exit: Exit | null = null;
+  const exited = new Promise<Exit>((resolve) =>
+    // 'close' rather than 'exit': the streams are drained, so output() is complete.
+    child.on('close', (code, signal) => {
+      exit = { code, signal };
+      running.delete(spawned);
+      for (const listener of listeners) listener();
+      resolve(exit);
+    }),
+  );
+  const pid = child.pid!;
+  const spawned: Spawned = {
+    pid,
+    exited,
+    stdout: () => text.stdout,
+    stderr: () => text.stderr,
+    output: () => text.stdout + text.stderr,
+    waitFor: (pattern, stream = 'stdout', timeoutMs = 90_000) =>
+      new Promise((resolve, reject) => {
+        const done = (settle: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          settle();
+        };
+        const check = () => {
+          const m = pattern.exec(text[stream]);
+          if (m) done(() => resolve(m));
+          else if (exit) done(() => reject(new Error(`${entry} exited (${exit!.code ?? exit!.signal}) before ${pattern}:\n${spawned.output()}`)));
+        };
+        const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} from ${entry} within ${timeoutMs} ms:\n${spawned.output()}`))), timeoutMs);
+        listeners.add(check);
+        check();
+      }),
+    kill: async (signal = 'SIGTERM') => {
+      if (signal === 'SIGKILL') await killGroup(pid);
+      else if (!exit) process.kill(pid, signal);
+      return exited;
+    },
+  };
+  running.add(spawned);
+  return spawned;
+}
+
+export interface ProcessRun extends Exit {
+  stdout: string;
+  stderr: string;
+}
+
+/** spawnTsx, then the whole output once it exits; SIGKILLed (and rejected) after `timeoutMs`. */
+export async function runTsx(entry: string, args: string[] = [], options: SpawnTsxOptions & { timeoutMs?: number } = {}): Promise<ProcessRun> {
+  const child = spawnTsx(entry, args, options);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void child.kill('SIGKILL');
+  }, options.timeoutMs ?? 90_000);
+  const exit = await child.exited;
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`${entry} ${args.join(' ')} timed out:\n${child.output()}`);
+  return { ...exit, stdout: child.stdout(), stderr: child.stderr() };
+}
+
+/**
+ * SIGKILL to the process group led by `pid`, then waits until no process of the group is left,
+ * so a restart never overlaps the killed process.
  */
 async function killGroup(pid: number, timeoutMs = 10_000): Promise<void> {
   const alive = () => {
@@ -150,39 +177,50 @@ async function killGroup(pid: number, timeoutMs = 10_000): Promise<void> {
   }
 }
 
-/** For afterAll: SIGKILLs every server process group this module started that is still alive. */
-export async function killAllServers(): Promise<void> {
-  await Promise.all([...running].map((child) => killGroup(child.pid!)));
+/** For afterAll: SIGKILLs every process group this module started that is still alive. */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((child) => child.kill('SIGKILL')));
+}
+/** @deprecated name kept for existing callers; see killAll. */
+export const killAllServers = killAll;
+
+// ---------------------------------------------------------------- server child
+
+export interface ServerChild extends Spawned {
+  url: string;
+}
+
+export interface StartServerOptions {
+  /** Soft and hard descriptor limit of the server process (`ulimit -n`), for exhaustion tests. */
+  fileLimit?: number;
+}
+
+/** `server/server.ts` on `dataDir`, PORT=0; resolves with the URL of Fastify's listening line. */
+export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000, options: StartServerOptions = {}): Promise<ServerChild> {
+  const child = spawnTsx(SERVER_ENTRY, [], {
+    dataDir,
+    env: { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...PROCESS_TEST_ENV, ...env },
+    fileLimit: options.fileLimit,
+    // A flood logs a line per request; failure messages need only the end.
+    outputLimit: 8192,
+  });
+  try {
+    // Fastify's own startup line (one per address; HOST is a single address).
+    const [, url] = await child.waitFor(/"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/, 'stdout', timeoutMs);
+    return { ...child, url: url! };
+  } catch (err) {
+    await child.kill('SIGKILL');
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------- CLI child
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ProcessRun;
 
-/** `node tsx cli/index.ts ...args` on `dataDir`; resolves when it exits. */
+/** `cli/index.ts ...args` on `dataDir` as a process; resolves when it exits. */
 export function runCliProcess(dataDir: string, args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX_CLI, CLI_ENTRY, ...args], {
-      env: childEnv(dataDir, { SEALDESK_LOG_LEVEL: 'warn', ...env }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => {
-      process.kill(child.pid!, 'SIGKILL');
-      reject(new Error(`cli ${args[0]} timed out:\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runTsx(CLI_ENTRY, args, { dataDir, env: { SEALDESK_LOG_LEVEL: 'warn', ...env }, timeoutMs });
 }
 
 export interface AdminCredentials {

@@ -4,61 +4,53 @@
 // holds a key able to sign the next key-log entry), get a fresh invite for that account, and
 // leave the desk with a root of trust nobody can extend.
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { staff } from '../../../db/schema';
 import * as p from '../../../protocol/index';
 import { patchStaff } from '../../../server/services/staff-accounts';
-import { buildTestApp, type TestApp } from '../../helpers/app';
-import { activate, addTechnician, api, invite, login, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
+import { buildTestApp } from '../../helpers/app';
+import { activate, addTechnician, api, invite, login, setupDesk, withDesk } from '../../helpers/desk';
 
-let t: TestApp;
-let desk: Desk;
-let tech: StaffActor;
-beforeAll(async () => {
-  t = await buildTestApp();
-  desk = await setupDesk(t.app);
-  tech = await addTechnician(t.app, desk, 'tom');
-});
-afterAll(async () => t.close());
+const fx = withDesk({ technicians: ['tom'] });
 
-const genesisRow = () => t.db.select().from(staff).where(eq(staff.id, desk.admin.staffId)).get()!;
+const genesisRow = () => fx.t.db.select().from(staff).where(eq(staff.id, fx.desk.admin.staffId)).get()!;
 
 describe('an activated admin account the key log does not vouch for', () => {
   it('is refused (403) on every admin route and the key log, and the genesis admin keeps its keys', async () => {
     // Given an admin invite that fell into the wrong hands, activated but never admitted
-    const inviteToken = await invite(t.app, desk, 'eve', 'admin');
+    const inviteToken = await invite(fx.app, fx.desk, 'eve', 'admin');
     const password = 'eve has a long password';
-    const eve = await activate(t.app, inviteToken, password);
-    const eveToken = (await login(t.app, 'eve', password)).token;
+    const eve = await activate(fx.app, inviteToken, password);
+    const eveToken = (await login(fx.app, 'eve', password)).token;
     const before = genesisRow();
 
     // When eve tries each admin power with a well-formed body
     const attempts: [string, string, unknown?][] = [
-      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { reset: true }],
-      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { status: 'disabled' }],
-      ['PATCH', `/api/admin/staff/${desk.admin.staffId}`, { role: 'technician' }],
-      ['PATCH', `/api/admin/staff/${tech.staffId}`, { reset: true }],
+      ['PATCH', `/api/admin/staff/${fx.desk.admin.staffId}`, { reset: true }],
+      ['PATCH', `/api/admin/staff/${fx.desk.admin.staffId}`, { status: 'disabled' }],
+      ['PATCH', `/api/admin/staff/${fx.desk.admin.staffId}`, { role: 'technician' }],
+      ['PATCH', `/api/admin/staff/${fx.staff.tom.staffId}`, { reset: true }],
       ['POST', '/api/admin/invites', { username: 'mallory', role: 'admin' }],
-      ['POST', '/api/admin/grants', { grants: [{ staffId: eve.staffId, teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] }],
+      ['POST', '/api/admin/grants', { grants: [{ staffId: eve.staffId, teamKeyVersion: 1, sealed: p.sealGrant(fx.desk.teamKey.secretKey, eve.keys.box.publicKey) }] }],
       ['GET', '/api/admin/staff'],
       ['GET', '/api/admin/audit'],
       ['GET', '/api/admin/rotation'],
       [
         'POST',
         '/api/admin/rewrap',
-        { wraps: [{ ticketId: p.newId(), keyKind: 'ticket', teamKeyVersion: 1, sealed: p.sealGrant(desk.teamKey.secretKey, eve.keys.box.publicKey) }] },
+        { wraps: [{ ticketId: p.newId(), keyKind: 'ticket', teamKeyVersion: 1, sealed: p.sealGrant(fx.desk.teamKey.secretKey, eve.keys.box.publicKey) }] },
       ],
     ];
     for (const [method, url, body] of attempts) {
-      const res = await api(t.app, method as 'GET', url, body, eveToken);
+      const res = await api(fx.app, method as 'GET', url, body, eveToken);
       expect({ method, url, status: res.status, code: res.body.error?.code }).toEqual({ method, url, status: 403, code: 'forbidden' });
     }
     // …and on every admin route the OpenAPI document lists, whatever the body
-    const doc = (await api(t.app, 'GET', '/api/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await api(fx.app, 'GET', '/api/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
     for (const [path, ops] of Object.entries(doc.paths).filter(([path]) => path.startsWith('/api/admin/'))) {
       for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'patch', 'put', 'delete'].includes(m))) {
-        const url = path.replace(/\{[^}]+\}/g, desk.admin.staffId);
-        const res = await t.app.inject({
+        const url = path.replace(/\{[^}]+\}/g, fx.desk.admin.staffId);
+        const res = await fx.app.inject({
           method: method.toUpperCase() as 'GET',
           url,
           headers: { authorization: `Bearer ${eveToken}` },
@@ -69,7 +61,7 @@ describe('an activated admin account the key log does not vouch for', () => {
     }
     // …and a key-log entry she signs herself is refused too
     const keylog = await api(
-      t.app,
+      fx.app,
       'POST',
       '/api/keylog',
       { entry: { seq: 2, prev: null, type: 'staff-add', at: 1, body: {}, signer: eve.staffId, sig: p.toB64(new Uint8Array(64)) } },
@@ -79,21 +71,21 @@ describe('an activated admin account the key log does not vouch for', () => {
 
     // Then the genesis admin is untouched: active, same keys, same key blob, still able to sign
     expect(genesisRow()).toEqual(before);
-    const stillAdmin = await api(t.app, 'GET', '/api/admin/staff', undefined, desk.admin.token);
+    const stillAdmin = await api(fx.app, 'GET', '/api/admin/staff', undefined, fx.desk.admin.token);
     expect(stillAdmin.status).toBe(200);
     expect(stillAdmin.body.staff.find((s: { staffId: string }) => s.staffId === eve.staffId)).toMatchObject({ role: 'admin', admitted: false });
   });
 
   it('gains admin powers once the key log vouches for it (staff-add as admin)', async () => {
-    const ada = await addTechnician(t.app, desk, 'ada', { role: 'admin' });
-    expect((await api(t.app, 'GET', '/api/admin/staff', undefined, ada.token)).status).toBe(200);
+    const ada = await addTechnician(fx.app, fx.desk, 'ada', { role: 'admin' });
+    expect((await api(fx.app, 'GET', '/api/admin/staff', undefined, ada.token)).status).toBe(200);
   });
 
   it('a staff-table promotion alone (PATCH role admin) gives no admin powers', async () => {
-    const rita = await addTechnician(t.app, desk, 'rita');
-    expect((await api(t.app, 'PATCH', `/api/admin/staff/${rita.staffId}`, { role: 'admin' }, desk.admin.token)).status).toBe(200);
-    const token = (await login(t.app, 'rita', rita.password)).token;
-    const res = await api(t.app, 'GET', '/api/admin/staff', undefined, token);
+    const rita = await addTechnician(fx.app, fx.desk, 'rita');
+    expect((await api(fx.app, 'PATCH', `/api/admin/staff/${rita.staffId}`, { role: 'admin' }, fx.desk.admin.token)).status).toBe(200);
+    const token = (await login(fx.app, 'rita', rita.password)).token;
+    const res = await api(fx.app, 'GET', '/api/admin/staff', undefined, token);
     expect(res.status).toBe(403);
   });
 });

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../server/config';
 
@@ -83,5 +84,31 @@ describe('loadConfig', () => {
 
   it('rejects a request deadline shorter than the header deadline', () => {
     expect(() => loadConfig({ SEALDESK_HEADERS_TIMEOUT_MS: '5000', SEALDESK_REQUEST_TIMEOUT_MS: '1000' })).toThrow(/SEALDESK_REQUEST_TIMEOUT_MS/);
+  });
+});
+
+describe('the stored auth-hash cost', () => {
+  // SECURITY: cheap Argon2 parameters reach the server only through buildApp's `authHashKdf`
+  // option, and only test/helpers/app.ts (the one test fixture) passes it. Nothing an operator can
+  // set lowers the cost: the server entry and the CLI build the app from loadConfig alone.
+  it('is not a setting: no environment variable lands in the config', () => {
+    const lowered = loadConfig({ SEALDESK_AUTH_HASH_OPSLIMIT: '1', SEALDESK_AUTH_HASH_MEMLIMIT: '8192', SEALDESK_KDF_OPSLIMIT: '1', SEALDESK_KDF_MEMLIMIT: '8192' });
+    expect(lowered).toEqual(loadConfig({}));
+    expect(JSON.stringify(lowered)).not.toMatch(/kdf|opslimit|memlimit/i);
+  });
+
+  it('is lowered by one file outside the server: the test fixture', () => {
+    const ROOT = process.cwd();
+    const sources = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.ts') && !f.includes('node_modules'))
+        .map((f) => join(dir, f));
+    const passing = ['cli', 'bench', 'scripts', 'test', 'client-core']
+      .filter((dir) => existsSync(join(ROOT, dir)))
+      .flatMap(sources)
+      .filter((file) => /\bauthHashKdf\s*:/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(passing).toEqual([join('test', 'helpers', 'app.ts')]);
+    // And the server's own callers of buildApp (its entry, the headless setup) pass no cost.
+    for (const entry of ['server/server.ts', 'cli/operator/setup.ts']) expect(readFileSync(join(ROOT, entry), 'utf8')).not.toMatch(/authHashKdf|CHEAP/);
   });
 });

@@ -1,26 +1,25 @@
 // §3: with every descriptor in use, sampling memory (what the load-shedding timer does each
 // second) must not throw: uncaught in a timer, it would end the process.
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionCap, DESCRIPTOR_RESERVE, isDescriptorExhaustion, openFileLimit } from '../../../server/connections';
+import { runTsx } from '../../helpers/process';
 
-const TSX_CLI = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'memory-usage-at-emfile.ts');
 
-function runOutOfDescriptors(mode: 'guarded' | 'bare'): string {
-  const run = spawnSync('bash', ['-c', 'ulimit -n 64 && exec "$0" "$@"', process.execPath, TSX_CLI, FIXTURE, mode], { encoding: 'utf8', timeout: 30_000 });
-  expect(run.status, run.stderr).toBe(0);
+async function runOutOfDescriptors(mode: 'guarded' | 'bare'): Promise<string> {
+  const run = await runTsx(FIXTURE, [mode], { fileLimit: 64, timeoutMs: 30_000 });
+  expect(run.code, run.stderr).toBe(0);
   return run.stdout.trim();
 }
 
 describe('descriptor exhaustion', () => {
-  it('makes a bare process.memoryUsage() throw EMFILE (the crash under-pressure hit)', () => {
-    expect(runOutOfDescriptors('bare')).toBe('threw EMFILE');
+  it('makes a bare process.memoryUsage() throw EMFILE (the crash under-pressure hit)', async () => {
+    expect(await runOutOfDescriptors('bare')).toBe('threw EMFILE');
   });
 
-  it('is answered with the last good memory reading once guarded', () => {
-    expect(runOutOfDescriptors('guarded')).toMatch(/^sampled true after \d+ descriptors$/);
+  it('is answered with the last good memory reading once guarded', async () => {
+    expect(await runOutOfDescriptors('guarded')).toMatch(/^sampled true after \d+ descriptors$/);
   });
 
   it('is what EMFILE and ENFILE mean, and nothing else', () => {

@@ -1,19 +1,13 @@
 // §6 metadata: what the database keeps about requesters and failed sign-ins.
 import { and, eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { audit, sessions } from '../../../db/schema';
 import { FAILED_SIGN_IN_ACTION, FAILED_SIGN_IN_NAMES_PER_HOUR, FAILED_SIGN_IN_TALLY_ACTION, flushFailedSignIns, recordFailedSignIn } from '../../../server/plugins/app/audit';
 import { SESSION_TTL_SECONDS } from '../../../server/plugins/app/auth';
-import type { TestApp } from '../../helpers/app';
-import { bearer, buildJourneyApp, newRequester, seedDesk, type JourneyDesk } from '../../helpers/requester';
+import { bearer, withDesk } from '../../helpers/desk';
+import { newRequester } from '../../helpers/requester';
 
-let t: TestApp;
-let d: JourneyDesk;
-beforeEach(async () => {
-  t = await buildJourneyApp();
-  d = seedDesk(t);
-});
-afterEach(async () => t.close());
+const fx = withDesk({ via: 'db', each: true });
 
 const HOUR = 3600;
 
@@ -21,8 +15,8 @@ describe('requester sessions', () => {
   it('are stored with times to the hour, and still expire, work and log out exactly', async () => {
     // Given a requester who signed in
     const before = Math.floor(Date.now() / 1000);
-    const r = await newRequester(t, d);
-    const row = t.app.db
+    const r = await newRequester(fx.t, fx.desk);
+    const row = fx.app.db
       .select()
       .from(sessions)
       .where(and(eq(sessions.subjectType, 'requester'), eq(sessions.subjectId, r.requesterId)))
@@ -39,39 +33,39 @@ describe('requester sessions', () => {
     expect(row.expiresAt).toBeGreaterThanOrEqual(exp);
 
     // And the session works until logout, then not at all
-    const list = () => t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(r.token) });
+    const list = () => fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(r.token) });
     expect((await list()).statusCode).toBe(200);
-    const out = await t.app.inject({ method: 'POST', url: '/api/requesters/logout', headers: bearer(r.token), payload: {} });
+    const out = await fx.app.inject({ method: 'POST', url: '/api/requesters/logout', headers: bearer(r.token), payload: {} });
     expect(out.statusCode).toBeLessThan(300);
     expect((await list()).statusCode).toBe(401);
-    const revoked = t.app.db.select().from(sessions).where(eq(sessions.jti, row.jti)).get()!;
+    const revoked = fx.app.db.select().from(sessions).where(eq(sessions.jti, row.jti)).get()!;
     expect(revoked.revokedAt! % HOUR).toBe(0);
   });
 
   it('still expire at the exact time the token says, whatever the rounded row says', async () => {
     // Given a session row that lives on for an hour, and its token whose exp has just passed
-    const r = await newRequester(t, d);
+    const r = await newRequester(fx.t, fx.desk);
     const now = Math.floor(Date.now() / 1000);
     const jti = 'expired-token-session-row';
-    t.app.db
+    fx.app.db
       .insert(sessions)
       .values({ jti, subjectType: 'requester', subjectId: r.requesterId, createdAt: now - HOUR, expiresAt: now + HOUR })
       .run();
-    const token = t.app.jwt.sign({ sub: r.requesterId, typ: 'requester', jti, exp: now - 1 });
+    const token = fx.app.jwt.sign({ sub: r.requesterId, typ: 'requester', jti, exp: now - 1 });
     // When it is used, Then it is refused
-    const res = await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(token) });
+    const res = await fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(token) });
     expect(res.statusCode).toBe(401);
   });
 });
 
 describe('failed staff sign-ins', () => {
-  const rows = (action: string) => t.app.db.select().from(audit).where(eq(audit.action, action)).all();
+  const rows = (action: string) => fx.app.db.select().from(audit).where(eq(audit.action, action)).all();
 
   it('add one audit row per username per hour, then one tally row', () => {
     // Given many failures for one name within an hour
     const now = 1_800_000_000 - (1_800_000_000 % HOUR) + 10;
-    for (let i = 0; i < 500; i++) recordFailedSignIn(t.app.db, 'admin', now + i);
-    recordFailedSignIn(t.app.db, 'nobody-like-this', now);
+    for (let i = 0; i < 500; i++) recordFailedSignIn(fx.app.db, 'admin', now + i);
+    recordFailedSignIn(fx.app.db, 'nobody-like-this', now);
 
     // Then the chain grew by one row per name, at once
     expect(
@@ -82,27 +76,27 @@ describe('failed staff sign-ins', () => {
     expect(rows(FAILED_SIGN_IN_TALLY_ACTION)).toEqual([]);
 
     // When the next hour begins, the finished hour is written as one tally per repeated name
-    recordFailedSignIn(t.app.db, 'admin', now + HOUR);
+    recordFailedSignIn(fx.app.db, 'admin', now + HOUR);
     const tallies = rows(FAILED_SIGN_IN_TALLY_ACTION);
     expect(tallies.map((r) => [r.target, JSON.parse(r.detail)])).toEqual([['admin', { hour: now - 10, count: 500 }]]);
     expect(rows(FAILED_SIGN_IN_ACTION)).toHaveLength(3);
-    expect(t.app.verifyAuditChain().ok).toBe(true);
+    expect(fx.app.verifyAuditChain().ok).toBe(true);
   });
 
   it('pool a spray of distinct names past the per-hour cap', () => {
     const now = 1_800_000_000;
-    for (let i = 0; i < 5 * FAILED_SIGN_IN_NAMES_PER_HOUR; i++) recordFailedSignIn(t.app.db, `guess-${i}`, now);
-    flushFailedSignIns(t.app.db);
+    for (let i = 0; i < 5 * FAILED_SIGN_IN_NAMES_PER_HOUR; i++) recordFailedSignIn(fx.app.db, `guess-${i}`, now);
+    flushFailedSignIns(fx.app.db);
     expect(rows(FAILED_SIGN_IN_ACTION)).toHaveLength(FAILED_SIGN_IN_NAMES_PER_HOUR + 1);
     const pooled = rows(FAILED_SIGN_IN_TALLY_ACTION);
     expect(pooled.map((r) => [r.target, JSON.parse(r.detail).count])).toEqual([['*', 4 * FAILED_SIGN_IN_NAMES_PER_HOUR]]);
   });
 
   it('through the login route, repeated failures do not grow the chain', async () => {
-    const login = () => t.app.inject({ method: 'POST', url: '/api/staff/login', payload: { username: 'admin', authSecret: Buffer.alloc(32, 7).toString('base64url') } });
+    const login = () => fx.app.inject({ method: 'POST', url: '/api/staff/login', payload: { username: 'admin', authSecret: Buffer.alloc(32, 7).toString('base64url') } });
     const first = await login();
     expect(first.statusCode).toBe(401);
-    const count = () => t.app.db.select().from(audit).all().length;
+    const count = () => fx.app.db.select().from(audit).all().length;
     const after = count();
     for (let i = 0; i < 10; i++) expect((await login()).statusCode).toBe(401);
     expect(count()).toBe(after);

@@ -6,11 +6,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAllServers, startServer } from '../../helpers/process';
+import { killAll, startServer } from '../../helpers/process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-slow-'));
 afterAll(async () => {
-  await killAllServers();
+  await killAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

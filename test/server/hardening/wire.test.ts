@@ -1,16 +1,9 @@
 // §5 wire strictness, server side: one spelling per session token, and no API answer cacheable.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../../helpers/app';
-import { setupDesk, type Desk } from '../../helpers/desk';
+import { describe, expect, it } from 'vitest';
+import { withDesk } from '../../helpers/desk';
 import { fetchOpenApi, listOperations } from '../../helpers/fuzz-routes';
 
-let t: TestApp;
-let desk: Desk;
-beforeAll(async () => {
-  t = await buildTestApp();
-  desk = await setupDesk(t.app);
-});
-afterAll(async () => t.close());
+const fx = withDesk();
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -26,10 +19,10 @@ function flipUnusedBits(part: string): string {
 describe('staff session tokens', () => {
   it('refuse a signature with flipped unused bits', async () => {
     // Given a valid session token that works
-    const me = (token: string) => t.app.inject({ method: 'GET', url: '/api/staff/me', headers: { authorization: `Bearer ${token}` } });
-    expect((await me(desk.admin.token)).statusCode).toBe(200);
+    const me = (token: string) => fx.app.inject({ method: 'GET', url: '/api/staff/me', headers: { authorization: `Bearer ${token}` } });
+    expect((await me(fx.desk.admin.token)).statusCode).toBe(200);
     // When its signature is re-spelled with the same bytes
-    const [header, payload, sig] = desk.admin.token.split('.') as [string, string, string];
+    const [header, payload, sig] = fx.desk.admin.token.split('.') as [string, string, string];
     const res = await me(`${header}.${payload}.${flipUnusedBits(sig)}`);
     // Then it is not the same token
     expect(res.statusCode).toBe(401);
@@ -39,14 +32,14 @@ describe('staff session tokens', () => {
 
 describe('Cache-Control on API responses', () => {
   it('is no-store on every documented route, signed in or not, whatever the status', async () => {
-    const doc = await fetchOpenApi(t.app);
+    const doc = await fetchOpenApi(fx.app);
     const ops = listOperations(doc);
     expect(ops.length).toBeGreaterThan(20);
     const missing: string[] = [];
     for (const op of ops) {
       const url = op.path.replace(/\{[^}]+\}/g, 'AAAAAAAAAAAAAAAAAAAAAA');
-      for (const token of [undefined, desk.admin.token]) {
-        const res = await t.app.inject({
+      for (const token of [undefined, fx.desk.admin.token]) {
+        const res = await fx.app.inject({
           method: op.method as 'GET',
           url,
           headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -64,12 +57,12 @@ describe('Cache-Control on API responses', () => {
     ['POST', '/api/nope'],
     ['GET', '/api/tickets/%zz'],
   ] as const)('is no-store on %s %s', async (method, url) => {
-    const res = await t.app.inject({ method, url });
+    const res = await fx.app.inject({ method, url });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('leaves the web app to its own caching', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/' });
+    const res = await fx.app.inject({ method: 'GET', url: '/' });
     expect(res.headers['cache-control']).not.toBe('no-store');
   });
 });

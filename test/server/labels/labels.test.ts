@@ -1,28 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openLabelName, sealLabelName } from '../../../protocol';
-import type { TestApp } from '../../helpers/app';
-import { addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededStaff } from '../../helpers/queue';
+import { labelKeyOf, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 
 // Distinctive names so a substring hit can only be a leak. Mixed case and a non-ASCII one: the
 // protocol normalises (NFKC, lower-case) before tagging and sealing.
 const NAMES = ['Border Seizure Kilo', 'Phishing Wave Lima', 'Spyware Pegasus Mike', 'Bạo lực mạng November'];
 
-let t: TestApp;
-let desk: SeededDesk;
-let tech: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tech'] });
 const responses: string[] = [];
 
-beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tech' });
-});
-afterAll(async () => t.close());
-
 async function call(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
-  const res = await t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${tech.token}` } });
+  const res = await fx.app.inject({ method, url, payload, headers: { authorization: `Bearer ${fx.staff.tech.token}` } });
   responses.push(res.body);
   return res;
 }
@@ -30,26 +20,26 @@ async function call(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: obj
 describe('POST /api/staff/labels and GET /api/staff/labels', () => {
   it('stores sealed names that only a holder of the label key can open', async () => {
     for (const name of NAMES) {
-      const { tag, envelope } = sealLabelName(desk.labelKey, name);
+      const { tag, envelope } = sealLabelName(labelKeyOf(fx.desk), name);
       const res = await call('POST', '/api/staff/labels', { tag, sealedName: envelope });
       expect(res.statusCode).toBe(201);
       expect(res.json()).toMatchObject({ tag, sealedName: envelope });
     }
     const list = (await call('GET', '/api/staff/labels')).json<{ labels: { tag: string; sealedName: unknown }[] }>().labels;
-    expect(list.map((l) => openLabelName(desk.labelKey, l.tag, l.sealedName)).sort()).toEqual(NAMES.map((n) => n.normalize('NFKC').toLowerCase()).sort());
+    expect(list.map((l) => openLabelName(labelKeyOf(fx.desk), l.tag, l.sealedName)).sort()).toEqual(NAMES.map((n) => n.normalize('NFKC').toLowerCase()).sort());
   });
 
   it('refuses the same label twice with 409 label_exists', async () => {
-    const { tag, envelope } = sealLabelName(desk.labelKey, NAMES[0]!.toUpperCase());
+    const { tag, envelope } = sealLabelName(labelKeyOf(fx.desk), NAMES[0]!.toUpperCase());
     const res = await call('POST', '/api/staff/labels', { tag, sealedName: envelope });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('label_exists');
   });
 
   it('records the creation in the audit chain by tag', async () => {
-    const rows = t.sqlite.prepare("select actor_staff_id as actor, target from audit where action = 'label.create'").all() as { actor: string; target: string }[];
+    const rows = fx.t.sqlite.prepare("select actor_staff_id as actor, target from audit where action = 'label.create'").all() as { actor: string; target: string }[];
     expect(rows).toHaveLength(NAMES.length);
-    expect(rows.every((r) => r.actor === tech.id)).toBe(true);
+    expect(rows.every((r) => r.actor === fx.staff.tech.staffId)).toBe(true);
   });
 
   it.each([
@@ -68,11 +58,11 @@ describe('POST /api/staff/labels and GET /api/staff/labels', () => {
 describe('label filters without label names', () => {
   it('filters by blind tag to exactly the carrying tickets, and nothing anywhere holds a name', async () => {
     // Given twelve tickets, labelled through the API with a varying subset of the dictionary
-    const tags = NAMES.map((n) => sealLabelName(desk.labelKey, n).tag);
-    const requester = addRequester(t.db);
+    const tags = NAMES.map((n) => sealLabelName(labelKeyOf(fx.desk), n).tag);
+    const requester = seedRequester(fx.app);
     const carrying = new Map<string, Set<string>>(tags.map((tag) => [tag, new Set()]));
     for (let i = 0; i < 12; i++) {
-      const { ticketId } = addTicket(t.db, desk, requester, { subject: `case ${i}` });
+      const { ticketId } = seedTicket(fx.app, fx.desk, requester, { subject: `case ${i}` });
       const mine = tags.filter((_, k) => (i >> k) & 1);
       expect((await call('PATCH', `/api/staff/tickets/${ticketId}`, { labels: mine })).statusCode).toBe(200);
       for (const tag of mine) carrying.get(tag)!.add(ticketId);
@@ -89,11 +79,11 @@ describe('label filters without label names', () => {
 
     // And no label name appears in any column of any table, in any form we could have stored
     const needles = NAMES.flatMap((n) => [n, n.normalize('NFKC').toLowerCase(), n.normalize('NFD')]).map((n) => n.toLowerCase());
-    const tables = (t.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    const tables = (fx.t.sqlite.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['labels', 'ticket_labels', 'tickets', 'audit']));
     let cells = 0;
     for (const table of tables) {
-      for (const rowValues of t.sqlite.prepare(`select * from "${table}"`).raw().all() as unknown[][]) {
+      for (const rowValues of fx.t.sqlite.prepare(`select * from "${table}"`).raw().all() as unknown[][]) {
         for (const value of rowValues) {
           const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('utf8') : null;
           if (text === null) continue;
@@ -104,9 +94,9 @@ describe('label filters without label names', () => {
     }
     expect(cells).toBeGreaterThan(100);
     // Nor in the raw database files (free pages, WAL)
-    t.sqlite.pragma('wal_checkpoint(PASSIVE)');
-    for (const file of readdirSync(t.dataDir).filter((f) => f.startsWith('sealdesk.db'))) {
-      const bytes = readFileSync(join(t.dataDir, file)).toString('latin1').toLowerCase();
+    fx.t.sqlite.pragma('wal_checkpoint(PASSIVE)');
+    for (const file of readdirSync(fx.t.dataDir).filter((f) => f.startsWith('sealdesk.db'))) {
+      const bytes = readFileSync(join(fx.t.dataDir, file)).toString('latin1').toLowerCase();
       for (const needle of needles) expect(bytes.includes(Buffer.from(needle, 'utf8').toString('latin1')), `${file} holds "${needle}"`).toBe(false);
     }
     // Nor in any staff API response of this suite

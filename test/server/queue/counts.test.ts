@@ -1,46 +1,40 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../../helpers/app';
-import { addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededRequester, type SeededStaff } from '../../helpers/queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 
 // Counts are cached between writes (server/services/queue-counts.ts); these tests pin that no
 // write path can leave them stale.
-let t: TestApp;
-let desk: SeededDesk;
-let tech: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
-
-beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tech' });
-  requester = addRequester(t.db);
+beforeAll(() => {
+  requester = seedRequester(fx.app);
 });
-afterAll(async () => t.close());
 
 const counts = async (query = '') =>
-  (await t.app.inject({ method: 'GET', url: `/api/staff/tickets${query}`, headers: { authorization: `Bearer ${tech.token}` } })).json<{ counts: Record<string, number> }>().counts;
+  (await fx.app.inject({ method: 'GET', url: `/api/staff/tickets${query}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` } })).json<{
+    counts: Record<string, number>;
+  }>().counts;
 
 describe('GET /api/staff/tickets counts', () => {
   it('follow a PATCH, a new ticket and a write from another connection at once', async () => {
-    const { ticketId } = addTicket(t.db, desk, requester);
+    const { ticketId } = seedTicket(fx.app, fx.desk, requester);
     expect((await counts()).new).toBe(1);
     expect((await counts()).new).toBe(1); // served from the cache
     // When a technician opens it through the API
-    await t.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${ticketId}`, headers: { authorization: `Bearer ${tech.token}` }, payload: { status: 'open' } });
+    await fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${ticketId}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` }, payload: { status: 'open' } });
     expect(await counts()).toMatchObject({ new: 0, open: 1 });
     // When a ticket arrives through this connection
-    addTicket(t.db, desk, requester);
+    seedTicket(fx.app, fx.desk, requester);
     expect(await counts()).toMatchObject({ new: 1, open: 1 });
     // When another process (a CLI beside the server) writes through its own connection
     const { default: Database } = await import('better-sqlite3');
-    const other = new Database(`${t.dataDir}/sealdesk.db`);
+    const other = new Database(`${fx.t.dataDir}/sealdesk.db`);
     other.prepare("update tickets set status = 'closed', closed_at = 1 where id = ?").run(ticketId);
     other.close();
     expect(await counts()).toMatchObject({ new: 1, open: 0, closed: 1 });
   });
 
   it('are kept per filter', async () => {
-    addTicket(t.db, desk, requester, { assigneeId: tech.id, status: 'waiting_requester' });
+    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'waiting_requester' });
     expect((await counts('?assignee=mine')).waiting_requester).toBe(1);
     expect((await counts('?assignee=unassigned')).waiting_requester).toBe(0);
   });
@@ -50,7 +44,7 @@ describe('GET /api/staff/tickets counts cache keys', () => {
   it('never serves the unfiltered counts for assignee=unassigned (or the reverse)', async () => {
     const before = await counts();
     const unassigned = await counts('?assignee=unassigned');
-    addTicket(t.db, desk, requester, { assigneeId: tech.id, status: 'resolved' });
+    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'resolved' });
     // Warm both keys on the same stamp, in both orders
     const all = await counts();
     const none = await counts('?assignee=unassigned');

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openMessage, openTeamWrap, asSignPublicKey, isFirstMessage } from '../../../protocol';
-import type { TestApp } from '../../helpers/app';
-import { addLabelName, addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededStaff } from '../../helpers/queue';
+import { seedLabel, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 
 interface QueueTicket {
   ticketId: string;
@@ -19,10 +18,7 @@ interface Page {
   counts: Record<string, number>;
 }
 
-let t: TestApp;
-let desk: SeededDesk;
-let alice: SeededStaff;
-let bob: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['alice', 'bob'] });
 let harassmentTag: string;
 let phishingTag: string;
 /** Expected attributes of every seeded ticket, in creation (= seq) order. */
@@ -32,31 +28,26 @@ const STATUSES = ['new', 'open', 'waiting_requester', 'resolved', 'closed'] as c
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  alice = addStaffMember(t, desk, { username: 'alice' });
-  bob = addStaffMember(t, desk, { username: 'bob' });
-  harassmentTag = addLabelName(t.db, desk, 'Harassment');
-  phishingTag = addLabelName(t.db, desk, 'Phishing');
-  const requester = addRequester(t.db);
+  harassmentTag = seedLabel(fx.app, fx.desk, 'Harassment');
+  phishingTag = seedLabel(fx.app, fx.desk, 'Phishing');
+  const requester = seedRequester(fx.app);
   // 60 tickets with a deterministic spread of every triage attribute.
   for (let i = 0; i < 60; i++) {
     const status = STATUSES[i % 5]!;
     const priority = PRIORITIES[i % 4]!;
-    const assigneeId = i % 3 === 0 ? alice.id : i % 3 === 1 ? bob.id : null;
+    const assigneeId = i % 3 === 0 ? fx.staff.alice.staffId : i % 3 === 1 ? fx.staff.bob.staffId : null;
     const labels = [...(i % 2 === 0 ? [phishingTag] : []), ...(i % 7 === 0 ? [harassmentTag] : [])];
-    const ticket = addTicket(t.db, desk, requester, { status, priority, assigneeId, labelTags: labels, subject: `ticket ${i}` });
+    const ticket = seedTicket(fx.app, fx.desk, requester, { status, priority, assigneeId, labelTags: labels, subject: `ticket ${i}` });
     seeded.push({ ticketId: ticket.ticketId, status, priority, assigneeId, labels: labels.sort(), subject: `ticket ${i}` });
   }
 });
-afterAll(async () => t.close());
 
-async function get(url: string, token = alice.token) {
-  return t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+async function get(url: string, token = fx.staff.alice.token) {
+  return fx.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
 }
 
 /** Follows nextCursor until the end; returns every ticket id in order. */
-async function pageAll(query: string, limit: number, token = alice.token): Promise<{ ids: string[]; pages: Page[] }> {
+async function pageAll(query: string, limit: number, token = fx.staff.alice.token): Promise<{ ids: string[]; pages: Page[] }> {
   const ids: string[] = [];
   const pages: Page[] = [];
   let cursor: string | null = null;
@@ -95,7 +86,7 @@ describe('GET /api/staff/tickets', () => {
     const ticket = page.tickets[0]!;
     const expected = seeded[seeded.length - 1]!;
     expect(ticket).toMatchObject({ status: expected.status, priority: expected.priority, assigneeId: expected.assigneeId, labels: expected.labels });
-    const key = openTeamWrap(ticket.teamWrap, desk.team, 'ticket');
+    const key = openTeamWrap(ticket.teamWrap, fx.desk.teamKey, 'ticket');
     const payload = openMessage({
       kind: 'message',
       ticketId: ticket.ticketId,
@@ -131,12 +122,12 @@ describe('GET /api/staff/tickets', () => {
     const q = new URLSearchParams();
     if (f.status) q.set('status', f.status);
     if (f.priority) q.set('priority', f.priority);
-    if (f.assignee) q.set('assignee', f.assignee === 'bob' ? bob.id : f.assignee);
+    if (f.assignee) q.set('assignee', f.assignee === 'bob' ? fx.staff.bob.staffId : f.assignee);
     if (f.label) q.set('label', f.label === 'phishing' ? phishingTag : harassmentTag);
     return q.toString();
   }
   function matches(f: Filter, r: (typeof seeded)[number]): boolean {
-    const assignee = f.assignee === 'mine' ? alice.id : f.assignee === 'bob' ? bob.id : f.assignee === 'unassigned' ? null : undefined;
+    const assignee = f.assignee === 'mine' ? fx.staff.alice.staffId : f.assignee === 'bob' ? fx.staff.bob.staffId : f.assignee === 'unassigned' ? null : undefined;
     return (
       (f.status === undefined || r.status === f.status) &&
       (f.priority === undefined || r.priority === f.priority) &&

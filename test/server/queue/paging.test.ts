@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../../helpers/app';
-import { addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededRequester, type SeededStaff } from '../../helpers/queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 
-let t: TestApp;
-let desk: SeededDesk;
-let tech: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tech' });
-  requester = addRequester(t.db);
+  requester = seedRequester(fx.app);
 });
-afterAll(async () => t.close());
 
 const page = async (query: string) => {
-  const res = await t.app.inject({ method: 'GET', url: `/api/staff/tickets?${query}`, headers: { authorization: `Bearer ${tech.token}` } });
+  const res = await fx.app.inject({ method: 'GET', url: `/api/staff/tickets?${query}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` } });
   expect(res.statusCode).toBe(200);
   return res.json<{ tickets: { ticketId: string }[]; nextCursor: string | null }>();
 };
@@ -27,7 +20,7 @@ describe('GET /api/staff/tickets paging', () => {
     ['status=open&', 'open'],
   ] as const)('neither skips nor repeats a ticket while new ones arrive between pages (%s)', async (filter, status) => {
     // Given 23 tickets in the filtered view
-    const original = Array.from({ length: 23 }, (_, i) => addTicket(t.db, desk, requester, { status, subject: `orig ${i}` }).ticketId).reverse();
+    const original = Array.from({ length: 23 }, (_, i) => seedTicket(fx.app, fx.desk, requester, { status, subject: `orig ${i}` }).ticketId).reverse();
     const seen: string[] = [];
     let cursor: string | null = null;
     let first = true;
@@ -38,7 +31,7 @@ describe('GET /api/staff/tickets paging', () => {
       cursor = p.nextCursor;
       if (first) expect(p.tickets.map((x) => x.ticketId)).toEqual(original.slice(0, 5));
       first = false;
-      for (let k = 0; k < 3; k++) addTicket(t.db, desk, requester, { status });
+      for (let k = 0; k < 3; k++) seedTicket(fx.app, fx.desk, requester, { status });
     } while (cursor !== null);
     // Then every original ticket that was in the view came exactly once, in order, and none of the new ones
     const fromOriginal = seen.filter((id) => original.includes(id));

@@ -1,35 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../../helpers/app';
-import { addLabelName, addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededStaff } from '../../helpers/queue';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedLabel, seedRequester, seedTicket, withDesk } from '../../helpers/desk';
 
 // Captures every SQL statement the queue route runs and asks SQLite how it would execute each:
 // no statement may fall back to a full table scan or sort the queue in a temp B-tree.
-let t: TestApp;
-let tech: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let tag: string;
 const statements: string[] = [];
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  const desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tech' });
-  tag = addLabelName(t.db, desk, 'plan');
-  const requester = addRequester(t.db);
+  tag = seedLabel(fx.app, fx.desk, 'plan');
+  const requester = seedRequester(fx.app);
   for (let i = 0; i < 30; i++)
-    addTicket(t.db, desk, requester, { status: i % 2 ? 'open' : 'new', priority: i % 5 ? 'normal' : 'high', assigneeId: i % 3 ? tech.id : null, labelTags: i % 4 ? [] : [tag] });
+    seedTicket(fx.app, fx.desk, requester, {
+      status: i % 2 ? 'open' : 'new',
+      priority: i % 5 ? 'normal' : 'high',
+      assigneeId: i % 3 ? fx.staff.tech.staffId : null,
+      labelTags: i % 4 ? [] : [tag],
+    });
   // Record what the route prepares (drizzle prepares every statement through this method).
-  const prepare = t.sqlite.prepare.bind(t.sqlite);
-  t.sqlite.prepare = ((source: string) => {
+  const prepare = fx.t.sqlite.prepare.bind(fx.t.sqlite);
+  fx.t.sqlite.prepare = ((source: string) => {
     statements.push(source);
     return prepare(source);
-  }) as typeof t.sqlite.prepare;
+  }) as typeof fx.t.sqlite.prepare;
 });
-afterAll(async () => t.close());
 
 function planOf(source: string): string[] {
   // Parameters do not change the plan's shape; bind each as a plausible value.
   const count = (source.match(/\?/g) ?? []).length;
-  const stmt = t.sqlite.prepare(`explain query plan ${source}`);
+  const stmt = fx.t.sqlite.prepare(`explain query plan ${source}`);
   return (stmt.all(...Array.from({ length: count }, () => 'x')) as { detail: string }[]).map((r) => r.detail);
 }
 
@@ -47,7 +46,7 @@ describe('queue query plans', () => {
     statements.length = 0;
     const cursor = Buffer.from('q1:20').toString('base64url');
     const url = `/api/staff/tickets?${query.replace('TAG', tag).replace('CURSOR', cursor)}`;
-    const res = await t.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tech.token}` } });
+    const res = await fx.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${fx.staff.tech.token}` } });
     expect(res.statusCode).toBe(200);
     const queueStatements = statements.filter((s) => /from "(tickets|messages|wraps|ticket_labels|requesters)"/.test(s));
     expect(queueStatements.length).toBeGreaterThanOrEqual(5);

@@ -1,64 +1,43 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { audit, tickets } from '../../../db/schema';
-import type { TestApp } from '../../helpers/app';
-import {
-  addLabelName,
-  addRequester,
-  addStaffMember,
-  addTicket,
-  buildQueueApp,
-  disableStaff,
-  seedDesk,
-  tagOf,
-  type SeededDesk,
-  type SeededRequester,
-  type SeededStaff,
-} from '../../helpers/queue';
+import { disableStaff, labelTagOf, seedLabel, seedRequester, seedStaff, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 
-let t: TestApp;
-let desk: SeededDesk;
-let tech: SeededStaff;
-let other: SeededStaff;
+const fx = withDesk({ via: 'db', technicians: ['tech', 'other'] });
 let requester: SeededRequester;
 let ticketId: string;
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tech' });
-  other = addStaffMember(t, desk, { username: 'other' });
-  requester = addRequester(t.db);
+  requester = seedRequester(fx.app);
 });
-afterAll(async () => t.close());
 beforeEach(() => {
-  ticketId = addTicket(t.db, desk, requester).ticketId;
+  ticketId = seedTicket(fx.app, fx.desk, requester).ticketId;
 });
 
-const patch = (id: string, body: unknown, token = tech.token) =>
-  t.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${id}`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
-const row = (id: string) => t.db.select().from(tickets).where(eq(tickets.id, id)).get()!;
-const auditFor = (id: string) => t.db.select().from(audit).where(eq(audit.target, id)).all();
+const patch = (id: string, body: unknown, token = fx.staff.tech.token) =>
+  fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${id}`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
+const row = (id: string) => fx.t.db.select().from(tickets).where(eq(tickets.id, id)).get()!;
+const auditFor = (id: string) => fx.t.db.select().from(audit).where(eq(audit.target, id)).all();
 
 describe('PATCH /api/staff/tickets/:id', () => {
   it('lets a technician claim a ticket, records who did it, and returns the new state', async () => {
     // When the technician assigns the ticket to themself
-    const res = await patch(ticketId, { assigneeId: tech.id });
+    const res = await patch(ticketId, { assigneeId: fx.staff.tech.staffId });
     // Then the ticket is theirs and the change is in the audit chain
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ ticketId, assigneeId: tech.id, status: 'new' });
-    expect(row(ticketId).assigneeId).toBe(tech.id);
+    expect(res.json()).toMatchObject({ ticketId, assigneeId: fx.staff.tech.staffId, status: 'new' });
+    expect(row(ticketId).assigneeId).toBe(fx.staff.tech.staffId);
     const [entry] = auditFor(ticketId);
-    expect(entry).toMatchObject({ actorStaffId: tech.id, action: 'ticket.triage' });
-    expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: tech.id });
-    expect(t.app.verifyAuditChain().ok).toBe(true);
+    expect(entry).toMatchObject({ actorStaffId: fx.staff.tech.staffId, action: 'ticket.triage' });
+    expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: fx.staff.tech.staffId });
+    expect(fx.app.verifyAuditChain().ok).toBe(true);
   });
 
   it('lets any admitted technician reassign or unassign a ticket claimed by someone else', async () => {
-    await patch(ticketId, { assigneeId: other.id }, other.token);
-    expect((await patch(ticketId, { assigneeId: tech.id })).json().assigneeId).toBe(tech.id);
-    expect((await patch(ticketId, { assigneeId: null }, other.token)).json().assigneeId).toBeNull();
-    expect(auditFor(ticketId).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([other.id, tech.id, null]);
+    await patch(ticketId, { assigneeId: fx.staff.other.staffId }, fx.staff.other.token);
+    expect((await patch(ticketId, { assigneeId: fx.staff.tech.staffId })).json().assigneeId).toBe(fx.staff.tech.staffId);
+    expect((await patch(ticketId, { assigneeId: null }, fx.staff.other.token)).json().assigneeId).toBeNull();
+    expect(auditFor(ticketId).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([fx.staff.other.staffId, fx.staff.tech.staffId, null]);
   });
 
   it('updates status and priority together and audits both with their new values', async () => {
@@ -73,7 +52,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
     const closedAt = row(ticketId).closedAt;
     expect(closedAt).toEqual(expect.any(Number));
     // Given the ticket was closed a while ago
-    t.db
+    fx.t.db
       .update(tickets)
       .set({ closedAt: closedAt! - 1000 })
       .where(eq(tickets.id, ticketId))
@@ -87,8 +66,8 @@ describe('PATCH /api/staff/tickets/:id', () => {
   });
 
   it('replaces the label set with the given dictionary tags and audits tags only', async () => {
-    const a = addLabelName(t.db, desk, `Doxxing ${ticketId}`);
-    const b = addLabelName(t.db, desk, `Spyware ${ticketId}`);
+    const a = seedLabel(fx.app, fx.desk, `Doxxing ${ticketId}`);
+    const b = seedLabel(fx.app, fx.desk, `Spyware ${ticketId}`);
     expect((await patch(ticketId, { labels: [a, b, a] })).json().labels).toEqual([a, b].sort());
     expect((await patch(ticketId, { labels: [b] })).json().labels).toEqual([b]);
     expect((await patch(ticketId, { labels: [] })).json().labels).toEqual([]);
@@ -98,7 +77,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
   });
 
   it('refuses a tag that is not in the dictionary, and applies nothing of that request', async () => {
-    const res = await patch(ticketId, { status: 'resolved', labels: [tagOf(desk, 'never added')] });
+    const res = await patch(ticketId, { status: 'resolved', labels: [labelTagOf(fx.desk, 'never added')] });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('unknown_label');
     expect(row(ticketId).status).toBe('new');
@@ -106,9 +85,9 @@ describe('PATCH /api/staff/tickets/:id', () => {
   });
 
   it('refuses to assign a disabled or unknown staff member', async () => {
-    const gone = addStaffMember(t, desk, { username: `gone-${ticketId.slice(0, 4)}`.toLowerCase() });
-    disableStaff(t.db, gone.id);
-    for (const assigneeId of [gone.id, 'A'.repeat(22)]) {
+    const gone = seedStaff(fx.app, fx.desk, `gone-${ticketId.slice(0, 4)}`.toLowerCase());
+    disableStaff(fx.app, gone.staffId);
+    for (const assigneeId of [gone.staffId, 'A'.repeat(22)]) {
       const res = await patch(ticketId, { assigneeId });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('unknown_assignee');
@@ -140,23 +119,23 @@ describe('PATCH /api/staff/tickets/:id', () => {
 
 describe('who may use the queue', () => {
   it('refuses an activated member who has not been admitted (403 not_admitted)', async () => {
-    const newcomer = addStaffMember(t, desk, { username: 'newcomer', admitted: false });
+    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     for (const req of [
       { method: 'GET' as const, url: '/api/staff/tickets' },
       { method: 'GET' as const, url: `/api/staff/tickets/${ticketId}` },
       { method: 'PATCH' as const, url: `/api/staff/tickets/${ticketId}`, payload: { status: 'open' } },
       { method: 'GET' as const, url: '/api/staff/labels' },
     ]) {
-      const res = await t.app.inject({ ...req, headers: { authorization: `Bearer ${newcomer.token}` } });
+      const res = await fx.app.inject({ ...req, headers: { authorization: `Bearer ${newcomer.token}` } });
       expect(res.statusCode).toBe(403);
     }
     expect(row(ticketId).status).toBe('new');
   });
 
   it('refuses a disabled member at once, even with a live session (401)', async () => {
-    const leaver = addStaffMember(t, desk, { username: 'leaver' });
+    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
     expect((await patch(ticketId, { priority: 'high' }, leaver.token)).statusCode).toBe(200);
-    disableStaff(t.db, leaver.id);
+    disableStaff(fx.app, leaver.staffId);
     const res = await patch(ticketId, { priority: 'low' }, leaver.token);
     expect(res.statusCode).toBe(401);
     expect(row(ticketId).priority).toBe('high');
@@ -164,17 +143,17 @@ describe('who may use the queue', () => {
 
   it('refuses a requester token with 401 on every queue and label route the app serves', async () => {
     // Given the route list from the app's own OpenAPI document
-    const doc = t.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const doc = fx.app.swagger() as { paths: Record<string, Record<string, unknown>> };
     const routes = Object.entries(doc.paths)
       .filter(([path]) => /^\/api\/staff\/(tickets|labels)/.test(path))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
     expect(routes.length).toBeGreaterThanOrEqual(5);
-    const { token } = t.app.issueSession('requester', requester.id);
+    const { token } = fx.app.issueSession('requester', requester.requesterId);
     for (const r of routes) {
       const url = r.path.replace('{id}', ticketId);
       const payload = r.method === 'GET' ? undefined : {};
       // When a requester calls it
-      const res = await t.app.inject({ method: r.method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
+      const res = await fx.app.inject({ method: r.method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
       // Then it is 401, before any validation or lookup
       expect([r.method, r.path, res.statusCode]).toEqual([r.method, r.path, 401]);
       expect(res.json().error.code).toBe('unauthorized');

@@ -13,7 +13,7 @@ import {
   deskView,
   http,
   inspectDatabase,
-  killAllServers,
+  killAll,
   loginStaffHttp,
   postTicket,
   prepareTicket,
@@ -32,7 +32,7 @@ beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'sealdesk-backup-'));
 });
 afterAll(async () => {
-  await killAllServers();
+  await killAll();
   rmSync(workDir, { recursive: true, force: true });
 });
 

@@ -11,7 +11,7 @@ import {
   deskDatabase,
   deskView,
   inspectDatabase,
-  killAllServers,
+  killAll,
   loginStaffHttp,
   postTicket,
   prepareTicket,
@@ -47,7 +47,7 @@ beforeAll(async () => {
   admin = await setupDeskProcess(dataDir);
 }, 120_000);
 afterAll(async () => {
-  await killAllServers();
+  await killAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

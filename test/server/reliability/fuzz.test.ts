@@ -17,8 +17,8 @@ import { buildTestApp, type TestApp } from '../../helpers/app';
 import { fuzzRequestArb, IDENTITIES, type FuzzRequest, type FuzzTarget, type Identity } from '../../helpers/fuzz-request';
 import { compareRoutes, fetchOpenApi, listOperations, listRegisteredRoutes, measureBodyLimit, opKey, type Operation } from '../../helpers/fuzz-routes';
 import { SchemaContext } from '../../helpers/fuzz-schema';
-import { addTechnician, keyLogState, setupDesk } from '../../helpers/desk';
-import { buildJourneyApp, newRequester, submitTicket, type JourneyDesk } from '../../helpers/requester';
+import { addTechnician, setupDesk } from '../../helpers/desk';
+import { buildJourneyApp, newRequester, submitTicket } from '../../helpers/requester';
 import { announce, encryptFile } from '../attachments/upload';
 
 /**
@@ -157,15 +157,8 @@ beforeAll(async () => {
   // requester through PoW registration and signed sign-in.
   const desk = await setupDesk(t.app);
   const tech = await addTechnician(t.app, desk, 'tom');
-  const journey: JourneyDesk = {
-    deskId: desk.deskId,
-    admin: { id: desk.admin.staffId, keys: desk.admin.keys, token: desk.admin.token },
-    team: new Map([[desk.teamKeyVersion, desk.teamKey]]),
-    currentVersion: desk.teamKeyVersion,
-    state: await keyLogState(t.app),
-  };
-  const requester = await newRequester(t, journey);
-  const ticket = await submitTicket(t, journey, requester);
+  const requester = await newRequester(t, desk);
+  const ticket = await submitTicket(t, desk, requester);
   const file = await encryptFile({ ticketId: ticket.ticketId, ticketKey: ticket.ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(150_000)) });
   expect((await announce(t, requester.token, ticket.ticketId, file)).statusCode).toBe(201);
   subjects = { requester: requester.requesterId, technician: tech.staffId, admin: desk.admin.staffId };

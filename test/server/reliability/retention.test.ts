@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as p from '../../../protocol/index';
 import { dbFilePath } from '../../../server/app';
-import { runCli } from '../../../cli/index';
 import { runMaintenance, type MaintenanceResult } from '../../../server/plugins/app/maintenance';
 import { nowSeconds } from '../../../server/plugins/app/tokens';
 import { buildTestApp, type TestApp } from '../../helpers/app';
-import { runCliProcess } from '../../helpers/process';
-import { addLabelName, addRequester, addTicket, buildQueueApp, seedDesk, type SeededDesk, type SeededRequester } from '../../helpers/queue';
+import { runCommand } from '../../helpers/cli';
+import { seedDesk, seedLabel, seedRequester, seedTicket, teamPublicKey, type Desk, type SeededRequester } from '../../helpers/desk';
 import { encryptFile } from '../attachments/upload';
 
 const DAY = 86_400;
@@ -61,14 +60,14 @@ async function addAttachment(t: TestApp, ticketId: string, ticketKey: p.TicketKe
 }
 
 /** A staff note on a ticket: a note message plus its note-key wrap, as the notes route stores them. */
-function addNote(t: TestApp, desk: SeededDesk, ticketId: string): void {
+function addNote(t: TestApp, desk: Desk, ticketId: string): void {
   const noteKey = p.newNoteKey();
   const messageId = p.newId();
   const envelope = p.sealMessage({ kind: 'note', ticketId, messageId, key: noteKey, payload: { v: 1, body: 'internal' }, authorSignSk: desk.admin.keys.sign.secretKey });
   t.sqlite
     .prepare("insert into messages (id, ticket_id, seq, kind, author_type, author_staff_id, nonce, ct, sig, created_at) values (?, ?, 2, 'note', 'staff', ?, ?, ?, ?, 1700000000)")
-    .run(messageId, ticketId, desk.admin.id, envelope.nonce, envelope.ct, envelope.sig);
-  const wrap = p.wrapKeyForTeam(noteKey, { version: desk.teamVersion, publicKey: desk.team.publicKey });
+    .run(messageId, ticketId, desk.admin.staffId, envelope.nonce, envelope.ct, envelope.sig);
+  const wrap = p.wrapKeyForTeam(noteKey, teamPublicKey(desk));
   t.sqlite.prepare("insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values (?, 'note', 'team', ?, ?)").run(ticketId, wrap.teamKeyVersion, wrap.sealed);
 }
 
@@ -78,24 +77,24 @@ function addNote(t: TestApp, desk: SeededDesk, ticketId: string): void {
  * with its chunks, 3 tags.
  */
 async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
-  const desk = seedDesk(t);
-  const requester = addRequester(t.db);
-  const urgent = addLabelName(t.db, desk, 'urgent');
-  const malware = addLabelName(t.db, desk, 'malware');
+  const desk = seedDesk(t.app);
+  const requester = seedRequester(t.app);
+  const urgent = seedLabel(t.app, desk, 'urgent');
+  const malware = seedLabel(t.app, desk, 'malware');
   const closedAgo = (ticketId: string, days: number) => t.sqlite.prepare('update tickets set closed_at = ? where id = ?').run(now - days * DAY, ticketId);
 
-  const old = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
+  const old = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
   closedAgo(old.ticketId, 100);
   addNote(t, desk, old.ticketId);
   const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 150_000);
-  const older = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
+  const older = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
   closedAgo(older.ticketId, 120);
 
-  const recent = addTicket(t.db, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
+  const recent = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
   closedAgo(recent.ticketId, 10);
-  const open = addTicket(t.db, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
+  const open = seedTicket(t.app, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
   await addAttachment(t, open.ticketId, open.ticketKey, requester, 70_000);
-  const resolved = addTicket(t.db, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
+  const resolved = seedTicket(t.app, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
 
   const expiredMessageCt = (t.sqlite.prepare('select ct from messages where id = ?').get(old.messageId) as { ct: string }).ct;
   return {
@@ -115,7 +114,7 @@ async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
 }
 
 async function sceneApp(): Promise<{ t: TestApp; scene: Scene }> {
-  const t = await buildQueueApp({ env: { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) } });
+  const t = await buildTestApp({ env: { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) } });
   cleanups.push(() => t.close());
   return { t, scene: await seedScene(t) };
 }
@@ -153,10 +152,10 @@ describe('retention CLI', () => {
   it('prints the counts: --dry-run deletes nothing, --days overrides the policy, a real run deletes', async () => {
     // Given a desk whose database a running app holds open
     const { t, scene } = await sceneApp();
-    const env = { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) };
+    const env = { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) };
 
     // When `retention --dry-run` runs
-    const dry = await runCliProcess(t.dataDir, ['retention', '--dry-run'], env);
+    const dry = await runCommand(['retention', '--dry-run'], env);
     // Then it prints what would go and nothing goes
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('dry run, nothing deleted');
@@ -164,11 +163,11 @@ describe('retention CLI', () => {
     expect(rowsOf(t, scene.expired).tickets).toBe(2);
 
     // When `--days 5` is asked for in a dry run, the ticket closed 10 days ago counts too
-    const wider = await runCliProcess(t.dataDir, ['retention', '--dry-run', '--days', '5'], env);
+    const wider = await runCommand(['retention', '--dry-run', '--days', '5'], env);
     expect(wider.stdout).toMatch(/^closed tickets would delete: 3$/m);
 
     // When it runs for real
-    const run = await runCliProcess(t.dataDir, ['retention'], env);
+    const run = await runCommand(['retention'], env);
     // Then it prints every count, and the expired tickets are gone while the others stay
     expect(run.code, run.stderr).toBe(0);
     const c = scene.expectedCounts;
@@ -189,7 +188,7 @@ describe('retention CLI', () => {
 
   it('rejects bad arguments with exit code 2', async () => {
     for (const args of [['--days'], ['--days', '0'], ['--days', 'ten'], ['--days', '36501'], ['--now']]) {
-      expect(await runCli(['retention', ...args])).toBe(2);
+      expect((await runCommand(['retention', ...args], {})).code).toBe(2);
     }
   });
 
@@ -208,8 +207,8 @@ describe('retention CLI', () => {
     // secure_delete puts on the freelist untouched)
     expect(before.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(true);
 
-    // When the retention CLI deletes them (its own connection)
-    const run = await runCliProcess(t.dataDir, ['retention'], { SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) });
+    // When the retention CLI deletes them (its own connection, in this process)
+    const run = await runCommand(['retention'], { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) });
     expect(run.code, run.stderr).toBe(0);
 
     // Then neither is anywhere in the database or its WAL: overwritten, not just unlinked
@@ -224,7 +223,7 @@ describe('the scheduled job', () => {
     // Given a data dir holding expired tickets, written by an app that has since stopped
     const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-retention-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const first = await buildQueueApp({ dataDir, env: { SEALDESK_RETENTION_DAYS: '36500' } });
+    const first = await buildTestApp({ dataDir, env: { SEALDESK_RETENTION_DAYS: '36500' } });
     const scene = await seedScene(first);
     await first.close();
 

@@ -1,9 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { wraps } from '../../../db/schema';
 import * as p from '../../../protocol/index';
-import type { TestApp } from '../../helpers/app';
-import { addRequester, addTicket, bearer, buildDeskApp, seedDesk, type SeededStaff, type SeededTicket } from './seed';
+import { bearer, seedRequester, seedTeamKey, seedTicket, teamPublicKey, withDesk, type SignedInStaff, type SeededTicket } from '../../helpers/desk';
 
 interface Status {
   currentVersion: number | null;
@@ -14,42 +13,41 @@ interface Status {
   staffWithoutGrant: { staffId: string; username: string; boxPk: string }[];
 }
 
-let t: TestApp;
-let admin: SeededStaff;
-let tech: SeededStaff;
-let v1: ReturnType<ReturnType<typeof seedDesk>['addTeamKey']>;
-let v2: typeof v1;
+const fx = withDesk({ via: 'db', technicians: ['tom'], each: true });
+let admin: SignedInStaff;
+let tech: SignedInStaff;
+let v1: p.TeamKeyPair;
+let v2: p.TeamKeyPair;
 let seeded: SeededTicket[];
 
 async function status(query = ''): Promise<Status> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/admin/rotation${query}`, headers: bearer(admin.token) });
+  const res = await fx.app.inject({ method: 'GET', url: `/api/admin/rotation${query}`, headers: bearer(admin.token) });
   expect(res.statusCode).toBe(200);
   return res.json<Status>();
 }
 
 function rewrap(body: Record<string, unknown>, token = admin.token) {
-  return t.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(token), payload: body });
+  return fx.app.inject({ method: 'POST', url: '/api/admin/rewrap', headers: bearer(token), payload: body });
 }
 
 const reseal = (batch: Status['batch']) =>
   batch.map((w) => ({
     ticketId: w.ticketId,
     keyKind: w.keyKind,
-    ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1.pair, v2.pub),
+    ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1, teamPublicKey(fx.desk, 2)),
   }));
 
-beforeEach(async () => {
-  // Given a desk with 5 tickets (2 with notes) wrapped to v1, and v2 just appended and granted to the admin only
-  t = await buildDeskApp();
-  const desk = seedDesk(t);
-  admin = desk.admin;
-  tech = desk.addStaff('tom');
-  v1 = desk.addTeamKey([admin, tech]);
-  const requester = addRequester(t);
-  seeded = [0, 1, 2, 3, 4].map((i) => addTicket(t, requester, v1.pub, { withNotes: i < 2 }));
-  v2 = desk.addTeamKey([admin]);
+beforeEach(() => {
+  // Given a desk with 5 tickets (2 with notes) wrapped to v1 (granted to the admin and tom), and v2
+  // just appended and granted to the admin only
+  admin = fx.desk.admin;
+  tech = fx.staff.tom;
+  const requester = seedRequester(fx.app);
+  seeded = [0, 1, 2, 3, 4].map((i) => seedTicket(fx.app, fx.desk, requester, { withNotes: i < 2 }));
+  seedTeamKey(fx.app, fx.desk);
+  v1 = fx.desk.teamKeys.get(1)!;
+  v2 = fx.desk.teamKeys.get(2)!;
 });
-afterEach(async () => t.close());
 
 describe('GET /api/admin/rotation', () => {
   it('reports the current version, what still needs a wrap for it, and who lacks a grant', async () => {
@@ -59,7 +57,7 @@ describe('GET /api/admin/rotation', () => {
     expect(s.pending).toEqual({ tickets: 5, notes: 2, labels: 0 });
     expect(s.batch).toHaveLength(7);
     expect(s.batch.every((w) => w.teamKeyVersion === 1)).toBe(true);
-    expect(s.staffWithoutGrant.map((x) => x.staffId)).toEqual([tech.id]);
+    expect(s.staffWithoutGrant.map((x) => x.staffId)).toEqual([tech.staffId]);
     expect(s.nextCursor).toBeNull();
   });
 
@@ -77,16 +75,16 @@ describe('GET /api/admin/rotation', () => {
   });
 
   it('refuses a technician (403) and a requester token (401)', async () => {
-    const asTech = await t.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(tech.token) });
+    const asTech = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(tech.token) });
     expect(asTech.statusCode).toBe(403);
-    const requester = addRequester(t);
-    const asRequester = await t.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(requester.token) });
+    const requester = seedRequester(fx.app);
+    const asRequester = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(requester.token) });
     expect(asRequester.statusCode).toBe(401);
     expect(asRequester.json()).toMatchObject({ error: { code: 'unauthorized' } });
   });
 
   it('rejects a forged cursor with 400', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/api/admin/rotation?cursor=bm9wZQ', headers: bearer(admin.token) });
+    const res = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation?cursor=bm9wZQ', headers: bearer(admin.token) });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: { code: 'validation_failed' } });
   });
@@ -102,21 +100,21 @@ describe('POST /api/admin/rewrap', () => {
     // Then nothing is pending and each key opens with v2 to the same bytes
     expect((await status()).pending).toEqual({ tickets: 0, notes: 0, labels: 0 });
     for (const ticket of seeded) {
-      const rows = t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.id)).all();
+      const rows = fx.t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.ticketId)).all();
       const k = rows.find((r) => r.keyKind === 'ticket' && r.teamKeyVersion === 2)!;
-      expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2.pair, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
+      expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
       const n = rows.find((r) => r.keyKind === 'note' && r.teamKeyVersion === 2);
-      if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2.pair, 'note'))).toBe(p.toB64(ticket.noteKey));
+      if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2, 'note'))).toBe(p.toB64(ticket.noteKey));
       else expect(n).toBeUndefined();
     }
-    expect(t.app.verifyAuditChain()).toMatchObject({ ok: true });
+    expect(fx.app.verifyAuditChain()).toMatchObject({ ok: true });
   });
 
   it('is idempotent: the same batch posted twice leaves one wrap per key', async () => {
     const body = { wraps: reseal((await status()).batch) };
     expect((await rewrap(body)).statusCode).toBe(200);
     expect((await rewrap(body)).statusCode).toBe(200);
-    const v2Rows = t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all();
+    const v2Rows = fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all();
     expect(v2Rows).toHaveLength(7);
   });
 
@@ -126,7 +124,7 @@ describe('POST /api/admin/rewrap', () => {
     const res = await rewrap({ wraps: [...good.slice(1), stale] });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: { code: 'stale_team_key' } });
-    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+    expect(fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
   });
 
   it('answers 404 for a ticket that does not exist or a note key a ticket never had', async () => {
@@ -134,9 +132,9 @@ describe('POST /api/admin/rewrap', () => {
     const unknown = await rewrap({ wraps: [{ ...one!, ticketId: p.newId() }] });
     expect(unknown.statusCode).toBe(404);
     const noNotes = seeded.find((x) => x.noteKey === null)!;
-    const planted = await rewrap({ wraps: [{ ...one!, ticketId: noNotes.id, keyKind: 'note' }] });
+    const planted = await rewrap({ wraps: [{ ...one!, ticketId: noNotes.ticketId, keyKind: 'note' }] });
     expect(planted.statusCode).toBe(404);
-    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+    expect(fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
   });
 
   it('validates the batch: at most 500 wraps, 80-byte sealed boxes, no unknown fields', async () => {

@@ -1,27 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FIRST_DELAY_SECONDS, FREE_FAILURES } from '../../../server/services/sign-in-throttle';
-import { buildTestApp, type TestApp } from '../../helpers/app';
-import { addTechnician, api, setupDesk, type Desk, type StaffActor } from '../../helpers/desk';
+import { buildTestApp } from '../../helpers/app';
+import { addTechnician, api, withDesk } from '../../helpers/desk';
 import { enrolTotp, signIn, totpCode } from '../../helpers/two-factor';
 
-let t: TestApp;
-let desk: Desk;
-let tom: StaffActor;
-beforeAll(async () => {
-  t = await buildTestApp();
-  desk = await setupDesk(t.app);
-  tom = await addTechnician(t.app, desk, 'tom');
-});
-afterAll(async () => t.close());
+const fx = withDesk({ technicians: ['tom'] });
 
 // 32 bytes of 0x09, base64url (p.toB64 needs the library loaded, and this runs at import)
 const wrongSecret = Buffer.alloc(32, 9).toString('base64url');
 const tryWrong = async (username: string) => {
-  const res = await t.app.inject({ method: 'POST', url: '/api/staff/login', payload: { username, authSecret: wrongSecret } });
+  const res = await fx.app.inject({ method: 'POST', url: '/api/staff/login', payload: { username, authSecret: wrongSecret } });
   return { status: res.statusCode, body: res.json() as any, retryAfter: res.headers['retry-after'] };
 };
 /** Moves every stored failure `seconds` into the past: the clock of the back-off, without waiting. */
-const timePasses = (seconds: number) => t.sqlite.prepare('update sign_in_failures set last_failure_at = last_failure_at - ?').run(seconds);
+const timePasses = (seconds: number) => fx.t.sqlite.prepare('update sign_in_failures set last_failure_at = last_failure_at - ?').run(seconds);
 
 describe('POST /api/staff/login per-account back-off', () => {
   it('allows 20 failures, then refuses even the right password with the same answer as for an unknown name', async () => {
@@ -35,7 +27,7 @@ describe('POST /api/staff/login per-account back-off', () => {
       expect([real.status, ghost.status]).toEqual([401, 401]);
     }
     // When tom then uses the right password
-    const right = await signIn(t.app, 'tom', tom.password);
+    const right = await signIn(fx.app, 'tom', fx.staff.tom.password);
     const ghost = await tryWrong('ghost');
     // Then both are refused alike, before any password check
     expect(right.status).toBe(429);
@@ -44,18 +36,18 @@ describe('POST /api/staff/login per-account back-off', () => {
     expect(right.retryAfter).toBe(String(FIRST_DELAY_SECONDS));
     expect(ghost.retryAfter).toBe(String(FIRST_DELAY_SECONDS));
     // and other members are not affected
-    expect((await signIn(t.app, desk.admin.username, desk.admin.password)).status).toBe(200);
+    expect((await signIn(fx.app, fx.desk.admin.username, fx.desk.admin.password)).status).toBe(200);
   });
 
   it('keeps the back-off across a restart and stores no names', async () => {
-    const again = await buildTestApp({ dataDir: t.dataDir });
+    const again = await buildTestApp({ dataDir: fx.t.dataDir });
     try {
       const res = await again.app.inject({ method: 'POST', url: '/api/staff/login', payload: { username: 'tom', authSecret: wrongSecret } });
       expect(res.statusCode).toBe(429);
     } finally {
       await again.close();
     }
-    const dump = JSON.stringify(t.sqlite.prepare('select * from sign_in_failures').all());
+    const dump = JSON.stringify(fx.t.sqlite.prepare('select * from sign_in_failures').all());
     expect(dump).not.toContain('tom');
     expect(dump).not.toContain('ghost');
   });
@@ -70,25 +62,25 @@ describe('POST /api/staff/login per-account back-off', () => {
     expect(blocked.retryAfter).toBe(String(2 * FIRST_DELAY_SECONDS));
     // Then once it has passed, the right password signs in and clears the count
     timePasses(2 * FIRST_DELAY_SECONDS);
-    expect((await signIn(t.app, 'tom', tom.password)).status).toBe(200);
+    expect((await signIn(fx.app, 'tom', fx.staff.tom.password)).status).toBe(200);
     expect((await tryWrong('tom')).status).toBe(401);
-    expect((await signIn(t.app, 'tom', tom.password)).status).toBe(200);
+    expect((await signIn(fx.app, 'tom', fx.staff.tom.password)).status).toBe(200);
   });
 
   it('counts wrong second-factor codes toward the same back-off', async () => {
     // Given val with two-factor on
-    const val = await addTechnician(t.app, desk, 'val');
-    const { secret } = await enrolTotp(t.app, val.token!, -1);
+    const val = await addTechnician(fx.app, fx.desk, 'val');
+    const { secret } = await enrolTotp(fx.app, val.token!, -1);
     const current = totpCode(secret);
     const wrong = current === '000000' ? '111111' : '000000';
     // When 20 codes are wrong (with the right password)
-    for (let i = 0; i < FREE_FAILURES; i++) expect((await signIn(t.app, 'val', val.password, { totp: wrong })).status).toBe(400);
+    for (let i = 0; i < FREE_FAILURES; i++) expect((await signIn(fx.app, 'val', val.password, { totp: wrong })).status).toBe(400);
     // Then even the right code waits
-    const res = await signIn(t.app, 'val', val.password, { totp: current });
+    const res = await signIn(fx.app, 'val', val.password, { totp: current });
     expect(res.status).toBe(429);
     expect(res.body.error.code).toBe('sign_in_throttled');
     // And so does disabling the factor from a live session, which would otherwise be a way around it
-    const disable = await api(t.app, 'POST', '/api/staff/two-factor/disable', { totp: current }, val.token);
+    const disable = await api(fx.app, 'POST', '/api/staff/two-factor/disable', { totp: current }, val.token);
     expect(disable.status).toBe(429);
   });
 });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   asSignPublicKey,
   isFirstMessage,
@@ -14,8 +14,8 @@ import {
 } from '../../../protocol/index';
 import { grants } from '../../../db/schema';
 import { and, eq } from 'drizzle-orm';
-import type { TestApp } from '../../helpers/app';
-import { FIRST_MESSAGE, addTechnician, bearer, buildJourneyApp, newRequester, seedDesk, submitTicket, type JourneyDesk } from '../../helpers/requester';
+import { bearer, seedStaff, storedKeyLogState, withDesk } from '../../helpers/desk';
+import { FIRST_MESSAGE, newRequester, submitTicket } from '../../helpers/requester';
 
 interface ThreadBody {
   ticket: { ticketId: string; status: string; requesterSignPk: string; requesterWrap?: { sealed: string }; teamWrap?: { teamKeyVersion: number; sealed: string } | null };
@@ -29,25 +29,19 @@ interface ThreadBody {
   }[];
 }
 
-let t: TestApp;
-let desk: JourneyDesk;
-beforeAll(async () => {
-  t = await buildJourneyApp();
-  desk = seedDesk(t);
-});
-afterAll(async () => t.close());
+const fx = withDesk({ via: 'db' });
 
 describe('requester journey (register → submit → staff reply → requester follow-up)', () => {
   it('carries an encrypted request to staff and a signed reply back, end to end', async () => {
     // Given a set-up desk with an admitted technician, and a requester who registered with PoW and signed in
-    const tech = addTechnician(t, desk);
-    const requester = await newRequester(t, desk);
+    const tech = seedStaff(fx.app, fx.desk, 'tech');
+    const requester = await newRequester(fx.t, fx.desk);
 
     // When the requester submits a ticket
-    const { ticketId, messageId } = await submitTicket(t, desk, requester);
+    const { ticketId, messageId } = await submitTicket(fx.t, fx.desk, requester);
 
     // Then it is listed as theirs, with their wrap, status new and one message, times hour-rounded
-    const mine = await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(requester.token) });
+    const mine = await fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(requester.token) });
     expect(mine.statusCode).toBe(200);
     const [listed] = mine.json<{ tickets: { ticketId: string; status: string; createdAt: number; messageCount: number; requesterWrap: { sealed: string } }[] }>().tickets;
     expect(listed).toMatchObject({ ticketId, status: 'new', messageCount: 1 });
@@ -55,15 +49,15 @@ describe('requester journey (register → submit → staff reply → requester f
     expect(openRequesterWrap(listed!.requesterWrap, requester.keys.box)).toHaveLength(32);
 
     // When the technician opens the team wrap with the team key from their grant and reads the ticket
-    const staffThread = await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
+    const staffThread = await fx.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
     expect(staffThread.statusCode).toBe(200);
     const st = staffThread.json<ThreadBody>();
-    const grant = t.db
+    const grant = fx.t.db
       .select()
       .from(grants)
-      .where(and(eq(grants.staffId, tech.id), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
+      .where(and(eq(grants.staffId, tech.staffId), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
       .get()!;
-    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(desk.state, grant.teamKeyVersion).publicKey);
+    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(storedKeyLogState(fx.app), grant.teamKeyVersion).publicKey);
     const K = openTeamWrap(st.ticket.teamWrap, teamKeys, 'ticket');
     const first = st.messages[0]!;
     expect(first).toMatchObject({ messageId, seq: 1, kind: 'message', author: { type: 'requester' } });
@@ -80,7 +74,7 @@ describe('requester journey (register → submit → staff reply → requester f
       payload: { v: 1, body: 'Change your passwords first.' },
       authorSignSk: tech.keys.sign.secretKey,
     });
-    const posted = await t.app.inject({
+    const posted = await fx.app.inject({
       method: 'POST',
       url: `/api/staff/tickets/${ticketId}/messages`,
       headers: bearer(tech.token),
@@ -90,16 +84,16 @@ describe('requester journey (register → submit → staff reply → requester f
     expect(posted.json()).toMatchObject({ messageId: replyId, seq: 2 });
 
     // Then the requester sees the reply, decrypts it and verifies it against the staff key from the verified key log
-    const log = await t.app.inject({ method: 'GET', url: '/api/keylog' });
-    const state = verifyKeyLog(log.json<{ entries: KeyLogEntry[] }>().entries, { pinnedFingerprint: desk.state.fingerprint });
-    const thread = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(requester.token) });
+    const log = await fx.app.inject({ method: 'GET', url: '/api/keylog' });
+    const state = verifyKeyLog(log.json<{ entries: KeyLogEntry[] }>().entries, { pinnedFingerprint: fx.desk.fingerprint });
+    const thread = await fx.app.inject({ method: 'GET', url: `/api/tickets/${ticketId}/messages`, headers: bearer(requester.token) });
     expect(thread.statusCode).toBe(200);
     const rt = thread.json<ThreadBody>();
     expect(rt.ticket.status).toBe('open');
     const Kr = openRequesterWrap(rt.ticket.requesterWrap, requester.keys.box);
     const staffMsg = rt.messages.find((m) => m.messageId === replyId)!;
-    expect(staffMsg.author).toEqual({ type: 'staff', staffId: tech.id });
-    const staffSignPk = state.staff.get(tech.id)!.signPk;
+    expect(staffMsg.author).toEqual({ type: 'staff', staffId: tech.staffId });
+    const staffSignPk = state.staff.get(tech.staffId)!.signPk;
     const replyText = openMessage({ kind: 'message', ticketId, messageId: replyId, key: Kr, envelope: staffMsg.envelope, authorSignPk: asSignPublicKey(staffSignPk) });
     expect(replyText.body).toBe('Change your passwords first.');
 
@@ -113,7 +107,7 @@ describe('requester journey (register → submit → staff reply → requester f
       payload: { v: 1, body: 'Done. Thank you.' },
       authorSignSk: requester.keys.sign.secretKey,
     });
-    const sent = await t.app.inject({
+    const sent = await fx.app.inject({
       method: 'POST',
       url: `/api/tickets/${ticketId}/messages`,
       headers: bearer(requester.token),
@@ -124,7 +118,7 @@ describe('requester journey (register → submit → staff reply → requester f
     expect(sent.json<{ createdAt: number }>().createdAt % 3600).toBe(0);
 
     // Then staff see it, third in order, and it verifies against the requester's key
-    const again = (await t.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) })).json<ThreadBody>();
+    const again = (await fx.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) })).json<ThreadBody>();
     expect(again.messages.map((m) => m.messageId)).toEqual([messageId, replyId, followId]);
     const last = openMessage({
       kind: 'message',
@@ -135,11 +129,11 @@ describe('requester journey (register → submit → staff reply → requester f
       authorSignPk: asSignPublicKey(again.ticket.requesterSignPk),
     });
     expect(last.body).toBe('Done. Thank you.');
-    const mineAfter = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(requester.token) })).json<{ tickets: { messageCount: number }[] }>();
+    const mineAfter = (await fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(requester.token) })).json<{ tickets: { messageCount: number }[] }>();
     expect(mineAfter.tickets[0]!.messageCount).toBe(3);
 
     // And the staff post was audited by action and ticket id, without content
-    const audited = t.sqlite.prepare('select action, target, detail from audit where actor_staff_id = ?').all(tech.id);
+    const audited = fx.t.sqlite.prepare('select action, target, detail from audit where actor_staff_id = ?').all(tech.staffId);
     expect(audited).toEqual([{ action: 'ticket.reply', target: ticketId, detail: '{}' }]);
   });
 });

@@ -1,64 +1,47 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { newId, newNoteKey, openGrant, openTeamWrap, sealMessage, wrapKeyForTeam, type NoteKey, type TicketKey } from '../../../protocol/index';
 import { grants, staff, tickets } from '../../../db/schema';
 import { appendMessage } from '../../../server/services/messages';
-import type { TestApp } from '../../helpers/app';
-import {
-  addTechnician,
-  bearer,
-  buildJourneyApp,
-  expectError,
-  newRequester,
-  seedDesk,
-  submitTicket,
-  type JourneyDesk,
-  type JourneyRequester,
-  type JourneyStaff,
-} from '../../helpers/requester';
+import { bearer, seedDesk, seedStaff, teamPublicKey, withDesk, type SignedInStaff } from '../../helpers/desk';
+import { buildJourneyApp, expectError, newRequester, submitTicket, type JourneyRequester } from '../../helpers/requester';
 
 interface Thread {
   ticket: Record<string, unknown>;
   messages: { messageId: string; seq: number; kind: string }[];
 }
 
-let t: TestApp;
-let desk: JourneyDesk;
-let tech: JourneyStaff;
+// Many tickets for one requester in this file; the quota itself is tested below and in tickets.test.ts.
+const fx = withDesk({ via: 'db', technicians: ['tech'], env: { SEALDESK_MAX_OPEN_TICKETS: '100' } });
 let alice: JourneyRequester;
 let mallory: JourneyRequester;
 beforeAll(async () => {
-  // Many tickets for one requester in this file; the quota itself is tested below and in tickets.test.ts.
-  t = await buildJourneyApp({ env: { SEALDESK_MAX_OPEN_TICKETS: '100' } });
-  desk = seedDesk(t);
-  tech = addTechnician(t, desk);
-  alice = await newRequester(t, desk);
-  mallory = await newRequester(t, desk);
+  alice = await newRequester(fx.t, fx.desk);
+  mallory = await newRequester(fx.t, fx.desk);
 });
-afterAll(async () => t.close());
 
 // The thread has two routes (docs/API.md): a requester's under /api/tickets, staff's under
 // /api/staff/tickets. The token's kind picks the route a real client of that kind would use.
 const isStaffToken = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { typ?: string }).typ === 'staff';
 const threadUrl = (token: string, ticketId: string) => (isStaffToken(token) ? `/api/staff/tickets/${ticketId}/messages` : `/api/tickets/${ticketId}/messages`);
-const thread = (token: string, ticketId: string) => t.app.inject({ method: 'GET', url: threadUrl(token, ticketId), headers: bearer(token) });
+const thread = (token: string, ticketId: string) => fx.app.inject({ method: 'GET', url: threadUrl(token, ticketId), headers: bearer(token) });
 /** Staff bodies carry `kind` ('message' unless given); a requester's body is sent exactly as built. */
-const post = (token: string, ticketId: string, payload: object, app = t.app) =>
+const post = (token: string, ticketId: string, payload: object, app = fx.app) =>
   app.inject({ method: 'POST', url: threadUrl(token, ticketId), headers: bearer(token), payload: isStaffToken(token) ? { kind: 'message', ...payload } : payload });
 /** A reply as a requester sends it: {messageId, envelope}; post() adds kind 'message' for staff. */
 const reply = (ticketId: string, key: TicketKey, signer: { keys: { sign: { secretKey: Parameters<typeof sealMessage>[0]['authorSignSk'] } } }, body = 'hello') => {
   const messageId = newId();
   return { messageId, envelope: sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
 };
-const note = (ticketId: string, key: NoteKey, signer: JourneyStaff, body = 'internal') => {
+const note = (ticketId: string, key: NoteKey, signer: SignedInStaff, body = 'internal') => {
   const messageId = newId();
   return { messageId, kind: 'note' as const, envelope: sealMessage({ kind: 'note', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signer.keys.sign.secretKey }) };
 };
-const teamPk = () => ({ version: desk.currentVersion, publicKey: desk.team.get(desk.currentVersion)!.publicKey });
+const teamPk = () => teamPublicKey(fx.desk);
 
 describe("another requester's ticket", () => {
   it('GET and POST answer exactly as for a ticket that does not exist (404)', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
     const missing = newId();
     const g1 = await thread(mallory.token, ticketId);
     const g2 = await thread(mallory.token, missing);
@@ -73,7 +56,7 @@ describe("another requester's ticket", () => {
 
 describe('POST /api/tickets/:id/messages', () => {
   it('refuses a duplicate message id (409)', async () => {
-    const { ticketId, messageId, ticketKey } = await submitTicket(t, desk, alice);
+    const { ticketId, messageId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
     const first = reply(ticketId, ticketKey, alice);
     expect((await post(alice.token, ticketId, first)).statusCode).toBe(201);
     expectError(await post(alice.token, ticketId, first), 409, 'conflict');
@@ -86,19 +69,19 @@ describe('POST /api/tickets/:id/messages', () => {
   });
 
   it('refuses unsigned and wrongly signed messages from requesters and staff (400 bad_signature)', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
     const signedByMallory = reply(ticketId, ticketKey, mallory);
     expectError(await post(alice.token, ticketId, signedByMallory), 400, 'bad_signature');
     const zeroed = reply(ticketId, ticketKey, alice);
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: { ...zeroed.envelope, sig: 'A'.repeat(86) } }), 400, 'bad_signature');
-    const other = addTechnician(t, desk);
-    expectError(await post(tech.token, ticketId, reply(ticketId, ticketKey, other)), 400, 'bad_signature');
+    const other = seedStaff(fx.app, fx.desk, 'other-signer');
+    expectError(await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, other)), 400, 'bad_signature');
     const { sig: _sig, ...unsigned } = zeroed.envelope;
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: unsigned }), 400, 'validation_failed');
   });
 
   it('refuses notes and noteWraps from requesters on their own ticket (400): the body cannot express them', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
     const r = reply(ticketId, ticketKey, alice);
     expectError(await post(alice.token, ticketId, { ...r, kind: 'note' }), 400, 'validation_failed');
     expectError(await post(alice.token, ticketId, { ...r, kind: 'message' }), 400, 'validation_failed');
@@ -106,24 +89,24 @@ describe('POST /api/tickets/:id/messages', () => {
   });
 
   it("refuses a requester's note on the staff route too (401: a requester session is the wrong kind)", async () => {
-    const { ticketId } = await submitTicket(t, desk, alice);
+    const { ticketId } = await submitTicket(fx.t, fx.desk, alice);
     const N = newNoteKey();
-    const n = note(ticketId, N, alice as unknown as JourneyStaff);
-    const res = await t.app.inject({
+    const n = note(ticketId, N, alice as unknown as SignedInStaff);
+    const res = await fx.app.inject({
       method: 'POST',
       url: `/api/staff/tickets/${ticketId}/messages`,
       headers: bearer(alice.token),
       payload: { ...n, noteWrap: wrapKeyForTeam(N, teamPk()) },
     });
     expectError(res, 401, 'unauthorized');
-    expect(t.sqlite.prepare("select count(*) as n from messages where ticket_id = ? and kind = 'note'").get(ticketId)).toEqual({ n: 0 });
+    expect(fx.t.sqlite.prepare("select count(*) as n from messages where ticket_id = ? and kind = 'note'").get(ticketId)).toEqual({ n: 0 });
   });
 
   it('refuses a note by a requester author in the messages service itself (403), whatever route called it', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
     const r = reply(ticketId, ticketKey, alice);
     const attempt = () =>
-      appendMessage(t.db, {
+      appendMessage(fx.t.db, {
         ticketId,
         author: { type: 'requester', requesterId: alice.requesterId },
         messageId: r.messageId,
@@ -134,12 +117,12 @@ describe('POST /api/tickets/:id/messages', () => {
         now: Math.floor(Date.now() / 1000),
       });
     expect(attempt).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
-    expect(t.sqlite.prepare('select count(*) as n from messages where id = ?').get(r.messageId)).toEqual({ n: 0 });
+    expect(fx.t.sqlite.prepare('select count(*) as n from messages where id = ?').get(r.messageId)).toEqual({ n: 0 });
   });
 
   it('refuses a requester message to a closed ticket (409 ticket_closed)', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
-    t.db
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
+    fx.t.db
       .update(tickets)
       .set({ status: 'closed', closedAt: Math.floor(Date.now() / 1000) })
       .where(eq(tickets.id, ticketId))
@@ -148,11 +131,11 @@ describe('POST /api/tickets/:id/messages', () => {
   });
 
   it('moves status: staff reply new → open, requester reply waiting_requester → open', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
-    const status = () => t.db.select({ s: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)).get()!.s;
-    expect((await post(tech.token, ticketId, reply(ticketId, ticketKey, tech))).statusCode).toBe(201);
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
+    const status = () => fx.t.db.select({ s: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)).get()!.s;
+    expect((await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, fx.staff.tech))).statusCode).toBe(201);
     expect(status()).toBe('open');
-    t.db.update(tickets).set({ status: 'waiting_requester' }).where(eq(tickets.id, ticketId)).run();
+    fx.t.db.update(tickets).set({ status: 'waiting_requester' }).where(eq(tickets.id, ticketId)).run();
     expect((await post(alice.token, ticketId, reply(ticketId, ticketKey, alice))).statusCode).toBe(201);
     expect(status()).toBe('open');
   });
@@ -161,47 +144,47 @@ describe('POST /api/tickets/:id/messages', () => {
 describe('internal notes', () => {
   it('need N sealed to the current team key on the first note, and never reach the requester', async () => {
     // Given a ticket with a staff reply
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
-    expect((await post(tech.token, ticketId, reply(ticketId, ticketKey, tech))).statusCode).toBe(201);
-    const before = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
+    expect((await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, fx.staff.tech))).statusCode).toBe(201);
+    const before = (await fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
     const N = newNoteKey();
 
     // When the first note comes without its key wrap, it is refused
-    expectError(await post(tech.token, ticketId, note(ticketId, N, tech)), 400, 'note_key_missing');
+    expectError(await post(fx.staff.tech.token, ticketId, note(ticketId, N, fx.staff.tech)), 400, 'note_key_missing');
     // …and a wrap for an unknown team key version is stale
     expectError(
-      await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: { teamKeyVersion: 42, sealed: wrapKeyForTeam(N, teamPk()).sealed } }),
+      await post(fx.staff.tech.token, ticketId, { ...note(ticketId, N, fx.staff.tech), noteWrap: { teamKeyVersion: 42, sealed: wrapKeyForTeam(N, teamPk()).sealed } }),
       409,
       'stale_team_key',
     );
     // When it carries noteWrap, it is stored
-    const first = await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: wrapKeyForTeam(N, teamPk()) });
+    const first = await post(fx.staff.tech.token, ticketId, { ...note(ticketId, N, fx.staff.tech), noteWrap: wrapKeyForTeam(N, teamPk()) });
     expect(first.statusCode).toBe(201);
     // A second note with another wrap is a conflict; without one it is fine
-    expectError(await post(tech.token, ticketId, { ...note(ticketId, N, tech), noteWrap: wrapKeyForTeam(N, teamPk()) }), 409, 'conflict');
-    expect((await post(tech.token, ticketId, note(ticketId, N, tech, 'second'))).statusCode).toBe(201);
+    expectError(await post(fx.staff.tech.token, ticketId, { ...note(ticketId, N, fx.staff.tech), noteWrap: wrapKeyForTeam(N, teamPk()) }), 409, 'conflict');
+    expect((await post(fx.staff.tech.token, ticketId, note(ticketId, N, fx.staff.tech, 'second'))).statusCode).toBe(201);
     // A note signed by someone else is refused
-    const other = addTechnician(t, desk);
-    expectError(await post(tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
+    const other = seedStaff(fx.app, fx.desk, 'other-note-signer');
+    expectError(await post(fx.staff.tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
     // Notes are audited as such, without content
-    const audited = t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
+    const audited = fx.t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
     expect(audited).toEqual([
       { action: 'ticket.note', detail: '{}' },
       { action: 'ticket.note', detail: '{}' },
     ]);
 
     // Then staff see both notes and can open N with the team key
-    const st = (await thread(tech.token, ticketId)).json<Thread & { ticket: { noteWrap: { teamKeyVersion: number; sealed: string } } }>();
+    const st = (await thread(fx.staff.tech.token, ticketId)).json<Thread & { ticket: { noteWrap: { teamKeyVersion: number; sealed: string } } }>();
     expect(st.messages.map((m) => m.kind)).toEqual(['message', 'message', 'note', 'note']);
-    const grant = t.db.select().from(grants).where(eq(grants.staffId, tech.id)).get()!;
-    expect(openTeamWrap(st.ticket.noteWrap, openGrant(grant.sealed, tech.keys.box), 'note')).toEqual(N);
+    const grant = fx.t.db.select().from(grants).where(eq(grants.staffId, fx.staff.tech.staffId)).get()!;
+    expect(openTeamWrap(st.ticket.noteWrap, openGrant(grant.sealed, fx.staff.tech.keys.box), 'note')).toEqual(N);
 
     // And the requester sees no trace of them: no note, dense seq, no noteWrap, count and times unchanged
     const rt = (await thread(alice.token, ticketId)).json<Thread>();
     expect(rt.messages.map((m) => m.kind)).toEqual(['message', 'message']);
     expect(rt.messages.map((m) => m.seq)).toEqual([1, 2]);
     expect(Object.keys(rt.ticket).sort()).toEqual(['requesterSignPk', 'requesterWrap', 'status', 'ticketId']);
-    const after = (await t.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
+    const after = (await fx.app.inject({ method: 'GET', url: '/api/tickets/mine', headers: bearer(alice.token) })).json<{ tickets: { ticketId: string }[] }>();
     expect(after).toEqual(before);
 
     // And a requester reply after the notes comes back to them without a gap
@@ -212,23 +195,23 @@ describe('internal notes', () => {
 
 describe('staff access', () => {
   it('refuses staff the key log has not admitted (403 not_admitted) and disabled staff (401)', async () => {
-    const { ticketId, ticketKey } = await submitTicket(t, desk, alice);
-    const newcomer = addTechnician(t, desk, { admitted: false });
+    const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
+    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     expectError(await thread(newcomer.token, ticketId), 403, 'not_admitted');
     expectError(await post(newcomer.token, ticketId, reply(ticketId, ticketKey, newcomer)), 403, 'not_admitted');
-    const leaver = addTechnician(t, desk);
+    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
     expect((await thread(leaver.token, ticketId)).statusCode).toBe(200);
-    t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.id)).run();
+    fx.t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.staffId)).run();
     expectError(await thread(leaver.token, ticketId), 401, 'unauthorized');
   });
 
   it('answers 404 for a ticket that does not exist', async () => {
-    expectError(await thread(tech.token, newId()), 404, 'not_found');
+    expectError(await thread(fx.staff.tech.token, newId()), 404, 'not_found');
   });
 
   it('refuses a malformed ticket id and a missing token', async () => {
-    expectError(await thread(tech.token, 'not-an-id'), 400, 'validation_failed');
-    expectError(await t.app.inject({ method: 'GET', url: `/api/tickets/${newId()}/messages` }), 401, 'unauthorized');
+    expectError(await thread(fx.staff.tech.token, 'not-an-id'), 400, 'validation_failed');
+    expectError(await fx.app.inject({ method: 'GET', url: `/api/tickets/${newId()}/messages` }), 401, 'unauthorized');
   });
 });
 
@@ -236,8 +219,8 @@ describe('messages-per-hour quota', () => {
   it('refuses the requester message over the hourly quota with 429 quota_exceeded, counting the first message', async () => {
     const local = await buildJourneyApp({ env: { SEALDESK_MAX_MESSAGES_PER_HOUR: '3' } });
     try {
-      const d = seedDesk(local);
-      const tk = addTechnician(local, d);
+      const d = seedDesk(local.app);
+      const tk = seedStaff(local.app, d, 'tk');
       const r = await newRequester(local, d);
       const { ticketId, ticketKey } = await submitTicket(local, d, r);
       const send = (who: { token: string; keys: JourneyRequester['keys'] }) => post(who.token, ticketId, reply(ticketId, ticketKey, who), local.app);

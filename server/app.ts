@@ -11,6 +11,7 @@ import { sendError } from './errors';
 import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import type { UnderPressureOptions } from './plugins/external/under-pressure';
 import type { AppPluginOptions } from './plugins/options';
+import type { VerifyPoolOptions } from './verify/pool';
 import { AUTH_HASH_KDF, type KdfParams } from '../protocol/index';
 
 declare module 'fastify' {
@@ -34,6 +35,8 @@ export interface BuildAppOptions {
    * has no way to set it.
    */
   authHashKdf?: KdfParams;
+  /** Overrides for the signature verification pool (tests force a full queue). */
+  verifyPool?: VerifyPoolOptions;
 }
 
 export const DB_FILE_NAME = 'sealdesk.db';
@@ -114,6 +117,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     clientDist: opts.clientDist,
     underPressure: opts.underPressure,
     authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),
+    verifyPool: opts.verifyPool,
   };
   await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });
   await app.register(autoload, { dir: here('./plugins/app'), options: pluginOptions });

@@ -82,18 +82,25 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     });
     return slot;
   };
-  const slots: Slot[] = Array.from({ length: threads }, start);
+  // Started on first use: most app instances (tests, operator commands) never verify, and a
+  // worker costs a thread and its own module load (~0.3 s of CPU) to start.
+  const slots: Slot[] = [];
 
   function assertSigned(message: SignedMessage, signPk: string): Promise<void> {
     // SECURITY: bounded: a flood of submissions is refused with 503 here, never queued in memory.
     if (closing || queued >= maxQueued) return Promise.reject(overloaded());
+    if (slots.length === 0) for (let i = 0; i < threads; i++) slots.push(start());
     const slot = slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = nextId++;
     queued++;
     const done = new Promise<void>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       // Only plain fields cross: the envelope as parsed (strings), no prototype to clone.
-      slot.worker.postMessage({ id, message: { kind: message.kind, ticketId: message.ticketId, messageId: message.messageId, envelope: message.envelope }, signPk } satisfies VerifyRequest);
+      slot.worker.postMessage({
+        id,
+        message: { kind: message.kind, ticketId: message.ticketId, messageId: message.messageId, envelope: message.envelope },
+        signPk,
+      } satisfies VerifyRequest);
     });
     const tracked = done.finally(() => {
       queued--;

@@ -102,9 +102,11 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
   app.removeContentTypeParser('text/plain');
   app.decorate('config', config);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback-style hooks on every request: an async hook costs a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // SECURITY: method + route pattern (never the raw URL, which can hold ids) + status + time.
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
   });
 
   // Three passes (fastify/demo): third-party plugins, the app's own plugins (ordered by their

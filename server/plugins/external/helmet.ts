@@ -68,8 +68,9 @@ export default fp(
     // SECURITY: an API answer (a ticket thread, a session token, an error naming a ticket) must
     // never sit in a browser, proxy or Tor Browser disk cache. Once, for every /api response —
     // errors, 404s and load-shedding 503s included — so no route can forget it.
-    app.addHook('onSend', async (request, reply) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (isApiUrl(request.url)) reply.header('cache-control', 'no-store');
+      done(null, payload);
     });
   },
   { name: 'helmet' },

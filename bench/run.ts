@@ -60,6 +60,20 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       target: `≥ ${r.targetRatio ?? 0.5}`,
       met: r.median.ratio >= (r.targetRatio ?? 0.5),
     },
+    // Main-thread CPU per submission (both servers and the client share the thread): steadier
+    // than the rates on a shared machine. Ratio = bare ÷ app, comparable with the rate ratio.
+    ...(r.cpuMedianUs?.mainThread?.app
+      ? [
+          {
+            bench: 'submit' as const,
+            figure: `main-thread CPU per submission, client included (median of ${r.runs.length}; load ${r.loadAverageAtRuns.join(' / ')})`,
+            value: `${fmt(r.cpuMedianUs.mainThread.app, 0)} µs (app)`,
+            baseline: `${fmt(r.cpuMedianUs.mainThread.bare, 0)} µs (bare)`,
+            ratio: fmt(r.cpuMedianUs.mainThread.bare / r.cpuMedianUs.mainThread.app, 3),
+            target: '—',
+          },
+        ]
+      : []),
   ],
   queue: (r) =>
     r.results.map((c: Json) => ({

@@ -8,9 +8,9 @@
 // first alternates, so neither always gets the warmer page cache); writes bench/submit.json.
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,30 @@ bare.post('/submit', async (request, reply) => {
 await bare.listen({ host: '127.0.0.1', port: 0 });
 const bareUrl = `http://127.0.0.1:${(bare.server.address() as { port: number }).port}/submit`;
 
+/**
+ * CPU seconds the main thread (which runs both servers and the client) has used, from
+ * /proc/self/task/<pid>/stat (Linux; 10 ms ticks); undefined elsewhere. Unlike wall time it does
+ * not grow when neighbours take the core, so it shows where a change saved work on a busy machine.
+ */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return undefined;
+  }
+}
+
+interface Drive {
+  /** Submissions per second (wall clock). */
+  rate: number;
+  /** Main-thread CPU per submission, µs (client share included; same client on both sides). */
+  mainCpuUs?: number;
+  /** Whole-process CPU per submission, µs (all threads: worker pool, fsyncs, GC helpers). */
+  processCpuUs: number;
+}
+
 interface Job {
   token: string;
   body: string;
@@ -118,7 +142,7 @@ if (inspector) {
 }
 
 /** `drive`, under the CPU profiler when BENCH_PROFILE asks for it. */
-async function timed(name: string, url: string, jobs: Job[], auth: boolean): Promise<number> {
+async function timed(name: string, url: string, jobs: Job[], auth: boolean): Promise<Drive> {
   if (!inspector) return drive(url, jobs, auth);
   await inspector.post('Profiler.start');
   const rate = await drive(url, jobs, auth);
@@ -127,8 +151,8 @@ async function timed(name: string, url: string, jobs: Job[], auth: boolean): Pro
   return rate;
 }
 
-/** Posts every job with CONCURRENCY workers; returns submissions per second. Any non-201 aborts. */
-async function drive(url: string, jobs: Job[], auth: boolean): Promise<number> {
+/** Posts every job with CONCURRENCY workers; returns submissions per second and CPU. Any non-201 aborts. */
+async function drive(url: string, jobs: Job[], auth: boolean): Promise<Drive> {
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
@@ -142,13 +166,23 @@ async function drive(url: string, jobs: Job[], auth: boolean): Promise<number> {
       if (res.status !== 201) throw new Error(`${url} answered ${res.status}: ${text}`);
     }
   };
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuSeconds();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return jobs.length / ((performance.now() - t0) / 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const main1 = mainThreadCpuSeconds();
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    rate: jobs.length / seconds,
+    mainCpuUs: main0 === undefined || main1 === undefined ? undefined : Math.round(((main1 - main0) * 1e6) / jobs.length),
+    processCpuUs: Math.round((cpu.user + cpu.system) / jobs.length),
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const runs: { app: number; bare: number; ratio: number }[] = [];
+const medianOf = (xs: (number | undefined)[]) => (xs.every((x) => x !== undefined) ? median(xs as number[]) : undefined);
+const runs: { app: number; bare: number; ratio: number; mainCpuUs: { app?: number; bare?: number }; processCpuUs: { app: number; bare: number }; loadAverage: number }[] = [];
 let bodyBytes = 0;
 try {
   // Warm-up (JIT, SQLite page cache) on both paths, not counted.
@@ -158,17 +192,28 @@ try {
   for (let r = 0; r < RUNS; r++) {
     const jobs = await prepare();
     bodyBytes = Buffer.byteLength(jobs[0]!.body);
-    let appRate: number;
-    let bareRate: number;
+    let appRun: Drive;
+    let bareRun: Drive;
+    const loadAverage = Number(loadavg()[0]!.toFixed(2));
     if (r % 2 === 0) {
-      appRate = await timed(`app-${r + 1}`, appUrl, jobs, true);
-      bareRate = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
+      appRun = await timed(`app-${r + 1}`, appUrl, jobs, true);
+      bareRun = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
     } else {
-      bareRate = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
-      appRate = await timed(`app-${r + 1}`, appUrl, jobs, true);
+      bareRun = await timed(`bare-${r + 1}`, bareUrl, jobs, false);
+      appRun = await timed(`app-${r + 1}`, appUrl, jobs, true);
     }
-    runs.push({ app: Math.round(appRate), bare: Math.round(bareRate), ratio: Number((appRate / bareRate).toFixed(3)) });
-    console.log(`run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s`);
+    const [appRate, bareRate] = [appRun.rate, bareRun.rate];
+    runs.push({
+      app: Math.round(appRate),
+      bare: Math.round(bareRate),
+      ratio: Number((appRate / bareRate).toFixed(3)),
+      mainCpuUs: { app: appRun.mainCpuUs, bare: bareRun.mainCpuUs },
+      processCpuUs: { app: appRun.processCpuUs, bare: bareRun.processCpuUs },
+      loadAverage,
+    });
+    console.log(
+      `run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s (ratio ${(appRate / bareRate).toFixed(2)}); main-thread CPU µs/submission app ${appRun.mainCpuUs ?? '?'}, bare ${bareRun.mainCpuUs ?? '?'}; process CPU app ${appRun.processCpuUs}, bare ${bareRun.processCpuUs}; load ${loadAverage}`,
+    );
   }
   const appMedian = median(runs.map((x) => x.app));
   const bareMedian = median(runs.map((x) => x.bare));
@@ -184,6 +229,13 @@ try {
     // The bare server is bound by its on-loop fsync (one per request), the app mostly by CPU; disk
     // and neighbour noise is large run to run, so the per-run ratio (same minute) is the steadier figure.
     median: { appPerSecond: appMedian, barePerSecond: bareMedian, ratio: Number(ratio.toFixed(3)), ratioOfRuns: median(runs.map((x) => x.ratio)) },
+    // CPU per submission (µs, median of runs): steadier than rates on a shared machine. The main
+    // thread runs both servers and the one client; the process figure adds the other threads.
+    cpuMedianUs: {
+      mainThread: { app: medianOf(runs.map((x) => x.mainCpuUs.app)), bare: medianOf(runs.map((x) => x.mainCpuUs.bare)) },
+      process: { app: median(runs.map((x) => x.processCpuUs.app)), bare: median(runs.map((x) => x.processCpuUs.bare)) },
+    },
+    loadAverageAtRuns: runs.map((x) => x.loadAverage),
     target: `ratio >= ${TARGET_RATIO}`,
     targetRatio: TARGET_RATIO,
     node: process.version,

@@ -11,6 +11,7 @@ import { sendError } from './errors';
 import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import type { UnderPressureOptions } from './plugins/external/under-pressure';
 import type { AppPluginOptions } from './plugins/options';
+import type { VerifyPoolOptions } from './verify/pool';
 import { AUTH_HASH_KDF, type KdfParams } from '../protocol/index';
 
 declare module 'fastify' {
@@ -34,6 +35,8 @@ export interface BuildAppOptions {
    * has no way to set it.
    */
   authHashKdf?: KdfParams;
+  /** Overrides for the signature verification pool (tests force a full queue). */
+  verifyPool?: VerifyPoolOptions;
 }
 
 export const DB_FILE_NAME = 'sealdesk.db';
@@ -99,9 +102,11 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
   app.removeContentTypeParser('text/plain');
   app.decorate('config', config);
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback-style hooks on every request: an async hook costs a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // SECURITY: method + route pattern (never the raw URL, which can hold ids) + status + time.
     request.log.info({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
   });
 
   // Three passes (fastify/demo): third-party plugins, the app's own plugins (ordered by their
@@ -114,6 +119,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     clientDist: opts.clientDist,
     underPressure: opts.underPressure,
     authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),
+    verifyPool: opts.verifyPool,
   };
   await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });
   await app.register(autoload, { dir: here('./plugins/app'), options: pluginOptions });

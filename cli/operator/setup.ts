@@ -26,7 +26,9 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
       done();
     },
   });
-  const app = await buildApp(config, { logStream });
+  // No load shedding: this app serves only this command, whose own key derivations keep the
+  // shared event loop busy (under-pressure would read that as overload and answer 503).
+  const app = await buildApp(config, { logStream, underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 } });
   await app.ready();
   try {
     const desk: DeskApi = {

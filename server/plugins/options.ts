@@ -1,6 +1,7 @@
 import type { OpenedDb } from '../../db/client';
 import type { KdfParams } from '../../protocol/index';
 import type { Secrets } from './app/secrets';
+import type { VerifyPoolOptions } from '../verify/pool';
 import type { UnderPressureOptions } from './external/under-pressure';
 
 /**
@@ -18,4 +19,6 @@ export interface AppPluginOptions {
   underPressure?: UnderPressureOptions;
   /** Argon2id cost of stored authSecret hashes (BuildAppOptions.authHashKdf). */
   authHashKdf: KdfParams;
+  /** Size and queue bound of the signature verification pool (tests; default: defaults of verify/pool.ts). */
+  verifyPool?: VerifyPoolOptions;
 }

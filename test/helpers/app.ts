@@ -16,6 +16,7 @@ export interface TestAppOptions {
   extend?: (app: TestApp['app']) => void | Promise<void>;
   clientDist?: BuildAppOptions['clientDist'];
   underPressure?: BuildAppOptions['underPressure'];
+  verifyPool?: BuildAppOptions['verifyPool'];
 }
 
 export interface TestApp {
@@ -55,6 +56,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     underPressure: options.underPressure ?? { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
     // Cheap stored-hash cost: every staff activation and login in the suite hashes with it.
     authHashKdf: CHEAP_AUTH_HASH_KDF,
+    verifyPool: options.verifyPool,
   });
   if (options.extend) await options.extend(app);
   await app.ready();

@@ -118,7 +118,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
     app.decorateRequest('requester', null);
     // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).
     const sessionByJti = app.db
-      .select()
+      .select({ subjectType: sessions.subjectType, subjectId: sessions.subjectId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt })
       .from(sessions)
       .where(eq(sessions.jti, sql.placeholder('jti')))
       .prepare();

@@ -14,7 +14,7 @@ import { ready } from '../../../../protocol/index';
 import { unauthorized } from '../../../errors';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';
-import { appendMessage, assertSigned, assertSignedByAuthor, requesterThread } from '../../../services/messages';
+import { appendMessage, assertSignedByAuthor, requesterThread } from '../../../services/messages';
 import { checkPow } from '../../../services/pow';
 import { createTicket, listRequesterTickets, requesterSignPk } from '../../../services/tickets';
 
@@ -50,7 +50,8 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const pow = checkPow(app.secrets.powMacKey, b.pow, 'ticket', now);
       const signPk = requesterSignPk(app.db, requesterId);
       if (!signPk) throw unauthorized('session is not valid');
-      assertSigned({ kind: 'message', ticketId: b.ticketId, messageId: b.messageId, envelope: b.message }, signPk);
+      // Same check as assertSigned, on a worker thread: the loop serves other requests meanwhile.
+      await app.verifySignature({ kind: 'message', ticketId: b.ticketId, messageId: b.messageId, envelope: b.message }, signPk);
       const ticket = {
         requesterId,
         ticketId: b.ticketId,

@@ -2,7 +2,9 @@
 // and remembers only the ids of spent ones until they expire (replay check, server side).
 //   payload   = utf8(JSON {v:1, id, purpose, difficulty, exp})
 //   challenge = b64url(payload) + "." + b64url(BLAKE2b-256 keyed with macKey over payload)
-//   solution  = 8-byte nonce with BLAKE2b-256(utf8(challenge) || nonce) having ≥ difficulty leading zero bits
+//   solution  = 8-byte nonce with SHA-256(utf8(challenge) || nonce) having ≥ difficulty leading zero bits
+// SHA-256, not BLAKE2b: browsers run it natively through WebCrypto, so the work costs the same
+// with or without JIT/WebAssembly (issue 12: ~200× BLAKE2b in asm.js under `--jitless`).
 import { z } from 'zod';
 import { HASH_BYTES, POW_MAX_CHALLENGE_CHARS, POW_NONCE_BYTES } from './constants';
 import { concatBytes, fromB64, fromUtf8, toB64, utf8, type B64 } from './encoding';
@@ -10,6 +12,7 @@ import { CryptoError, PowError } from './errors';
 import { parseVersioned, versionTable } from './envelope';
 import { newId } from './keys';
 import { constantTimeEqual, hash256 } from './primitives';
+import { sodium } from './sodium';
 import { idSchema } from './schemas';
 import type { PowMacKey } from './types';
 
@@ -72,8 +75,16 @@ export function readPowChallenge(challenge: string): PowPayload {
   }
 }
 
+/** SHA-256(prefix || nonce), synchronously (libsodium): the server's check and the fallback solver. */
 function powHash(prefix: Uint8Array, nonce: Uint8Array): Uint8Array {
-  return hash256(concatBytes(prefix, nonce));
+  return sodium().crypto_hash_sha256(concatBytes(prefix, nonce));
+}
+
+/** WebCrypto's digest where the runtime has it (browsers in a secure context, Node ≥ 20). */
+type Digest = (algorithm: 'SHA-256', data: Uint8Array) => Promise<ArrayBuffer>;
+function webCryptoDigest(): Digest | null {
+  const subtle = (globalThis as { crypto?: { subtle?: { digest?: Digest } } }).crypto?.subtle;
+  return typeof subtle?.digest === 'function' ? subtle.digest.bind(subtle) : null;
 }
 
 type Yield = () => Promise<void>;
@@ -88,16 +99,31 @@ const yieldToEventLoop: Yield = () =>
 
 const YIELD_EVERY = 5000;
 
-/** Finds a nonce (counter, little-endian uint64). Async: yields every 5000 tries and reports progress. */
-export async function solvePow(challenge: string, options: { onProgress?: (tries: number) => void } = {}): Promise<B64> {
+export interface SolveOptions {
+  /** Called every 5000 tries with the number of tries so far. */
+  readonly onProgress?: (tries: number) => void;
+  /** Test hook: force the synchronous libsodium path even where WebCrypto exists. */
+  readonly webCrypto?: boolean;
+}
+
+/**
+ * Finds a nonce (counter, little-endian uint64). Async: uses WebCrypto where present (native
+ * speed without JIT), else libsodium's SHA-256; yields every 5000 tries and reports progress.
+ */
+export async function solvePow(challenge: string, options: SolveOptions = {}): Promise<B64> {
   const { difficulty } = readPowChallenge(challenge);
   const prefix = utf8(challenge);
-  const nonce = new Uint8Array(POW_NONCE_BYTES);
-  const view = new DataView(nonce.buffer);
+  const input = new Uint8Array(prefix.length + POW_NONCE_BYTES);
+  input.set(prefix);
+  const nonce = input.subarray(prefix.length);
+  const view = new DataView(input.buffer, input.byteOffset + prefix.length, POW_NONCE_BYTES);
+  const digest = options.webCrypto === false ? null : webCryptoDigest();
   for (let tries = 0; ; tries++) {
     view.setUint32(0, tries >>> 0, true);
     view.setUint32(4, Math.floor(tries / 2 ** 32), true);
-    if (leadingZeroBits(powHash(prefix, nonce)) >= difficulty) return toB64(nonce);
+    // digest() copies its input when called, so the buffer can be reused for the next try.
+    const hash = digest ? new Uint8Array(await digest('SHA-256', input)) : sodium().crypto_hash_sha256(input);
+    if (leadingZeroBits(hash) >= difficulty) return toB64(nonce.slice());
     if (tries > 0 && tries % YIELD_EVERY === 0) {
       options.onProgress?.(tries);
       await yieldToEventLoop();

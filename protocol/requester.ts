@@ -12,8 +12,13 @@ import type { IdentityKeys, KdfParams, SignPublicKey, SignSecretKey } from './ty
 
 export const PASSPHRASE_WORDS = 8;
 
-/** Argon2id13 OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (2 passes, 64 MiB). */
-export const REQUESTER_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 64 * 1024 * 1024 });
+/**
+ * Argon2id, 1 pass over 1 MiB (PROTOCOL.md §2, DECISIONS "issue 12: requester KDF"). Light on
+ * purpose: the passphrase is machine-generated with 88 bits of entropy, so the KDF only adds a
+ * per-guess cost on top of 2^88 guesses, and it must finish in seconds in asm.js without JIT.
+ * SECURITY: changing it changes every requester's keys; it is part of the protocol, not a knob.
+ */
+export const REQUESTER_KDF: KdfParams = Object.freeze({ opslimit: 1, memlimit: 1024 * 1024 });
 
 /** 8 words from the 2048-word list: 88 bits. randombytes_uniform avoids modulo bias. */
 export function generatePassphrase(): string {

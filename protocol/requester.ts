@@ -59,6 +59,19 @@ export function deriveRequesterKeys(passphrase: string, deskId: string, kdf: Kdf
   }
 }
 
+const PROBE_MEMLIMIT = 64 * 1024;
+
+/**
+ * How long Argon2id at `kdf` will take here, in ms: times one pass over 64 KiB and scales by
+ * passes × memory (Argon2id's cost is linear in both). For truthful progress, not for security.
+ * `now` is the caller's clock (performance.now in a browser), as the protocol has no DOM types.
+ */
+export function estimateArgon2idMs(kdf: KdfParams, now: () => number): number {
+  const started = now();
+  sodium().memzero(argon2id(KEY_BYTES, utf8('sealdesk/kdf-probe'), new Uint8Array(REQUESTER_SALT_BYTES), 1, PROBE_MEMLIMIT));
+  return (now() - started) * ((kdf.opslimit * kdf.memlimit) / PROBE_MEMLIMIT);
+}
+
 /** Requester login: sign utf8("sealdesk/v1/requester-session|" + challenge). */
 export function signRequesterChallenge(challenge: string, signSk: SignSecretKey): B64 {
   return toB64(signDetached(requesterSessionMessage(challenge), signSk));

@@ -67,7 +67,9 @@ export interface RpcMethods {
 
 export type RpcMethod = keyof RpcMethods;
 
-export type ProgressEvent = { kind: 'kdf'; stage: 'start' | 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
+/** kdf start carries the worker's estimate of the derivation's duration (Argon2id cannot report progress). */
+export type ProgressEvent =
+  { kind: 'kdf'; stage: 'start'; expectedMs: number } | { kind: 'kdf'; stage: 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
 
 export type ToWorker = { [M in RpcMethod]: { id: number; method: M; params: RpcMethods[M]['params'] } }[RpcMethod];
 

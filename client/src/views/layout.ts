@@ -45,8 +45,9 @@ const SLOW_MODE = !webAssemblyUsable();
 
 /**
  * The truth about a slow step: a proof of work has a percentage of its expected work and a time
- * left at the rate so far; key derivation has no progress to report, so its bar is
- * indeterminate and the elapsed time ticks (the store re-renders every second).
+ * left at the rate so far; key derivation reports nothing while it runs, so its percent and time
+ * left come from the worker's measured estimate, and past it the text says so (never 100% early).
+ * The elapsed time ticks in both (the store re-renders every second).
  */
 function busyDetail(busy: BusyState): TemplateResult {
   const lang = currentLanguage();
@@ -59,6 +60,16 @@ function busyDetail(busy: BusyState): TemplateResult {
       <p class="small" data-test="busy-pow">
         ${t('progress.powPercent', { percent: est.percent })}
         ${est.pastAverage ? t('progress.powPastAverage') : est.secondsLeft === null ? nothing : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
+      </p>
+      ${elapsed}`;
+  }
+  if (p?.kind === 'kdf' && p.stage === 'start' && p.expectedMs > 0) {
+    const percent = Math.min(99, Math.floor((elapsedMs / p.expectedMs) * 100));
+    const past = elapsedMs >= p.expectedMs;
+    return html`<progress max="100" .value=${percent} aria-label=${busy.label}></progress>
+      <p class="small" data-test="busy-kdf">
+        ${t('progress.kdfPercent', { percent })}
+        ${past ? t('progress.kdfPastEstimate') : t('progress.powTimeLeft', { time: formatDuration((p.expectedMs - elapsedMs) / 1000, lang) })}
       </p>
       ${elapsed}`;
   }

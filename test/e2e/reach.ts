@@ -137,8 +137,8 @@ export async function returnWithPassphrase(browser: Browser, desk: { url: string
   }
 }
 
-/** Staff login page → queue with `subject`'s row decrypted. Machine time: load, and submit → row. */
-export async function staffSignIn(browser: Browser, desk: { url: string }, subject: string): Promise<Timed> {
+/** Staff login page → queue with `subject`'s row decrypted (or just the queue). Machine time: load, and submit → row. */
+export async function staffSignIn(browser: Browser, desk: { url: string }, subject: string | null): Promise<Timed> {
   const page = await newPage(browser);
   try {
     const load = await timed(async () => {
@@ -149,7 +149,8 @@ export async function staffSignIn(browser: Browser, desk: { url: string }, subje
     await hook(page, 'staff-password').fill(ADMIN.password);
     const signIn = await timed(async () => {
       await hook(page, 'staff-login-submit').click();
-      await hook(page, 'staff-queue-item').filter({ hasText: subject }).first().waitFor({ timeout: STEP_TIMEOUT });
+      if (subject === null) await hook(page, 'staff-queue').waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+      else await hook(page, 'staff-queue-item').filter({ hasText: subject }).first().waitFor({ timeout: STEP_TIMEOUT });
     });
     const steps = { load, signIn };
     return { totalMs: load + signIn, steps, progress: await progressOf(page), timeline: await timelineOf(page), webAssembly: await wasmOf(page) };

@@ -26,7 +26,9 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
       done();
     },
   });
-  const app = await buildApp(config, { logStream });
+  // This in-process app serves only this command: shedding load would just fail the setup when
+  // the server's own Argon2id (POST /api/setup) has kept the loop busy (0 turns the checks off).
+  const app = await buildApp(config, { logStream, underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 } });
   await app.ready();
   try {
     const desk: DeskApi = {

@@ -98,36 +98,82 @@ const yieldToEventLoop: Yield = () =>
   });
 
 const YIELD_EVERY = 5000;
+/** WebCrypto digests in flight at once: each is a hop to the browser's crypto thread, so batch. */
+const WEBCRYPTO_BATCH = 64;
+/** Tries spent timing each engine before the solver keeps the faster one. */
+const PROBE_TRIES = 512;
 
 export interface SolveOptions {
-  /** Called every 5000 tries with the number of tries so far. */
+  /** Called about every 5000 tries with the number of tries so far. */
   readonly onProgress?: (tries: number) => void;
-  /** Test hook: force the synchronous libsodium path even where WebCrypto exists. */
+  /** Test hook: false forces libsodium's SHA-256 even where WebCrypto exists. */
   readonly webCrypto?: boolean;
 }
 
 /**
- * Finds a nonce (counter, little-endian uint64). Async: uses WebCrypto where present (native
- * speed without JIT), else libsodium's SHA-256; yields every 5000 tries and reports progress.
+ * Finds a nonce (counter, little-endian uint64; the first in counter order, so every engine
+ * returns the same one). Two engines compute the same SHA-256: libsodium (fast with WebAssembly,
+ * slow in asm.js) and WebCrypto (native, but each digest is an async hop, so batched). The
+ * solver times both on its first tries and keeps the faster: WebCrypto wins without JIT.
  */
 export async function solvePow(challenge: string, options: SolveOptions = {}): Promise<B64> {
   const { difficulty } = readPowChallenge(challenge);
   const prefix = utf8(challenge);
   const input = new Uint8Array(prefix.length + POW_NONCE_BYTES);
   input.set(prefix);
-  const nonce = input.subarray(prefix.length);
   const view = new DataView(input.buffer, input.byteOffset + prefix.length, POW_NONCE_BYTES);
+  const setNonce = (n: number) => {
+    view.setUint32(0, n >>> 0, true);
+    view.setUint32(4, Math.floor(n / 2 ** 32), true);
+  };
+  const nonceOf = (n: number) => {
+    setNonce(n);
+    return toB64(input.slice(prefix.length));
+  };
   const digest = options.webCrypto === false ? null : webCryptoDigest();
-  for (let tries = 0; ; tries++) {
-    view.setUint32(0, tries >>> 0, true);
-    view.setUint32(4, Math.floor(tries / 2 ** 32), true);
-    // digest() copies its input when called, so the buffer can be reused for the next try.
-    const hash = digest ? new Uint8Array(await digest('SHA-256', input)) : sodium().crypto_hash_sha256(input);
-    if (leadingZeroBits(hash) >= difficulty) return toB64(nonce.slice());
-    if (tries > 0 && tries % YIELD_EVERY === 0) {
-      options.onProgress?.(tries);
-      await yieldToEventLoop();
+  const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
+
+  /** Tries [from, from + count) with libsodium; the first solving counter or -1. */
+  const sodiumRun = (from: number, count: number): number => {
+    for (let n = from; n < from + count; n++) {
+      setNonce(n);
+      if (leadingZeroBits(sodium().crypto_hash_sha256(input)) >= difficulty) return n;
     }
+    return -1;
+  };
+  /** The same with WebCrypto, WEBCRYPTO_BATCH digests in flight (digest copies its input when called). */
+  const webCryptoRun = async (from: number, count: number): Promise<number> => {
+    for (let n = from; n < from + count; n += WEBCRYPTO_BATCH) {
+      const batch: Promise<ArrayBuffer>[] = [];
+      for (let i = n; i < Math.min(n + WEBCRYPTO_BATCH, from + count); i++) {
+        setNonce(i);
+        batch.push(digest!('SHA-256', input));
+      }
+      const hashes = await Promise.all(batch);
+      const hit = hashes.findIndex((h) => leadingZeroBits(new Uint8Array(h)) >= difficulty);
+      if (hit >= 0) return n + hit;
+    }
+    return -1;
+  };
+
+  let tries = 0;
+  let useWebCrypto = false;
+  if (digest) {
+    const t0 = clock.now();
+    const a = sodiumRun(0, PROBE_TRIES);
+    if (a >= 0) return nonceOf(a);
+    const t1 = clock.now();
+    const b = await webCryptoRun(PROBE_TRIES, PROBE_TRIES);
+    if (b >= 0) return nonceOf(b);
+    useWebCrypto = clock.now() - t1 < t1 - t0;
+    tries = 2 * PROBE_TRIES;
+  }
+  for (;;) {
+    const found = useWebCrypto ? await webCryptoRun(tries, YIELD_EVERY) : sodiumRun(tries, YIELD_EVERY);
+    if (found >= 0) return nonceOf(found);
+    tries += YIELD_EVERY;
+    options.onProgress?.(tries);
+    await yieldToEventLoop();
   }
 }
 

@@ -235,7 +235,7 @@ function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
         createdAt: m.createdAt,
       },
       awaitingStaff,
-      requesterReplied: awaitingStaff && turn?.lastStaff != null,
+      requesterReplied: awaitingStaff && (turn?.lastStaff ?? null) !== null,
       teamWrap,
       noteWrap: noteWraps.get(r.id) ?? null,
       requesterSignPk: signPk,

@@ -9,10 +9,10 @@ import { firstRequest, JITLESS, launchChromium, returnWithPassphrase, staffSignI
 const desk = inject('desk');
 const SUBJECT = `Jitless request ${Date.now()}`;
 /**
- * Loose bounds for a loaded 2-core machine (7 parallel jobs measured ~5× the quiet figures); the
- * old parameters (64 MiB Argon2id, two BLAKE2b proofs of work) took 4–7 min and still fail them.
+ * Loose bounds for a loaded 2-core machine (at load average 28 the staff sign-in measured 230 s);
+ * the old parameters (Argon2id 3 × 64 MiB: 5× the staff work, two BLAKE2b proofs of work) fail them.
  */
-const BOUND = { first: 120_000, back: 60_000, staff: 240_000 };
+const BOUND = { first: 120_000, back: 60_000, staff: 420_000 };
 let browser: Browser;
 
 beforeAll(async () => {
@@ -45,7 +45,7 @@ describe('without JIT or WebAssembly (Tor Browser "safer")', () => {
     expect(r.totalMs).toBeLessThan(BOUND.back);
   });
 
-  it("signs a technician in and decrypts the queue, with the key derivation's percent and time left", { timeout: 400_000 }, async () => {
+  it("signs a technician in and decrypts the queue, with the key derivation's percent and time left", { timeout: 480_000 }, async () => {
     const r = await staffSignIn(browser, desk, SUBJECT);
     process.stderr.write(`jitless staff sign-in: ${JSON.stringify(r.steps)} total ${r.totalMs} ms\n${r.timeline.join('\n')}\n${r.progress.join('\n')}\n`);
     expect(r.webAssembly).toBe(false);

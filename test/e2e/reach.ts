@@ -9,7 +9,7 @@ import { ADMIN } from './desk';
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
 /** Tor Browser "safer": no JIT and, with it, no WebAssembly. */
 export const JITLESS = ['--js-flags=--jitless'];
-const STEP_TIMEOUT = 300_000;
+const STEP_TIMEOUT = 450_000;
 
 export function launchChromium(extraArgs: string[]): Promise<Browser> {
   const path = process.env.SEALDESK_CHROMIUM || '/usr/bin/chromium';

@@ -97,24 +97,22 @@ const yieldToEventLoop: Yield = () =>
     else resolve();
   });
 
-const YIELD_EVERY = 5000;
-/** WebCrypto digests in flight at once: each is a hop to the browser's crypto thread, so batch. */
+const YIELD_EVERY = 5120; // a multiple of WEBCRYPTO_BATCH
+/** WebCrypto digests in flight at once: each is an async hop to the browser's crypto thread. */
 const WEBCRYPTO_BATCH = 64;
-/** Tries spent timing each engine before the solver keeps the faster one. */
-const PROBE_TRIES = 512;
 
 export interface SolveOptions {
-  /** Called about every 5000 tries with the number of tries so far. */
+  /** Called every 5120 tries with the number of tries so far. */
   readonly onProgress?: (tries: number) => void;
-  /** Test hook: false forces libsodium's SHA-256 even where WebCrypto exists. */
+  /** Which SHA-256 to use; default: WebCrypto where the runtime has it but no WebAssembly. */
   readonly webCrypto?: boolean;
 }
 
 /**
- * Finds a nonce (counter, little-endian uint64; the first in counter order, so every engine
- * returns the same one). Two engines compute the same SHA-256: libsodium (fast with WebAssembly,
- * slow in asm.js) and WebCrypto (native, but each digest is an async hop, so batched). The
- * solver times both on its first tries and keeps the faster: WebCrypto wins without JIT.
+ * Finds a nonce (counter, little-endian uint64; the first in counter order, so both engines
+ * return the same one). libsodium's SHA-256 is fast with WebAssembly and slow in asm.js;
+ * WebCrypto is native but each digest is an async hop (measured ≈ 10 000/s in a loaded worker),
+ * so it is used, batched, where WebAssembly is missing (Tor Browser "safer", `--jitless`).
  */
 export async function solvePow(challenge: string, options: SolveOptions = {}): Promise<B64> {
   const { difficulty } = readPowChallenge(challenge);
@@ -126,55 +124,31 @@ export async function solvePow(challenge: string, options: SolveOptions = {}): P
     view.setUint32(0, n >>> 0, true);
     view.setUint32(4, Math.floor(n / 2 ** 32), true);
   };
-  const nonceOf = (n: number) => {
-    setNonce(n);
-    return toB64(input.slice(prefix.length));
-  };
-  const digest = options.webCrypto === false ? null : webCryptoDigest();
-  const clock = (globalThis as { performance?: { now(): number } }).performance ?? Date;
-
-  /** Tries [from, from + count) with libsodium; the first solving counter or -1. */
-  const sodiumRun = (from: number, count: number): number => {
-    for (let n = from; n < from + count; n++) {
-      setNonce(n);
-      if (leadingZeroBits(sodium().crypto_hash_sha256(input)) >= difficulty) return n;
-    }
-    return -1;
-  };
-  /** The same with WebCrypto, WEBCRYPTO_BATCH digests in flight (digest copies its input when called). */
-  const webCryptoRun = async (from: number, count: number): Promise<number> => {
-    for (let n = from; n < from + count; n += WEBCRYPTO_BATCH) {
-      const batch: Promise<ArrayBuffer>[] = [];
-      for (let i = n; i < Math.min(n + WEBCRYPTO_BATCH, from + count); i++) {
+  const digest = (options.webCrypto ?? typeof WebAssemblyOf() !== 'object') ? webCryptoDigest() : null;
+  for (let tries = 0; ; tries += YIELD_EVERY) {
+    let found = -1;
+    for (let n = tries; n < tries + YIELD_EVERY && found < 0; n += WEBCRYPTO_BATCH) {
+      const hashes: (Uint8Array | Promise<ArrayBuffer>)[] = [];
+      for (let i = n; i < n + WEBCRYPTO_BATCH; i++) {
         setNonce(i);
-        batch.push(digest!('SHA-256', input));
+        // digest() copies its input when called, so the buffer is reused for the next try.
+        hashes.push(digest ? digest('SHA-256', input) : sodium().crypto_hash_sha256(input));
       }
-      const hashes = await Promise.all(batch);
-      const hit = hashes.findIndex((h) => leadingZeroBits(new Uint8Array(h)) >= difficulty);
-      if (hit >= 0) return n + hit;
+      const done = digest ? await Promise.all(hashes) : hashes;
+      found = done.findIndex((h) => leadingZeroBits(new Uint8Array(h as ArrayBuffer)) >= difficulty);
+      if (found >= 0) found += n;
     }
-    return -1;
-  };
-
-  let tries = 0;
-  let useWebCrypto = false;
-  if (digest) {
-    const t0 = clock.now();
-    const a = sodiumRun(0, PROBE_TRIES);
-    if (a >= 0) return nonceOf(a);
-    const t1 = clock.now();
-    const b = await webCryptoRun(PROBE_TRIES, PROBE_TRIES);
-    if (b >= 0) return nonceOf(b);
-    useWebCrypto = clock.now() - t1 < t1 - t0;
-    tries = 2 * PROBE_TRIES;
-  }
-  for (;;) {
-    const found = useWebCrypto ? await webCryptoRun(tries, YIELD_EVERY) : sodiumRun(tries, YIELD_EVERY);
-    if (found >= 0) return nonceOf(found);
-    tries += YIELD_EVERY;
-    options.onProgress?.(tries);
+    if (found >= 0) {
+      setNonce(found);
+      return toB64(input.slice(prefix.length));
+    }
+    options.onProgress?.(tries + YIELD_EVERY);
     await yieldToEventLoop();
   }
+}
+
+function WebAssemblyOf(): unknown {
+  return (globalThis as { WebAssembly?: unknown }).WebAssembly;
 }
 
 /**

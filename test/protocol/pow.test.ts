@@ -94,6 +94,6 @@ describe('proof of work', () => {
     const nonce = await p.solvePow(challenge, { onProgress: (n) => progress.push(n) });
     expect(() => p.verifyPow(mac, challenge, nonce, NOW)).not.toThrow();
     const tries = new DataView(p.fromB64(nonce).buffer).getUint32(0, true);
-    expect(progress.length).toBe(Math.floor(tries / 5000));
+    expect(progress.length).toBe(Math.floor(tries / 5120));
   });
 });

@@ -124,31 +124,24 @@ export async function solvePow(challenge: string, options: SolveOptions = {}): P
     view.setUint32(0, n >>> 0, true);
     view.setUint32(4, Math.floor(n / 2 ** 32), true);
   };
-  const digest = (options.webCrypto ?? typeof WebAssemblyOf() !== 'object') ? webCryptoDigest() : null;
-  for (let tries = 0; ; tries += YIELD_EVERY) {
-    let found = -1;
-    for (let n = tries; n < tries + YIELD_EVERY && found < 0; n += WEBCRYPTO_BATCH) {
-      const hashes: (Uint8Array | Promise<ArrayBuffer>)[] = [];
-      for (let i = n; i < n + WEBCRYPTO_BATCH; i++) {
-        setNonce(i);
-        // digest() copies its input when called, so the buffer is reused for the next try.
-        hashes.push(digest ? digest('SHA-256', input) : sodium().crypto_hash_sha256(input));
-      }
-      const done = digest ? await Promise.all(hashes) : hashes;
-      found = done.findIndex((h) => leadingZeroBits(new Uint8Array(h as ArrayBuffer)) >= difficulty);
-      if (found >= 0) found += n;
+  const digest = (options.webCrypto ?? !(globalThis as { WebAssembly?: unknown }).WebAssembly) ? webCryptoDigest() : null;
+  for (let n = 0; ; n += WEBCRYPTO_BATCH) {
+    const hashes: (Uint8Array | Promise<ArrayBuffer>)[] = [];
+    for (let i = n; i < n + WEBCRYPTO_BATCH; i++) {
+      setNonce(i);
+      // digest() copies its input when called, so the buffer is reused for the next try.
+      hashes.push(digest ? digest('SHA-256', input) : sodium().crypto_hash_sha256(input));
     }
-    if (found >= 0) {
-      setNonce(found);
+    const hit = (digest ? await Promise.all(hashes) : hashes).findIndex((h) => leadingZeroBits(new Uint8Array(h as ArrayBuffer)) >= difficulty);
+    if (hit >= 0) {
+      setNonce(n + hit);
       return toB64(input.slice(prefix.length));
     }
-    options.onProgress?.(tries + YIELD_EVERY);
-    await yieldToEventLoop();
+    if ((n + WEBCRYPTO_BATCH) % YIELD_EVERY === 0) {
+      options.onProgress?.(n + WEBCRYPTO_BATCH);
+      await yieldToEventLoop();
+    }
   }
-}
-
-function WebAssemblyOf(): unknown {
-  return (globalThis as { WebAssembly?: unknown }).WebAssembly;
 }
 
 /**

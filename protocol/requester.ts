@@ -68,7 +68,7 @@ const PROBE_MEMLIMIT = 64 * 1024;
  */
 export function estimateArgon2idMs(kdf: KdfParams, now: () => number): number {
   const started = now();
-  sodium().memzero(argon2id(KEY_BYTES, utf8('sealdesk/kdf-probe'), new Uint8Array(REQUESTER_SALT_BYTES), 1, PROBE_MEMLIMIT));
+  sodium().memzero(argon2id(KEY_BYTES, new Uint8Array(8), new Uint8Array(REQUESTER_SALT_BYTES), 1, PROBE_MEMLIMIT));
   return (now() - started) * ((kdf.opslimit * kdf.memlimit) / PROBE_MEMLIMIT);
 }
 

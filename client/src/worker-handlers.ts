@@ -2,7 +2,7 @@
 // vault, with KDF progress around the slow ones. Kept apart from worker.ts (which only wires
 // `self`) so tests call the very table the browser runs, in Node.
 import * as core from '../../client-core';
-import { CryptoError, DEFAULT_STAFF_KDF, estimateArgon2idMs, REQUESTER_KDF, solvePow, type KdfParams } from '../../protocol';
+import { CryptoError, estimateArgon2idMs, REQUESTER_KDF, solvePow, type KdfParams } from '../../protocol';
 import type { ProgressEvent, RpcMethods } from './rpc';
 
 export type Handler<M extends keyof RpcMethods> = (
@@ -52,8 +52,8 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     staffSealLabel: ({ name }) => core.sealLabel(vault, name),
     staffSearch: ({ query, categoryNames }) => core.searchOpened(vault, query, categoryNames),
     staffSealReply: ({ ticketId, body, lang }) => core.sealStaffReply(vault, ticketId, body, lang),
-    staffPrepareSetup: (p, progress) => withKdf(progress, DEFAULT_STAFF_KDF, () => core.prepareSetup(vault, p)),
-    staffPrepareActivation: (p, progress) => withKdf(progress, DEFAULT_STAFF_KDF, () => core.prepareActivation(p)),
+    staffPrepareSetup: (p) => core.prepareSetup(vault, p),
+    staffPrepareActivation: (p) => core.prepareActivation(p),
     wipe: () => {
       // The page terminates the worker to be sure; this is for a soft reset between users.
       core.wipeVault(vault);

@@ -54,22 +54,25 @@ function busyDetail(busy: BusyState): TemplateResult {
   const elapsedMs = Date.now() - busy.startedAt;
   const elapsed = html`<p class="muted small" data-test="busy-elapsed">${t('progress.elapsed', { time: formatDuration(elapsedMs / 1000, lang) })}</p>`;
   const p = busy.progress;
-  if (p?.kind === 'pow' && busy.expectedAttempts !== null) {
-    const est = powEstimate(p.attempts, busy.expectedAttempts, elapsedMs);
+  // Key derivation: the worker's estimate counted down, as "work done" like a proof of work.
+  const kdf = p?.kind === 'kdf' && p.stage === 'start' && p.expectedMs > 0 ? p.expectedMs : 0;
+  const est =
+    p?.kind === 'pow' && busy.expectedAttempts !== null
+      ? powEstimate(p.attempts, busy.expectedAttempts, elapsedMs)
+      : kdf > 0
+        ? { percent: Math.min(99, Math.floor((elapsedMs / kdf) * 100)), secondsLeft: (kdf - elapsedMs) / 1000, pastAverage: elapsedMs >= kdf }
+        : null;
+  if (est) {
     return html`<progress max="100" .value=${est.percent} aria-label=${busy.label}></progress>
-      <p class="small" data-test="busy-pow">
+      <p class="small" data-test=${kdf > 0 ? 'busy-kdf' : 'busy-pow'}>
         ${t('progress.powPercent', { percent: est.percent })}
-        ${est.pastAverage ? t('progress.powPastAverage') : est.secondsLeft === null ? nothing : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
-      </p>
-      ${elapsed}`;
-  }
-  if (p?.kind === 'kdf' && p.stage === 'start' && p.expectedMs > 0) {
-    const percent = Math.min(99, Math.floor((elapsedMs / p.expectedMs) * 100));
-    const past = elapsedMs >= p.expectedMs;
-    return html`<progress max="100" .value=${percent} aria-label=${busy.label}></progress>
-      <p class="small" data-test="busy-kdf">
-        ${t('progress.kdfPercent', { percent })}
-        ${past ? t('progress.kdfPastEstimate') : t('progress.powTimeLeft', { time: formatDuration((p.expectedMs - elapsedMs) / 1000, lang) })}
+        ${
+          est.pastAverage
+            ? t(kdf > 0 ? 'progress.kdfPastEstimate' : 'progress.powPastAverage')
+            : est.secondsLeft === null
+              ? nothing
+              : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })
+        }
       </p>
       ${elapsed}`;
   }

@@ -238,26 +238,13 @@ async function solvedPow(purpose: 'register' | 'ticket'): Promise<PowSolution> {
 
 /**
  * `firstRequest`: the registration's proof of work pays for it (one PoW per first request,
- * docs/API.md); a later request pays its own. A desk that still asks (pow_required) gets one.
+ * docs/API.md); a later request pays its own.
  */
 async function sealAndSend(firstRequest: boolean): Promise<string> {
   const sealed = await rpc('createTicket', { content: draft.content });
-  const paid = async () => {
-    const pow = await solvedPow('ticket');
-    setBusy(t('progress.sending'));
-    await createTicket({ ...sealed, pow });
-  };
-  if (firstRequest) {
-    setBusy(t('progress.sending'));
-    try {
-      await createTicket(sealed);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'pow_required')) throw err;
-      await paid();
-    }
-  } else {
-    await paid();
-  }
+  const pow = firstRequest ? undefined : await solvedPow('ticket');
+  setBusy(t('progress.sending'));
+  await createTicket(pow ? { ...sealed, pow } : sealed);
   state.sentHere.set(sealed.messageId, Date.now());
   return sealed.ticketId;
 }

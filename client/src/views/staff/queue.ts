@@ -23,9 +23,7 @@ import { byLastActivity, resetSeen, seenState } from './seen';
  * requester picked, shown to a team that may read either interface language.
  */
 export function languageEndonym(code: string): string {
-  if (code === 'vi') return 'Tiếng Việt';
-  if (code === 'en') return 'English';
-  return code;
+  return code === 'vi' ? 'Tiếng Việt' : code === 'en' ? 'English' : code;
 }
 
 export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
@@ -179,7 +177,7 @@ function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
       ${isCategory(s?.category ?? null) ? html`<span class="small">${categoryLabel(s?.category as Category)}</span>` : nothing}
       <span class="queue-meta small">
         ${tk.requesterReplied ? html`<span class="pill pill-replied" data-test="staff-queue-replied">${t('console.requesterReplied')}</span>` : nothing}
-        ${s?.lang ? html`<span class="pill" data-test="staff-queue-lang" lang=${s.lang}>${t('console.replyLanguage', { language: languageEndonym(s.lang) })}</span>` : nothing}
+        ${s?.lang ? html`<span class="pill" data-test="staff-queue-lang">${t('console.replyLanguage', { language: languageEndonym(s.lang) })}</span>` : nothing}
         ${seen === 'changed' ? html`<span class="pill pill-changed" data-test="staff-queue-changed">${t('console.changedSinceOpened')}</span>` : nothing}
         <span class=${`pill status-${tk.status}`} data-test="staff-queue-status">${staffStatusLabel(tk.status)}</span>
         <span class=${`pill prio-${tk.priority}`} data-test="staff-queue-priority">${priorityLabel(tk.priority)}</span>

@@ -280,8 +280,8 @@ export function staffTicketView(ticketId: string): TemplateResult {
     <p class="muted small" data-test="staff-ticket-meta">
       ${isCategory(first?.category) ? html`${categoryLabel(first.category)} · ` : nothing}${staffStatusLabel(ticket.status)} · ${priorityLabel(ticket.priority)} ·
       ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
+      ${first?.lang ? ` · ${t('console.replyLanguage', { language: languageEndonym(first.lang) })}` : ''}
     </p>
-    ${first?.lang ? html`<p class="small" data-test="staff-ticket-lang">${t('console.replyLanguage', { language: languageEndonym(first.lang) })}</p>` : nothing}
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
     ${forms(ticketId, ticket)}`;
 }

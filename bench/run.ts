@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'flood', 'page-weight'] as const;
+const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'flood', 'page-weight', 'reach'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -114,6 +114,16 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       ratio: fmt(r[path].gzipBytes / r[path].rawBytes, 2),
       target: path === 'defaultPath' ? `≤ ${fmt(r.budgetGzipBytes / 1024, 0)} KB gzip` : '—',
       ...(path === 'defaultPath' ? { met: r[path].gzipBytes <= r.budgetGzipBytes } : {}),
+    })),
+  reach: (r) =>
+    (['firstRequest', 'returning', 'staffSignIn'] as const).map((step) => ({
+      bench: 'reach' as const,
+      figure: `${{ firstRequest: 'first request end to end', returning: 'returning with the passphrase (list + thread)', staffSignIn: "technician's sign-in to a decrypted queue" }[step]}, Chromium --jitless (machine time)`,
+      value: `${fmt(r.jitless[step].totalMs / 1000)} s`,
+      baseline: `${fmt(r.webassembly[step].totalMs / 1000)} s with JIT + WebAssembly`,
+      ratio: fmt(r.jitless[step].totalMs / r.webassembly[step].totalMs, 1),
+      target: `≤ ${fmt(r.targetsMs[step] / 1000, 0)} s`,
+      met: r.jitless[step].totalMs <= r.targetsMs[step],
     })),
   flood: (r) => [
     {

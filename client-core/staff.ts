@@ -151,6 +151,8 @@ export interface QueueSummary {
   ticketId: string;
   subject: string | null;
   category: string | null;
+  /** The reply language the requester asked for, read from inside the encrypted first message. */
+  lang: string | null;
   signature: SignatureStatus;
   decryptFailed: boolean;
 }
@@ -162,7 +164,7 @@ export function openQueue(v: Vault, tickets: readonly QueueTicket[]): QueueSumma
   return tickets.map((ticket) => {
     const m = openForDisplay(ticket.ticketId, ticket.firstMessage, openTicketKey(v, ticket), { kind: 'staff', requesterSignPk: ticket.requesterSignPk }, log);
     index(v, ticket, [m]);
-    return { ticketId: ticket.ticketId, subject: m.subject ?? null, category: m.category ?? null, signature: m.signature, decryptFailed: m.decryptFailed };
+    return { ticketId: ticket.ticketId, subject: m.subject ?? null, category: m.category ?? null, lang: m.lang ?? null, signature: m.signature, decryptFailed: m.decryptFailed };
   });
 }
 

@@ -13,7 +13,7 @@ export const DeskInfo = z.object({
   fingerprint: z.string().nullable().describe('BLAKE2b-256 of the genesis key-log entry; null before setup'),
   setupComplete: z.boolean(),
   policy: z.object({
-    powDifficulty: z.number().int().describe('leading zero bits required'),
+    powDifficulty: z.number().int().describe('leading zero bits when the desk is quiet; each challenge carries the difficulty it was issued at, higher under load'),
     maxAttachmentBytes: z.number().int(),
     maxTicketBytes: z.number().int(),
     languages: z.array(z.enum(DESK_LANGUAGES)),
@@ -49,7 +49,7 @@ export const PowSolution = z.strictObject({
 export const PowRequest = z.strictObject({ purpose: z.enum(POW_PURPOSES) });
 export const PowChallenge = z.object({
   challenge: z.string(),
-  difficulty: z.number().int().describe('leading zero bits BLAKE2b-256(challenge || nonce) must have'),
+  difficulty: z.number().int().describe('leading zero bits SHA-256(challenge || nonce) must have; rises with load'),
   expiresAt: z.number().int().describe('Unix seconds'),
 });
 

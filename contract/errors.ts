@@ -17,6 +17,7 @@ export const ERROR_CODES = Object.freeze({
   pow_invalid: { status: 400, meaning: 'the proof of work is wrong, or was issued for another purpose' },
   pow_expired: { status: 400, meaning: 'the proof-of-work challenge has expired' },
   pow_replayed: { status: 400, meaning: 'the proof of work was already spent' },
+  pow_required: { status: 400, meaning: "a ticket after the requester's first needs a proof of work" },
   keylog_invalid: { status: 400, meaning: 'the key-log entry does not verify against the stored log' },
   note_key_missing: { status: 400, meaning: 'the first note of a ticket must carry noteWrap' },
   unknown_assignee: { status: 400, meaning: 'the assignee is not an active staff member' },

@@ -151,6 +151,8 @@ export const StaffTicket = z.object({
   teamWrap: TeamWrap.describe('K sealed to the newest team key version this ticket has a wrap for'),
   noteWrap: TeamWrap.nullable().describe('N sealed to the team key; null until the first internal note'),
   requesterSignPk: z.string(),
+  awaitingStaff: z.boolean().describe("the last thread message (notes aside) is the requester's: the team owes an answer"),
+  requesterReplied: z.boolean().describe('awaitingStaff, and a staff member had answered before: the requester wrote back'),
 });
 
 export const StatusCounts = z

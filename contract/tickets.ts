@@ -15,7 +15,7 @@ export const CreateTicketBody = z.strictObject({
   message: Envelope.describe('first message, signed by the requester'),
   teamWrap: TeamWrapBody.describe('K sealed to the CURRENT team key'),
   requesterWrap: RequesterWrapBody.describe("K sealed to the requester's box key"),
-  pow: PowSolution,
+  pow: PowSolution.optional().describe("omit for the requester's first ticket (their registration paid for it); required after that (pow_required)"),
 });
 export const CreatedTicket = z.object({ ticketId: idSchema, createdAt: z.number().int() });
 

@@ -39,6 +39,7 @@ export {
 export {
   PASSPHRASE_WORDS,
   REQUESTER_KDF,
+  estimateArgon2idMs,
   deriveRequesterKeys,
   generatePassphrase,
   normalisePassphrase,

@@ -12,8 +12,13 @@ import type { IdentityKeys, KdfParams, SignPublicKey, SignSecretKey } from './ty
 
 export const PASSPHRASE_WORDS = 8;
 
-/** Argon2id13 OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (2 passes, 64 MiB). */
-export const REQUESTER_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 64 * 1024 * 1024 });
+/**
+ * Argon2id, 1 pass over 1 MiB (PROTOCOL.md §2, DECISIONS "issue 12: requester KDF"). Light on
+ * purpose: the passphrase is machine-generated with 88 bits of entropy, so the KDF only adds a
+ * per-guess cost on top of 2^88 guesses, and it must finish in seconds in asm.js without JIT.
+ * SECURITY: changing it changes every requester's keys; it is part of the protocol, not a knob.
+ */
+export const REQUESTER_KDF: KdfParams = Object.freeze({ opslimit: 1, memlimit: 1024 * 1024 });
 
 /** 8 words from the 2048-word list: 88 bits. randombytes_uniform avoids modulo bias. */
 export function generatePassphrase(): string {
@@ -52,6 +57,19 @@ export function deriveRequesterKeys(passphrase: string, deskId: string, kdf: Kdf
   } finally {
     sodium().memzero(master);
   }
+}
+
+const PROBE_MEMLIMIT = 64 * 1024;
+
+/**
+ * How long Argon2id at `kdf` will take here, in ms: times one pass over 64 KiB and scales by
+ * passes × memory (Argon2id's cost is linear in both). For truthful progress, not for security.
+ * `now` is the caller's clock (performance.now in a browser), as the protocol has no DOM types.
+ */
+export function estimateArgon2idMs(kdf: KdfParams, now: () => number): number {
+  const started = now();
+  sodium().memzero(argon2id(KEY_BYTES, new Uint8Array(8), new Uint8Array(REQUESTER_SALT_BYTES), 1, PROBE_MEMLIMIT));
+  return (now() - started) * ((kdf.opslimit * kdf.memlimit) / PROBE_MEMLIMIT);
 }
 
 /** Requester login: sign utf8("sealdesk/v1/requester-session|" + challenge). */

@@ -12,7 +12,7 @@ const EnvSchema = z.object({
   SEALDESK_RETENTION_DAYS: positiveInt(36_500).default(90),
   // 18 leading zero bits ≈ 262k BLAKE2b hashes: about a second in WebAssembly on a cheap
   // phone, a few ms to verify. Each extra bit doubles the requester's cost.
-  SEALDESK_POW_DIFFICULTY: z.coerce.number().int().min(1).max(32).default(18),
+  SEALDESK_POW_DIFFICULTY: z.coerce.number().int().min(1).max(32).default(16),
   SEALDESK_MAX_ATTACHMENT_MB: positiveInt(1024).default(25),
   SEALDESK_MAX_TICKET_MB: positiveInt(10_240).default(100),
   SEALDESK_MAX_OPEN_TICKETS: positiveInt(1000).default(5),

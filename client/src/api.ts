@@ -15,6 +15,7 @@ export type ApiErrorCode =
   | 'pow_invalid'
   | 'pow_expired'
   | 'pow_replayed'
+  | 'pow_required'
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'

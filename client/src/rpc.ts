@@ -121,7 +121,9 @@ export type AdmissionMember = Pick<StaffRow, 'staffId' | 'username' | 'role' | '
 
 export type RpcMethod = keyof RpcMethods;
 
-export type ProgressEvent = { kind: 'kdf'; stage: 'start' | 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
+/** kdf start carries the worker's estimate of the derivation's duration (Argon2id cannot report progress). */
+export type ProgressEvent =
+  { kind: 'kdf'; stage: 'start'; expectedMs: number } | { kind: 'kdf'; stage: 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
 
 export type ToWorker = { [M in RpcMethod]: { id: number; method: M; params: RpcMethods[M]['params'] } }[RpcMethod];
 

@@ -2,7 +2,7 @@
 // vault, with KDF progress around the slow ones. Kept apart from worker.ts (which only wires
 // `self`) so tests call the very table the browser runs, in Node.
 import * as core from '../../client-core';
-import { CryptoError, solvePow } from '../../protocol';
+import { CryptoError, estimateArgon2idMs, REQUESTER_KDF, solvePow, type KdfParams } from '../../protocol';
 import type { ProgressEvent, RpcMethods } from './rpc';
 
 export type Handler<M extends keyof RpcMethods> = (
@@ -12,9 +12,12 @@ export type Handler<M extends keyof RpcMethods> = (
 
 export type Handlers = { [M in keyof RpcMethods]: Handler<M> };
 
-/** Runs `work` between a KDF start and done event (the page shows a busy panel meanwhile). */
-function withKdf<T>(progress: (p: ProgressEvent) => void, work: () => T): T {
-  progress({ kind: 'kdf', stage: 'start' });
+/**
+ * Runs `work` between a KDF start and done event. Argon2id is one blocking call, so the start
+ * event carries this device's measured estimate: the page turns it into a percent and time left.
+ */
+function withKdf<T>(progress: (p: ProgressEvent) => void, kdf: KdfParams, work: () => T): T {
+  progress({ kind: 'kdf', stage: 'start', expectedMs: Math.round(estimateArgon2idMs(kdf, () => performance.now())) });
   const out = work();
   progress({ kind: 'kdf', stage: 'done' });
   return out;
@@ -32,7 +35,7 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     },
     verifyKeyLog: ({ entries, pinnedFingerprint }) => core.trustKeyLog(vault, entries, pinnedFingerprint),
     generatePassphrase: () => ({ passphrase: core.newPassphrase() }),
-    deriveRequesterKeys: ({ passphrase }, progress) => withKdf(progress, () => core.unlockRequester(vault, passphrase)),
+    deriveRequesterKeys: ({ passphrase }, progress) => withKdf(progress, REQUESTER_KDF, () => core.unlockRequester(vault, passphrase)),
     solvePow: async ({ challenge }, progress) => ({
       nonce: await solvePow(challenge, { onProgress: (attempts) => progress({ kind: 'pow', attempts }) }),
     }),
@@ -41,7 +44,7 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     openMyTickets: ({ tickets }) => core.openMyTickets(vault, tickets),
     openThread: ({ ticketId, messages }) => ({ messages: core.openRequesterThread(vault, ticketId, messages) }),
     sealReply: ({ ticketId, body, lang }) => core.sealRequesterReply(vault, ticketId, body, lang),
-    staffDeriveSecrets: (p, progress) => withKdf(progress, () => core.deriveStaffLogin(vault, p)),
+    staffDeriveSecrets: (p, progress) => withKdf(progress, p, () => core.deriveStaffLogin(vault, p)),
     staffUnlock: ({ staffId, keyBlob, grants, labelKeyWraps = [] }) =>
       core.unlockStaff(vault, { staffId, keyBlob, grants: grants.map(wireGrant), labelKeyWraps: labelKeyWraps.map(wireGrant) }),
     staffDirectory: () => ({ staff: core.staffDirectory(vault) }),
@@ -52,8 +55,8 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
     staffSealLabel: ({ name }) => core.sealLabel(vault, name),
     staffSearch: ({ query, categoryNames }) => core.searchOpened(vault, query, categoryNames),
     staffSealReply: ({ ticketId, body, lang }) => core.sealStaffReply(vault, ticketId, body, lang),
-    staffPrepareSetup: (p, progress) => withKdf(progress, () => core.prepareSetup(vault, p)),
-    staffPrepareActivation: (p, progress) => withKdf(progress, () => core.prepareActivation(p)),
+    staffPrepareSetup: (p) => core.prepareSetup(vault, p),
+    staffPrepareActivation: (p) => core.prepareActivation(p),
     adminRoster: ({ list }) => ({ roster: core.rosterView(vault, list) }),
     adminPrepareAdmission: ({ member, readOut }) => ({ staffAdd: core.prepareAdmission(vault, member, readOut).staffAdd }),
     adminGrantCurrentTeamKey: ({ staffId }) => ({ grant: core.grantCurrentTeamKey(vault, staffId) }),

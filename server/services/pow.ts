@@ -1,10 +1,10 @@
-// Proof-of-work on the server side (SPEC §9): issue stateless MAC-signed challenges, verify a
-// solution, and make each challenge single use by recording its id in pow_spent inside the
-// same transaction as the write it pays for.
-import { asPowMacKey, isCryptoError, issuePowChallenge, verifyPow, type PowMacKey } from '../../protocol/index';
+// Proof-of-work on the server side (SPEC §9): issue stateless MAC-signed challenges at a
+// difficulty that follows the desk's load, verify a solution, and make each challenge single use
+// by recording its id in pow_spent inside the same transaction as the write it pays for.
+import { asPowMacKey, isCryptoError, issuePowChallenge, POW_MAX_DIFFICULTY, verifyPow, type PowMacKey } from '../../protocol/index';
 import type { Db } from '../../db/client';
-import { powSpent } from '../../db/schema';
-import { sql } from 'drizzle-orm';
+import { powSpent, tickets } from '../../db/schema';
+import { and, count, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { preparedPer } from './prepared';
 import { AppError, badRequest } from '../errors';
 import type { PowPurpose } from '../../contract/index';
@@ -28,7 +28,52 @@ export interface VerifiedPow {
 /** Any transaction-capable handle: the root db or a drizzle transaction. */
 type Writer = Pick<Db, 'insert'>;
 
-export function issueChallenge(macKey: Uint8Array, purpose: PowPurpose, difficulty: number, now: number) {
+/**
+ * Adaptive difficulty (DECISIONS "issue 12: proof of work"). Load = writes paid with a PoW in the
+ * last POW_TTL_SECONDS (the unexpired 'pow:' rows of pow_spent: only paid work counts, so asking
+ * for challenges cannot raise everyone's cost). Up to POW_QUIET_SPENDS the desk is quiet and the
+ * configured difficulty applies; each doubling beyond adds one bit, at most POW_MAX_RISE bits.
+ */
+export const POW_QUIET_SPENDS = 30;
+export const POW_MAX_RISE = 8;
+/** The count is re-read at most this often, so a burst of challenge requests costs one query. */
+const LOAD_CACHE_SECONDS = 2;
+
+export function difficultyForLoad(quietDifficulty: number, recentSpends: number): number {
+  if (recentSpends <= POW_QUIET_SPENDS) return quietDifficulty;
+  const rise = Math.min(POW_MAX_RISE, Math.ceil(Math.log2(recentSpends / POW_QUIET_SPENDS)));
+  return Math.min(POW_MAX_DIFFICULTY, quietDifficulty + rise);
+}
+
+type Reader = Pick<Db, 'select'>;
+const loadCache = new WeakMap<object, { at: number; spends: number }>();
+
+/** Paid writes whose challenge has not expired yet: spent within the last POW_TTL_SECONDS. */
+export function recentPowSpends(db: Reader, now: number): number {
+  const cached = loadCache.get(db);
+  if (cached && now - cached.at < LOAD_CACHE_SECONDS && now >= cached.at) return cached.spends;
+  // 'pow:' … 'pow;' is the key range of the 'pow' namespace (';' follows ':'); sessions are apart.
+  const row = db
+    .select({ n: count() })
+    .from(powSpent)
+    .where(and(gt(powSpent.expiresAt, now), gte(powSpent.id, 'pow:'), lt(powSpent.id, 'pow;')))
+    .get();
+  const spends = row?.n ?? 0;
+  loadCache.set(db, { at: now, spends });
+  return spends;
+}
+
+/** Forgets the cached load (tests, and after maintenance purges pow_spent). */
+export function resetPowLoad(db: Reader): void {
+  loadCache.delete(db);
+}
+
+/**
+ * A fresh challenge at the current difficulty. SECURITY: the difficulty is inside the MAC'd
+ * payload, so the server later checks exactly what it issued, whatever the load is by then.
+ */
+export function issueChallenge(db: Reader, macKey: Uint8Array, purpose: PowPurpose, quietDifficulty: number, now: number) {
+  const difficulty = difficultyForLoad(quietDifficulty, recentPowSpends(db, now));
   const challenge = issuePowChallenge(asPowMacKey(macKey), { purpose, difficulty, ttlSeconds: POW_TTL_SECONDS, now });
   return { challenge, difficulty, expiresAt: now + POW_TTL_SECONDS };
 }
@@ -70,6 +115,24 @@ export function spendPow(tx: Writer, pow: VerifiedPow, namespace = 'pow'): void 
     if (isPrimaryKeyConflict(err)) throw new AppError('pow_replayed', 'this proof of work was already used; fetch a new challenge');
     throw err;
   }
+}
+
+const firstTicketOf = preparedPer((db: Reader) =>
+  db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(eq(tickets.requesterId, sql.placeholder('requesterId')))
+    .limit(1)
+    .prepare(),
+);
+
+/**
+ * One proof of work per first request: registration pays for the requester's first ticket, so a
+ * ticket without a PoW is accepted only while the requester has none. SECURITY: call inside the
+ * ticket's transaction (immediate), so two concurrent unpaid submissions cannot both see "none".
+ */
+export function assertFirstTicketPrepaid(tx: Reader, requesterId: string): void {
+  if (firstTicketOf(tx).get({ requesterId })) throw badRequest('pow_required', 'a new request after the first needs a proof of work; fetch a challenge');
 }
 
 /** True for a PRIMARY KEY / UNIQUE violation, also when drizzle wraps the driver error in `cause`. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages, requesters, TICKET_STATUSES, ticketLabels, tickets, wraps } from '../../db/schema';
 import { notFound } from '../errors';
@@ -45,6 +45,10 @@ export interface StaffTicket {
   teamWrap: TeamWrapOut;
   noteWrap: TeamWrapOut | null;
   requesterSignPk: string;
+  /** The last thread message (notes aside) is the requester's: the team owes an answer. */
+  awaitingStaff: boolean;
+  /** awaitingStaff, and the team had answered before: the requester wrote back. */
+  requesterReplied: boolean;
 }
 
 export interface QueuePage {
@@ -143,8 +147,8 @@ export function getStaffTicket(db: Db, ticketId: string): StaffTicket {
 }
 
 /**
- * Adds first message, wraps, tags and requester key to a page of rows: four batched indexed
- * lookups per page, never one per ticket.
+ * Adds first message, wraps, tags, requester key and whose turn it is to a page of rows: five
+ * batched indexed lookups per page, never one per ticket.
  */
 function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
   if (rows.length === 0) return [];
@@ -188,8 +192,26 @@ function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
       .map((r) => [r.id, r.signPk]),
   );
 
+  // Who spoke last, from metadata the server has anyway (author type and seq of each message):
+  // exact for the whole team, and no per-member read receipts are kept (DECISIONS, issue 12).
+  const turns = new Map(
+    db
+      .select({
+        ticketId: messages.ticketId,
+        lastRequester: sql<number | null>`max(case when ${messages.authorType} = 'requester' then ${messages.seq} end)`,
+        lastStaff: sql<number | null>`max(case when ${messages.authorType} = 'staff' then ${messages.seq} end)`,
+      })
+      .from(messages)
+      .where(and(inArray(messages.ticketId, ids), eq(messages.kind, 'message')))
+      .groupBy(messages.ticketId)
+      .all()
+      .map((t) => [t.ticketId, t]),
+  );
+
   return rows.map((r) => {
     const m = firstMessages.get(r.id);
+    const turn = turns.get(r.id);
+    const awaitingStaff = (turn?.lastRequester ?? 0) > (turn?.lastStaff ?? 0);
     const teamWrap = teamWraps.get(r.id);
     const signPk = signPks.get(r.requesterId);
     // Ticket creation writes ticket, first message and both wraps in one transaction, and a
@@ -212,6 +234,8 @@ function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
         envelope: { v: 1, nonce: m.nonce, ct: m.ct, sig: m.sig },
         createdAt: m.createdAt,
       },
+      awaitingStaff,
+      requesterReplied: awaitingStaff && (turn?.lastStaff ?? null) !== null,
       teamWrap,
       noteWrap: noteWraps.get(r.id) ?? null,
       requesterSignPk: signPk,

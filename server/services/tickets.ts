@@ -6,7 +6,7 @@ import { messages, requesters, tickets, wraps } from '../../db/schema';
 import { conflict, notFound } from '../errors';
 import { assertCurrentTeamKey } from './keylog';
 import { preparedPer } from './prepared';
-import { spendPow, type VerifiedPow } from './pow';
+import { assertFirstTicketPrepaid, spendPow, type VerifiedPow } from './pow';
 import { assertOpenTicketQuota, hourFloor } from './quotas';
 
 type Reader = Pick<Db, 'select'>;
@@ -24,7 +24,8 @@ export interface NewTicket {
   readonly message: EnvelopeFields;
   readonly teamWrap: { readonly teamKeyVersion: number; readonly sealed: string };
   readonly requesterWrap: { readonly sealed: string };
-  readonly pow: VerifiedPow;
+  /** null: the requester's first ticket, paid for by their registration (services/pow.ts). */
+  readonly pow: VerifiedPow | null;
   readonly maxOpenTickets: number;
   readonly now: number;
 }
@@ -84,7 +85,8 @@ export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdA
   // The root handle inside the transaction: same connection, and its prepared statements are reused.
   return db.transaction(
     () => {
-      spendPow(db, t.pow);
+      if (t.pow) spendPow(db, t.pow);
+      else assertFirstTicketPrepaid(db, t.requesterId);
       assertOpenTicketQuota(db, t.requesterId, t.maxOpenTickets);
       assertCurrentTeamKey(db, t.teamWrap.teamKeyVersion);
       if (statements(db).ticketExists.get({ id: t.ticketId })) {

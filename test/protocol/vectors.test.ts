@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../protocol/index';
@@ -83,6 +84,11 @@ describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
     const { challenge, now } = committed.deterministic.pow;
     expect(await p.solvePow(challenge)).toBe(committed.powSolution);
     expect(p.verifyPow(p.asPowMacKey(IN.powMacKey), challenge, committed.powSolution, now).id).toBe(p.toB64(IN.powIdBytes));
+    // The work is SHA-256 (node:crypto here, an independent implementation), not BLAKE2b.
+    const sha = createHash('sha256').update(p.utf8(challenge)).update(p.fromB64(committed.powSolution)).digest();
+    expect(sha.toString('hex')).toBe(committed.powSolutionSha256Hex);
+    expect(p.leadingZeroBits(sha)).toBeGreaterThanOrEqual(committed.deterministic.pow.difficulty);
+    expect(await p.solvePow(challenge, { webCrypto: false })).toBe(committed.powSolution);
   });
 
   it('verifies the committed key log against its pinned fingerprint', () => {

@@ -1,5 +1,6 @@
 // Regenerates test/vectors/protocol-v1.json: `npx tsx test/vectors/generate.ts`.
 // Run it only for a deliberate protocol change; the suite compares against the committed file.
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as p from '../../protocol/index';
 import { requesterMaster } from '../../protocol/requester';
@@ -32,6 +33,7 @@ const vectors = {
   staffDefault: { kdf: p.DEFAULT_STAFF_KDF, kek: p.toB64(staffReal.kek), authSecret: p.toB64(staffReal.authSecret) },
   // Deterministic (the solver counts from 0) but async, so it lives outside build.ts.
   powSolution: await p.solvePow(det.pow.challenge),
+  powSolutionSha256Hex: '',
   sealed: {
     teamWrapOfTicketKey: p.wrapKeyForTeam(p.asTicketKey(IN.ticketKey), { version: 1, publicKey: team.publicKey }),
     requesterWrapOfTicketKey: p.wrapKeyForRequester(p.asTicketKey(IN.ticketKey), p.asBoxPublicKey(det.requesterCheap.boxPk)),
@@ -45,5 +47,7 @@ const vectors = {
     ciphertext: p.toB64(Buffer.concat(ciphertext)),
   },
 };
+// SHA-256(utf8(challenge) || nonce) of that solution: what a third-party solver must reproduce.
+vectors.powSolutionSha256Hex = createHash('sha256').update(p.utf8(det.pow.challenge)).update(p.fromB64(vectors.powSolution)).digest('hex');
 writeFileSync(new URL('./protocol-v1.json', import.meta.url), `${JSON.stringify(vectors, null, 2)}\n`);
 console.log('wrote test/vectors/protocol-v1.json');

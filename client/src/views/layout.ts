@@ -45,20 +45,34 @@ const SLOW_MODE = !webAssemblyUsable();
 
 /**
  * The truth about a slow step: a proof of work has a percentage of its expected work and a time
- * left at the rate so far; key derivation has no progress to report, so its bar is
- * indeterminate and the elapsed time ticks (the store re-renders every second).
+ * left at the rate so far; key derivation reports nothing while it runs, so its percent and time
+ * left come from the worker's measured estimate, and past it the text says so (never 100% early).
+ * The elapsed time ticks in both (the store re-renders every second).
  */
 function busyDetail(busy: BusyState): TemplateResult {
   const lang = currentLanguage();
   const elapsedMs = Date.now() - busy.startedAt;
   const elapsed = html`<p class="muted small" data-test="busy-elapsed">${t('progress.elapsed', { time: formatDuration(elapsedMs / 1000, lang) })}</p>`;
   const p = busy.progress;
-  if (p?.kind === 'pow' && busy.expectedAttempts !== null) {
-    const est = powEstimate(p.attempts, busy.expectedAttempts, elapsedMs);
+  // Key derivation: the worker's estimate counted down, as "work done" like a proof of work.
+  const kdf = p?.kind === 'kdf' && p.stage === 'start' && p.expectedMs > 0 ? p.expectedMs : 0;
+  const est =
+    p?.kind === 'pow' && busy.expectedAttempts !== null
+      ? powEstimate(p.attempts, busy.expectedAttempts, elapsedMs)
+      : kdf > 0
+        ? { percent: Math.min(99, Math.floor((elapsedMs / kdf) * 100)), secondsLeft: (kdf - elapsedMs) / 1000, pastAverage: elapsedMs >= kdf }
+        : null;
+  if (est) {
     return html`<progress max="100" .value=${est.percent} aria-label=${busy.label}></progress>
-      <p class="small" data-test="busy-pow">
+      <p class="small" data-test=${kdf > 0 ? 'busy-kdf' : 'busy-pow'}>
         ${t('progress.powPercent', { percent: est.percent })}
-        ${est.pastAverage ? t('progress.powPastAverage') : est.secondsLeft === null ? nothing : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })}
+        ${
+          est.pastAverage
+            ? t(kdf > 0 ? 'progress.kdfPastEstimate' : 'progress.powPastAverage')
+            : est.secondsLeft === null
+              ? nothing
+              : t('progress.powTimeLeft', { time: formatDuration(est.secondsLeft, lang) })
+        }
       </p>
       ${elapsed}`;
   }

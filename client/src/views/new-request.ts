@@ -236,25 +236,29 @@ async function solvedPow(purpose: 'register' | 'ticket'): Promise<PowSolution> {
   return { challenge: challenge.challenge, nonce };
 }
 
-async function sealAndSend(): Promise<string> {
+/**
+ * `firstRequest`: the registration's proof of work pays for it (one PoW per first request,
+ * docs/API.md); a later request pays its own.
+ */
+async function sealAndSend(firstRequest: boolean): Promise<string> {
   const sealed = await rpc('createTicket', { content: draft.content });
-  const pow = await solvedPow('ticket');
+  const pow = firstRequest ? undefined : await solvedPow('ticket');
   setBusy(t('progress.sending'));
-  await createTicket({ ...sealed, pow });
+  await createTicket(pow ? { ...sealed, pow } : sealed);
   state.sentHere.set(sealed.messageId, Date.now());
   return sealed.ticketId;
 }
 
 /** Seals with the stale-team-key retry: a rotation between our log check and the submit. */
-async function sealAndSendWithRetry(): Promise<string> {
+async function sealAndSendWithRetry(firstRequest: boolean): Promise<string> {
   try {
-    return await sealAndSend();
+    return await sealAndSend(firstRequest);
   } catch (err) {
     // The team key was rotated between our log check and the submit: re-verify the log
     // (which picks up the new key) and seal again, once.
     if (!(err instanceof ApiError && err.code === 'stale_team_key')) throw err;
     if (!(await ensureTrusted(true))) throw err;
-    return sealAndSend();
+    return sealAndSend(firstRequest);
   }
 }
 
@@ -262,7 +266,7 @@ async function sendSignedIn(): Promise<void> {
   draft.step = 'sending';
   update();
   try {
-    draft.ticketId = await sealAndSendWithRetry();
+    draft.ticketId = await sealAndSendWithRetry(false);
     draft.step = 'done';
     replaceEntry({ [HISTORY_KEY]: 'done' });
     if (state.requester) state.requester.tickets = null;
@@ -294,7 +298,7 @@ async function send(): Promise<void> {
     const { sig } = await rpc('signRequesterChallenge', { challenge });
     await requesterSession({ signPk: keys.signPk, challenge, sig });
     state.requester = { signPk: keys.signPk, tickets: null };
-    const ticketId = await sealAndSendWithRetry();
+    const ticketId = await sealAndSendWithRetry(true);
     // SECURITY: the passphrase is dropped from page memory as soon as it is no longer needed.
     draft.passphrase = null;
     draft.ticketId = ticketId;

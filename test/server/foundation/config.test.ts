@@ -11,7 +11,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       dataDir: resolve('./data'),
       retentionDays: 90,
-      powDifficulty: 18,
+      powDifficulty: 16,
       maxAttachmentBytes: 25 * 1024 * 1024,
       maxTicketBytes: 100 * 1024 * 1024,
       quotas: { openTicketsPerRequester: 5, messagesPerHour: 30 },

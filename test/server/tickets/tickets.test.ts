@@ -29,10 +29,10 @@ describe('POST /api/tickets', () => {
     expect(m).toMatchObject([{ id: messageId, seq: 1, kind: 'message', authorType: 'requester', authorStaffId: null }]);
   });
 
-  it('refuses a body without a proof of work', async () => {
+  it('refuses a body without a proof of work once the first ticket is filed', async () => {
     const { body } = await ticketBody(fx.t, fx.desk, alice);
     const { pow: _pow, ...noPow } = body;
-    expectError(await create(alice.token, noPow), 400, 'validation_failed');
+    expectError(await create(alice.token, noPow), 400, 'pow_required');
     expect(ticketRows(body.ticketId)).toEqual([]);
   });
 

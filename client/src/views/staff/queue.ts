@@ -21,6 +21,14 @@ import { isLogAdmin } from '../admin/access';
 import { endedSession } from './session';
 import { awaitingAdmissionView } from './login';
 
+/**
+ * A language as its speakers write it ("Tiếng Việt", "English"): the reply language the
+ * requester picked, shown to a team that may read either interface language.
+ */
+export function languageEndonym(code: string): string {
+  return code === 'vi' ? 'Tiếng Việt' : code === 'en' ? 'English' : code;
+}
+
 export const STATUSES: readonly TicketStatus[] = ['new', 'open', 'waiting_requester', 'resolved', 'closed'];
 export const PRIORITIES: readonly TicketPriority[] = ['low', 'normal', 'high', 'urgent'];
 const PAGE_SIZE = 25;
@@ -177,6 +185,8 @@ function row(tk: StaffTicket, now: number, lang: string): TemplateResult {
       <strong data-test="staff-queue-subject">${bad ? html`${warningIcon()} ${t('thread.badSignature')}` : (s?.subject ?? t('tickets.cannotOpen'))}</strong>
       ${isCategory(s?.category ?? null) ? html`<span class="small">${categoryLabel(s?.category as Category)}</span>` : nothing}
       <span class="queue-meta small">
+        ${tk.requesterReplied ? html`<span class="pill pill-replied" data-test="staff-queue-replied">${t('console.requesterReplied')}</span>` : nothing}
+        ${s?.lang ? html`<span class="pill" data-test="staff-queue-lang">${t('console.replyLanguage', { language: languageEndonym(s.lang) })}</span>` : nothing}
         ${seen === 'changed' ? html`<span class="pill pill-changed" data-test="staff-queue-changed">${t('console.changedSinceOpened')}</span>` : nothing}
         <span class=${`pill status-${tk.status}`} data-test="staff-queue-status">${staffStatusLabel(tk.status)}</span>
         <span class=${`pill prio-${tk.priority}`} data-test="staff-queue-priority">${priorityLabel(tk.priority)}</span>

@@ -15,7 +15,7 @@ import { LIMITS } from '../new-request';
 import { formatAge } from './age';
 import { consoleData, createLabel, loadConsoleData, staffName, ticketLabelNames } from './console';
 import { priorityLabel, staffStatusLabel } from './labels';
-import { PRIORITIES, STATUSES } from './queue';
+import { languageEndonym, PRIORITIES, STATUSES } from './queue';
 import { markOpened } from './seen';
 import { staffThread } from './thread-list';
 import { endedSession } from './session';
@@ -285,6 +285,7 @@ export function staffTicketView(ticketId: string): TemplateResult {
     <p class="muted small" data-test="staff-ticket-meta">
       ${isCategory(first?.category) ? html`${categoryLabel(first.category)} · ` : nothing}${staffStatusLabel(ticket.status)} · ${priorityLabel(ticket.priority)} ·
       ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
+      ${first?.lang ? ` · ${t('console.replyLanguage', { language: languageEndonym(first.lang) })}` : ''}
     </p>
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
     ${forms(ticketId, ticket)}`;

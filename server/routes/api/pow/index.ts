@@ -13,14 +13,14 @@ const powRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['requester'],
-        summary: 'Fresh proof-of-work challenge (MAC-signed, single use, expires in 10 minutes)',
+        summary: 'Fresh proof-of-work challenge at the current difficulty (MAC-signed, single use, expires in 10 minutes)',
         body: PowRequest,
         response: { 200: PowChallenge, ...errorResponses(400, 413, 429) },
       },
       config: { rateLimit: RATE_LIMITS.pow },
       bodyLimit: 1024,
     },
-    async (request) => issueChallenge(app.secrets.powMacKey, request.body.purpose, app.config.powDifficulty, nowSeconds()),
+    async (request) => issueChallenge(app.db, app.secrets.powMacKey, request.body.purpose, app.config.powDifficulty, nowSeconds()),
   );
 };
 

@@ -28,7 +28,8 @@ const errors = errorResponses(400, 401, 403, 404, 409, 413, 429);
 const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
   await ready();
 
-  // Ticket, wraps and first message in one transaction, paid for with a PoW 'ticket'.
+  // Ticket, wraps and first message in one transaction, paid for with a PoW 'ticket' (the
+  // requester's first ticket was paid for by their registration: services/pow.ts).
   app.post(
     '',
     {
@@ -47,7 +48,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const now = nowSeconds();
       const b = request.body;
       // Cheapest refusal first: an unpaid request never reaches the signature check or the database.
-      const pow = checkPow(app.secrets.powMacKey, b.pow, 'ticket', now);
+      const pow = b.pow ? checkPow(app.secrets.powMacKey, b.pow, 'ticket', now) : null;
       const signPk = requesterSignPk(app.db, requesterId);
       if (!signPk) throw unauthorized('session is not valid');
       // Same check as assertSigned, on a worker thread: the loop serves other requests meanwhile.

@@ -9,6 +9,7 @@ import { currentLanguage, t } from '../../i18n';
 import type { Category } from '../../rpc';
 import { CATEGORIES } from '../../rpc';
 import { flash, setBusy, state, update } from '../../store';
+import { attachPicker, hasPicked, refreshAttachments, resetAttachments, ticketAttachments, uploadPicked } from '../attachments';
 import { lockIcon } from '../icons';
 import { categoryLabel } from '../labels';
 import { LIMITS } from '../new-request';
@@ -30,6 +31,7 @@ export function resetStaffTickets(): void {
   canWriteNotes.clear();
   loading.clear();
   failed.clear();
+  resetAttachments();
 }
 
 async function load(ticketId: string): Promise<void> {
@@ -62,6 +64,7 @@ export function enterStaffTicket(ticketId: string): void {
   canWriteNotes.delete(ticketId);
   failed.delete(ticketId);
   state.threads.delete(ticketId);
+  refreshAttachments(ticketId);
 }
 
 /** Claiming a new ticket also opens it: "someone is on this" is what `open` means. */
@@ -85,18 +88,22 @@ async function send(ev: Event, ticketId: string, kind: 'message' | 'note'): Prom
   const form = ev.target as HTMLFormElement;
   const field = form.elements.namedItem(kind === 'note' ? 'note' : 'reply') as HTMLTextAreaElement | null;
   const body = field?.value ?? '';
-  if (body.trim() === '' || body.length > LIMITS.body) return;
+  // A reply may be files only; notes carry none (a file is readable by the requester: it is under K).
+  const files = kind === 'message' && hasPicked(`reply:${ticketId}`);
+  if ((body.trim() === '' && !files) || body.length > LIMITS.body) return;
   setBusy(t('progress.sending'));
   try {
     if (kind === 'note') {
       const sealed = await rpc('staffSealNote', { ticketId, body });
       await postMessage(ticketId, { messageId: sealed.messageId, kind: 'note', envelope: sealed.envelope, ...(sealed.noteWrap ? { noteWrap: sealed.noteWrap } : {}) });
-    } else {
+    } else if (body.trim() !== '') {
       const sealed = await rpc('staffSealReply', { ticketId, body, lang: currentLanguage() });
       await postMessage(ticketId, { messageId: sealed.messageId, kind: 'message', envelope: sealed.envelope });
     }
     if (field) field.value = '';
-    flash('info', kind === 'note' ? t('console.note.saved') : t('thread.sent'));
+    if (body.trim() !== '') flash('info', kind === 'note' ? t('console.note.saved') : t('thread.sent'));
+    setBusy(null);
+    if (files) await uploadPicked(`reply:${ticketId}`, ticketId);
   } catch (err) {
     flash('error', describeError(err));
   } finally {
@@ -228,6 +235,7 @@ function forms(ticketId: string, ticket: StaffTicket): TemplateResult {
             <label for="reply">${t('staff.replyToRequester')}</label>
             <p class="hint">${t('console.replyHint')}</p>
             <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="staff-reply-body"></textarea>
+            ${attachPicker(`reply:${ticketId}`)}
             <button class="btn btn-primary" type="submit" data-test="staff-reply-send">${t('console.sendReply')}</button>
           </form>`
     }
@@ -282,5 +290,6 @@ export function staffTicketView(ticketId: string): TemplateResult {
       ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
     </p>
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
+    ${ticketAttachments(ticketId, 'staff')}
     ${forms(ticketId, ticket)}`;
 }

@@ -35,7 +35,7 @@ export interface DisplayMessage {
 /** Who reads: a requester (their own key signs their messages) or staff (the ticket's requester key). */
 export type Viewer = { kind: 'requester'; ownSignPk: string } | { kind: 'staff'; requesterSignPk: string };
 
-interface AuthorKey {
+export interface AuthorKey {
   signPk: string | null;
   /** What to show when the signature verifies. */
   okStatus: SignatureStatus;
@@ -46,7 +46,7 @@ interface AuthorKey {
  * the log does not know is reported, never trusted. Removed members keep their logged key for the
  * messages they wrote, marked as former members.
  */
-function authorKey(author: MessageAuthor, viewer: Viewer, log: KeyLogState): AuthorKey {
+export function authorKey(author: MessageAuthor, viewer: Viewer, log: KeyLogState): AuthorKey {
   if (author.type === 'requester') {
     return viewer.kind === 'requester' ? { signPk: viewer.ownSignPk, okStatus: 'own' } : { signPk: viewer.requesterSignPk, okStatus: 'verified' };
   }

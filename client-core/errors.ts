@@ -28,4 +28,9 @@ export type CoreErrorCode =
   | 'bad_username'
   | 'weak_password'
   | 'not_activated'
-  | 'fingerprint_differs';
+  | 'fingerprint_differs'
+  // attachments (client-core/attachments.ts)
+  | 'cancelled'
+  | 'attachment_source_changed'
+  | 'attachment_untrusted'
+  | 'attachment_incomplete';

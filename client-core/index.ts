@@ -28,3 +28,20 @@ export { checkStaffPassword, prepareActivation, prepareSetup, STAFF_PASSWORD_MIN
 export { grantCurrentTeamKey, prepareAdmission, type Admission, type GrantUpload, type StaffAccount } from './admission';
 export { grantsForMembersWithout, holdsTeamKey, prepareNewTeamKey, rewrapBatch, versionsToRetire, type StaffWithoutGrant } from './rotation';
 export { foldForSearch, searchTerms, searchTickets, type SearchDoc, type SearchField, type SearchHit } from './search';
+export {
+  checkAttachmentLimits,
+  downloadAttachment,
+  openAttachmentList,
+  prepareUpload,
+  uploadAttachment,
+  type AttachmentLimits,
+  type AttachmentTicket,
+  type AttachmentView,
+  type DownloadTransport,
+  type LimitProblem,
+  type PreparedUpload,
+  type TransferOptions,
+  type TransferProgress,
+  type UploadSource,
+  type UploadTransport,
+} from './attachments';

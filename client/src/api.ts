@@ -279,7 +279,12 @@ export const attachmentList = (ticketId: Id): Promise<wire.Attachments> => call(
 const attachmentPath = (ticketId: Id, attachmentId: Id): string => `/api/tickets/${seg(ticketId)}/attachments/${seg(attachmentId)}`;
 
 /** One attachment call with an explicit token (the worker's copy of this module has none of its own). */
-async function attachmentCall(token: string, method: 'GET' | 'POST' | 'PUT', path: string, opts: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal | undefined }): Promise<Response> {
+async function attachmentCall(
+  token: string,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  opts: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal | undefined },
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: opts.bytes === undefined && method !== 'GET' ? 'application/json' : '*/*' };
   let body: BodyInit | undefined;
   if (opts.json !== undefined) {

@@ -31,6 +31,7 @@ export const CATEGORIES: readonly Category[] = ['hacked_account', 'malware', 'ph
 
 /** What the requester types into the form (the core's shape, with the form's categories). */
 export type NewTicketContent = CoreTicketContent & { category: Category };
+export type { Attachment };
 
 export interface TicketSummary {
   ticketId: string;

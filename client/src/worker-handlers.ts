@@ -62,6 +62,9 @@ async function* bytesOf(blob: Blob): AsyncGenerator<Uint8Array, void, undefined>
   }
 }
 
+/** The driver passes on the caller's own signal (an AbortSignal here); its type is the no-DOM subset. */
+const asAbort = (s: Parameters<core.UploadTransport['putChunk']>[4]): AbortSignal | undefined => s as AbortSignal | undefined;
+
 const isGif = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38;
 
 async function head(blob: Blob): Promise<Uint8Array> {
@@ -150,10 +153,10 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
         const source = await bytesToSend(file, keepOriginal);
         const upload = core.prepareUpload(vault, ticketId, { name: attachmentName(file.name), type: file.type.slice(0, 255), size: source.size });
         const transport: core.UploadTransport = {
-          create: (t, body, s) => api.createAttachment(token, t, body, s),
-          status: (t, aid, s) => api.attachmentStatus(token, t, aid, s),
-          putChunk: (t, aid, i, chunk, s) => api.putAttachmentChunk(token, t, aid, i, chunk, s),
-          complete: (t, aid, s) => api.completeAttachment(token, t, aid, s),
+          create: (t, body, s) => api.createAttachment(token, t, body, asAbort(s)),
+          status: (t, aid, s) => api.attachmentStatus(token, t, aid, asAbort(s)),
+          putChunk: (t, aid, i, chunk, s) => api.putAttachmentChunk(token, t, aid, i, chunk, asAbort(s)),
+          complete: (t, aid, s) => api.completeAttachment(token, t, aid, asAbort(s)),
         };
         // Progress in the file's own bytes (the driver counts the padded size it sends).
         let last = { sent: 0, total: source.size };
@@ -186,14 +189,12 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
       const views = core.openAttachmentList(vault, { ticketId, requesterSignPk: requesterKeys.get(ticketId) ?? '' }, attachments);
       for (const a of attachments) opened.set(openedKey(ticketId, a.attachmentId), a);
       return {
-        attachments: views.map(
-          ({ uploader, decryptFailed, ...rest }): AttachmentView => ({
-            ...rest,
-            uploader: uploader.type,
-            // SECURITY: a file whose metadata is not signed by its uploader is shown as a warning, never offered.
-            failed: decryptFailed || !core.TRUSTED_STATUSES.includes(rest.signature),
-          }),
-        ),
+        attachments: views.map(({ uploader, decryptFailed, ...rest }): AttachmentView => ({
+          ...rest,
+          uploader: uploader.type,
+          // SECURITY: a file whose metadata is not signed by its uploader is shown as a warning, never offered.
+          failed: decryptFailed || !core.TRUSTED_STATUSES.includes(rest.signature),
+        })),
       };
     },
     downloadAttachment: async ({ token, ticketId, attachmentId, purpose }, progress) => {
@@ -203,7 +204,7 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
       const id = `download:${ticketId}|${attachmentId}|${purpose}`;
       transfers.set(id, controller);
       try {
-        const transport: core.DownloadTransport = { getChunk: (t, aid, i, s) => api.getAttachmentChunk(token, t, aid, i, s) };
+        const transport: core.DownloadTransport = { getChunk: (t, aid, i, s) => api.getAttachmentChunk(token, t, aid, i, asAbort(s)) };
         let blob = new Blob([]);
         let pending: Uint8Array[] = [];
         let pendingBytes = 0;

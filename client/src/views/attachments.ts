@@ -69,7 +69,8 @@ const downloadFailed = new Map<string, string>();
 
 /** Drops every file handle, upload state and decrypted preview ("Leave quickly", sign-out, lock). */
 export function resetAttachments(): void {
-  for (const list of uploads.values()) for (const u of list) if (u.state.phase === 'uploading' || u.state.phase === 'retrying') void rpc('cancelUpload', { uploadId: u.picked.id }).catch(() => undefined);
+  for (const list of uploads.values())
+    for (const u of list) if (u.state.phase === 'uploading' || u.state.phase === 'retrying') void rpc('cancelUpload', { uploadId: u.picked.id }).catch(() => undefined);
   picked.clear();
   problems.clear();
   uploads.clear();
@@ -281,8 +282,11 @@ export async function uploadPicked(ctx: AttachContext, ticketId: string): Promis
   update();
 }
 
+/** Read through a function: the state changes while an upload is awaited (cancel). */
+const isCancelled = (u: Upload): boolean => u.state.phase === 'cancelled';
+
 async function runUpload(u: Upload): Promise<void> {
-  if (u.state.phase === 'cancelled') return;
+  if (isCancelled(u)) return;
   const token = sessionToken();
   if (token === null) {
     u.state = { phase: 'failed', message: t('error.unauthorized') };
@@ -293,7 +297,7 @@ async function runUpload(u: Upload): Promise<void> {
   update();
   try {
     await rpc('uploadAttachment', { uploadId: u.picked.id, token, ticketId: u.ticketId, file, keepOriginal: u.picked.keepOriginal }, (p) => {
-      if (u.state.phase === 'cancelled') return;
+      if (isCancelled(u)) return;
       if (p.kind === 'upload') {
         const prev = u.state;
         // The rate counts from the (re)start: bytes skipped on a resume are not "fast".
@@ -302,9 +306,9 @@ async function runUpload(u: Upload): Promise<void> {
       } else if (p.kind === 'upload-retry') u.state = { phase: 'retrying', sent: p.sent, total: p.total };
       update();
     });
-    if (u.state.phase !== 'cancelled') u.state = { phase: 'done' };
+    if (!isCancelled(u)) u.state = { phase: 'done' };
   } catch (err) {
-    if (u.state.phase !== 'cancelled') u.state = { phase: 'failed', message: err instanceof WorkerError && err.code === 'cancelled' ? t('attach.cancelled') : describeError(err) };
+    if (!isCancelled(u)) u.state = { phase: 'failed', message: err instanceof WorkerError && err.code === 'cancelled' ? t('attach.cancelled') : describeError(err) };
   }
   update();
 }
@@ -347,10 +351,14 @@ export function uploadStatus(ticketId: string | null): TemplateResult | typeof n
               ? html`<progress max=${s.total} .value=${s.sent} aria-label=${t('attach.uploading', { name })}></progress>
                   <p class="small" role="status" data-test="attach-upload-progress">
                     ${t('attach.progress', { sent: formatBytes(s.sent), total: formatBytes(s.total) })}
-                    ${s.phase === 'retrying' ? t('attach.reconnecting') : (() => {
-                      const left = timeLeft(s);
-                      return left === null ? nothing : t('attach.timeLeft', { time: left });
-                    })()}
+                    ${
+                      s.phase === 'retrying'
+                        ? t('attach.reconnecting')
+                        : (() => {
+                            const left = timeLeft(s);
+                            return left === null ? nothing : t('attach.timeLeft', { time: left });
+                          })()
+                    }
                   </p>
                   <button class="btn btn-secondary small" type="button" data-test="attach-cancel" @click=${() => cancelUpload(u)}>${t('attach.cancel')}</button>`
               : s.phase === 'waiting'
@@ -416,8 +424,11 @@ async function loadPreview(ticketId: string, a: AttachmentView): Promise<void> {
 
 /** A file name safe to suggest to the save dialog: no path, no control characters. */
 export function safeFileName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = name.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_').replace(/^[.\s]+/, '').slice(0, 200);
+  const clean = name
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '_')
+    .replace(/^[.\s]+/, '')
+    .slice(0, 200);
   return clean === '' ? 'attachment' : clean;
 }
 
@@ -461,10 +472,20 @@ function fileItem(ticketId: string, a: AttachmentView, viewer: 'requester' | 'st
   const lang = currentLanguage();
   const head = html`<div class="attach-head">
     <strong class="attach-name" data-test="attachment-name">${a.failed ? t('attach.unreadable') : a.name}</strong>
-    <span class="muted small">${a.failed ? nothing : html`${a.type || t('attach.unknownType')} · ${formatBytes(a.size)} · `}${uploaderLabel(a, viewer)} · ${formatTime(a.createdAt, lang)}</span>
+    <span class="muted small"
+      >${a.failed ? nothing : html`${a.type || t('attach.unknownType')} · ${formatBytes(a.size)} · `}${uploaderLabel(a, viewer)} · ${formatTime(a.createdAt, lang)}</span
+    >
   </div>`;
-  if (a.failed) return html`<li class="attach-item" data-test="attachment" data-state="bad">${head}<p class="alert alert-danger small">${t('attach.badSignature')}</p></li>`;
-  if (!a.complete) return html`<li class="attach-item" data-test="attachment" data-state="incomplete">${head}<p class="muted small">${t('attach.incomplete')}</p></li>`;
+  if (a.failed)
+    return html`<li class="attach-item" data-test="attachment" data-state="bad">
+      ${head}
+      <p class="alert alert-danger small">${t('attach.badSignature')}</p>
+    </li>`;
+  if (!a.complete)
+    return html`<li class="attach-item" data-test="attachment" data-state="incomplete">
+      ${head}
+      <p class="muted small">${t('attach.incomplete')}</p>
+    </li>`;
   const url = previews.get(a.attachmentId);
   const pState = previewState.get(a.attachmentId);
   if (canPreview(a) && url === undefined && pState === undefined) void loadPreview(ticketId, a);
@@ -472,8 +493,7 @@ function fileItem(ticketId: string, a: AttachmentView, viewer: 'requester' | 'st
   const failedText = downloadFailed.get(a.attachmentId);
   const isImage = url !== undefined;
   return html`<li class="attach-item" data-test="attachment" data-name=${a.name}>
-    ${head}
-    ${isImage ? html`<img class="attach-preview" src=${url} alt=${t('attach.previewAlt', { name: a.name })} data-test="attachment-preview" />` : nothing}
+    ${head} ${isImage ? html`<img class="attach-preview" src=${url} alt=${t('attach.previewAlt', { name: a.name })} data-test="attachment-preview" />` : nothing}
     ${pState === 'loading' ? html`<p class="muted small">${t('attach.previewLoading')}</p>` : nothing}
     ${pState === 'failed' ? html`<p class="small field-error" data-test="attachment-preview-failed">${t('attach.previewFailed')}</p>` : nothing}
     ${isImage ? nothing : html`<p class="small attach-warn" data-test="attachment-warning">${t('attach.safeEnvironment')}</p>`}

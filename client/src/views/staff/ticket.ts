@@ -290,6 +290,5 @@ export function staffTicketView(ticketId: string): TemplateResult {
       ${t('console.assignee')}: ${assignee} · ${formatAge(ticket.createdAt, now, currentLanguage())}
     </p>
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
-    ${ticketAttachments(ticketId, 'staff')}
-    ${forms(ticketId, ticket)}`;
+    ${ticketAttachments(ticketId, 'staff')} ${forms(ticketId, ticket)}`;
 }

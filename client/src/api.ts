@@ -321,7 +321,7 @@ export async function putAttachmentChunk(token: string, ticketId: Id, attachment
   await attachmentCall(token, 'PUT', `${attachmentPath(ticketId, attachmentId)}/chunks/${index}`, { bytes: chunk, signal });
 }
 export const completeAttachment = async (token: string, ticketId: Id, attachmentId: Id, signal?: AbortSignal): Promise<Attachment> =>
-  jsonOf(await attachmentCall(token, 'POST', `${attachmentPath(ticketId, attachmentId)}/complete`, { json: {}, signal }));
+  jsonOf(await attachmentCall(token, 'POST', `${attachmentPath(ticketId, attachmentId)}/complete`, { signal }));
 export async function getAttachmentChunk(token: string, ticketId: Id, attachmentId: Id, index: number, signal?: AbortSignal): Promise<Uint8Array> {
   const res = await attachmentCall(token, 'GET', `${attachmentPath(ticketId, attachmentId)}/chunks/${index}`, { signal });
   try {

@@ -38,8 +38,13 @@ async function fileWithAttachments(v: Visitor, subject: string, files: { name: s
   await hook(page, 'new-body').fill('The photo of the letter and the PDF they sent me.');
   await hook(page, 'attach-input').setInputFiles(files);
   await expect.poll(() => hook(page, 'attach-picked-item').count()).toBe(files.length);
-  if (files.some((f) => f.mimeType === 'image/jpeg')) await hook(page, 'attach-removed').waitFor();
-  if (shot) await screenshot(v, shot);
+  // The form says what will be removed from a photo, and that a PDF may keep its metadata
+  if (files.some((f) => f.mimeType === 'image/jpeg')) expect(await hook(page, 'attach-removed').innerText()).toMatch(/location.*camera details/);
+  if (files.some((f) => f.mimeType === 'application/pdf')) expect(await hook(page, 'attach-metadata-may-remain').count()).toBe(1);
+  if (shot) {
+    await hook(page, 'attach').scrollIntoViewIfNeeded();
+    await screenshot(v, shot);
+  }
   await hook(page, 'new-continue').click();
   const items = hook(page, 'passphrase-words').locator('li');
   await items.first().waitFor();
@@ -124,10 +129,6 @@ describe('attachments between a requester and staff', () => {
     requester = await newVisitor(browser, 'requester', { viewport: PHONE });
     await requester.page.goto(`${desk.url}/`);
     words = await fileWithAttachments(requester, subject, [PHOTO, PDF], 'attach-picker-en');
-    // Then the form said what will be removed from the photo, and that the PDF may keep metadata
-    const photoNote = hook(requester.page, 'attach-removed');
-    expect(await photoNote.innerText()).toMatch(/location.*camera details/);
-    // (the notes were checked before Continue; the form is now on the passphrase step)
 
     // When the request is sent, the files upload after it
     await confirmAndSend(requester.page, words);
@@ -145,6 +146,7 @@ describe('attachments between a requester and staff', () => {
     const pdfItem = hook(staff.page, 'attachment').filter({ hasText: 'note.pdf' });
     expect(await pdfItem.locator('[data-test="attachment-warning"]').count()).toBe(1);
     expect(await pdfItem.locator('img').count()).toBe(0);
+    await hook(staff.page, 'attachments').scrollIntoViewIfNeeded();
     await screenshot(staff, 'attach-staff-ticket-en');
 
     // And the photo they get has no EXIF, GPS, XMP or IPTC left, but is the same picture
@@ -281,6 +283,7 @@ describe('attachments without WebAssembly', () => {
     await hook(v.page, 'attach-removed').waitFor({ timeout: SLOW });
     expect(await hook(v.page, 'attach-removed').innerText()).toMatch(/vị trí.*thông tin máy ảnh/);
     expect(await hook(v.page, 'attach-metadata-may-remain').count()).toBe(1);
+    await hook(v.page, 'attach').scrollIntoViewIfNeeded();
     await screenshot(v, 'attach-picker-vi-jitless');
     // Removing a file before sending
     await hook(v.page, 'attach-remove').first().click();

@@ -26,7 +26,9 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
       done();
     },
   });
-  const app = await buildApp(config, { logStream });
+  // No load shedding in a one-shot, in-process CLI: its own Argon2id blocks the event loop, and
+  // under-pressure would then answer its very next request with 503 overloaded.
+  const app = await buildApp(config, { logStream, underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 } });
   await app.ready();
   try {
     const desk: DeskApi = {

@@ -236,6 +236,7 @@ describe('attachments between a requester and staff', () => {
 
     // Then it says the connection was lost, and then finishes by itself
     await expect.poll(() => dropped, { timeout: SLOW }).toBeGreaterThan(0);
+    await hook(page, 'attach-uploads').scrollIntoViewIfNeeded();
     await screenshot(requester, 'attach-resume-en');
     await fileListed(page, 'phone-backup.bin');
     await requester.context.unroute(/\/api\/tickets\/[^/]+\/attachments\/[^/]+(\/chunks\/\d+)?$/);

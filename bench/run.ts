@@ -100,6 +100,14 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       target: `≥ ${r.target}×`,
       met: r.speedup >= r.target,
     },
+    {
+      bench: 'attachments-browser',
+      figure: `Chromium: the client's share of it, chunk requests answered by the browser (median of ${r.runs}; server PUT median ${fmt(r.chunkStats?.[0]?.medianPutMs ?? NaN, 0)} ms)`,
+      value: `${fmt(r.clientPipeline?.medianMs, 0)} ms (${fmt(r.clientPipeline?.MBps)} MB/s)`,
+      baseline: `${fmt(r.openpgp.medianMs, 0)} ms (OpenPGP.js, same page)`,
+      ratio: `${fmt(r.clientPipeline?.speedupVsOpenpgp, 2)}× faster`,
+      target: '—',
+    },
   ],
   'page-weight': (r) =>
     (['defaultPath', 'noWasmPath'] as const).map((path) => ({

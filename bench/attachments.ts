@@ -36,6 +36,7 @@ const server: ChildProcess = fork(fileURLToPath(new URL('./attachments-server.ts
   ],
   stdio: 'inherit',
 });
+server.on('exit', (code, signal) => code !== 0 && console.error(`bench server exited: ${code ?? signal}`));
 const next = <T>() => new Promise<T>((resolve) => server.once('message', (m) => resolve(m as T)));
 try {
   const info = await next<{ address: string; token: string; ticketId: string; ticketKey: string; keys: Record<'boxPk' | 'boxSk' | 'signPk' | 'signSk', string> }>();

@@ -165,15 +165,15 @@ export function prepareUpload(v: Vault, ticketId: string, file: { name: string; 
 
 const sleep = (ms: number, signal?: CancelSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = timers.setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        timers.clearTimeout(timer);
-        reject(cancelled());
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      timers.clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = timers.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 const cancelled = () => new CoreError('cancelled', 'the transfer was cancelled');
@@ -249,7 +249,8 @@ export async function uploadAttachment(upload: PreparedUpload, source: UploadSou
   const { ticketId, attachmentId, layout } = upload;
   const signal = opts.signal;
   if (signal?.aborted) throw cancelled();
-  const state = upload.started ? await transport.status(ticketId, attachmentId, signal) : await transport.create(ticketId, upload.body, signal);
+  // Every call is idempotent on the server (API.md), so each may be retried like a chunk.
+  const state = await withRetries(() => (upload.started ? transport.status(ticketId, attachmentId, signal) : transport.create(ticketId, upload.body, signal)), opts, signal);
   upload.started = true;
   if (state.complete) return state;
   const stored = new Set(state.storedChunks);
@@ -280,7 +281,7 @@ export async function uploadAttachment(upload: PreparedUpload, source: UploadSou
     }
     await runner.drain();
   }
-  return transport.complete(ticketId, attachmentId, signal);
+  return withRetries(() => transport.complete(ticketId, attachmentId, signal), opts, signal);
 }
 
 /** What a UI shows of one attachment: no key, the signature status, the metadata if it opened. */

@@ -152,9 +152,9 @@ export async function* plainChunks(
       }
     }
   }
-  if (read !== plainBytes) throw new SourceSizeError(plainBytes, read - start);
+  if (read !== plainBytes) throw new SourceSizeError(plainBytes, read);
   // The tail: zero padding up to the bucket (fresh buffers are zero-filled).
-  for (; index < chunkCount; index++, fill = 0, buf = fresh()) {
+  for (; index < chunkCount; index++, buf = fresh()) {
     if (!skip(index)) yield { index, plain: buf };
   }
 }

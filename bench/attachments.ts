@@ -1,113 +1,144 @@
-// Attachment benchmark: `npx tsx bench/attachments.ts`. Writes bench/attachments.json.
-// Uploads and downloads a 32 MiB file through the real endpoints on a real port (fetch, one
-// chunk per request, as the web client does), encrypting/decrypting with the protocol module on
-// the way, and compares with the module's in-memory encryption and decryption speed measured in
-// the same run (the floor: what the crypto alone costs).
+// Attachment benchmark: `npx tsx bench/run.ts attachments` (or `npx tsx bench/attachments.ts`).
+// Writes bench/attachments.json. A 25 MiB file is uploaded and downloaded through the real
+// endpoints on a real 127.0.0.1 port, by the client core's drivers over the staff CLI's HTTP
+// transport (fetch, 4 chunks in flight), for three chunk sizes; each figure is compared with the
+// protocol module encrypting/decrypting the same file in memory with the same chunk size, in the
+// same run (the floor: what the crypto alone costs). The server runs in its own process
+// (bench/attachments-server.ts), which samples its RSS during the upload at the default size.
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { httpAttachments } from '../cli/staff/api';
+import * as core from '../client-core';
+import type { Attachment } from '../contract';
 import * as p from '../protocol/index';
-import { addRequester, addTicket, buildDeskApp, seedDesk } from '../test/server/rotation/seed';
 
-const FILE_BYTES = 32 * 1024 * 1024;
+const FILE_BYTES = 25 * 1024 * 1024;
 const SOURCE_PIECE = 1024 * 1024; // what a browser file reader typically yields
-const MB = 1024 * 1024;
+const MiB = 1024 * 1024;
+// BENCH_CHUNK_KIB=256 measures one size only (profiling).
+const CHUNK_SIZES = process.env.BENCH_CHUNK_KIB ? [Number(process.env.BENCH_CHUNK_KIB) * 1024] : [64 * 1024, p.ATTACHMENT_CHUNK_BYTES, 1024 * 1024];
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
+const TARGET = { upload: 0.5, download: 0.5, rssDeltaMiB: 64 };
 
 await p.ready();
-// The default per-file limit is 25 MiB; the benchmark desk allows its 32 MiB file.
-const t = await buildDeskApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_ATTACHMENT_MB: '64', SEALDESK_MAX_TICKET_MB: '128' } });
+// tsx's preflight as a --require: how @fastify/autoload recognises a TypeScript-capable process.
+const tsxPreflight = fileURLToPath(new URL('../node_modules/tsx/dist/preflight.cjs', import.meta.url));
+const server: ChildProcess = fork(fileURLToPath(new URL('./attachments-server.ts', import.meta.url)), [], {
+  execArgv: [
+    '--require',
+    tsxPreflight,
+    '--import',
+    'tsx',
+    '--expose-gc',
+    ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []),
+  ],
+  stdio: 'inherit',
+});
+server.on('exit', (code, signal) => code !== 0 && console.error(`bench server exited: ${code ?? signal}`));
+const next = <T>() => new Promise<T>((resolve) => server.once('message', (m) => resolve(m as T)));
 try {
-  const desk = seedDesk(t);
-  const team = desk.addTeamKey([desk.admin]);
-  const requester = addRequester(t);
-  const ticket = addTicket(t, requester, team.pub);
-  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const auth = { authorization: `Bearer ${requester.token}` };
+  const info = await next<{ address: string; token: string; ticketId: string; ticketKey: string; keys: Record<'boxPk' | 'boxSk' | 'signPk' | 'signSk', string> }>();
+  const v = core.createVault();
+  v.requester = {
+    box: { publicKey: p.asBoxPublicKey(info.keys.boxPk), secretKey: p.asBoxSecretKey(info.keys.boxSk) },
+    sign: { publicKey: p.asSignPublicKey(info.keys.signPk), secretKey: p.asSignSecretKey(info.keys.signSk) },
+  };
+  v.ticketKeys.set(info.ticketId, p.asTicketKey(info.ticketKey));
+  const log = (await (await fetch(`${info.address}/api/keylog`)).json()) as { entries: p.KeyLogEntry[] };
+  v.keyLog = p.verifyKeyLog(log.entries);
+  const transport = httpAttachments(info.address, info.token);
+  const ticket = { ticketId: info.ticketId, requesterSignPk: info.keys.signPk };
+
   const bytes = new Uint8Array(randomBytes(FILE_BYTES));
-  const pieces = function* () {
-    for (let off = 0; off < bytes.length; off += SOURCE_PIECE) yield bytes.subarray(off, off + SOURCE_PIECE);
+  const pieces = function* (from = 0) {
+    for (let off = from; off < bytes.length; off += SOURCE_PIECE) yield bytes.subarray(off, Math.min(off + SOURCE_PIECE, bytes.length));
   };
+  const mibps = (ms: number) => Number((FILE_BYTES / MiB / (ms / 1000)).toFixed(1));
 
-  // Floor: module encryption and decryption in memory.
-  const fileKey = p.newFileKey();
-  let e0 = performance.now();
-  const encrypted: Uint8Array[] = [];
-  for await (const c of p.encryptAttachment(fileKey, pieces())) encrypted.push(c);
-  const encryptMs = performance.now() - e0;
-  e0 = performance.now();
-  let plainBytes = 0;
-  for await (const c of p.decryptAttachment(fileKey, encrypted)) plainBytes += c.length;
-  const decryptMs = performance.now() - e0;
-  if (plainBytes !== FILE_BYTES) throw new Error('module round trip lost bytes');
+  async function moduleRun(chunkBytes: number) {
+    const fileKey = p.newFileKey();
+    const layout = p.attachmentLayout({ ticketId: info.ticketId, attachmentId: p.newId(), plainBytes: FILE_BYTES, chunkBytes });
+    const run = async () => {
+      const encrypted: Uint8Array[] = [];
+      const e0 = performance.now();
+      for await (const c of p.encryptAttachment(fileKey, layout, pieces())) encrypted.push(c);
+      const encryptMs = performance.now() - e0;
+      const d0 = performance.now();
+      let n = 0;
+      for await (const c of p.decryptAttachment(fileKey, layout, encrypted)) n += c.length;
+      const decryptMs = performance.now() - d0;
+      if (n !== FILE_BYTES) throw new Error('module round trip lost bytes');
+      return { encryptMs, decryptMs };
+    };
+    await run(); // warm-up (JIT, WASM memory growth)
+    const runs = [await run(), await run(), await run()];
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    return { encryptMs: median(runs.map((r) => r.encryptMs)), decryptMs: median(runs.map((r) => r.decryptMs)) };
+  }
 
-  // Through the endpoints: encrypt while uploading, then download while decrypting.
-  const base = `${address}/api/tickets/${ticket.id}/attachments`;
-  const attachmentId = p.newId();
-  const size = p.encryptedAttachmentSize(FILE_BYTES);
-  const chunkCount = Math.ceil((size - p.SECRETSTREAM_HEADER_BYTES) / (p.ATTACHMENT_CHUNK_BYTES + p.SECRETSTREAM_ABYTES));
-  const meta = p.sealAttachmentMeta({
-    ticketId: ticket.id,
-    attachmentId,
-    key: ticket.ticketKey,
-    meta: { name: 'bench.bin', type: 'application/octet-stream', size: FILE_BYTES, fileKey },
-    authorSignSk: requester.keys.sign.secretKey,
-  });
-  const must = async (res: Response, what: string) => {
-    if (!res.ok) throw new Error(`${what}: ${res.status} ${await res.text()}`);
-    return res;
-  };
-  const u0 = performance.now();
-  let index = -1;
-  for await (const c of p.encryptAttachment(fileKey, pieces())) {
-    if (index === -1) {
-      const body = JSON.stringify({ attachmentId, meta, header: p.toB64(c), size, chunkCount });
-      await must(await fetch(base, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body }), 'announce');
-    } else {
-      await must(
-        await fetch(`${base}/${attachmentId}/chunks/${index}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: new Uint8Array(c) }),
-        `chunk ${index}`,
-      );
+  async function endpointRun(chunkBytes: number, sampleRss: boolean) {
+    const upload = core.prepareUpload(v, info.ticketId, { name: 'bench.bin', type: 'application/octet-stream', size: FILE_BYTES }, { chunkBytes });
+    const rssBaseline = sampleRss ? (server.send({ cmd: 'rss-start' }), (await next<{ baseline: number }>()).baseline) : 0;
+    const u0 = performance.now();
+    const done: Attachment = await core.uploadAttachment(upload, pieces, transport, { inFlight: IN_FLIGHT });
+    const uploadMs = performance.now() - u0;
+    const rssPeak = sampleRss ? (server.send({ cmd: 'rss-stop' }), (await next<{ peak: number }>()).peak) : 0;
+    const d0 = performance.now();
+    let off = 0;
+    let same = true;
+    for await (const piece of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT })) {
+      same &&= Buffer.compare(Buffer.from(piece.buffer, piece.byteOffset, piece.length), Buffer.from(bytes.buffer, bytes.byteOffset + off, piece.length)) === 0;
+      off += piece.length;
     }
-    index++;
+    const downloadMs = performance.now() - d0;
+    if (!same || off !== FILE_BYTES) throw new Error('downloaded file differs from the upload');
+    return { uploadMs, downloadMs, chunkCount: upload.layout.chunkCount, rss: sampleRss ? { baseline: rssBaseline, peak: rssPeak } : undefined };
   }
-  await must(await fetch(`${base}/${attachmentId}/complete`, { method: 'POST', headers: auth }), 'complete');
-  const uploadMs = performance.now() - u0;
 
-  const d0 = performance.now();
-  const list = (await (await must(await fetch(base, { headers: auth }), 'list')).json()) as { attachments: { header: string; chunkCount: number }[] };
-  const listed = list.attachments[0]!;
-  async function* download(): AsyncGenerator<Uint8Array> {
-    yield p.fromB64(listed.header);
-    for (let i = 0; i < listed.chunkCount; i++) {
-      const res = await must(await fetch(`${base}/${attachmentId}/chunks/${i}`, { headers: auth }), `get ${i}`);
-      yield new Uint8Array(await res.arrayBuffer());
+  const runs = [];
+  let rss: { baselineMiB: number; peakMiB: number; deltaMiB: number } | undefined;
+  for (const chunkBytes of CHUNK_SIZES) {
+    const mod = await moduleRun(chunkBytes);
+    const end = await endpointRun(chunkBytes, chunkBytes === p.ATTACHMENT_CHUNK_BYTES);
+    if (end.rss) {
+      const toMiB = (n: number) => Number((n / MiB).toFixed(1));
+      rss = { baselineMiB: toMiB(end.rss.baseline), peakMiB: toMiB(end.rss.peak), deltaMiB: toMiB(end.rss.peak - end.rss.baseline) };
     }
+    const run = {
+      chunkBytes,
+      chunks: end.chunkCount,
+      module: { encryptMBps: mibps(mod.encryptMs), decryptMBps: mibps(mod.decryptMs) },
+      endpoints: { uploadMBps: mibps(end.uploadMs), downloadMBps: mibps(end.downloadMs) },
+      /** Endpoint speed as a fraction of the bare module speed (1.0 = no overhead beyond crypto). */
+      ratio: { upload: Number((mod.encryptMs / end.uploadMs).toFixed(2)), download: Number((mod.decryptMs / end.downloadMs).toFixed(2)) },
+    };
+    console.log(
+      `${chunkBytes / 1024} KiB chunks: module encrypt ${run.module.encryptMBps} MiB/s, decrypt ${run.module.decryptMBps} MiB/s; ` +
+        `upload ${run.endpoints.uploadMBps} MiB/s (${run.ratio.upload}× module), download ${run.endpoints.downloadMBps} MiB/s (${run.ratio.download}× module)`,
+    );
+    runs.push(run);
   }
-  let downloaded = 0;
-  let same = true;
-  for await (const c of p.decryptAttachment(fileKey, download())) {
-    same &&= Buffer.compare(Buffer.from(c), Buffer.from(bytes.subarray(downloaded, downloaded + c.length))) === 0;
-    downloaded += c.length;
-  }
-  const downloadMs = performance.now() - d0;
-  if (!same || downloaded !== FILE_BYTES) throw new Error('downloaded file differs from the upload');
-
-  const mbps = (ms: number) => Number((FILE_BYTES / MB / (ms / 1000)).toFixed(1));
+  const main = runs.find((r) => r.chunkBytes === p.ATTACHMENT_CHUNK_BYTES)!;
+  console.log(`server RSS during the ${FILE_BYTES / MiB} MiB upload: +${rss!.deltaMiB} MiB (baseline ${rss!.baselineMiB} MiB, peak ${rss!.peakMiB} MiB)`);
   const result = {
     date: new Date().toISOString(),
     node: process.version,
-    fileMiB: FILE_BYTES / MB,
-    chunks: chunkCount,
-    transport: 'fetch over a real 127.0.0.1 port, one request per 64 KiB chunk',
-    module: { encryptMBps: mbps(encryptMs), decryptMBps: mbps(decryptMs) },
-    endpoints: { uploadMBps: mbps(uploadMs), downloadMBps: mbps(downloadMs) },
-    /** Endpoint speed as a fraction of the bare module speed (1.0 = no overhead beyond crypto). */
-    ratio: { upload: Number((encryptMs / uploadMs).toFixed(2)), download: Number((decryptMs / downloadMs).toFixed(2)) },
+    fileMiB: FILE_BYTES / MiB,
+    paddedMiB: p.paddedAttachmentSize(FILE_BYTES) / MiB,
+    transport: `client-core drivers over fetch on a real 127.0.0.1 port, ${IN_FLIGHT} chunks in flight, server in its own process`,
+    defaultChunkBytes: p.ATTACHMENT_CHUNK_BYTES,
+    // The default chunk size's figures (what the clients use), then every size measured.
+    chunks: main.chunks,
+    module: main.module,
+    endpoints: main.endpoints,
+    ratio: main.ratio,
+    runs,
+    serverRss: rss,
+    target: TARGET,
   };
-  console.log(
-    `32 MiB: module encrypt ${result.module.encryptMBps} MB/s, decrypt ${result.module.decryptMBps} MB/s; ` +
-      `upload ${result.endpoints.uploadMBps} MB/s (${result.ratio.upload}× module), download ${result.endpoints.downloadMBps} MB/s (${result.ratio.download}× module)`,
-  );
   writeFileSync(new URL('./attachments.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
-  await t.close();
+  server.send({ cmd: 'close' });
 }

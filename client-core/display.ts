@@ -8,7 +8,7 @@
 //                  (forged, altered, moved between tickets or kinds), or a note claiming a requester author
 //   unknown_author a staff author the verified log never held: nothing to verify against
 // 'bad' and 'unknown_author' are red warnings; their content is never shown.
-import { asSignPublicKey, identifyStaffSigner, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type NoteKey, type TicketKey } from '../protocol';
+import { asSignPublicKey, identifyStaffSigner, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type MessageKind, type NoteKey, type TicketKey } from '../protocol';
 import type { Message, MessageAuthor } from '../contract';
 
 export type SignatureStatus = 'verified' | 'own' | 'former_key' | 'former_member' | 'bad' | 'unknown_author';
@@ -37,15 +37,19 @@ export interface DisplayMessage {
 export type Viewer = { kind: 'requester'; ownSignPk: string } | { kind: 'staff'; requesterSignPk: string };
 
 /**
- * Which key signed the record and what that means, or the red status when none of the keys fits.
+ * Which key signed the record (a message, note or attachment metadata) and what that means, or the red status when none of the keys fits.
  * SECURITY: staff signatures are checked only against keys from the VERIFIED key log
  * (classifyStaffSigner: the current key, then earlier keys newest first); an author the log does
  * not know is reported, never trusted. The signature covers AD, nonce and ciphertext, so this
  * needs no key; a record that cannot even be parsed far enough to verify is not verified either.
  */
-function signatureOf(ticketId: string, m: Message, viewer: Viewer, log: KeyLogState): { status: SignatureStatus; signPk: string | null } {
-  const place = { kind: m.kind, ticketId, messageId: m.messageId, envelope: m.envelope };
-  if (m.author.type === 'requester') {
+export function signerOf(
+  place: { kind: MessageKind; ticketId: string; messageId: string; envelope: unknown },
+  author: MessageAuthor,
+  viewer: Viewer,
+  log: KeyLogState,
+): { status: SignatureStatus; signPk: string | null } {
+  if (author.type === 'requester') {
     const signPk = viewer.kind === 'requester' ? viewer.ownSignPk : viewer.requesterSignPk;
     try {
       verifyMessageSignature({ ...place, authorSignPk: asSignPublicKey(signPk) });
@@ -54,9 +58,9 @@ function signatureOf(ticketId: string, m: Message, viewer: Viewer, log: KeyLogSt
       return { status: 'bad', signPk: null };
     }
   }
-  if (!log.staff.has(m.author.staffId)) return { status: 'unknown_author', signPk: null };
+  if (!log.staff.has(author.staffId)) return { status: 'unknown_author', signPk: null };
   try {
-    const signer = identifyStaffSigner(log, { ...place, staffId: m.author.staffId });
+    const signer = identifyStaffSigner(log, { ...place, staffId: author.staffId });
     return signer === null ? { status: 'bad', signPk: null } : { status: signer.status, signPk: signer.signPk };
   } catch {
     return { status: 'bad', signPk: null };
@@ -73,7 +77,7 @@ export function openForDisplay(ticketId: string, m: Message, key: TicketKey | No
   const hidden = (signature: SignatureStatus): DisplayMessage => ({ ...base, signature, body: '', decryptFailed: true });
   // SECURITY: only staff write notes. A "note" claiming a requester author is a forgery by the server.
   if (m.kind === 'note' && m.author.type !== 'staff') return hidden('bad');
-  const author = signatureOf(ticketId, m, viewer, log);
+  const author = signerOf({ kind: m.kind, ticketId, messageId: m.messageId, envelope: m.envelope }, m.author, viewer, log);
   // A forged, altered or moved record, or an unknown author: say so loudly; its content is not shown.
   if (author.signPk === null) return hidden(author.status);
   const place = { ticketId, messageId: m.messageId, envelope: m.envelope, authorSignPk: asSignPublicKey(author.signPk) };

@@ -32,4 +32,9 @@ export type CoreErrorCode =
   | 'awaiting_admission'
   | 'no_label_key'
   | 'self_change'
-  | 'rotation_blocked';
+  | 'rotation_blocked'
+  // attachments (client-core/attachments.ts)
+  | 'cancelled'
+  | 'attachment_source_changed'
+  | 'attachment_untrusted'
+  | 'attachment_incomplete';

@@ -42,3 +42,20 @@ export {
 } from './rotation';
 export { auditView, inviteBody, prepareDisable, prepareReset, prepareRoleChange, rosterView, type AuditView, type RosterEntry } from './team';
 export { foldForSearch, searchTerms, searchTickets, type SearchDoc, type SearchField, type SearchHit } from './search';
+export {
+  checkAttachmentLimits,
+  downloadAttachment,
+  openAttachmentList,
+  prepareUpload,
+  uploadAttachment,
+  type AttachmentLimits,
+  type AttachmentTicket,
+  type AttachmentView,
+  type DownloadTransport,
+  type LimitProblem,
+  type PreparedUpload,
+  type TransferOptions,
+  type TransferProgress,
+  type UploadSource,
+  type UploadTransport,
+} from './attachments';

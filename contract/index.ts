@@ -3,6 +3,7 @@
 // and generates its OpenAPI document from them; the web app and the CLI import the TYPES
 // (`import type`, each schema has a type of the same name), so no zod reaches the page bundle.
 export * from './admin';
+export * from './attachments';
 export * from './common';
 export * from './desk';
 export * from './errors';

@@ -1,8 +1,5 @@
-// The requester's tickets and thread (/api/tickets…), and attachments, which both kinds of
-// participant use (/api/tickets/:id/attachments…).
+// The requester's tickets and thread (/api/tickets…). Attachments: contract/attachments.ts.
 import { z } from 'zod';
-import { ATTACHMENT_CHUNK_BYTES, SECRETSTREAM_ABYTES, SECRETSTREAM_HEADER_BYTES } from '../protocol/constants';
-import { b64OfLength } from '../protocol/schemas';
 import { Envelope, idSchema, Message, RequesterWrap, RequesterWrapBody, TeamWrapBody, ticketStatus } from './common';
 import { PowSolution } from './desk';
 
@@ -47,43 +44,6 @@ export const RequesterThread = z.object({
 export const RequesterPostMessageBody = z.strictObject({ messageId: idSchema, envelope: Envelope });
 export const RequesterPostedMessage = z.object({ messageId: idSchema, createdAt: z.number().int() });
 
-// ---- attachments (SPEC §5) ----
-/** One ciphertext chunk on the wire: 64 KiB of plaintext plus the secretstream tag. */
-export const CIPHER_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES + SECRETSTREAM_ABYTES;
-export const OCTET_STREAM = 'application/octet-stream';
-
-export const AttachmentParams = z.strictObject({ id: idSchema, aid: idSchema });
-// The route schema bounds the index loosely; the attachment's own chunk count is checked after
-// lookup (400 chunk_out_of_range).
-export const ChunkParams = z.strictObject({ id: idSchema, aid: idSchema, index: z.coerce.number().int().min(0).max(1_000_000) });
-
-export const CreateAttachmentBody = z.strictObject({
-  attachmentId: idSchema,
-  meta: Envelope,
-  header: b64OfLength(SECRETSTREAM_HEADER_BYTES),
-  // Over the ciphertext bound of the file limit is a 413, not a 400, so the schema allows more.
-  size: z
-    .number()
-    .int()
-    .min(1)
-    .max(2 ** 40),
-  chunkCount: z.number().int().min(1).max(1_000_000),
-});
-export const CreatedAttachment = z.object({ attachmentId: idSchema, chunkBytes: z.number().int(), maxSize: z.number().int() });
-
-export const Attachment = z.object({
-  attachmentId: idSchema,
-  meta: Envelope.describe('AEAD envelope (kind attachment, under K) of {name, type, size, F}'),
-  header: z.string().describe('24-byte secretstream header, base64url'),
-  size: z.number().int().describe('ciphertext bytes, header included: encryptedAttachmentSize(plaintext)'),
-  chunkCount: z.number().int(),
-  createdAt: z.number().int(),
-  complete: z.boolean(),
-});
-export const Attachments = z.object({ attachments: z.array(Attachment) });
-/** The 200 body of a chunk download is raw bytes; Fastify sends Buffers without serialising them. */
-export const ChunkBytes = z.any().describe(OCTET_STREAM);
-
 // ---- types (z.input for what a client sends, z.infer for what it receives) ----
 export type CreateTicketBody = z.input<typeof CreateTicketBody>;
 export type CreatedTicket = z.infer<typeof CreatedTicket>;
@@ -92,9 +52,3 @@ export type MyTickets = z.infer<typeof MyTickets>;
 export type RequesterThread = z.infer<typeof RequesterThread>;
 export type RequesterPostMessageBody = z.input<typeof RequesterPostMessageBody>;
 export type RequesterPostedMessage = z.infer<typeof RequesterPostedMessage>;
-export type AttachmentParams = z.input<typeof AttachmentParams>;
-export type ChunkParams = z.input<typeof ChunkParams>;
-export type CreateAttachmentBody = z.input<typeof CreateAttachmentBody>;
-export type CreatedAttachment = z.infer<typeof CreatedAttachment>;
-export type Attachment = z.infer<typeof Attachment>;
-export type Attachments = z.infer<typeof Attachments>;

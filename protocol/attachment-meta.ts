@@ -4,7 +4,7 @@
 import type { MessageEnvelope } from './envelope';
 import { toB64 } from './encoding';
 import { asFileKey } from './keys';
-import { openRecord, sealRecord } from './message';
+import { openRecord, sealRecord, verifyMessageSignature } from './message';
 import { ATTACHMENT_META_PAYLOAD } from './payloads';
 import type { FileKey, SignPublicKey, SignSecretKey, TicketKey } from './types';
 
@@ -30,4 +30,12 @@ export function sealAttachmentMeta(input: { ticketId: string; attachmentId: stri
 export function openAttachmentMeta(input: { ticketId: string; attachmentId: string; key: TicketKey; envelope: unknown; authorSignPk: SignPublicKey }): AttachmentMeta {
   const p = openRecord(ATTACHMENT_META_PAYLOAD, 'attachment', { ticketId: input.ticketId, messageId: input.attachmentId }, input.key, input.envelope, input.authorSignPk);
   return { name: p.name, type: p.type, size: p.size, fileKey: asFileKey(p.fileKey) };
+}
+
+/**
+ * Signature check without K: what the server runs before accepting an upload, so metadata that
+ * every client would show as forged is refused at the door (400 bad_signature).
+ */
+export function verifyAttachmentMetaSignature(input: { ticketId: string; attachmentId: string; envelope: unknown; authorSignPk: SignPublicKey }): void {
+  verifyMessageSignature({ kind: 'attachment', ticketId: input.ticketId, messageId: input.attachmentId, envelope: input.envelope, authorSignPk: input.authorSignPk });
 }

@@ -38,10 +38,17 @@ export const FINGERPRINT_GROUPS = 6;
 export const FINGERPRINT_GROUP_BYTES = 5;
 export const FINGERPRINT_GROUP_DIGITS = 5;
 
-/** SPEC §3: attachments. */
-export const ATTACHMENT_CHUNK_BYTES = 64 * 1024;
-export const SECRETSTREAM_HEADER_BYTES = 24;
-export const SECRETSTREAM_ABYTES = 17;
+/**
+ * SPEC §3: attachments (PROTOCOL.md §5). A body is cut into chunks of `chunkBytes` plaintext
+ * (one of ATTACHMENT_CHUNK_SIZES, declared on upload; ATTACHMENT_CHUNK_BYTES by default), each
+ * sealed on its own: nonce(24) ‖ AEAD ciphertext(+16).
+ */
+export const ATTACHMENT_CHUNK_BYTES = 256 * 1024;
+export const ATTACHMENT_CHUNK_SIZES = [64 * 1024, 128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024] as const;
+export const ATTACHMENT_CHUNK_OVERHEAD = 24 + 16;
+/** The smallest padded size; every padded size is a multiple of it (PROTOCOL.md §5.1). */
+export const ATTACHMENT_MIN_PADDED_BYTES = 64 * 1024;
+export const ATTACHMENT_CHUNK_AD_PREFIX = 'sealdesk/v1/attachment-chunk|';
 
 /** SPEC §9: proof of work. */
 export const POW_NONCE_BYTES = 8;

@@ -90,8 +90,27 @@ export {
 export { createTicket, ticketSubmission, type CreateTicketInput, type CreatedTicket, type TicketSubmission } from './ticket';
 export { openGrant, sealGrant } from './team';
 export { deriveLabelKey, labelTag, normaliseLabelName, openLabelName, sealLabelName } from './labels';
-export { decryptAttachment, encryptAttachment, encryptedAttachmentSize, type ByteSource } from './attachment';
-export { openAttachmentMeta, sealAttachmentMeta, type AttachmentMeta } from './attachment-meta';
+export {
+  attachmentChunkAd,
+  attachmentChunkCount,
+  attachmentLayout,
+  chunkCipherBytes,
+  chunkPlainBytes,
+  decryptAttachment,
+  decryptAttachmentChunk,
+  encryptAttachment,
+  encryptAttachmentChunk,
+  isAttachmentChunkSize,
+  isPaddedAttachmentSize,
+  openBodyChunk,
+  paddedAttachmentSize,
+  plainChunks,
+  SourceSizeError,
+  type AttachmentLayout,
+  type ByteSource,
+  type ChunkPlace,
+} from './attachment';
+export { openAttachmentMeta, sealAttachmentMeta, verifyAttachmentMetaSignature, type AttachmentMeta } from './attachment-meta';
 export {
   KEYLOG_BODIES,
   KEYLOG_TYPES,

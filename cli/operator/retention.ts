@@ -68,6 +68,7 @@ function report(r: MaintenanceResult, days: number, now: number, dryRun: boolean
     `  label tags: ${r.ticketLabelsDeleted}`,
     `expired sessions ${verb}: ${r.sessionsDeleted}`,
     `expired proof-of-work ids ${verb}: ${r.powSpentDeleted}`,
+    `unfinished uploads ${verb}: ${r.incompleteUploadsDeleted}`,
     '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@
 import { activateCommand } from './activate';
 import { admitCommand } from './admit';
 import { auditCommand } from './audit';
+import { attachCommand, attachmentsCommand, downloadCommand } from './attach';
 import { inviteCommand } from './invite';
 import type { Command } from './io';
 import { labelCommand, labelsCommand } from './labels';
@@ -41,6 +42,12 @@ export const STAFF_COMMANDS: Record<string, { run: Command; help: string }> = {
   queue: { run: queueCommand, help: 'queue --username NAME [--status S] [--priority P] [--assignee mine|unassigned|NAME] [--label NAME] [--limit N]   the decrypted queue' },
   show: { run: showCommand, help: 'show TICKET_ID --username NAME   the decrypted thread, a signature status per message' },
   reply: { run: replyCommand, help: 'reply TICKET_ID [--note] "text" --username NAME (or text on stdin)   sign, seal and post' },
+  attach: { run: attachCommand, help: 'attach TICKET_ID FILE [--message "text"] --username NAME   seal and upload a file (streamed, resumable), then optionally a reply' },
+  attachments: { run: attachmentsCommand, help: "attachments TICKET_ID --username NAME   the ticket's files, a signature status per file" },
+  download: {
+    run: downloadCommand,
+    help: 'download TICKET_ID [ATTACHMENT_ID] [--out DIR] --username NAME   decrypt to disk (streamed, checked; never opened)',
+  },
   rotate: {
     run: rotateCommand,
     help: 'rotate [--resume] [--as ADMIN] [--batch N] [--max-batches N]   rotate the team key and re-wrap every ticket, note and the label key; re-run to continue an unfinished one',

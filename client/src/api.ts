@@ -79,6 +79,9 @@ export type SecondFactor = wire.SecondFactor;
 export type TwoFactorStatus = wire.TwoFactorStatus;
 export type TotpEnrolment = wire.TotpEnrolment;
 export type RequesterThread = wire.RequesterThread;
+export type Attachment = wire.Attachment;
+export type AttachmentStatus = wire.AttachmentStatus;
+export type CreateAttachmentBody = wire.CreateAttachmentBody;
 
 // ---- session token (memory only) ----
 let token: string | null = null;
@@ -94,6 +97,13 @@ export function clearSession(): void {
 }
 export function sessionKind(): 'requester' | 'staff' | null {
   return tokenKind;
+}
+/**
+ * The session token, to hand to the crypto worker for an attachment transfer: the worker runs
+ * its own copy of this module and sends the chunks itself (the page never holds file bytes).
+ */
+export function sessionToken(): string | null {
+  return token;
 }
 
 // ---- transport ----
@@ -293,3 +303,63 @@ export const adminRewrap = (wraps: PendingWrap[]): Promise<wire.Rewrapped> => ca
 export const adminTwoFactorPolicy = (required: boolean): Promise<wire.TwoFactorPolicy> => call('PUT', '/api/admin/two-factor/policy', { required }, true);
 /** A signed key-log entry (staff-add, staff-remove, role-set, team-key, team-key-retire). */
 export const appendKeyLog = (entry: KeyLogEntry): Promise<wire.AppendedKeyLogEntry> => call('POST', '/api/keylog', { entry }, true);
+// ---- attachments (docs/API.md "Attachments"; both kinds of participant, same URLs) ----
+// The page lists a ticket's files; the chunk calls run in the crypto worker (worker-handlers.ts),
+// which is handed the session token for the transfer and passes it here explicitly.
+export const attachmentList = (ticketId: Id): Promise<wire.Attachments> => call('GET', `/api/tickets/${seg(ticketId)}/attachments`, undefined, true);
+
+const attachmentPath = (ticketId: Id, attachmentId: Id): string => `/api/tickets/${seg(ticketId)}/attachments/${seg(attachmentId)}`;
+
+/** One attachment call with an explicit token (the worker's copy of this module has none of its own). */
+async function attachmentCall(
+  token: string,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  opts: { json?: unknown; bytes?: Uint8Array; signal?: AbortSignal | undefined },
+): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: opts.bytes === undefined && method !== 'GET' ? 'application/json' : '*/*' };
+  let body: BodyInit | undefined;
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.bytes !== undefined) {
+    headers['content-type'] = 'application/octet-stream';
+    body = opts.bytes as Uint8Array<ArrayBuffer>;
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer', signal: opts.signal ?? null });
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    throw new ApiError(0, 'network', 'the desk could not be reached');
+  }
+  if (!res.ok) throw await toApiError(res);
+  return res;
+}
+
+async function jsonOf<T>(res: Response): Promise<T> {
+  try {
+    return (await res.json()) as T;
+  } catch {
+    throw new ApiError(res.status, 'bad_response', 'the desk sent an unreadable answer');
+  }
+}
+
+export const createAttachment = async (token: string, ticketId: Id, body: CreateAttachmentBody, signal?: AbortSignal): Promise<AttachmentStatus> =>
+  jsonOf(await attachmentCall(token, 'POST', `/api/tickets/${seg(ticketId)}/attachments`, { json: body, signal }));
+export const attachmentStatus = async (token: string, ticketId: Id, attachmentId: Id, signal?: AbortSignal): Promise<AttachmentStatus> =>
+  jsonOf(await attachmentCall(token, 'GET', attachmentPath(ticketId, attachmentId), { signal }));
+export async function putAttachmentChunk(token: string, ticketId: Id, attachmentId: Id, index: number, chunk: Uint8Array, signal?: AbortSignal): Promise<void> {
+  await attachmentCall(token, 'PUT', `${attachmentPath(ticketId, attachmentId)}/chunks/${index}`, { bytes: chunk, signal });
+}
+export const completeAttachment = async (token: string, ticketId: Id, attachmentId: Id, signal?: AbortSignal): Promise<Attachment> =>
+  jsonOf(await attachmentCall(token, 'POST', `${attachmentPath(ticketId, attachmentId)}/complete`, { signal }));
+export async function getAttachmentChunk(token: string, ticketId: Id, attachmentId: Id, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+  const res = await attachmentCall(token, 'GET', `${attachmentPath(ticketId, attachmentId)}/chunks/${index}`, { signal });
+  try {
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new ApiError(0, 'network', 'the download was interrupted');
+  }
+}

@@ -4,31 +4,24 @@
 // SECURITY: secret keys never appear in these types. The worker keeps the requester's keypairs,
 // the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
-import type {
-  B64,
-  CreateTicketBody,
-  GrantUpload,
-  KeyLogEntry,
-  LabelEntry,
-  LabelKeyBody,
-  LabelSealedName,
-  Message,
-  MessageEnvelope,
-  PendingWrap,
-  RequesterTicket,
-  RotationStatus,
-  StaffList,
-  StaffPatchBody,
-  StaffRow,
-  StaffTicket,
-  TeamWrap,
-} from './api';
+import type { Attachment, B64, CreateTicketBody, GrantUpload, KeyLogEntry, LabelEntry, LabelKeyBody, LabelSealedName, Message, MessageEnvelope, PendingWrap, RequesterTicket, RotationStatus, StaffList, StaffPatchBody, StaffRow, StaffTicket, TeamWrap } from './api';
 import type { NewTicketContent as CoreTicketContent, SetupRequest } from '../../client-core';
 import type { StaffEnrolment } from '../../protocol';
 
 // What the worker shows the page is defined once, by the client core (the CLI prints the same).
 export type { DisplayMessage, KeyLogCheck, LabelName, QueueSummary, SearchHit, SetupRequest, SignatureStatus, StaffDirectoryEntry } from '../../client-core';
 export type { StaffEnrolment } from '../../protocol';
+export type { MetadataKind } from '../../client-core/metadata';
+import type { MetadataKind } from '../../client-core/metadata';
+import type { AttachmentView as CoreAttachmentView } from '../../client-core';
+
+/** What the worker found in a picked file before sending (metadata it will strip, or cannot). */
+export interface AttachmentInspection {
+  status: 'cleaned' | 'unsupported' | 'failed';
+  removed: MetadataKind[];
+}
+/** One of a ticket's files as the page shows it: no file key (that stays in the worker). */
+export type AttachmentView = Omit<CoreAttachmentView, 'uploader' | 'decryptFailed'> & { uploader: 'requester' | 'staff'; failed: boolean };
 // The leaf module, not the core's index: the page must not pull libsodium into its bundle.
 export { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../client-core/rules';
 import type { DisplayMessage, KeyLogCheck, LabelName, QueueSummary, SearchHit, StaffDirectoryEntry } from '../../client-core';
@@ -38,6 +31,7 @@ export const CATEGORIES: readonly Category[] = ['hacked_account', 'malware', 'ph
 
 /** What the requester types into the form (the core's shape, with the form's categories). */
 export type NewTicketContent = CoreTicketContent & { category: Category };
+export type { Attachment };
 
 export interface TicketSummary {
   ticketId: string;
@@ -113,6 +107,19 @@ export interface RpcMethods {
   /** After POST /api/admin/label-key: adopt the entry and keep L open. */
   adminAdoptLabelKey: { params: { body: LabelKeyBody }; result: { ok: true } };
   wipe: { params: Record<string, never>; result: { ok: true } };
+  /** Reads an image picked for attaching and says what metadata sending it would remove. */
+  inspectAttachment: { params: { file: Blob }; result: AttachmentInspection };
+  /**
+   * Strips (unless keepOriginal), encrypts and uploads `file` to the ticket, resuming by itself
+   * after a dropped connection; progress events 'upload' and 'upload-retry'. Needs the ticket
+   * opened in this worker (its K) and the session token for the chunk calls.
+   */
+  uploadAttachment: { params: { uploadId: string; token: string; ticketId: string; file: File; keepOriginal: boolean }; result: { attachmentId: string } };
+  cancelUpload: { params: { uploadId: string }; result: { ok: true } };
+  /** Verifies and opens the metadata of a ticket's attachments; the worker keeps them for downloads. */
+  openAttachments: { params: { ticketId: string; attachments: Attachment[] }; result: { attachments: AttachmentView[] } };
+  /** Downloads and decrypts one attachment into a Blob; `image` is true when its bytes are a JPEG/PNG/WebP/GIF. */
+  downloadAttachment: { params: { token: string; ticketId: string; attachmentId: string; purpose: 'preview' | 'save' }; result: { blob: Blob; image: boolean } };
 }
 
 import type { FailedWrap, RosterEntry, RotationStep } from '../../client-core';
@@ -121,9 +128,15 @@ export type AdmissionMember = Pick<StaffRow, 'staffId' | 'username' | 'role' | '
 
 export type RpcMethod = keyof RpcMethods;
 
-/** kdf start carries the worker's estimate of the derivation's duration (Argon2id cannot report progress). */
 export type ProgressEvent =
-  { kind: 'kdf'; stage: 'start'; expectedMs: number } | { kind: 'kdf'; stage: 'done' } | { kind: 'pow'; attempts: number } | { kind: 'upload'; sent: number; total: number };
+  /** kdf start carries the worker's estimate of the derivation's duration (Argon2id cannot report progress). */
+  | { kind: 'kdf'; stage: 'start'; expectedMs: number }
+  | { kind: 'kdf'; stage: 'done' }
+  | { kind: 'pow'; attempts: number }
+  | { kind: 'upload'; sent: number; total: number }
+  /** The connection dropped: the worker waits and resumes (sending only the missing chunks). */
+  | { kind: 'upload-retry'; sent: number; total: number }
+  | { kind: 'download'; done: number; total: number };
 
 export type ToWorker = { [M in RpcMethod]: { id: number; method: M; params: RpcMethods[M]['params'] } }[RpcMethod];
 

@@ -1,7 +1,10 @@
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { tickets } from './tickets';
 
-/** Attachment headers: `meta` is the AEAD envelope of {name, type, size, F}; the body lives in chunks. */
+/**
+ * Attachments (PROTOCOL.md §5): `meta` is the AEAD envelope of {name, type, size, F}, signed by the
+ * uploader; the body lives in chunks. Only padded sizes are stored: the exact size is in `meta`.
+ */
 export const attachments = sqliteTable(
   'attachments',
   {
@@ -9,17 +12,25 @@ export const attachments = sqliteTable(
     ticketId: text('ticket_id')
       .notNull()
       .references(() => tickets.id, { onDelete: 'cascade' }),
+    // The defaults exist only because SQLite cannot add a NOT NULL column without one; every
+    // insert sets all three. Rows from before issue 11 keep them and read as unreadable files.
+    /** 'requester' (the ticket's) or 'staff' (then uploaderStaffId): whose key signs `meta`. */
+    uploaderType: text('uploader_type', { enum: ['requester', 'staff'] })
+      .notNull()
+      .default('requester'),
+    uploaderStaffId: text('uploader_staff_id'),
     meta: text('meta').notNull(),
-    header: text('header').notNull(),
+    paddedSize: integer('padded_size').notNull().default(0),
+    chunkBytes: integer('chunk_bytes').notNull().default(65536),
     chunkCount: integer('chunk_count').notNull(),
-    size: integer('size').notNull(),
     completedAt: integer('completed_at'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [index('attachments_ticket_idx').on(t.ticketId)],
+  // The second index serves the maintenance sweep of unfinished uploads.
+  (t) => [index('attachments_ticket_idx').on(t.ticketId), index('attachments_pending_idx').on(t.completedAt, t.createdAt)],
 );
 
-/** Secretstream ciphertext chunks of one attachment, in order. */
+/** The sealed chunks of one attachment (nonce ‖ AEAD ciphertext), by index. */
 export const attachmentChunks = sqliteTable(
   'attachment_chunks',
   {

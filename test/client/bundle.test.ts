@@ -20,6 +20,9 @@ const ALLOWED_URLS = new Set([
   'http://json-schema.org/draft-07/schema#',
   'http://json-schema.org/draft-04/schema#',
   'http://[${e}]',
+  // XMP packet identifiers that client-core/metadata.ts compares segment headers with (never fetched).
+  'http://ns.adobe.com/xap/1.0/\\0',
+  'http://ns.adobe.com/xmp/extension/\\0',
 ]);
 
 beforeAll(async () => {

@@ -44,7 +44,9 @@ describe('database schema', () => {
     run("insert into messages (id, ticket_id, seq, kind, author_type, nonce, ct, sig, created_at) values ('m1', 't1', 1, 'message', 'requester', 'n', 'c', 's', 1)");
     run("insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values ('t1', 'ticket', 'team', 1, 's')");
     run("insert into ticket_labels (ticket_seq, tag) select seq, 'tag' from tickets where id = 't1'");
-    run("insert into attachments (id, ticket_id, meta, header, chunk_count, size, created_at) values ('a1', 't1', '{}', 'h', 1, 1, 1)");
+    run(
+      "insert into attachments (id, ticket_id, uploader_type, meta, padded_size, chunk_bytes, chunk_count, created_at) values ('a1', 't1', 'requester', '{}', 65536, 65536, 1, 1)",
+    );
     o.sqlite.prepare("insert into attachment_chunks (attachment_id, idx, data) values ('a1', 0, ?)").run(Buffer.from([1, 2, 3]));
 
     run("delete from tickets where id = 't1'");

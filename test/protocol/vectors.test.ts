@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../protocol/index';
 import { requesterMaster } from '../../protocol/requester';
 import { buildDeterministicVectors, fixedIds, fixedStaff } from '../vectors/build';
+import { encryptAttachmentChunkWithNonce } from '../../protocol/attachment';
 import { IN, attachmentPlaintext, hex } from '../vectors/inputs';
 import { collect, joinBytes, loadSodium } from './helpers';
 
@@ -41,11 +42,23 @@ describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
     expect(hex(grant.secretKey)).toBe(hex(IN.teamSecretKey));
   });
 
-  it('decrypts the committed attachment stream to the documented plaintext', async () => {
-    const ct = p.fromB64(committed.attachment.ciphertext);
-    const pt = joinBytes(await collect(p.decryptAttachment(p.asFileKey(IN.fileKey), [ct])));
+  it('reproduces the committed attachment chunks and padding buckets, and decrypts them to the documented plaintext', async () => {
+    const a = committed.attachment;
+    const ids = fixedIds();
+    const layout = p.attachmentLayout({ ticketId: ids.ticketId, attachmentId: ids.attachmentId, plainBytes: IN.attachmentPlaintextBytes, chunkBytes: a.chunkBytes });
+    expect([layout.paddedBytes, layout.chunkCount]).toEqual([a.paddedSize, a.chunkCount]);
+    expect([a.paddedSize, a.chunkCount]).toEqual([81_920, 2]);
+    const chunks = (a.chunks as string[]).map((c) => p.fromB64(c));
+    expect(chunks.map((c) => c.length)).toEqual([65_536 + 40, 16_384 + 40]);
+    const pt = joinBytes(await collect(p.decryptAttachment(p.asFileKey(IN.fileKey), layout, chunks)));
     expect(hex(pt)).toBe(hex(attachmentPlaintext()));
-    expect(committed.attachment.chunkLengths).toEqual([24, 65536 + 17, 1 + 17]);
+    // Byte-exact with the fixed nonce
+    const again = [];
+    for await (const { index, plain } of p.plainChunks(layout, [attachmentPlaintext()]))
+      again.push(p.toB64(encryptAttachmentChunkWithNonce(p.asFileKey(IN.fileKey), { ...layout, index }, plain, IN.nonce)));
+    expect(again).toEqual(a.chunks);
+    expect(a.chunkAd[1]).toBe(`sealdesk/v1/attachment-chunk|${ids.ticketId}|${ids.attachmentId}|1|2`);
+    for (const { size, padded } of a.padding as { size: number; padded: number }[]) expect(p.paddedAttachmentSize(size)).toBe(padded);
   });
 
   it('opens the committed message, reply, note and attachment metadata', () => {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import * as p from '../../protocol/index';
+import { encryptAttachmentChunkWithNonce } from '../../protocol/attachment';
 import { requesterMaster } from '../../protocol/requester';
 import { IN, attachmentPlaintext, hex } from './inputs';
 import { buildDeterministicVectors, fixedIds, fixedStaff } from './build';
@@ -17,8 +18,13 @@ const staffReal = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), 
 
 // Sealed boxes and secretstream headers are randomised by design: these are checked by opening
 // them with the fixed keys, not by comparing bytes.
+// Attachment chunks (PROTOCOL.md §5) are sealed with the fixed AEAD nonce here, so they are byte-exact.
+const attachmentLayout = p.attachmentLayout({ ticketId: ids.ticketId, attachmentId: ids.attachmentId, plainBytes: IN.attachmentPlaintextBytes, chunkBytes: 65_536 });
 const ciphertext: Uint8Array[] = [];
-for await (const c of p.encryptAttachment(p.asFileKey(IN.fileKey), [attachmentPlaintext()])) ciphertext.push(c);
+for await (const { index, plain } of p.plainChunks(attachmentLayout, [attachmentPlaintext()])) {
+  ciphertext.push(encryptAttachmentChunkWithNonce(p.asFileKey(IN.fileKey), { ...attachmentLayout, index }, plain, IN.nonce));
+}
+const PADDING_SIZES = [0, 1, 65_536, 65_537, 100_000, 1_048_576, 1_048_577, 26_214_400];
 
 const vectors = {
   description: 'sealdesk protocol v1 known answers; inputs in test/vectors/inputs.ts, documented in docs/PROTOCOL.md',
@@ -43,8 +49,15 @@ const vectors = {
   attachment: {
     fileKeyHex: hex(IN.fileKey),
     plaintext: 'byte i = (7*i + 3) mod 256, 65537 bytes',
-    chunkLengths: ciphertext.map((c) => c.length),
-    ciphertext: p.toB64(Buffer.concat(ciphertext)),
+    ticketId: ids.ticketId,
+    attachmentId: ids.attachmentId,
+    paddedSize: attachmentLayout.paddedBytes,
+    chunkBytes: attachmentLayout.chunkBytes,
+    chunkCount: attachmentLayout.chunkCount,
+    nonceHex: hex(IN.nonce),
+    chunkAd: ['0', '1'].map((i) => new TextDecoder().decode(p.attachmentChunkAd({ ...attachmentLayout, index: Number(i) }))),
+    chunks: ciphertext.map((c) => p.toB64(c)),
+    padding: PADDING_SIZES.map((size) => ({ size, padded: p.paddedAttachmentSize(size) })),
   },
 };
 // SHA-256(utf8(challenge) || nonce) of that solution: what a third-party solver must reproduce.

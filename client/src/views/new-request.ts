@@ -13,6 +13,7 @@ import { CATEGORIES, type Category, type NewTicketContent } from '../rpc';
 import { flash, setBusy, setProgress, state, update } from '../store';
 import { pushEntry, replaceEntry } from '../navigate';
 import { ensureTrusted } from '../trust';
+import { attachPicker, attachmentsProblem, hasAttachmentWork, uploadPicked, uploadStatus } from './attachments';
 import { categoryLabel } from './labels';
 
 export const LIMITS = { subject: 200, body: 20_000, contact: 300 } as const;
@@ -113,6 +114,8 @@ export function newRequestStep(): Step {
  * or a request being sent. main.ts asks before the page unloads then.
  */
 export function hasUnsavedRequest(): boolean {
+  // Files picked and not sent yet, or still uploading (after the request itself was sent).
+  if (hasAttachmentWork()) return true;
   if (draft.step === 'done') return false;
   if (draft.passphrase !== null || draft.step === 'sending') return true;
   const c = draft.content;
@@ -159,6 +162,11 @@ async function onFormSubmit(ev: Event): Promise<void> {
   draft.content = { ...readForm(ev.target as HTMLFormElement), lang };
   draft.errors = validateContent(draft.content);
   const first = (['subject', 'body', 'contact'] as const).find((f) => draft.errors[f] !== undefined);
+  if (first === undefined && attachmentsProblem('new') !== null) {
+    update();
+    document.getElementById('attach-input-new')?.focus();
+    return;
+  }
   if (first !== undefined) {
     flash('info', null);
     // The error is under its field; focus goes there so it is seen and read out.
@@ -269,6 +277,7 @@ async function sendSignedIn(): Promise<void> {
     draft.ticketId = await sealAndSendWithRetry(false);
     draft.step = 'done';
     replaceEntry({ [HISTORY_KEY]: 'done' });
+    void uploadPicked('new', draft.ticketId);
     if (state.requester) state.requester.tickets = null;
   } catch (err) {
     draft.step = 'form';
@@ -305,6 +314,7 @@ async function send(): Promise<void> {
     draft.step = 'done';
     replaceEntry({ [HISTORY_KEY]: 'done' });
     setBusy(null);
+    void uploadPicked('new', ticketId);
   } catch (err) {
     draft.step = 'confirm';
     setBusy(null);
@@ -387,6 +397,7 @@ function formStep(): TemplateResult {
       >
         ${LANGUAGES.map((l) => html`<option value=${l} ?selected=${l === lang}>${l === 'vi' ? 'Tiếng Việt' : 'English'}</option>`)}
       </select>
+      ${attachPicker('new')}
       <p class="hint">${t('new.encryptedNote')}</p>
       <button class="btn btn-primary" type="submit" data-test="new-continue">${t('new.continue')}</button>
     </form>`;
@@ -466,6 +477,7 @@ function doneStep(): TemplateResult {
   return html`<h1>${t('done.title')}</h1>
     <p class="lead" data-test="new-done">${t('done.body')}</p>
     <p>${t('done.comeBack')}</p>
+    ${uploadStatus(draft.ticketId)}
     <div class="actions">
       ${draft.ticketId ? html`<a class="btn btn-primary" href=${`#/tickets/${draft.ticketId}`} data-test="done-open">${t('done.open')}</a>` : nothing}
       <a class="btn btn-secondary" href="#/tickets">${t('done.list')}</a>

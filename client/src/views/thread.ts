@@ -8,6 +8,7 @@ import { describeError } from '../errors';
 import { currentLanguage, t } from '../i18n';
 import { flash, setBusy, state, update } from '../store';
 import { ensureTrusted } from '../trust';
+import { attachPicker, hasPicked, resetAttachments, ticketAttachments, uploadPicked } from './attachments';
 import { statusLabel } from './labels';
 import { messageList } from './message-list';
 import { navigate } from '../navigate';
@@ -24,6 +25,7 @@ const refusedReplies = new Map<string, string>();
 export function resetThreads(): void {
   refusedReplies.clear();
   failed.clear();
+  resetAttachments();
 }
 
 async function loadThread(ticketId: string): Promise<void> {
@@ -54,7 +56,9 @@ async function onReply(ev: Event, ticketId: string): Promise<void> {
   const form = ev.target as HTMLFormElement;
   const field = form.elements.namedItem('reply') as HTMLTextAreaElement | null;
   const body = field?.value ?? '';
-  if (body.trim() === '') return;
+  // A reply may be files only.
+  const files = hasPicked(`reply:${ticketId}`);
+  if (body.trim() === '' && !files) return;
   if (body.length > LIMITS.body) {
     flash('error', t('new.errBodyLong', { max: LIMITS.body }));
     return;
@@ -62,12 +66,16 @@ async function onReply(ev: Event, ticketId: string): Promise<void> {
   setBusy(t('progress.sending'));
   try {
     if (!(await ensureTrusted())) return;
-    const sealed = await rpc('sealReply', { ticketId, body, lang: currentLanguage() });
-    await postMessage(ticketId, { messageId: sealed.messageId, kind: 'message', envelope: sealed.envelope });
-    state.sentHere.set(sealed.messageId, Date.now());
-    if (field) field.value = '';
-    state.threads.delete(ticketId);
-    flash('info', t('thread.sent'));
+    if (body.trim() !== '') {
+      const sealed = await rpc('sealReply', { ticketId, body, lang: currentLanguage() });
+      await postMessage(ticketId, { messageId: sealed.messageId, kind: 'message', envelope: sealed.envelope });
+      state.sentHere.set(sealed.messageId, Date.now());
+      if (field) field.value = '';
+      state.threads.delete(ticketId);
+      flash('info', t('thread.sent'));
+    }
+    setBusy(null);
+    if (files) await uploadPicked(`reply:${ticketId}`, ticketId);
     // The server moves the status on (e.g. out of "waiting for your answer"): show the new one.
     await refreshTicketMeta().catch(() => undefined);
   } catch (err) {
@@ -133,12 +141,14 @@ export function threadView(ticketId: string): TemplateResult {
   return html`<p><a href="#/tickets" data-test="thread-back">← ${t('thread.back')}</a></p>
     <h1>${subject ?? t('thread.title')}</h1>
     ${meta ? html`<p class="muted" data-test="thread-status">${statusLabel(meta.status)}</p>` : nothing} ${messageList(messages, 'requester')}
+    ${ticketAttachments(ticketId, 'requester')}
     ${
       meta?.status === 'closed' || refusedReplies.has(ticketId)
         ? closedNotice(ticketId)
         : html`<form class="stack" @submit=${(ev: Event) => onReply(ev, ticketId)} novalidate data-test="reply-form">
             <label for="reply">${t('thread.reply')}</label>
             <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="reply-body"></textarea>
+            ${attachPicker(`reply:${ticketId}`)}
             <button class="btn btn-primary" type="submit" data-test="reply-send">${t('thread.send')}</button>
           </form>`
     }`;

@@ -1,7 +1,8 @@
-import { and, count, eq, inArray, isNotNull, lt, or } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import type { Db } from '../../../db/client';
 import { attachmentChunks, attachments, messages, powSpent, sessions, ticketLabels, tickets, wraps } from '../../../db/schema';
+import { INCOMPLETE_UPLOAD_TTL_SECONDS } from '../../services/attachments';
 import { nowSeconds } from './tokens';
 
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
@@ -19,6 +20,8 @@ export interface MaintenanceResult {
   ticketLabelsDeleted: number;
   sessionsDeleted: number;
   powSpentDeleted: number;
+  /** Uploads never completed within INCOMPLETE_UPLOAD_TTL_SECONDS (their chunks go with them). */
+  incompleteUploadsDeleted: number;
 }
 
 export interface MaintenanceOptions {
@@ -37,6 +40,9 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
   const deadSessions = or(lt(sessions.expiresAt, now - SESSION_GRACE_SECONDS), lt(sessions.revokedAt, now - SESSION_GRACE_SECONDS));
   // SECURITY: only ids whose challenge has expired may go; a live one must stay spent.
   const expiredPow = lt(powSpent.expiresAt, now);
+  // An upload abandoned mid-way (a circuit that never came back) frees its space and its
+  // reservation in the ticket quota. Requester-side createdAt is hour-rounded, so this is 24–25 h.
+  const staleUploads = and(isNull(attachments.completedAt), lt(attachments.createdAt, now - INCOMPLETE_UPLOAD_TTL_SECONDS));
 
   return db.transaction(
     (tx) => {
@@ -52,11 +58,13 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
         ticketLabelsDeleted: tx.select({ n: count() }).from(ticketLabels).where(inArray(ticketLabels.ticketSeq, expiredSeqs)).get()?.n ?? 0,
         sessionsDeleted: tx.select({ n: count() }).from(sessions).where(deadSessions).get()?.n ?? 0,
         powSpentDeleted: tx.select({ n: count() }).from(powSpent).where(expiredPow).get()?.n ?? 0,
+        incompleteUploadsDeleted: tx.select({ n: count() }).from(attachments).where(staleUploads).get()?.n ?? 0,
       };
       if (!options.dryRun) {
         tx.delete(tickets).where(expiredTickets).run();
         tx.delete(sessions).where(deadSessions).run();
         tx.delete(powSpent).where(expiredPow).run();
+        tx.delete(attachments).where(staleUploads).run();
       }
       return result;
     },

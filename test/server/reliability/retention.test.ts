@@ -29,7 +29,7 @@ interface Scene {
   /** Closed 10 days ago, open since long ago, resolved long ago (resolved is not closed). */
   kept: string[];
   /** What deleting the expired tickets must report. */
-  expectedCounts: Omit<MaintenanceResult, 'sessionsDeleted' | 'powSpentDeleted'>;
+  expectedCounts: Omit<MaintenanceResult, 'sessionsDeleted' | 'powSpentDeleted' | 'incompleteUploadsDeleted'>;
   /** Ciphertext that exists only in the expired tickets, to look for in the raw files. */
   expiredMessageCt: string;
   expiredChunk: Buffer;
@@ -52,8 +52,10 @@ const rowsOf = (t: TestApp, ids: string[]) => {
 async function addAttachment(t: TestApp, ticketId: string, ticketKey: p.TicketKey, requester: SeededRequester, bytes: number): Promise<Buffer[]> {
   const f = await encryptFile({ ticketId, ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(bytes)) });
   t.sqlite
-    .prepare('insert into attachments (id, ticket_id, meta, header, chunk_count, size, completed_at, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(f.attachmentId, ticketId, JSON.stringify(f.meta), p.toB64(f.header), f.chunks.length, f.size, 1_700_000_000, 1_700_000_000);
+    .prepare(
+      "insert into attachments (id, ticket_id, uploader_type, meta, padded_size, chunk_bytes, chunk_count, completed_at, created_at) values (?, ?, 'requester', ?, ?, ?, ?, ?, ?)",
+    )
+    .run(f.attachmentId, ticketId, JSON.stringify(f.meta), f.layout.paddedBytes, f.layout.chunkBytes, f.chunks.length, 1_700_000_000, 1_700_000_000);
   const insertChunk = t.sqlite.prepare('insert into attachment_chunks (attachment_id, idx, data) values (?, ?, ?)');
   f.chunks.forEach((c, i) => insertChunk.run(f.attachmentId, i, Buffer.from(c)));
   return f.chunks.map((c) => Buffer.from(c));
@@ -86,7 +88,7 @@ async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
   const old = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
   closedAgo(old.ticketId, 100);
   addNote(t, desk, old.ticketId);
-  const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 150_000);
+  const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 300_000);
   const older = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
   closedAgo(older.ticketId, 120);
 

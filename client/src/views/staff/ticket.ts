@@ -9,6 +9,7 @@ import { currentLanguage, t } from '../../i18n';
 import type { Category } from '../../rpc';
 import { CATEGORIES } from '../../rpc';
 import { flash, setBusy, state, update } from '../../store';
+import { attachPicker, hasPicked, refreshAttachments, resetAttachments, ticketAttachments, uploadPicked } from '../attachments';
 import { lockIcon } from '../icons';
 import { categoryLabel } from '../labels';
 import { LIMITS } from '../new-request';
@@ -31,6 +32,7 @@ export function resetStaffTickets(): void {
   canWriteNotes.clear();
   loading.clear();
   failed.clear();
+  resetAttachments();
 }
 
 async function load(ticketId: string): Promise<void> {
@@ -64,6 +66,7 @@ export function enterStaffTicket(ticketId: string): void {
   canWriteNotes.delete(ticketId);
   failed.delete(ticketId);
   state.threads.delete(ticketId);
+  refreshAttachments(ticketId);
 }
 
 /** Claiming a new ticket also opens it: "someone is on this" is what `open` means. */
@@ -88,18 +91,22 @@ async function send(ev: Event, ticketId: string, kind: 'message' | 'note'): Prom
   const form = ev.target as HTMLFormElement;
   const field = form.elements.namedItem(kind === 'note' ? 'note' : 'reply') as HTMLTextAreaElement | null;
   const body = field?.value ?? '';
-  if (body.trim() === '' || body.length > LIMITS.body) return;
+  // A reply may be files only; notes carry none (a file is readable by the requester: it is under K).
+  const files = kind === 'message' && hasPicked(`reply:${ticketId}`);
+  if ((body.trim() === '' && !files) || body.length > LIMITS.body) return;
   setBusy(t('progress.sending'));
   try {
     if (kind === 'note') {
       const sealed = await rpc('staffSealNote', { ticketId, body });
       await postMessage(ticketId, { messageId: sealed.messageId, kind: 'note', envelope: sealed.envelope, ...(sealed.noteWrap ? { noteWrap: sealed.noteWrap } : {}) });
-    } else {
+    } else if (body.trim() !== '') {
       const sealed = await rpc('staffSealReply', { ticketId, body, lang: currentLanguage() });
       await postMessage(ticketId, { messageId: sealed.messageId, kind: 'message', envelope: sealed.envelope });
     }
     if (field) field.value = '';
-    flash('info', kind === 'note' ? t('console.note.saved') : t('thread.sent'));
+    if (body.trim() !== '') flash('info', kind === 'note' ? t('console.note.saved') : t('thread.sent'));
+    setBusy(null);
+    if (files) await uploadPicked(`reply:${ticketId}`, ticketId);
   } catch (err) {
     if (endedSession(err)) return;
     flash('error', describeError(err));
@@ -233,6 +240,7 @@ function forms(ticketId: string, ticket: StaffTicket): TemplateResult {
             <label for="reply">${t('staff.replyToRequester')}</label>
             <p class="hint">${t('console.replyHint')}</p>
             <textarea id="reply" name="reply" rows="5" maxlength=${LIMITS.body} data-test="staff-reply-body"></textarea>
+            ${attachPicker(`reply:${ticketId}`)}
             <button class="btn btn-primary" type="submit" data-test="staff-reply-send">${t('console.sendReply')}</button>
           </form>`
     }
@@ -288,5 +296,5 @@ export function staffTicketView(ticketId: string): TemplateResult {
       ${first?.lang ? ` · ${t('console.replyLanguage', { language: languageEndonym(first.lang) })}` : ''}
     </p>
     ${first?.contact ? html`<p class="small" data-test="staff-ticket-contact">${t('console.contact')}: ${first.contact}</p>` : nothing} ${triage(ticket)} ${staffThread(messages)}
-    ${forms(ticketId, ticket)}`;
+    ${ticketAttachments(ticketId, 'staff')} ${forms(ticketId, ticket)}`;
 }

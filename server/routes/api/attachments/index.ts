@@ -1,22 +1,33 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { Readable } from 'node:stream';
 import {
   Attachment,
   AttachmentParams,
   Attachments,
+  AttachmentStatus,
   ChunkBytes,
   ChunkParams,
-  CIPHER_CHUNK_BYTES,
   CreateAttachmentBody,
-  CreatedAttachment,
   errorResponses,
   NoContent,
   OCTET_STREAM,
   TicketParams,
 } from '../../../../contract/index';
-import { AppError } from '../../../errors';
+import { AppError, badRequest } from '../../../errors';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';
-import { completeAttachment, createAttachment, getChunk, listAttachments, maxCipherBytes, putChunk, type AttachmentRow } from '../../../services/attachments';
+import {
+  attachmentStatus,
+  chunkUploadTarget,
+  completeAttachment,
+  createAttachment,
+  getChunk,
+  listAttachments,
+  payloadTooLarge,
+  storeChunk,
+  type Uploader,
+} from '../../../services/attachments';
 import { hourFloor } from '../../../services/quotas';
 
 /** Attachments live under the ticket they belong to: /api/tickets/:id/attachments… */
@@ -25,26 +36,41 @@ export const prefixOverride = '/api/tickets';
 const errors = errorResponses(400, 401, 403, 404, 409, 413, 415, 429);
 const bearer = [{ bearer: [] }];
 
-function toWire(row: AttachmentRow): Attachment {
-  return {
-    attachmentId: row.attachmentId,
-    meta: JSON.parse(row.meta) as Attachment['meta'],
-    header: row.header,
-    size: row.size,
-    chunkCount: row.chunkCount,
-    createdAt: row.createdAt,
-    complete: row.completedAt !== null,
-  };
+/** The caller as the service knows them; the participant guard (autohooks.ts) set exactly one. */
+function uploaderOf(request: FastifyRequest): Uploader {
+  return request.staff ? { type: 'staff', staffId: request.staff.id } : { type: 'requester', requesterId: request.requester!.id };
 }
 
 /**
- * SPEC §5 chunked encrypted attachments: create → PUT each chunk (raw octet-stream) → complete;
- * list and download chunk by chunk. The ticket's participants only (autohooks.ts).
- * Not wrapped in fastify-plugin on purpose: the octet-stream parser must stay in this scope.
+ * Reads one chunk body of exactly `expected` bytes into one buffer. SECURITY: never more than
+ * that is held: the first byte past it ends the request with 413 (no or a false Content-Length).
+ */
+async function readChunkBody(body: Readable, expected: number, index: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(expected);
+  let fill = 0;
+  for await (const piece of body as AsyncIterable<Buffer>) {
+    if (fill + piece.length > expected) {
+      body.destroy();
+      throw payloadTooLarge(`chunk ${index} is ${expected} bytes; the body is longer`);
+    }
+    piece.copy(buf, fill);
+    fill += piece.length;
+  }
+  if (fill !== expected) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${expected} bytes`);
+  return buf;
+}
+
+/**
+ * SPEC §5 chunked encrypted attachments (API.md "Attachments"): create → PUT chunks (raw
+ * octet-stream, in parallel, resumable with status) → complete; list and download chunk by chunk.
+ * The ticket's participants only (autohooks.ts); writes to one attachment by its uploader only
+ * (the service checks it on the object). Not wrapped in fastify-plugin on purpose: the
+ * octet-stream parser must stay in this scope.
  */
 const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
-  // SECURITY: raw bodies only here, and never larger than one secretstream chunk.
-  app.addContentTypeParser(OCTET_STREAM, { parseAs: 'buffer', bodyLimit: CIPHER_CHUNK_BYTES }, (_request, body, done) => done(null, body));
+  // SECURITY: the raw body is handed over unread; the chunk route reads it only after it knows
+  // the chunk's exact length, and never past it.
+  app.addContentTypeParser(OCTET_STREAM, (_request, payload, done) => done(null, payload));
 
   const limits = { maxAttachmentBytes: app.config.maxAttachmentBytes, maxTicketBytes: app.config.maxTicketBytes };
 
@@ -53,39 +79,51 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['attachments'],
-        summary: 'Announce an encrypted attachment (metadata, header, sizes); chunks follow',
+        summary: 'Create an attachment: signed metadata, padded size, chunking; chunks follow (resumable)',
         security: bearer,
         params: TicketParams,
         body: CreateAttachmentBody,
-        response: { 201: CreatedAttachment, ...errors },
+        response: { 200: AttachmentStatus, 201: AttachmentStatus, ...errors },
       },
       config: { rateLimit: RATE_LIMITS.attachmentWrite },
     },
     async (request, reply) => {
-      const { id } = request.params;
+      const uploader = uploaderOf(request);
       const now = nowSeconds();
-      const b = request.body;
-      createAttachment(app.sqlite, limits, {
-        ticketId: id,
-        attachmentId: b.attachmentId,
-        meta: JSON.stringify(b.meta),
-        header: b.header,
-        size: b.size,
-        chunkCount: b.chunkCount,
-        // Requester-side times are stored rounded down to the hour (SPEC §5).
-        createdAt: request.requester ? hourFloor(now) : now,
-      });
-      return reply.code(201).send({ attachmentId: b.attachmentId, chunkBytes: CIPHER_CHUNK_BYTES, maxSize: maxCipherBytes(limits) });
+      const { status, created } = await app.groupCommit(() =>
+        createAttachment(app.db, app.sqlite, limits, {
+          ticketId: request.params.id,
+          uploader,
+          body: request.body,
+          // Requester-side times are stored rounded down to the hour (SPEC §5).
+          createdAt: uploader.type === 'requester' ? hourFloor(now) : now,
+        }),
+      );
+      return reply.code(created ? 201 : 200).send(status);
     },
+  );
+
+  app.get(
+    '/:id/attachments/:aid',
+    {
+      schema: {
+        tags: ['attachments'],
+        summary: 'One attachment and the chunks stored so far (to resume an upload)',
+        security: bearer,
+        params: AttachmentParams,
+        response: { 200: AttachmentStatus, ...errors },
+      },
+      config: { rateLimit: RATE_LIMITS.attachmentWrite },
+    },
+    async (request) => attachmentStatus(app.sqlite, request.params.id, request.params.aid),
   );
 
   app.put(
     '/:id/attachments/:aid/chunks/:index',
     {
-      bodyLimit: CIPHER_CHUNK_BYTES,
       schema: {
         tags: ['attachments'],
-        summary: `Upload one ciphertext chunk (application/octet-stream, exactly ${CIPHER_CHUNK_BYTES} bytes except the last)`,
+        summary: 'Upload one sealed chunk (application/octet-stream, exactly its length); idempotent',
         security: bearer,
         params: ChunkParams,
         response: { 204: NoContent, ...errors },
@@ -94,10 +132,22 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { id, aid, index } = request.params;
-      if (!Buffer.isBuffer(request.body)) {
-        throw new AppError('unsupported_media_type', `send ${OCTET_STREAM}`);
+      const contentType = String(request.headers['content-type'] ?? '');
+      if (!contentType.startsWith(OCTET_STREAM)) throw new AppError('unsupported_media_type', `send ${OCTET_STREAM}`);
+      const target = chunkUploadTarget(app.sqlite, id, aid, index, uploaderOf(request));
+      const declared = Number(request.headers['content-length'] ?? Number.NaN);
+      try {
+        // SECURITY: refuse an oversized body by its declared length, before reading any of it.
+        if (declared > target.expectedBytes) throw payloadTooLarge(`chunk ${index} is ${target.expectedBytes} bytes`);
+        const data = request.body instanceof Readable ? await readChunkBody(request.body, target.expectedBytes, index) : Buffer.alloc(0);
+        if (data.length !== target.expectedBytes) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${target.expectedBytes} bytes`);
+        // Stored before (a retry after a lost answer): acknowledged, not rewritten.
+        if (!target.alreadyStored) await app.groupCommit(() => storeChunk(app.sqlite, target, data));
+      } catch (err) {
+        // Do not let the server drain an oversized body it refused: close the connection.
+        if (err instanceof AppError && err.code === 'payload_too_large') reply.header('connection', 'close');
+        throw err;
       }
-      putChunk(app.sqlite, id, aid, index, request.body);
       return reply.code(204).send(null);
     },
   );
@@ -107,7 +157,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['attachments'],
-        summary: 'Mark an attachment complete once every chunk is stored',
+        summary: 'Mark an attachment complete once every chunk is stored (uploader only; idempotent)',
         security: bearer,
         params: AttachmentParams,
         response: { 200: Attachment, ...errors },
@@ -116,7 +166,8 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { id, aid } = request.params;
-      return toWire(completeAttachment(app.sqlite, id, aid, nowSeconds()));
+      const uploader = uploaderOf(request);
+      return app.groupCommit(() => completeAttachment(app.sqlite, id, aid, uploader, nowSeconds()));
     },
   );
 
@@ -125,17 +176,14 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['attachments'],
-        summary: "A ticket's attachments (encrypted metadata, sizes, completion)",
+        summary: "A ticket's attachments (signed encrypted metadata, uploader, padded sizes, completion)",
         security: bearer,
         params: TicketParams,
         response: { 200: Attachments, ...errors },
       },
       config: { rateLimit: RATE_LIMITS.attachmentRead },
     },
-    async (request) => {
-      const { id } = request.params;
-      return { attachments: listAttachments(app.sqlite, id).map(toWire) };
-    },
+    async (request) => ({ attachments: listAttachments(app.sqlite, request.params.id) }),
   );
 
   app.get(
@@ -143,7 +191,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['attachments'],
-        summary: 'Download one ciphertext chunk (application/octet-stream) of a completed attachment',
+        summary: 'Download one sealed chunk (application/octet-stream) of a completed attachment',
         security: bearer,
         params: ChunkParams,
         response: { 200: ChunkBytes, ...errors },

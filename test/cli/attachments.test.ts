@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Attachment } from '../../contract';
+import * as p from '../../protocol';
+import type { TestApp } from '../helpers/app';
+import { addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededStaff, type SeededTicket } from '../helpers/queue';
+import { encryptFile, uploadFile } from '../server/attachments/upload';
+import { listen, runCommand } from './run';
+
+// The staff CLI's attachment commands, in-process against the real app on an ephemeral port.
+let t: TestApp;
+let tech: SeededStaff;
+let url: string;
+let ticket: SeededTicket;
+let requester: ReturnType<typeof addRequester>;
+let requesterToken: string;
+let work: string;
+
+beforeAll(async () => {
+  t = await buildQueueApp();
+  const desk = seedDesk(t);
+  tech = addStaffMember(t, desk, { username: 'tom' });
+  requester = addRequester(t.db);
+  requesterToken = t.app.issueSession('requester', requester.id).token;
+  ticket = addTicket(t.db, desk, requester, { subject: 'Strange app on my phone' });
+  url = await listen(t);
+  work = mkdtempSync(join(tmpdir(), 'sealdesk-cli-attach-'));
+});
+afterAll(async () => t.close());
+
+function cli(args: string[]) {
+  return runCommand([...args, '--username', tech.username, '--server', url], { SEALDESK_PASSWORD: tech.password });
+}
+
+async function listed(): Promise<Attachment[]> {
+  const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: { authorization: `Bearer ${tech.token}` } });
+  return res.json<{ attachments: Attachment[] }>().attachments;
+}
+
+describe('staff CLI: attach, attachments, download', () => {
+  it('attach streams a file up with a reply; download decrypts it back byte for byte', async () => {
+    // Given a 700 kB log file on disk
+    const bytes = new Uint8Array(randomBytes(700_000));
+    const file = join(work, 'adb-logcat.txt');
+    writeFileSync(file, bytes);
+
+    // When the technician attaches it with a reply
+    const res = await cli(['attach', ticket.ticketId, file, '--message', 'Here is what I found in the log.']);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^attachment \S{22} sent \(adb-logcat\.txt, 700000 bytes\)\nreply \S{22} sent\n$/);
+
+    // Then the server holds it as the member's upload, signed with their logged key
+    const a = (await listed()).at(-1)!;
+    expect(a).toMatchObject({ uploader: { type: 'staff', staffId: tech.id }, complete: true, paddedSize: p.paddedAttachmentSize(700_000) });
+    const meta = p.openAttachmentMeta({ ticketId: ticket.ticketId, attachmentId: a.attachmentId, key: ticket.ticketKey, envelope: a.meta, authorSignPk: tech.keys.sign.publicKey });
+    expect(meta).toMatchObject({ name: 'adb-logcat.txt', type: 'text/plain', size: 700_000 });
+
+    // And download writes the same bytes, and warns that a non-image is to be opened with care
+    const out = mkdtempSync(join(work, 'out-'));
+    const down = await cli(['download', ticket.ticketId, a.attachmentId, '--out', out]);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain(`saved ${join(out, 'adb-logcat.txt')} (700000 bytes, text/plain)`);
+    expect(down.stderr).toContain('Open it only in a safe environment');
+    expect(Buffer.compare(readFileSync(join(out, 'adb-logcat.txt')), Buffer.from(bytes))).toBe(0);
+  });
+
+  it("download keeps a requester's hostile file name inside --out, never overwrites, never makes it executable", async () => {
+    const bytes = new Uint8Array(randomBytes(5000));
+    const f = await encryptFile({ ticketId: ticket.ticketId, ticketKey: ticket.ticketKey, signSk: requester.keys.sign.secretKey, bytes, name: '../../.bashrc\u202Egnp.sh' });
+    await uploadFile(t, requesterToken, ticket.ticketId, f);
+    const out = mkdtempSync(join(work, 'hostile-'));
+    writeFileSync(join(out, 'bashrc?gnp.sh'), 'mine');
+    const res = await cli(['download', ticket.ticketId, f.attachmentId, '--out', out]);
+    expect(res.code).toBe(0);
+    // The bidi override is shown as "?", the path and the leading dot are gone, and the existing file stays
+    expect(readdirSync(out).sort()).toEqual(['bashrc?gnp (1).sh', 'bashrc?gnp.sh']);
+    expect(readFileSync(join(out, 'bashrc?gnp.sh'), 'utf8')).toBe('mine');
+    expect(Buffer.compare(readFileSync(join(out, 'bashrc?gnp (1).sh')), Buffer.from(bytes))).toBe(0);
+    expect(statSync(join(out, 'bashrc?gnp (1).sh')).mode & 0o111).toBe(0);
+  });
+
+  it('attachments lists each file with its uploader and signature status', async () => {
+    const res = await cli(['attachments', ticket.ticketId]);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.split('\n');
+    expect(lines[0]).toMatch(/^ATTACHMENT\s+NAME\s+TYPE\s+BYTES\s+FROM\s+WHEN\s+STATUS$/);
+    expect(lines.find((l) => l.includes('adb-logcat.txt'))).toMatch(/^✓ \S{22}\s+adb-logcat\.txt\s+text\/plain\s+700000\s+staff tom\s.*verified$/);
+    expect(lines.find((l) => l.includes('gnp'))).toMatch(/requester\s.*verified$/);
+  });
+
+  it('download of a file the server altered fails and keeps nothing', async () => {
+    const f = await encryptFile({
+      ticketId: ticket.ticketId,
+      ticketKey: ticket.ticketKey,
+      signSk: requester.keys.sign.secretKey,
+      bytes: new Uint8Array(randomBytes(300_000)),
+      name: 'photo.jpg',
+    });
+    await uploadFile(t, requesterToken, ticket.ticketId, f);
+    t.sqlite.prepare('update attachment_chunks set data = ? where attachment_id = ? and idx = 1').run(Buffer.from(f.chunks[0]!.subarray(0, f.chunks[1]!.length)), f.attachmentId);
+    const out = mkdtempSync(join(work, 'tampered-'));
+    const res = await cli(['download', ticket.ticketId, f.attachmentId, '--out', out]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/stream_corrupt.*nothing was kept/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});

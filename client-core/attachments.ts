@@ -32,7 +32,7 @@ import {
   type SignSecretKey,
 } from '../protocol';
 import type { Attachment, AttachmentStatus, CreateAttachmentBody, MessageAuthor } from '../contract';
-import { signerOf, TRUSTED_STATUSES, type SignatureStatus, type Viewer } from './display';
+import { signatureStatusOf, TRUSTED_STATUSES, type SignatureStatus, type Viewer } from './display';
 import { CoreError } from './errors';
 import { requireKeyLog, type Vault } from './vault';
 
@@ -313,7 +313,7 @@ function viewerOf(v: Vault, ticket: AttachmentTicket): Viewer {
 /** Opens metadata with the uploader's key (the requester's, or a member's from the VERIFIED key log). */
 function openMeta(v: Vault, ticket: AttachmentTicket, a: Attachment): { signature: SignatureStatus; meta: ReturnType<typeof openAttachmentMeta> | null } {
   const place = { kind: 'attachment' as const, ticketId: ticket.ticketId, messageId: a.attachmentId, envelope: a.meta };
-  const author = signerOf(place, a.uploader, viewerOf(v, ticket), requireKeyLog(v));
+  const author = signatureStatusOf(place, a.uploader, viewerOf(v, ticket), requireKeyLog(v));
   // A forged or altered record, or an unknown author: no metadata is opened.
   if (author.signPk === null) return { signature: author.status, meta: null };
   const okStatus = author.status;

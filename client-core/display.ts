@@ -8,7 +8,17 @@
 //                  (forged, altered, moved between tickets or kinds), or a note claiming a requester author
 //   unknown_author a staff author the verified log never held: nothing to verify against
 // 'bad' and 'unknown_author' are red warnings; their content is never shown.
-import { asSignPublicKey, identifyStaffSigner, isFirstMessage, openMessage, verifyMessageSignature, type KeyLogState, type MessageKind, type NoteKey, type TicketKey } from '../protocol';
+import {
+  asSignPublicKey,
+  identifyStaffSigner,
+  isFirstMessage,
+  openMessage,
+  verifyMessageSignature,
+  type KeyLogState,
+  type MessageKind,
+  type NoteKey,
+  type TicketKey,
+} from '../protocol';
 import type { Message, MessageAuthor } from '../contract';
 
 export type SignatureStatus = 'verified' | 'own' | 'former_key' | 'former_member' | 'bad' | 'unknown_author';
@@ -43,7 +53,7 @@ export type Viewer = { kind: 'requester'; ownSignPk: string } | { kind: 'staff';
  * not know is reported, never trusted. The signature covers AD, nonce and ciphertext, so this
  * needs no key; a record that cannot even be parsed far enough to verify is not verified either.
  */
-export function signerOf(
+export function signatureStatusOf(
   place: { kind: MessageKind; ticketId: string; messageId: string; envelope: unknown },
   author: MessageAuthor,
   viewer: Viewer,
@@ -77,7 +87,7 @@ export function openForDisplay(ticketId: string, m: Message, key: TicketKey | No
   const hidden = (signature: SignatureStatus): DisplayMessage => ({ ...base, signature, body: '', decryptFailed: true });
   // SECURITY: only staff write notes. A "note" claiming a requester author is a forgery by the server.
   if (m.kind === 'note' && m.author.type !== 'staff') return hidden('bad');
-  const author = signerOf({ kind: m.kind, ticketId, messageId: m.messageId, envelope: m.envelope }, m.author, viewer, log);
+  const author = signatureStatusOf({ kind: m.kind, ticketId, messageId: m.messageId, envelope: m.envelope }, m.author, viewer, log);
   // A forged, altered or moved record, or an unknown author: say so loudly; its content is not shown.
   if (author.signPk === null) return hidden(author.status);
   const place = { ticketId, messageId: m.messageId, envelope: m.envelope, authorSignPk: asSignPublicKey(author.signPk) };

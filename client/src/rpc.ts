@@ -4,7 +4,26 @@
 // SECURITY: secret keys never appear in these types. The worker keeps the requester's keypairs,
 // the staff key-encryption key, staff secret keys, team keys and ticket keys in its own memory;
 // the page gets public keys, signatures, sealed bodies and decrypted text to display.
-import type { Attachment, B64, CreateTicketBody, GrantUpload, KeyLogEntry, LabelEntry, LabelKeyBody, LabelSealedName, Message, MessageEnvelope, PendingWrap, RequesterTicket, RotationStatus, StaffList, StaffPatchBody, StaffRow, StaffTicket, TeamWrap } from './api';
+import type {
+  Attachment,
+  B64,
+  CreateTicketBody,
+  GrantUpload,
+  KeyLogEntry,
+  LabelEntry,
+  LabelKeyBody,
+  LabelSealedName,
+  Message,
+  MessageEnvelope,
+  PendingWrap,
+  RequesterTicket,
+  RotationStatus,
+  StaffList,
+  StaffPatchBody,
+  StaffRow,
+  StaffTicket,
+  TeamWrap,
+} from './api';
 import type { NewTicketContent as CoreTicketContent, SetupRequest } from '../../client-core';
 import type { StaffEnrolment } from '../../protocol';
 

@@ -2,34 +2,34 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Attachment } from '../../contract';
 import * as p from '../../protocol';
 import type { TestApp } from '../helpers/app';
-import { addRequester, addStaffMember, addTicket, buildQueueApp, seedDesk, type SeededStaff, type SeededTicket } from '../helpers/queue';
+import { seedRequester, seedTicket, withDesk, type SeededRequester, type SeededTicket, type SignedInStaff } from '../helpers/desk';
 import { encryptFile, uploadFile } from '../server/attachments/upload';
-import { listen, runCommand } from './run';
+import { listen, runCommand } from '../helpers/cli';
 
 // The staff CLI's attachment commands, in-process against the real app on an ephemeral port.
+const fx = withDesk({ via: 'db', technicians: ['tom'] });
 let t: TestApp;
-let tech: SeededStaff;
+let tech: SignedInStaff & { id: string };
 let url: string;
 let ticket: SeededTicket;
-let requester: ReturnType<typeof addRequester>;
+let requester: SeededRequester & { id: string };
 let requesterToken: string;
 let work: string;
 
 beforeAll(async () => {
-  t = await buildQueueApp();
-  const desk = seedDesk(t);
-  tech = addStaffMember(t, desk, { username: 'tom' });
-  requester = addRequester(t.db);
-  requesterToken = t.app.issueSession('requester', requester.id).token;
-  ticket = addTicket(t.db, desk, requester, { subject: 'Strange app on my phone' });
+  t = fx.t;
+  tech = { ...fx.staff.tom, id: fx.staff.tom.staffId };
+  const seeded = seedRequester(fx.app);
+  requester = { ...seeded, id: seeded.requesterId };
+  requesterToken = seeded.token;
+  ticket = seedTicket(fx.app, fx.desk, requester, { subject: 'Strange app on my phone' });
   url = await listen(t);
   work = mkdtempSync(join(tmpdir(), 'sealdesk-cli-attach-'));
 });
-afterAll(async () => t.close());
 
 function cli(args: string[]) {
   return runCommand([...args, '--username', tech.username, '--server', url], { SEALDESK_PASSWORD: tech.password });

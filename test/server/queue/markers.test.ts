@@ -3,15 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, newNoteKey, sealMessage, wrapKeyForTeam, type TicketKey } from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { addTechnician, bearer, buildJourneyApp, newRequester, seedDesk, submitTicket, type JourneyDesk, type JourneyStaff } from '../../helpers/requester';
+import { seedStaff, type SignedInStaff } from '../../helpers/desk';
+import { bearer, buildJourneyApp, newRequester, seedDesk, submitTicket, type JourneyDesk } from '../../helpers/requester';
 
 let t: TestApp;
 let desk: JourneyDesk;
-let tech: JourneyStaff;
+let tech: SignedInStaff;
 beforeAll(async () => {
   t = await buildJourneyApp();
   desk = seedDesk(t);
-  tech = addTechnician(t, desk);
+  tech = seedStaff(t.app, desk, 'tom');
 });
 afterAll(async () => t.close());
 
@@ -60,7 +61,7 @@ describe('queue markers', () => {
         messageId: noteId,
         kind: 'note',
         envelope: sealMessage({ kind: 'note', ticketId, messageId: noteId, key: noteKey, payload: { v: 1, body: 'check the logs' }, authorSignSk: tech.keys.sign.secretKey }),
-        noteWrap: wrapKeyForTeam(noteKey, { version: desk.currentVersion, publicKey: desk.team.get(desk.currentVersion)!.publicKey }),
+        noteWrap: wrapKeyForTeam(noteKey, { version: desk.teamKeyVersion, publicKey: desk.teamKeys.get(desk.teamKeyVersion)!.publicKey }),
       },
     });
     expect(note.statusCode).toBe(201);

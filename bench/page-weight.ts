@@ -10,14 +10,22 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
-/** The budget from issue 12: JavaScript (and WebAssembly) on the default path, gzip. */
+/** The budget from issue 12: JavaScript on the default path, gzip ("≤ 250 KB gzip of JavaScript in total"). */
 export const DEFAULT_PATH_BUDGET_GZIP = 250 * 1024;
+/**
+ * A ceiling on the whole default path, libsodium's .wasm included (124 KB gzip of it): not the
+ * issue's budget, a guard against growth until the staff and admin code is loaded only by staff
+ * (docs/DECISIONS.md "Page weight").
+ */
+export const DEFAULT_PATH_WITH_WASM_CEILING_GZIP = 280 * 1024;
 
 export interface PathWeight {
   files: string[];
   rawBytes: number;
   gzipBytes: number;
   brotliBytes: number;
+  /** The JavaScript files alone (what the issue's budget counts). */
+  jsGzipBytes: number;
 }
 
 export interface PageWeight {
@@ -60,6 +68,7 @@ function walk(assets: string, entries: string[], skip: RegExp): PathWeight {
     rawBytes: sum((file) => readFileSync(join(assets, file)).length),
     gzipBytes: sum((file) => compressed(assets, file, '.gz')),
     brotliBytes: sum((file) => compressed(assets, file, '.br')),
+    jsGzipBytes: files.filter((file) => file.endsWith('.js')).reduce((n, file) => n + compressed(assets, file, '.gz'), 0),
   };
 }
 
@@ -107,7 +116,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
       ['default (WebAssembly)', weight.defaultPath],
       ['no WebAssembly', weight.noWasmPath],
     ] as const) {
-      console.log(`${name}: ${kb(p.gzipBytes)} gzip, ${kb(p.brotliBytes)} brotli, ${kb(p.rawBytes)} raw — ${p.files.join(', ')}`);
+      console.log(`${name}: ${kb(p.gzipBytes)} gzip (JavaScript ${kb(p.jsGzipBytes)}), ${kb(p.brotliBytes)} brotli, ${kb(p.rawBytes)} raw — ${p.files.join(', ')}`);
     }
     writeFileSync(
       fileURLToPath(new URL('./page-weight.json', import.meta.url)),

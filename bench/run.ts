@@ -137,16 +137,25 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       target: '—',
     },
   ],
-  'page-weight': (r) =>
-    (['defaultPath', 'noWasmPath'] as const).map((path) => ({
+  'page-weight': (r) => [
+    ...(['defaultPath', 'noWasmPath'] as const).map((path) => ({
       bench: 'page-weight' as const,
       figure: `JavaScript + WebAssembly a first visit downloads, ${path === 'defaultPath' ? 'default path (WebAssembly)' : 'no-WebAssembly path (asm.js)'}`,
       value: `${fmt(r[path].gzipBytes / 1024)} KB gzip, ${fmt(r[path].brotliBytes / 1024)} KB brotli`,
       baseline: `${fmt(r[path].rawBytes / 1024)} KB uncompressed`,
       ratio: fmt(r[path].gzipBytes / r[path].rawBytes, 2),
-      target: path === 'defaultPath' ? `≤ ${fmt(r.budgetGzipBytes / 1024, 0)} KB gzip` : '—',
-      ...(path === 'defaultPath' ? { met: r[path].gzipBytes <= r.budgetGzipBytes } : {}),
+      target: '—',
     })),
+    {
+      bench: 'page-weight' as const,
+      figure: 'JavaScript alone a first visit downloads, default path (WebAssembly)',
+      value: `${fmt(r.defaultPath.jsGzipBytes / 1024)} KB gzip`,
+      baseline: `${fmt(r.defaultPath.gzipBytes / 1024)} KB gzip with the .wasm`,
+      ratio: fmt(r.defaultPath.jsGzipBytes / r.defaultPath.gzipBytes, 2),
+      target: `≤ ${fmt(r.budgetGzipBytes / 1024, 0)} KB gzip`,
+      met: r.defaultPath.jsGzipBytes <= r.budgetGzipBytes,
+    },
+  ],
   reach: (r) =>
     (['firstRequest', 'returning', 'staffSignIn'] as const).map((step) => ({
       bench: 'reach' as const,

@@ -18,10 +18,21 @@ export function processIo(): CommandIo {
   return { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 }
 
-/** node:util parseArgs, with an unknown or malformed flag reported as the command's usage. */
+/**
+ * node:util parseArgs, with an unknown or malformed flag reported as the command's usage.
+ * The word after a string flag is always its value, even when it starts with a dash: a
+ * base64url desk fingerprint can (`--fingerprint -Xy…`), and node:util would call it ambiguous.
+ */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === 'string' && i + 1 < args.length) joined.push(`${arg}=${args[++i]}`);
+    else joined.push(arg);
+  }
   try {
-    return parseNodeArgs({ args, options, allowPositionals: true, strict: true });
+    return parseNodeArgs({ args: joined, options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new CliError(`${err instanceof Error ? err.message : String(err)}\nusage: ${usage}`);
   }

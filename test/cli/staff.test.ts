@@ -132,6 +132,10 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     const pinned = await cli(['queue', '--fingerprint', 'A'.repeat(43)]);
     expect(pinned.code).toBe(1);
     expect(pinned.stderr).toMatch(/FINGERPRINT MISMATCH/);
+    // A base64url fingerprint may begin with a dash: it is still the flag's value, not a flag.
+    const dashed = await cli(['queue', '--fingerprint', `-${'A'.repeat(42)}`]);
+    expect(dashed.code).toBe(1);
+    expect(dashed.stderr).toMatch(/FINGERPRINT MISMATCH/);
     const wrong = await cli(['queue'], { password: 'not it' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/wrong username or password/);

@@ -2,14 +2,14 @@
 // app (temp SQLite file, WAL, durability barrier) on 127.0.0.1, one requester with one ticket.
 // Talks to the parent over IPC: sends what a client needs, samples its own RSS on request.
 import * as p from '../protocol/index';
-import { addRequester, addTicket, buildDeskApp, seedDesk } from '../test/server/rotation/seed';
+import { buildTestApp } from '../test/helpers/app';
+import { seedDesk, seedRequester, seedTicket } from '../test/helpers/desk';
 
 await p.ready();
-const t = await buildDeskApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_TICKET_MB: '1024' } });
-const desk = seedDesk(t);
-const team = desk.addTeamKey([desk.admin]);
-const requester = addRequester(t);
-const ticket = addTicket(t, requester, team.pub);
+const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_TICKET_MB: '1024' } });
+const desk = seedDesk(t.app);
+const requester = seedRequester(t.app);
+const ticket = seedTicket(t.app, desk, requester);
 const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
 
 let sampler: NodeJS.Timeout | undefined;
@@ -32,7 +32,7 @@ process.on('message', (m: { cmd: string }) => {
 send({
   address,
   token: requester.token,
-  ticketId: ticket.id,
+  ticketId: ticket.ticketId,
   ticketKey: p.toB64(ticket.ticketKey),
   keys: {
     boxPk: p.toB64(requester.keys.box.publicKey),

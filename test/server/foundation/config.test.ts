@@ -108,7 +108,13 @@ describe('the stored auth-hash cost', () => {
       .flatMap(sources)
       .filter((file) => /\bauthHashKdf\s*:/.test(readFileSync(join(ROOT, file), 'utf8')));
     expect(passing).toEqual([join('test', 'helpers', 'app.ts')]);
+    // The same for the floor on enrolment parameters (DECISIONS "Staff passphrases (issue 12)").
+    const lowering = ['cli', 'bench', 'scripts', 'test', 'client-core']
+      .filter((dir) => existsSync(join(ROOT, dir)))
+      .flatMap(sources)
+      .filter((file) => /\bstaffKdfFloor\s*:/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(lowering).toEqual([join('test', 'helpers', 'app.ts')]);
     // And the server's own callers of buildApp (its entry, the headless setup) pass no cost.
-    for (const entry of ['server/server.ts', 'cli/operator/setup.ts']) expect(readFileSync(join(ROOT, entry), 'utf8')).not.toMatch(/authHashKdf|CHEAP/);
+    for (const entry of ['server/server.ts', 'cli/operator/setup.ts']) expect(readFileSync(join(ROOT, entry), 'utf8')).not.toMatch(/authHashKdf|staffKdfFloor|CHEAP/);
   });
 });

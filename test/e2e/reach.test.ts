@@ -123,7 +123,7 @@ describe('without JIT or WebAssembly (Tor Browser "safer")', () => {
       const { keyFingerprint } = await activateInBrowser(v.page, link, 'a password I chose myself');
       await admitTechnician(desk, username, keyFingerprint);
       await closeVisitor(v);
-      const r = await staffSignIn(withJit, desk, SUBJECT, { username, password: 'a password I chose myself' });
+      const r = await staffSignIn(withJit, desk, null, { username, password: 'a password I chose myself' });
       process.stderr.write(`chosen-password staff sign-in (JIT): ${JSON.stringify(r.steps)} total ${r.totalMs} ms\n`);
       expect(r.webAssembly).toBe(true);
     } finally {

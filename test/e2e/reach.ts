@@ -183,7 +183,9 @@ export async function activateInBrowser(page: Page, link: string, chosen?: strin
     password = (await words.allInnerTexts()).map((w) => w.trim()).join(' ');
     await hook(page, 'secret-written').check();
   } else {
-    await hook(page, 'secret-choose-own').click();
+    // The page may show the passphrase (the default) or already the password fields
+    await hook(page, 'secret-choose-own').or(hook(page, 'activate-password')).first().waitFor();
+    if (await hook(page, 'secret-choose-own').isVisible()) await hook(page, 'secret-choose-own').click();
     await hook(page, 'activate-password').fill(chosen);
     await hook(page, 'activate-password2').fill(chosen);
     password = chosen;

@@ -107,27 +107,31 @@ describe('without JIT or WebAssembly (Tor Browser "safer")', () => {
     expect(r.totalMs).toBeLessThan(BOUND.staff);
   });
 
-  it('a member who chooses their own password is told that signing in is then slow here, and still gets in (with JIT: timing is not the subject)', { timeout: 400_000 }, async () => {
-    reportFailures('reach-activate-chosen');
-    const username = `chooser-${Date.now() % 100_000}`;
-    const link = await inviteTechnician(desk, username);
-    const withJit = await launchChromium([]);
-    try {
-      const v = await newVisitor(withJit, 'chooser', { viewport: PHONE });
-      await v.page.goto(link);
-      await hook(v.page, 'secret-choose-own').click();
-      await expect.poll(() => hook(v.page, 'secret-chosen-slow').innerText()).toBe(en.staffSecret.chosenSlow);
-      expect(en.staffSecret.chosenSlow).toMatch(/40 seconds/);
-      expect(vi.staffSecret.chosenSlow).toMatch(/40 giây/);
-      await screenshot(v, 'staff-activate-chosen-en');
-      const { keyFingerprint } = await activateInBrowser(v.page, link, 'a password I chose myself');
-      await admitTechnician(desk, username, keyFingerprint);
-      await closeVisitor(v);
-      const r = await staffSignIn(withJit, desk, null, { username, password: 'a password I chose myself' });
-      process.stderr.write(`chosen-password staff sign-in (JIT): ${JSON.stringify(r.steps)} total ${r.totalMs} ms\n`);
-      expect(r.webAssembly).toBe(true);
-    } finally {
-      await withJit.close();
-    }
-  });
+  it(
+    'a member who chooses their own password is told that signing in is then slow here, and still gets in (with JIT: timing is not the subject)',
+    { timeout: 400_000 },
+    async () => {
+      reportFailures('reach-activate-chosen');
+      const username = `chooser-${Date.now() % 100_000}`;
+      const link = await inviteTechnician(desk, username);
+      const withJit = await launchChromium([]);
+      try {
+        const v = await newVisitor(withJit, 'chooser', { viewport: PHONE });
+        await v.page.goto(link);
+        await hook(v.page, 'secret-choose-own').click();
+        await expect.poll(() => hook(v.page, 'secret-chosen-slow').innerText()).toBe(en.staffSecret.chosenSlow);
+        expect(en.staffSecret.chosenSlow).toMatch(/40 seconds/);
+        expect(vi.staffSecret.chosenSlow).toMatch(/40 giây/);
+        await screenshot(v, 'staff-activate-chosen-en');
+        const { keyFingerprint } = await activateInBrowser(v.page, link, 'a password I chose myself');
+        await admitTechnician(desk, username, keyFingerprint);
+        await closeVisitor(v);
+        const r = await staffSignIn(withJit, desk, null, { username, password: 'a password I chose myself' });
+        process.stderr.write(`chosen-password staff sign-in (JIT): ${JSON.stringify(r.steps)} total ${r.totalMs} ms\n`);
+        expect(r.webAssembly).toBe(true);
+      } finally {
+        await withJit.close();
+      }
+    },
+  );
 });

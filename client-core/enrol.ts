@@ -88,7 +88,8 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 /**
  * The first admin: keys, genesis (this desk, this admin), team key v1 signed by the admin, and
  * team key v1's secret sealed to the admin as their grant. Needs the desk id (initDesk). `kdf`
- * overrides the parameters that fit the secret, for tests only. `fingerprint` is the desk fingerprint to pin: the hash of the signed genesis.
+ * overrides the parameters that fit the secret, for tests only. `fingerprint` is the desk
+ * fingerprint to pin: the hash of the signed genesis.
  */
 export function prepareSetup(v: Vault, p: StaffSecret & { username: string }, kdf?: KdfParams): { request: SetupRequest; fingerprint: B64 } {
   const deskId = requireDesk(v);

@@ -156,16 +156,30 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       met: r.defaultPath.jsGzipBytes <= r.budgetGzipBytes,
     },
   ],
-  reach: (r) =>
-    (['firstRequest', 'returning', 'staffSignIn'] as const).map((step) => ({
+  reach: (r) => [
+    ...(['firstRequest', 'returning', 'staffSignIn'] as const).map((step) => ({
       bench: 'reach' as const,
-      figure: `${{ firstRequest: 'first request end to end', returning: 'returning with the passphrase (list + thread)', staffSignIn: "technician's sign-in to a decrypted queue" }[step]}, Chromium --jitless (machine time)`,
+      figure: `${{ firstRequest: 'first request end to end', returning: 'returning with the passphrase (list + thread)', staffSignIn: "technician's sign-in to a decrypted queue (generated passphrase)" }[step]}, Chromium --jitless (machine time)`,
       value: `${fmt(r.jitless[step].totalMs / 1000)} s`,
       baseline: `${fmt(r.webassembly[step].totalMs / 1000)} s with JIT + WebAssembly`,
       ratio: fmt(r.jitless[step].totalMs / r.webassembly[step].totalMs, 1),
       target: `≤ ${fmt(r.targetsMs[step] / 1000, 0)} s`,
       met: r.jitless[step].totalMs <= r.targetsMs[step],
     })),
+    // Beside it, not a target: the sign-in a member who chose their own password is warned of.
+    ...(r.jitless.staffSignInChosen === undefined
+      ? []
+      : [
+          {
+            bench: 'reach' as const,
+            figure: 'the same sign-in with a chosen password (Argon2id 2 × 19 MiB), Chromium --jitless (machine time)',
+            value: `${fmt(r.jitless.staffSignInChosen.totalMs / 1000)} s`,
+            baseline: `${fmt(r.webassembly.staffSignInChosen.totalMs / 1000)} s with JIT + WebAssembly`,
+            ratio: fmt(r.jitless.staffSignInChosen.totalMs / r.webassembly.staffSignInChosen.totalMs, 1),
+            target: 'none (the page says about 40 s)',
+          },
+        ]),
+  ],
   flood: (r) => [
     {
       bench: 'flood',

@@ -17,7 +17,8 @@ export const username = z.string().regex(STAFF_USERNAME_PATTERN, 'lower-case let
 
 /**
  * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for
- * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet.
+ * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet; the
+ * server's floor (STAFF_KDF_FLOOR, 4 MiB: `kdf_too_weak`) is checked by the enrolling routes.
  */
 export const Kdf = z.strictObject({
   salt: b64OfLength(STAFF_SALT_BYTES),

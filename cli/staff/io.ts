@@ -4,7 +4,8 @@ import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>;
-  stdout: { write(text: string): unknown };
+  /** `isTTY`: a terminal (process.stdout sets it); a generated passphrase is printed only there by default. */
+  stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 }

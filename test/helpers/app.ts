@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { openDb } from '../../db/client';
 import { buildApp, dbFilePath, type BuildAppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
-import { CHEAP_AUTH_HASH_KDF } from '../fixtures/kdf';
+import { CHEAP_AUTH_HASH_KDF, CHEAP_KDF } from '../fixtures/kdf';
 
 export interface TestAppOptions {
   /** Environment overrides, e.g. `{ SEALDESK_POW_DIFFICULTY: '4' }`. */
@@ -17,6 +17,8 @@ export interface TestAppOptions {
   clientDist?: BuildAppOptions['clientDist'];
   underPressure?: BuildAppOptions['underPressure'];
   verifyPool?: BuildAppOptions['verifyPool'];
+  /** Keep the protocol's floor on enrolment parameters (the floor's own tests); default: CHEAP_KDF passes. */
+  productionStaffKdfFloor?: boolean;
 }
 
 export interface TestApp {
@@ -56,6 +58,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     underPressure: options.underPressure ?? { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
     // Cheap stored-hash cost: every staff activation and login in the suite hashes with it.
     authHashKdf: CHEAP_AUTH_HASH_KDF,
+    // The suite enrols staff with CHEAP_KDF; the floor's own tests ask for the real one.
+    ...(options.productionStaffKdfFloor === true ? {} : { staffKdfFloor: CHEAP_KDF }),
     verifyPool: options.verifyPool,
   });
   if (options.extend) await options.extend(app);

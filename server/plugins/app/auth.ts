@@ -72,6 +72,8 @@ declare module 'fastify' {
     requireOwnTicket(request: FastifyRequest): Promise<void>;
     /** Argon2id cost of stored authSecret hashes (buildApp's authHashKdf; AUTH_HASH_KDF in production). */
     authHashKdf: KdfParams;
+    /** Lightest Argon2id parameters an enrolment may carry (buildApp's staffKdfFloor; STAFF_KDF_FLOOR in production). */
+    staffKdfFloor: KdfParams;
   }
   interface FastifyRequest {
     /** Set by requireStaff / requireAdmin; null elsewhere. */
@@ -111,9 +113,10 @@ export function isCanonicalCompactJws(token: string): boolean {
   return parts.length === 3 && parts.every((part) => part.length > 0 && Buffer.from(part, 'base64url').toString('base64url') === part);
 }
 
-export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
+export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
   async (app, opts) => {
     app.decorate('authHashKdf', opts.authHashKdf);
+    app.decorate('staffKdfFloor', opts.staffKdfFloor);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
     // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).

@@ -12,7 +12,7 @@ import { BACKSTOP_FRAMES } from '../../../server/services/wal-checkpointer';
 import type { TestApp } from '../../helpers/app';
 import { listen } from '../../helpers/cli';
 import { addRequester, addTicket, buildDeskApp, seedDesk, type SeededRequester, type SeededTicket } from '../rotation/seed';
-import { encryptFile, uploadFile } from './upload';
+import { announce, encryptFile, putChunk, uploadFile } from './upload';
 
 const MiB = 1024 * 1024;
 
@@ -52,6 +52,27 @@ describe('WAL checkpoints off the event loop', () => {
     expect(await until(() => statSync(dbFile).size - before > 4 * MiB, 10_000)).toBe(true);
     const stored = t.sqlite.prepare('SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?').get(f.attachmentId) as { n: number };
     expect(stored.n).toBe(f.chunks.length);
+  });
+});
+
+describe('chunk body buffers reused between requests', () => {
+  it('never stores what a reused buffer held before: a short body after full ones is refused, not completed', async () => {
+    const f = await encryptFile({
+      ticketId: ticket.id,
+      ticketKey: ticket.ticketKey,
+      signSk: requester.keys.sign.secretKey,
+      bytes: new Uint8Array(randomBytes(3 * p.ATTACHMENT_CHUNK_BYTES)),
+    });
+    expect((await announce(t, requester.token, ticket.id, f)).statusCode).toBe(201);
+    // Given chunks 0 and 1 stored, so their buffers (same length as chunk 2) wait for reuse
+    for (const i of [0, 1]) expect((await putChunk(t, requester.token, ticket.id, f.attachmentId, i, f.chunks[i]!)).statusCode).toBe(204);
+    // When chunk 2 comes one byte short
+    const short = await putChunk(t, requester.token, ticket.id, f.attachmentId, 2, f.chunks[2]!.subarray(1));
+    // Then it is refused and nothing is stored for it (not the stale bytes of a reused buffer)
+    expect(short.statusCode).toBe(400);
+    const rows = t.sqlite.prepare('SELECT idx, data FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx').all(f.attachmentId) as { idx: number; data: Buffer }[];
+    expect(rows.map((r) => r.idx)).toEqual([0, 1]);
+    rows.forEach((r) => expect(Buffer.compare(r.data, Buffer.from(f.chunks[r.idx]!))).toBe(0));
   });
 });
 

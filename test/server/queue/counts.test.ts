@@ -60,7 +60,8 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
     const tech = fx.staff.tech.staffId;
     const exact = (where = '', params: unknown[] = []) => {
       const out: Record<string, number> = { new: 0, open: 0, waiting_requester: 0, resolved: 0, closed: 0 };
-      for (const r of fx.t.sqlite.prepare(`select status, count(*) as n from tickets ${where} group by status`).all(...params) as { status: string; n: number }[]) out[r.status] = r.n;
+      for (const r of fx.t.sqlite.prepare(`select status, count(*) as n from tickets ${where} group by status`).all(...params) as { status: string; n: number }[])
+        out[r.status] = r.n;
       return out;
     };
     const check = async () => {

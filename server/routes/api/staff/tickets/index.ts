@@ -32,7 +32,13 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
     {
-      schema: { tags: ['staff'], summary: 'The ticket queue, last activity (or newest) first, keyset-paginated', security: bearer, querystring: QueueQuery, response: { 200: QueuePage, ...errors } },
+      schema: {
+        tags: ['staff'],
+        summary: 'The ticket queue, last activity (or newest) first, keyset-paginated',
+        security: bearer,
+        querystring: QueueQuery,
+        response: { 200: QueuePage, ...errors },
+      },
       config: { rateLimit: RATE_LIMITS.queue },
     },
     async (request) => {

@@ -75,16 +75,29 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
         ]
       : []),
   ],
-  queue: (r) =>
-    r.results.map((c: Json) => ({
+  queue: (r) => [
+    ...r.results.map((c: Json) => ({
       bench: 'queue' as const,
-      figure: `queue: ${c.case}, ${r.tickets.toLocaleString('en-US')} tickets (median of ${r.runsPerCase})`,
+      figure: `queue: ${c.case}, ${r.tickets.toLocaleString('en-US')} tickets (median of ${r.runsPerCase}${r.loadAverage ? `; load ${r.loadAverage.join(' / ')}` : ''})`,
       value: `${fmt(c.injectMedianMs, 2)} ms (p95 ${fmt(c.injectP95Ms, 2)})`,
       baseline: `${fmt(c.rawSelectMedianMs, 3)} ms (raw indexed SELECT)`,
       ratio: fmt(c.ratio, 1),
       target: `< ${r.targetMedianMs} ms`,
       met: c.injectMedianMs < r.targetMedianMs,
     })),
+    ...(r.countsCompared
+      ? [
+          {
+            bench: 'queue' as const,
+            figure: `queue counts per status, unfiltered, ${r.tickets.toLocaleString('en-US')} tickets (SQL alone, median of 60)`,
+            value: `${fmt(r.countsCompared.tableMedianMs, 3)} ms (ticket_counts)`,
+            baseline: `${fmt(r.countsCompared.indexScanMedianMs, 3)} ms (counting the status index)`,
+            ratio: fmt(r.countsCompared.tableMedianMs / r.countsCompared.indexScanMedianMs, 3),
+            target: '—',
+          },
+        ]
+      : []),
+  ],
   rotation: (r) => [
     {
       bench: 'rotation',

@@ -77,9 +77,13 @@ async function allPages(query: string, limit: number, between: () => Promise<voi
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await t.app.inject({ method: 'GET', url: `/api/staff/tickets?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(tech.token) });
+    const res: { statusCode: number; json: <T>() => T } = await t.app.inject({
+      method: 'GET',
+      url: `/api/staff/tickets?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`,
+      headers: bearer(tech.token),
+    });
     expect(res.statusCode).toBe(200);
-    const page = res.json<Page>();
+    const page: Page = res.json<Page>();
     seen.push(...page.tickets.map((r) => r.ticketId));
     cursor = page.nextCursor;
     if (cursor) await between();

@@ -75,16 +75,29 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
         ]
       : []),
   ],
-  queue: (r) =>
-    r.results.map((c: Json) => ({
+  queue: (r) => [
+    ...r.results.map((c: Json) => ({
       bench: 'queue' as const,
-      figure: `queue: ${c.case}, ${r.tickets.toLocaleString('en-US')} tickets (median of ${r.runsPerCase})`,
+      figure: `queue: ${c.case}, ${r.tickets.toLocaleString('en-US')} tickets (median of ${r.runsPerCase}${r.loadAverage ? `; load ${r.loadAverage.join(' / ')}` : ''})`,
       value: `${fmt(c.injectMedianMs, 2)} ms (p95 ${fmt(c.injectP95Ms, 2)})`,
       baseline: `${fmt(c.rawSelectMedianMs, 3)} ms (raw indexed SELECT)`,
       ratio: fmt(c.ratio, 1),
       target: `< ${r.targetMedianMs} ms`,
       met: c.injectMedianMs < r.targetMedianMs,
     })),
+    ...(r.countsCompared
+      ? [
+          {
+            bench: 'queue' as const,
+            figure: `queue counts per status, unfiltered, ${r.tickets.toLocaleString('en-US')} tickets (SQL alone, median of 60)`,
+            value: `${fmt(r.countsCompared.tableMedianMs, 3)} ms (ticket_counts)`,
+            baseline: `${fmt(r.countsCompared.indexScanMedianMs, 3)} ms (counting the status index)`,
+            ratio: fmt(r.countsCompared.tableMedianMs / r.countsCompared.indexScanMedianMs, 3),
+            target: '—',
+          },
+        ]
+      : []),
+  ],
   rotation: (r) => [
     {
       bench: 'rotation',
@@ -140,12 +153,21 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
   'page-weight': (r) => [
     ...(['defaultPath', 'noWasmPath'] as const).map((path) => ({
       bench: 'page-weight' as const,
-      figure: `JavaScript + WebAssembly a first visit downloads, ${path === 'defaultPath' ? 'default path (WebAssembly)' : 'no-WebAssembly path (asm.js)'}`,
+      figure: `JavaScript + WebAssembly a requester's first visit downloads, ${path === 'defaultPath' ? 'default path (WebAssembly)' : 'no-WebAssembly path (asm.js)'}`,
       value: `${fmt(r[path].gzipBytes / 1024)} KB gzip, ${fmt(r[path].brotliBytes / 1024)} KB brotli`,
       baseline: `${fmt(r[path].rawBytes / 1024)} KB uncompressed`,
       ratio: fmt(r[path].gzipBytes / r[path].rawBytes, 2),
-      target: '—',
+      target: path === 'defaultPath' ? `≤ ${fmt(r.budgetGzipBytes / 1024, 0)} KB gzip` : '—',
+      ...(path === 'defaultPath' ? { met: r[path].gzipBytes <= r.budgetGzipBytes } : {}),
     })),
+    {
+      bench: 'page-weight' as const,
+      figure: "JavaScript + WebAssembly a staff member's visit downloads (first visit + the lazy staff console), default path",
+      value: `${fmt(r.staffPath.gzipBytes / 1024)} KB gzip`,
+      baseline: `${fmt(r.defaultPath.gzipBytes / 1024)} KB gzip, a requester's first visit`,
+      ratio: fmt(r.staffPath.gzipBytes / r.defaultPath.gzipBytes, 2),
+      target: '—',
+    },
     {
       bench: 'page-weight' as const,
       figure: 'JavaScript alone a first visit downloads, default path (WebAssembly)',
@@ -250,8 +272,17 @@ for (const name of BENCHES) {
   results[name] = JSON.parse(readFileSync(file, 'utf8')) as Json;
   try {
     figures.push(...summarise[name](results[name]!));
-  } catch {
-    figures.push({ bench: name, figure: `${name}: result file has an unexpected shape`, value: '?', baseline: '?', ratio: '?', target: '?', met: false });
+  } catch (err) {
+    // Say what is missing, so a stale result file (a bench changed, not re-run) is obvious.
+    figures.push({
+      bench: name,
+      figure: `${name}: result file has an unexpected shape (${(err as Error).message})`,
+      value: '?',
+      baseline: '?',
+      ratio: '?',
+      target: '?',
+      met: false,
+    });
   }
 }
 

@@ -126,7 +126,11 @@ export const QueueQuery = z.strictObject({
     .optional()
     .describe("a staff id, 'mine' (the caller) or 'unassigned'"),
   label: LabelTag.optional(),
-  cursor: cursorParam.optional().describe('nextCursor of the previous page; opaque'),
+  sort: z
+    .enum(['activity', 'newest'])
+    .default('activity')
+    .describe("'activity' (default): last activity first — a thread message from either side or a status change; 'newest': newest ticket first"),
+  cursor: cursorParam.optional().describe('nextCursor of the previous page, with the same sort; opaque'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -146,7 +150,7 @@ export const StaffTicket = z.object({
   assigneeId: z.string().nullable(),
   labels: z.array(z.string()),
   createdAt: z.number().int(),
-  updatedAt: z.number().int(),
+  updatedAt: z.number().int().describe('last activity: the last thread message (a requester’s rounded down to the hour) or status change; notes and other triage leave it alone'),
   closedAt: z.number().int().nullable(),
   firstMessage: Message,
   teamWrap: TeamWrap.describe('K sealed to the newest team key version this ticket has a wrap for'),

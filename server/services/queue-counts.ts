@@ -1,8 +1,15 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { TICKET_STATUSES, ticketLabels, tickets } from '../../db/schema';
+import { TICKET_STATUSES, ticketCounts, ticketLabels, tickets } from '../../db/schema';
 
 export type StatusCounts = Record<(typeof TICKET_STATUSES)[number], number>;
+
+/** The filters counts honour (every queue filter but status). */
+export interface CountFilters {
+  priority?: (typeof tickets.$inferSelect)['priority'];
+  /** A staff id, or `null` for unassigned. */
+  assigneeId?: string | null;
+}
 
 interface Entry {
   stamp: string;
@@ -13,39 +20,48 @@ const MAX_ENTRIES = 256;
 const caches = new WeakMap<Db, Map<string, Entry>>();
 
 /**
- * Exact counts per status cost a pass over every matching index entry (tens of ms at 100k
- * tickets), and every technician's queue view asks for them. They are cached per filter and
- * dropped the moment the database changes: the stamp combines total_changes() (every write on
- * this connection, whichever route made it) and PRAGMA data_version (commits by any other
- * connection: the CLI, a backup restore). So a count is never stale; it is only recomputed
- * after a write.
+ * Exact counts per status for the queue. Without a label they are summed from ticket_counts,
+ * which triggers keep exact in the same statement as every ticket write (db/schema/tickets.ts,
+ * migration 0005): at most statuses × priorities × (staff + 1) rows, read fresh on every
+ * request, so concurrent writes can never leave them stale and no cache is needed.
+ *
+ * With a label, the count is a pass over the tag's index entries (only tickets carrying it, with
+ * `where`: the page's filter conditions on tickets but status),
+ * cached per filter and dropped the moment the database changes: the stamp combines
+ * total_changes() (every write on this connection, whichever route made it) and PRAGMA
+ * data_version (commits by any other connection: the CLI, a backup restore).
  */
-export function countByStatus(db: Db, key: string, where: SQL[], label: string | undefined): StatusCounts {
+export function countByStatus(db: Db, key: string, f: CountFilters, label: string | undefined, where: SQL[]): StatusCounts {
+  const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  if (label === undefined) {
+    const cells: SQL[] = [];
+    if (f.priority !== undefined) cells.push(eq(ticketCounts.priority, f.priority));
+    if (f.assigneeId !== undefined) cells.push(eq(ticketCounts.assignee, f.assigneeId ?? ''));
+    for (const r of db
+      .select({ status: ticketCounts.status, n: sql<number>`sum(${ticketCounts.n})` })
+      .from(ticketCounts)
+      .where(and(...cells))
+      .groupBy(ticketCounts.status)
+      .all())
+      counts[r.status] = r.n;
+    return counts;
+  }
+
   const stamp = changeStamp(db);
   let cache = caches.get(db);
   if (!cache) caches.set(db, (cache = new Map()));
   const hit = cache.get(key);
   if (hit && hit.stamp === stamp) return { ...hit.counts };
 
-  const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as StatusCounts;
-  const columns = { status: tickets.status, n: sql<number>`count(*)` };
-  const rows =
-    label === undefined
-      ? db
-          .select(columns)
-          .from(tickets)
-          .where(and(...where))
-          .groupBy(tickets.status)
-          .all()
-      : // Driven from the tag's index entries, as in listQueue: only carrying tickets are read.
-        db
-          .select(columns)
-          .from(ticketLabels)
-          .crossJoin(tickets)
-          .where(and(eq(ticketLabels.tag, label), eq(tickets.seq, ticketLabels.ticketSeq), ...where))
-          .groupBy(tickets.status)
-          .all();
-  for (const r of rows) counts[r.status] = r.n;
+  // Driven from the tag's index entries, as in listQueue: only carrying tickets are read.
+  for (const r of db
+    .select({ status: tickets.status, n: sql<number>`count(*)` })
+    .from(ticketLabels)
+    .crossJoin(tickets)
+    .where(and(eq(ticketLabels.tag, label), eq(tickets.seq, ticketLabels.ticketSeq), ...where))
+    .groupBy(tickets.status)
+    .all())
+    counts[r.status] = r.n;
 
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(key, { stamp, counts });

@@ -8,8 +8,12 @@ import type pg from 'pg';
 
 const NOW_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
 
+// A counter need not survive a crash of the database (a lost hit only loosens one window), so
+// its commit does not wait for the WAL flush: set_config(…, true) lasts for this statement's own
+// transaction. Every other write keeps synchronous_commit as the server has it.
 const HIT = `
-INSERT INTO rate_limits AS r (key, hits, reset_at) VALUES ($1, 1, ${NOW_MS} + $2::bigint)
+WITH async AS (SELECT set_config('synchronous_commit', 'off', true))
+INSERT INTO rate_limits AS r (key, hits, reset_at) SELECT $1, 1, ${NOW_MS} + $2::bigint FROM async
 ON CONFLICT (key) DO UPDATE SET
   hits     = CASE WHEN r.reset_at <= excluded.reset_at - $2::bigint THEN 1 ELSE r.hits + 1 END,
   reset_at = CASE WHEN r.reset_at <= excluded.reset_at - $2::bigint THEN excluded.reset_at ELSE r.reset_at END

@@ -3,16 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, newNoteKey, sealMessage, wrapKeyForTeam, type TicketKey } from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { seedLabel, seedStaff, type SignedInStaff } from '../../helpers/desk';
-import { bearer, buildJourneyApp, expectError, newRequester, seedDesk, submitTicket, type JourneyDesk, type JourneyRequester } from '../../helpers/requester';
+import { bearer, seedDesk, seedLabel, seedStaff, type Desk, type SignedInStaff } from '../../helpers/desk';
+import { buildJourneyApp, expectError, newRequester, submitTicket, type JourneyRequester } from '../../helpers/requester';
 
 let t: TestApp;
-let desk: JourneyDesk;
+let desk: Desk;
 let tech: SignedInStaff;
 let requester: JourneyRequester;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  desk = seedDesk(t);
+  desk = seedDesk(t.app);
   tech = seedStaff(t.app, desk, 'tom');
   requester = await newRequester(t, desk);
 });

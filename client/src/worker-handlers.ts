@@ -33,6 +33,13 @@ const wireGrant = (g: { teamKeyVersion: number; sealedKey: string }) => ({ teamK
 /** How long an upload keeps trying to resume after the connection dropped (Tor circuits drop). */
 const RESUME_FOR_MS = 10 * 60_000;
 const RESUME_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000];
+/**
+ * The web app sends 1 MiB chunks (the largest PROTOCOL.md §5 allows): each request costs the
+ * browser's network stack and the server about as much as a quarter of a MiB on the wire, so 256 KiB
+ * chunks ran at a third of the speed (docs/DECISIONS.md "Browser upload speed"). A dropped Tor
+ * circuit loses at most the chunks in flight; every stored one stays stored.
+ */
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 /** Decrypted pieces are folded into the Blob every few MiB, so the worker holds little of the file. */
 const BLOB_FOLD_BYTES = 4 * 1024 * 1024;
 
@@ -180,7 +187,12 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
       const signal = controller.signal;
       try {
         const source = await bytesToSend(file, keepOriginal);
-        const upload = core.prepareUpload(vault, ticketId, { name: attachmentName(file.name), type: file.type.slice(0, 255), size: source.size });
+        const upload = core.prepareUpload(
+          vault,
+          ticketId,
+          { name: attachmentName(file.name), type: file.type.slice(0, 255), size: source.size },
+          { chunkBytes: UPLOAD_CHUNK_BYTES },
+        );
         const transport: core.UploadTransport = {
           create: (t, body, s) => api.createAttachment(token, t, body, asAbort(s)),
           status: (t, aid, s) => api.attachmentStatus(token, t, aid, asAbort(s)),

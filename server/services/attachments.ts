@@ -20,6 +20,7 @@ import {
   verifyAttachmentMetaSignature,
 } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors';
+import { preparedPer } from './prepared';
 import { admittedSignPk } from './staff-admission';
 import { requesterSignPkOf } from './tickets';
 
@@ -70,6 +71,19 @@ function toWire(row: Row): Attachment {
   };
 }
 
+/**
+ * The chunk routes' statements, compiled once per connection: a 25 MiB file is ~100 chunk
+ * requests, and compiling their five statements on each cost more loop time than the session
+ * check (bench/attachments.ts; DECISIONS.md "Attachment throughput").
+ */
+const chunkStatements = preparedPer((sqlite: Sqlite) => ({
+  row: sqlite.prepare(`SELECT ${COLUMNS} FROM attachments WHERE id = ? AND ticket_id = ?`),
+  hasChunk: sqlite.prepare('SELECT 1 FROM attachment_chunks WHERE attachment_id = ? AND idx = ?'),
+  completedAt: sqlite.prepare('SELECT completed_at AS completedAt FROM attachments WHERE id = ?'),
+  insertChunk: sqlite.prepare('INSERT INTO attachment_chunks (attachment_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (attachment_id, idx) DO NOTHING'),
+  chunkData: sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = ?'),
+}));
+
 function storedChunks(sqlite: Sqlite, attachmentId: string): number[] {
   return (sqlite.prepare('SELECT idx FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx').all(attachmentId) as { idx: number }[]).map((r) => r.idx);
 }
@@ -81,7 +95,7 @@ function withStatus(sqlite: Sqlite, row: Row): AttachmentStatus {
 function loadRow(sqlite: Sqlite, ticketId: string, attachmentId: string): Row {
   // SECURITY: the ticket id is part of the lookup; an attachment id alone must not reach across
   // tickets (the caller was authorised for `ticketId` only).
-  const row = sqlite.prepare(`SELECT ${COLUMNS} FROM attachments WHERE id = ? AND ticket_id = ?`).get(attachmentId, ticketId) as Row | undefined;
+  const row = chunkStatements(sqlite).row.get(attachmentId, ticketId) as Row | undefined;
   if (!row) throw notFound('no such attachment');
   return row;
 }
@@ -195,7 +209,7 @@ export function chunkUploadTarget(sqlite: Sqlite, ticketId: string, attachmentId
   checkIndex(row, index);
   // A completed attachment is immutable: a download must get what the uploader completed.
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  const alreadyStored = sqlite.prepare('SELECT 1 FROM attachment_chunks WHERE attachment_id = ? AND idx = ?').get(attachmentId, index) !== undefined;
+  const alreadyStored = chunkStatements(sqlite).hasChunk.get(attachmentId, index) !== undefined;
   return { attachmentId, index, expectedBytes: chunkCipherBytes(row.paddedSize, row.chunkBytes, index), alreadyStored };
 }
 
@@ -207,12 +221,11 @@ function checkIndex(row: Row, index: number): void {
 export function storeChunk(sqlite: Sqlite, target: ChunkTarget, data: Buffer): void {
   if (data.length !== target.expectedBytes) throw badRequest('bad_chunk_size', `chunk ${target.index} must be exactly ${target.expectedBytes} bytes`);
   // The attachment may have been completed or deleted (cleanup) while the body streamed in.
-  const row = sqlite.prepare('SELECT completed_at AS completedAt FROM attachments WHERE id = ?').get(target.attachmentId) as { completedAt: number | null } | undefined;
+  const statements = chunkStatements(sqlite);
+  const row = statements.completedAt.get(target.attachmentId) as { completedAt: number | null } | undefined;
   if (!row) throw notFound('no such attachment');
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  sqlite
-    .prepare('INSERT INTO attachment_chunks (attachment_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (attachment_id, idx) DO NOTHING')
-    .run(target.attachmentId, target.index, data);
+  statements.insertChunk.run(target.attachmentId, target.index, data);
 }
 
 /** Marks the attachment complete once every chunk is stored; idempotent. Run inside group commit. */
@@ -236,7 +249,7 @@ export function getChunk(sqlite: Sqlite, ticketId: string, attachmentId: string,
   const row = loadRow(sqlite, ticketId, attachmentId);
   checkIndex(row, index);
   if (row.completedAt === null) throw conflict('the attachment is not complete yet', 'attachment_incomplete');
-  const chunk = sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = ?').get(attachmentId, index) as { data: Buffer } | undefined;
+  const chunk = chunkStatements(sqlite).chunkData.get(attachmentId, index) as { data: Buffer } | undefined;
   if (!chunk) throw notFound('no such chunk');
   return chunk.data;
 }

@@ -37,7 +37,7 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
         return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
       },
     };
-    const fingerprint = await setUpDesk(desk, createSetupToken(app.db).token, username, password);
+    const fingerprint = await setUpDesk(desk, (await createSetupToken(app.db)).token, username, password);
     io.stdout.write(setupReport(username, fingerprint));
     return 0;
   } finally {

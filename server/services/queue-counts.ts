@@ -1,6 +1,6 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { TICKET_STATUSES, ticketLabels, tickets } from '../../db/schema';
+import { TICKET_STATUSES } from '../../db/schema';
+import { dialectOf, rawRows, tables, type Db } from './data';
 
 export type StatusCounts = Record<(typeof TICKET_STATUSES)[number], number>;
 
@@ -19,40 +19,42 @@ const caches = new WeakMap<Db, Map<string, Entry>>();
  * this connection, whichever route made it) and PRAGMA data_version (commits by any other
  * connection: the CLI, a backup restore). So a count is never stale; it is only recomputed
  * after a write.
+ * PostgreSQL has no such cheap stamp of "anything changed" that covers other nodes' commits, so
+ * there the counts are computed on every call (never stale, whichever node wrote).
  */
-export function countByStatus(db: Db, key: string, where: SQL[], label: string | undefined): StatusCounts {
-  const stamp = changeStamp(db);
+export async function countByStatus(db: Db, key: string, where: SQL[], label: string | undefined): Promise<StatusCounts> {
+  const stamp = dialectOf(db) === 'sqlite' ? await changeStamp(db) : undefined;
   let cache = caches.get(db);
   if (!cache) caches.set(db, (cache = new Map()));
   const hit = cache.get(key);
-  if (hit && hit.stamp === stamp) return { ...hit.counts };
+  if (stamp !== undefined && hit && hit.stamp === stamp) return { ...hit.counts };
+  const { tickets, ticketLabels } = tables(db);
 
   const counts = Object.fromEntries(TICKET_STATUSES.map((s) => [s, 0])) as StatusCounts;
-  const columns = { status: tickets.status, n: sql<number>`count(*)` };
+  const columns = { status: tickets.status, n: sql<number>`cast(count(*) as integer)` };
   const rows =
     label === undefined
-      ? db
+      ? await db
           .select(columns)
           .from(tickets)
           .where(and(...where))
           .groupBy(tickets.status)
-          .all()
       : // Driven from the tag's index entries, as in listQueue: only carrying tickets are read.
-        db
+        await db
           .select(columns)
           .from(ticketLabels)
           .crossJoin(tickets)
           .where(and(eq(ticketLabels.tag, label), eq(tickets.seq, ticketLabels.ticketSeq), ...where))
-          .groupBy(tickets.status)
-          .all();
+          .groupBy(tickets.status);
   for (const r of rows) counts[r.status] = r.n;
 
+  if (stamp === undefined) return counts;
   if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(key, { stamp, counts });
   return { ...counts };
 }
 
-function changeStamp(db: Db): string {
-  const row = db.get<{ changes: number; version: number }>(sql`select total_changes() as changes, (select data_version from pragma_data_version) as version`);
-  return `${row.version}:${row.changes}`;
+async function changeStamp(db: Db): Promise<string> {
+  const [row] = await rawRows<{ changes: number; version: number }>(db, sql`select total_changes() as changes, (select data_version from pragma_data_version) as version`);
+  return `${row?.version}:${row?.changes}`;
 }

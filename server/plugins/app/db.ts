@@ -2,14 +2,17 @@ import fp from 'fastify-plugin';
 import type { Db, Sqlite } from '../../../db/client';
 import type { AppPluginOptions } from '../options';
 import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
-import { createGroupCommit, type GroupCommit } from '../../services/group-commit';
+import { transaction, type TransactionBody } from '../../services/data';
+
+/** Run a write in the next shared COMMIT (SQLite) or its own transaction (PostgreSQL); see services/data.ts. */
+export type GroupCommit = <T>(work: TransactionBody<T>) => Promise<T>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     /** The raw better-sqlite3 handle, for pragmas, backup and hand-tuned statements. */
     sqlite: Sqlite;
-    /** Run a synchronous write in the next shared COMMIT; settles once it is committed (durable before any reply: see below). */
+    /** Run a write in the next shared COMMIT; settles once it is committed (durable before any reply: see below). */
     groupCommit: GroupCommit;
   }
 }
@@ -24,7 +27,8 @@ export default fp<DbPluginOptions>(
     const { sqlite } = opts.opened;
     app.decorate('db', opts.opened.db);
     app.decorate('sqlite', sqlite);
-    app.decorate('groupCommit', createGroupCommit(sqlite));
+    const db = opts.opened.db;
+    app.decorate('groupCommit', <T>(work: TransactionBody<T>) => transaction(db, work));
 
     // SECURITY/durability: an acknowledged write (a ticket, a key-log append, a session…) must
     // survive power loss. COMMIT no longer fsyncs (synchronous=NORMAL keeps the event loop free);

@@ -66,8 +66,8 @@ function freshToken(kind: 'staff' | 'requester', subject: string): string {
   const pool = tokenPools.get(subject) ?? [];
   tokenPools.set(subject, pool);
   if (pool.length === 0)
-    t.sqlite.transaction(() => {
-      for (let i = 0; i < 100; i++) pool.push(t.app.issueSession(kind, subject).token);
+    t.sqlite.transaction(async () => {
+      for (let i = 0; i < 100; i++) pool.push((await t.app.issueSession(kind, subject)).token);
     })();
   return pool.pop()!;
 }
@@ -164,8 +164,8 @@ beforeAll(async () => {
   subjects = { requester: requester.requesterId, technician: tech.staffId, admin: desk.admin.staffId };
 
   const now = Math.floor(Date.now() / 1000);
-  const revoked = t.app.issueSession('staff', desk.admin.staffId);
-  t.app.revokeSession(revoked.jti);
+  const revoked = await t.app.issueSession('staff', desk.admin.staffId);
+  await t.app.revokeSession(revoked.jti);
   const header = base64url({ alg: 'HS256', typ: 'JWT' });
   const claims = base64url({ sub: desk.admin.staffId, typ: 'staff', jti: newId(), exp: now + 600 });
   const otherKey = createHmac('sha256', randomBytes(32)).update(`${header}.${claims}`).digest('base64url');

@@ -22,7 +22,7 @@ const setupRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 32 * 1024,
       config: { rateLimit: RATE_LIMITS.setup },
     },
-    async (request, reply) => reply.code(201).send(completeSetup(app.db, request.body, app.authHashKdf)),
+    async (request, reply) => reply.code(201).send(await completeSetup(app.db, request.body, app.authHashKdf)),
   );
 };
 

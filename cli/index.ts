@@ -8,6 +8,7 @@ import { errorLine } from './staff/session';
 
 const OPERATOR_HELP: Record<string, string> = {
   backup: 'backup FILE   online copy of the live database',
+  restore: 'restore FILE [--replace]   PostgreSQL: load a backup into the database, every server stopped',
   retention: 'retention [--dry-run] [--days N]   delete closed tickets past the retention period now, print the counts',
   'audit-verify': 'audit-verify   check the audit hash chain (exit 1 on a break)',
 };

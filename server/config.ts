@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   SEALDESK_IDLE_TIMEOUT_MS: positiveInt(3_600_000).default(60_000),
   SEALDESK_KEEPALIVE_TIMEOUT_MS: positiveInt(600_000).default(5_000),
   SEALDESK_MAX_CONNECTIONS: positiveInt(1_000_000).default(256),
+  // Unset: the embedded SQLite file in the data dir. Checked by parseDatabaseUrl (never echoed).
+  SEALDESK_DATABASE_URL: z.string().optional(),
+  SEALDESK_DATABASE_POOL_SIZE: positiveInt(1000).default(10),
   SEALDESK_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -49,8 +52,22 @@ export interface Config {
     /** Open sockets at most; later connections are refused until one closes. */
     readonly max: number;
   };
+  /** Where the desk's data lives: the SQLite file in dataDir (default) or a PostgreSQL server. */
+  readonly database: DatabaseConfig;
   readonly logLevel: z.infer<typeof EnvSchema>['SEALDESK_LOG_LEVEL'];
 }
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite' }
+  | {
+      readonly kind: 'postgres';
+      /** SECURITY: may hold a password; log `redacted` (toJSON returns it), never this. */
+      readonly url: string;
+      /** The URL with any password replaced by "***". */
+      readonly redacted: string;
+      /** Connections this process opens at most. */
+      readonly poolSize: number;
+    };
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -73,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid ${name}${got}: ${issue?.message ?? 'invalid value'}`);
   }
   const e = parsed.data;
+  const database = parseDatabaseUrl(e.SEALDESK_DATABASE_URL, e.SEALDESK_DATABASE_POOL_SIZE);
   if (e.SEALDESK_MAX_TICKET_MB < e.SEALDESK_MAX_ATTACHMENT_MB) {
     throw new ConfigError('invalid SEALDESK_MAX_TICKET_MB: must be at least SEALDESK_MAX_ATTACHMENT_MB');
   }
@@ -98,8 +116,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: e.SEALDESK_KEEPALIVE_TIMEOUT_MS,
       max: e.SEALDESK_MAX_CONNECTIONS,
     },
+    database,
     logLevel: e.SEALDESK_LOG_LEVEL,
   });
+}
+
+/**
+ * SEALDESK_DATABASE_URL: a postgres:// or postgresql:// URL (the node-postgres connection string,
+ * e.g. postgres://desk:PASSWORD@db.internal:5432/sealdesk?sslmode=verify-full), or unset for SQLite.
+ * SECURITY: the errors never repeat the value, which may hold the database password.
+ */
+export function parseDatabaseUrl(value: string | undefined, poolSize = 10): DatabaseConfig {
+  if (value === undefined) return { kind: 'sqlite' };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('invalid SEALDESK_DATABASE_URL: not a URL (expected postgres://USER:PASSWORD@HOST:PORT/DATABASE)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError(`invalid SEALDESK_DATABASE_URL: the scheme must be postgres:// or postgresql:// (got ${url.protocol}//); unset it to use the SQLite file`);
+  }
+  if (url.pathname.length <= 1) throw new ConfigError('invalid SEALDESK_DATABASE_URL: name the database (postgres://HOST/DATABASE)');
+  const redactedUrl = new URL(url);
+  if (redactedUrl.password) redactedUrl.password = '***';
+  const redacted = redactedUrl.toString();
+  return { kind: 'postgres', url: value, redacted, poolSize, toJSON: () => ({ kind: 'postgres', url: redacted, poolSize }) } as DatabaseConfig;
 }
 
 function deepFreeze<T extends object>(value: T): T {

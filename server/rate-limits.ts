@@ -7,15 +7,28 @@
 // quotas). Authenticated routes count per session subject (account), after the auth guard, and
 // have no address limit in front of the guard, or one flooder could lock every Tor user out.
 import type { FastifyRequest } from 'fastify';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
+import type { Secrets } from './plugins/app/secrets';
 
-// Per-process key: address buckets are keyed by an HMAC of the address, so not even the
-// in-memory store holds a raw IP, and the keys mean nothing after a restart.
-const bucketKey = randomBytes(32);
+// Address buckets are keyed by an HMAC of the address, so no store — in memory, or the shared
+// PostgreSQL table — holds a raw IP. Every node behind one database must count an address in the
+// same bucket, so the key is derived from the desk's shared secret (jwt.key, which all nodes
+// already share) rather than drawn per process. SECURITY: with the key, someone holding a copy
+// of the rate_limits table could test guessed addresses; its rows live one window (a minute)
+// and are pruned (docs/DECISIONS.md, issue 14).
+const bucketKeys = new WeakMap<Secrets, Buffer>();
+function bucketKey(secrets: Secrets): Buffer {
+  let key = bucketKeys.get(secrets);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', secrets.jwtKey, Buffer.alloc(0), 'sealdesk rate-limit address buckets v1', 32));
+    bucketKeys.set(secrets, key);
+  }
+  return key;
+}
 
 /** SECURITY: the address bucket — never the raw IP. The plugin's default key generator. */
 export function addressKey(request: FastifyRequest): string {
-  return createHmac('sha256', bucketKey).update(request.ip).digest('base64url').slice(0, 22);
+  return createHmac('sha256', bucketKey(request.server.secrets)).update(request.ip).digest('base64url').slice(0, 22);
 }
 
 /** The authenticated subject (set by the route's guard); the address only if a guard is missing. */

@@ -4,6 +4,7 @@ import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { dbFilePath } from '../../server/app';
 import { loadConfig } from '../../server/config';
+import { pgBackup, pgRestore } from './pg-backup';
 
 const ALL_REMAINING_PAGES = 0x7fffffff;
 
@@ -43,7 +44,33 @@ export async function backupCommand(args: string[], io: CommandIo): Promise<numb
     return 2;
   }
   const config = loadConfig(io.env as NodeJS.ProcessEnv);
+  if (config.database.kind === 'postgres') {
+    await pgBackup(config.database.url, resolve(target), io.env);
+    io.stdout.write(`backup of ${config.database.redacted} written to ${resolve(target)} (pg_dump custom format)\n`);
+    return 0;
+  }
   const { pages } = await backupDatabase(dbFilePath(config.dataDir), resolve(target));
   io.stdout.write(`backup written to ${resolve(target)} (${pages} pages)\n`);
+  return 0;
+}
+
+/**
+ * `restore FILE [--replace]`: PostgreSQL only, with every server stopped (docs/OPERATIONS.md
+ * "Restore"). A SQLite desk is restored by copying the backup file into place.
+ */
+export async function restoreCommand(args: string[], io: CommandIo): Promise<number> {
+  const replace = args.includes('--replace');
+  const files = args.filter((a) => a !== '--replace');
+  if (files.length !== 1 || files[0]!.startsWith('-')) {
+    io.stderr.write('usage: sealdesk restore FILE [--replace]\n');
+    return 2;
+  }
+  const config = loadConfig(io.env as NodeJS.ProcessEnv);
+  if (config.database.kind !== 'postgres') {
+    io.stderr.write('restore is for a desk on PostgreSQL (SEALDESK_DATABASE_URL); on SQLite, stop the server and copy the backup to sealdesk.db (docs/OPERATIONS.md "Restore")\n');
+    return 2;
+  }
+  await pgRestore(config.database.url, resolve(files[0]!), { replace }, io.env);
+  io.stdout.write(`restored ${resolve(files[0]!)} into ${config.database.redacted}; start the servers\n`);
   return 0;
 }

@@ -1,4 +1,6 @@
 import type { OpenedDb } from '../../db/client';
+import type { OpenedPgDb } from '../../db/pg';
+import type pg from 'pg';
 import type { KdfParams } from '../../protocol/index';
 import type { Secrets } from './app/secrets';
 import type { VerifyPoolOptions } from '../verify/pool';
@@ -10,7 +12,15 @@ import type { UnderPressureOptions } from './external/under-pressure';
  */
 export interface AppPluginOptions {
   secrets: Secrets;
-  opened: OpenedDb;
+  /** The SQLite database (the default); unset when the desk runs on PostgreSQL. */
+  opened?: OpenedDb;
+  /** The PostgreSQL database (SEALDESK_DATABASE_URL); unset on SQLite. */
+  pg?: OpenedPgDb;
+  /**
+   * The PostgreSQL pool when the desk runs on PostgreSQL (db/pg.ts; unset on SQLite): the
+   * rate-limit plugin counts in the table all nodes share.
+   */
+  pgPool?: pg.Pool;
   /** Close the database when the app closes (false when the caller owns it). */
   closeDbOnShutdown: boolean;
   /** Built SPA folder; default client/dist. */

@@ -16,6 +16,15 @@ import type { Db, Sqlite } from '../../db/client';
 import type * as sqliteSchema from '../../db/schema';
 
 export type { Db } from '../../db/client';
+
+/**
+ * The one typed boundary (see the top of this file): a PostgreSQL drizzle handle used where the
+ * services expect `Db`. Sound because services only use the query-builder surface both dialects
+ * share, and take their tables from the handle's own schema.
+ */
+export function asDb(pgDb: object): Db {
+  return pgDb as Db;
+}
 export type Schema = typeof sqliteSchema;
 export type Dialect = 'sqlite' | 'pg';
 

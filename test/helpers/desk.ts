@@ -463,7 +463,7 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
  * synchronously through the SQLite handle so the seeders stay synchronous. SQLite-only, like
  * every seeder here that writes with `app.db` directly.
  */
-function seededSession(app: App, subjectType: SubjectType, subjectId: string): string {
+export function seededSession(app: App, subjectType: SubjectType, subjectId: string): string {
   const jti = p.newId();
   const now = nowSeconds();
   const expiresAt = now + SESSION_TTL_SECONDS[subjectType];

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { Db, Sqlite } from '../../../db/client';
 import type { AppPluginOptions } from '../options';
 import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
-import { transaction, type TransactionBody } from '../../services/data';
+import { asDb, transaction, type TransactionBody } from '../../services/data';
 
 /** Run a write in the next shared COMMIT (SQLite) or its own transaction (PostgreSQL); see services/data.ts. */
 export type GroupCommit = <T>(work: TransactionBody<T>) => Promise<T>;
@@ -17,13 +17,26 @@ declare module 'fastify' {
   }
 }
 
-export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'closeDbOnShutdown'> {
+export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'pg' | 'closeDbOnShutdown'> {
   /** Test seam: how the barrier flushes the -wal file (default: fsync on the libuv thread pool). */
   fsyncWal?: FsyncWal;
 }
 
 export default fp<DbPluginOptions>(
   async (app, opts) => {
+    if (opts.pg) {
+      // PostgreSQL: no barrier. With synchronous_commit = on (the server default; the rate-limit
+      // counters alone opt out, pgbase's store) COMMIT returns only after the WAL is flushed, so
+      // an answered write is durable without one. No `sqlite` on this app.
+      const pgDb = opts.pg;
+      const db = asDb(pgDb.db);
+      app.decorate('db', db);
+      app.decorate('sqlite', undefined as unknown as Sqlite);
+      app.decorate('groupCommit', <T>(work: TransactionBody<T>) => transaction(db, work));
+      if (opts.closeDbOnShutdown) app.addHook('onClose', () => pgDb.close());
+      return;
+    }
+    if (!opts.opened) throw new Error('no database to serve from');
     const { sqlite } = opts.opened;
     app.decorate('db', opts.opened.db);
     app.decorate('sqlite', sqlite);

@@ -1,7 +1,9 @@
 import { and, count, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import fp from 'fastify-plugin';
+import type pg from 'pg';
 import { INCOMPLETE_UPLOAD_TTL_SECONDS } from '../../services/attachments';
 import { tables, transaction, type Db } from '../../services/data';
+import type { AppPluginOptions } from '../options';
 import { nowSeconds } from './tokens';
 
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
@@ -72,12 +74,39 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
   });
 }
 
-export default fp(
-  async (app) => {
+/** Names "the maintenance job" among PostgreSQL advisory locks; the same on every node. */
+export const MAINTENANCE_LOCK = 0x5ea1_de5d;
+
+/**
+ * Runs `job` only if no other node is running it: a session advisory lock on one pooled
+ * connection, tried (never waited for), released after the job. Resolves to undefined when
+ * another node holds it; that node's run does the same work. If this process dies mid-job, the
+ * connection closes and PostgreSQL releases the lock.
+ */
+export async function withMaintenanceLock<T>(pool: pg.Pool, job: () => T | Promise<T>): Promise<T | undefined> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MAINTENANCE_LOCK]);
+    if (!rows[0]?.locked) return undefined;
+    try {
+      return await job();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MAINTENANCE_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export default fp<Pick<AppPluginOptions, 'pgPool'>>(
+  async (app, opts) => {
+    const run = () => runMaintenance(app.db, app.config.retentionDays);
     const tick = async () => {
       try {
-        const result = await runMaintenance(app.db, app.config.retentionDays);
-        app.log.info(result, 'maintenance');
+        // Several nodes on one PostgreSQL database: one runs the job at a time (issue 14).
+        const result = opts.pgPool ? await withMaintenanceLock(opts.pgPool, run) : await run();
+        if (result) app.log.info(result, 'maintenance');
+        else app.log.info('maintenance: another node is running it');
       } catch (err) {
         app.log.error({ err }, 'maintenance failed');
       }

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       maxTicketBytes: 100 * 1024 * 1024,
       quotas: { openTicketsPerRequester: 5, messagesPerHour: 30 },
       connections: { headersTimeoutMs: 20_000, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 5_000, max: 256 },
+      database: { kind: 'sqlite' },
       logLevel: 'info',
     });
   });

@@ -17,7 +17,7 @@ import { buildTestApp, type TestApp } from '../../helpers/app';
 import { fuzzRequestArb, IDENTITIES, type FuzzRequest, type FuzzTarget, type Identity } from '../../helpers/fuzz-request';
 import { compareRoutes, fetchOpenApi, listOperations, listRegisteredRoutes, measureBodyLimit, opKey, type Operation } from '../../helpers/fuzz-routes';
 import { SchemaContext } from '../../helpers/fuzz-schema';
-import { addTechnician, setupDesk } from '../../helpers/desk';
+import { addTechnician, seededSession, setupDesk } from '../../helpers/desk';
 import { buildJourneyApp, newRequester, submitTicket } from '../../helpers/requester';
 import { announce, encryptFile } from '../attachments/upload';
 
@@ -66,8 +66,8 @@ function freshToken(kind: 'staff' | 'requester', subject: string): string {
   const pool = tokenPools.get(subject) ?? [];
   tokenPools.set(subject, pool);
   if (pool.length === 0)
-    t.sqlite.transaction(async () => {
-      for (let i = 0; i < 100; i++) pool.push((await t.app.issueSession(kind, subject)).token);
+    t.sqlite.transaction(() => {
+      for (let i = 0; i < 100; i++) pool.push(seededSession(t.app, kind, subject));
     })();
   return pool.pop()!;
 }

@@ -63,7 +63,8 @@ function libsodiumWasmAsset(): Plugin {
  * Subresource Integrity on every script and stylesheet index.html loads: a sha384 of the file as
  * built. The server's CSP already limits scripts to this origin; SRI also refuses a file that
  * was changed on disk or by a caching proxy after the build. (A module worker and its dynamic
- * imports cannot carry `integrity` in today's browsers; they stay under the CSP alone.)
+ * imports cannot carry `integrity` in today's browsers; they stay under the CSP alone. The page's
+ * own lazy chunks get theirs through `lazyChunkIntegrity`.)
  */
 function subresourceIntegrity(): Plugin {
   return {
@@ -85,6 +86,60 @@ function subresourceIntegrity(): Plugin {
         },
       );
       writeFileSync(htmlPath, withIntegrity);
+    },
+  };
+}
+
+/**
+ * Subresource Integrity for lazily loaded chunks (the staff console). `import()` takes no
+ * `integrity`, so client/src/lazy.ts preloads each file a lazy chunk needs as
+ * `<link rel="modulepreload" integrity>` first; this writes those files and their sha384 into the
+ * entry chunk in place of the `__SEALDESK_LAZY_CHUNKS__` placeholder. It runs on the final code
+ * (generateBundle) and before index.html's hashes are taken (writeBundle), so the entry's own
+ * integrity covers the list. A lazy chunk's name changes with its content, and the entry names it,
+ * so the entry's hashed file name still changes whenever a listed hash does.
+ */
+function lazyChunkIntegrity(): Plugin {
+  // However the minifier quotes it: "…", '…' or `…`.
+  const PLACEHOLDER = /(["'`])__SEALDESK_LAZY_CHUNKS__\1/g;
+  let base = '/';
+  return {
+    name: 'sealdesk-lazy-chunk-integrity',
+    apply: 'build',
+    configResolved(config) {
+      base = config.base;
+    },
+    generateBundle(_options, bundle) {
+      const chunks = new Map(
+        Object.values(bundle)
+          .filter((c) => c.type === 'chunk')
+          .map((c) => [c.fileName, c]),
+      );
+      const closure = (start: string[]): Set<string> => {
+        const seen = new Set<string>();
+        const queue = [...start];
+        while (queue.length > 0) {
+          const file = queue.pop()!;
+          if (seen.has(file)) continue;
+          seen.add(file);
+          queue.push(...(chunks.get(file)?.imports ?? []));
+        }
+        return seen;
+      };
+      for (const entry of chunks.values()) {
+        if (!entry.isEntry || !entry.code.match(PLACEHOLDER)) continue;
+        const loaded = closure([entry.fileName]);
+        const lazy: Record<string, { href: string; integrity: string }[]> = {};
+        for (const file of new Set([...loaded].flatMap((f) => chunks.get(f)?.dynamicImports ?? []))) {
+          const chunk = chunks.get(file);
+          if (!chunk) throw new Error(`lazy chunk ${file} is not in the bundle`);
+          lazy[chunk.name] = [...closure([file])]
+            .filter((f) => !loaded.has(f))
+            .sort()
+            .map((f) => ({ href: `${base}${f}`, integrity: `sha384-${createHash('sha384').update(chunks.get(f)!.code).digest('base64')}` }));
+        }
+        entry.code = entry.code.replace(PLACEHOLDER, () => JSON.stringify(JSON.stringify(lazy)));
+      }
     },
   };
 }
@@ -126,6 +181,6 @@ export default defineConfig({
     // Vite would otherwise add a modulepreload polyfill (inline-free, but extra bytes nobody needs).
     modulePreload: { polyfill: false },
   },
-  plugins: [subresourceIntegrity(), precompress()],
+  plugins: [lazyChunkIntegrity(), subresourceIntegrity(), precompress()],
   worker: { format: 'es', plugins: () => [libsodiumWasmAsset()] },
 });

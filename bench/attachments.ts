@@ -1,13 +1,17 @@
 // Attachment benchmark: `npx tsx bench/run.ts attachments` (or `npx tsx bench/attachments.ts`).
 // Writes bench/attachments.json. A 25 MiB file is uploaded and downloaded through the real
 // endpoints on a real 127.0.0.1 port, by the client core's drivers over the staff CLI's HTTP
-// transport (fetch, 4 chunks in flight), for three chunk sizes; each figure is compared with the
+// transport (node:http, 4 chunks in flight), for three chunk sizes; each figure is compared with the
 // protocol module encrypting/decrypting the same file in memory with the same chunk size, in the
 // same run (the floor: what the crypto alone costs). The server runs in its own process
-// (bench/attachments-server.ts), which samples its RSS during the upload at the default size.
+// (bench/attachments-server.ts), which samples its RSS during the upload at the default size,
+// measured first so that its baseline is a fresh server. CPU time of both processes is recorded
+// per phase beside the rates: on a loaded machine it says where the time goes when wall-clock
+// rates cannot.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { httpAttachments } from '../cli/staff/api';
 import * as core from '../client-core';
@@ -18,7 +22,7 @@ const FILE_BYTES = 25 * 1024 * 1024;
 const SOURCE_PIECE = 1024 * 1024; // what a browser file reader typically yields
 const MiB = 1024 * 1024;
 // BENCH_CHUNK_KIB=256 measures one size only (profiling).
-const CHUNK_SIZES = process.env.BENCH_CHUNK_KIB ? [Number(process.env.BENCH_CHUNK_KIB) * 1024] : [64 * 1024, p.ATTACHMENT_CHUNK_BYTES, 1024 * 1024];
+const CHUNK_SIZES = process.env.BENCH_CHUNK_KIB ? [Number(process.env.BENCH_CHUNK_KIB) * 1024] : [p.ATTACHMENT_CHUNK_BYTES, 64 * 1024, 1024 * 1024];
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
 const TARGET = { upload: 0.5, download: 0.5, rssDeltaMiB: 64 };
 
@@ -56,35 +60,53 @@ try {
     for (let off = from; off < bytes.length; off += SOURCE_PIECE) yield bytes.subarray(off, Math.min(off + SOURCE_PIECE, bytes.length));
   };
   const mibps = (ms: number) => Number((FILE_BYTES / MiB / (ms / 1000)).toFixed(1));
+  const cpuNow = () => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  const serverCpu = async () => (server.send({ cmd: 'cpu' }), (await next<{ cpuMs: number }>()).cpuMs);
+  const cpuSince = async (start: { client: number; server: number }) => ({ client: Math.round(cpuNow() - start.client), server: Math.round((await serverCpu()) - start.server) });
+  const cpuMark = async () => ({ client: cpuNow(), server: await serverCpu() });
 
   async function moduleRun(chunkBytes: number) {
     const fileKey = p.newFileKey();
     const layout = p.attachmentLayout({ ticketId: info.ticketId, attachmentId: p.newId(), plainBytes: FILE_BYTES, chunkBytes });
     const run = async () => {
       const encrypted: Uint8Array[] = [];
+      const ce0 = cpuNow();
       const e0 = performance.now();
       for await (const c of p.encryptAttachment(fileKey, layout, pieces())) encrypted.push(c);
       const encryptMs = performance.now() - e0;
+      const encryptCpuMs = cpuNow() - ce0;
+      const cd0 = cpuNow();
       const d0 = performance.now();
       let n = 0;
       for await (const c of p.decryptAttachment(fileKey, layout, encrypted)) n += c.length;
       const decryptMs = performance.now() - d0;
+      const decryptCpuMs = cpuNow() - cd0;
       if (n !== FILE_BYTES) throw new Error('module round trip lost bytes');
-      return { encryptMs, decryptMs };
+      return { encryptMs, decryptMs, encryptCpuMs, decryptCpuMs };
     };
     await run(); // warm-up (JIT, WASM memory growth)
     const runs = [await run(), await run(), await run()];
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
-    return { encryptMs: median(runs.map((r) => r.encryptMs)), decryptMs: median(runs.map((r) => r.decryptMs)) };
+    return {
+      encryptMs: median(runs.map((r) => r.encryptMs)),
+      decryptMs: median(runs.map((r) => r.decryptMs)),
+      cpuMs: { encrypt: Math.round(median(runs.map((r) => r.encryptCpuMs))), decrypt: Math.round(median(runs.map((r) => r.decryptCpuMs))) },
+    };
   }
 
   async function endpointRun(chunkBytes: number, sampleRss: boolean) {
     const upload = core.prepareUpload(v, info.ticketId, { name: 'bench.bin', type: 'application/octet-stream', size: FILE_BYTES }, { chunkBytes });
     const rssBaseline = sampleRss ? (server.send({ cmd: 'rss-start' }), (await next<{ baseline: number }>()).baseline) : 0;
+    const uploadCpu0 = await cpuMark();
     const u0 = performance.now();
     const done: Attachment = await core.uploadAttachment(upload, pieces, transport, { inFlight: IN_FLIGHT });
     const uploadMs = performance.now() - u0;
+    const uploadCpu = await cpuSince(uploadCpu0);
     const rssPeak = sampleRss ? (server.send({ cmd: 'rss-stop' }), (await next<{ peak: number }>()).peak) : 0;
+    const downloadCpu0 = await cpuMark();
     const d0 = performance.now();
     let off = 0;
     let same = true;
@@ -93,11 +115,23 @@ try {
       off += piece.length;
     }
     const downloadMs = performance.now() - d0;
+    const downloadCpu = await cpuSince(downloadCpu0);
     if (!same || off !== FILE_BYTES) throw new Error('downloaded file differs from the upload');
-    return { uploadMs, downloadMs, chunkCount: upload.layout.chunkCount, rss: sampleRss ? { baseline: rssBaseline, peak: rssPeak } : undefined };
+    return {
+      uploadMs,
+      downloadMs,
+      cpuMs: { upload: uploadCpu, download: downloadCpu },
+      chunkCount: upload.layout.chunkCount,
+      rss: sampleRss ? { baseline: rssBaseline, peak: rssPeak } : undefined,
+    };
   }
 
   const runs = [];
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')}`,
+  );
   let rss: { baselineMiB: number; peakMiB: number; deltaMiB: number } | undefined;
   for (const chunkBytes of CHUNK_SIZES) {
     const mod = await moduleRun(chunkBytes);
@@ -113,10 +147,14 @@ try {
       endpoints: { uploadMBps: mibps(end.uploadMs), downloadMBps: mibps(end.downloadMs) },
       /** Endpoint speed as a fraction of the bare module speed (1.0 = no overhead beyond crypto). */
       ratio: { upload: Number((mod.encryptMs / end.uploadMs).toFixed(2)), download: Number((mod.decryptMs / end.downloadMs).toFixed(2)) },
+      /** CPU time (ms, all threads) of the module run and of each process during each transfer. */
+      cpuMs: { module: mod.cpuMs, ...end.cpuMs },
     };
     console.log(
       `${chunkBytes / 1024} KiB chunks: module encrypt ${run.module.encryptMBps} MiB/s, decrypt ${run.module.decryptMBps} MiB/s; ` +
-        `upload ${run.endpoints.uploadMBps} MiB/s (${run.ratio.upload}× module), download ${run.endpoints.downloadMBps} MiB/s (${run.ratio.download}× module)`,
+        `upload ${run.endpoints.uploadMBps} MiB/s (${run.ratio.upload}× module), download ${run.endpoints.downloadMBps} MiB/s (${run.ratio.download}× module); ` +
+        `CPU ms module ${mod.cpuMs.encrypt}/${mod.cpuMs.decrypt}, upload client ${end.cpuMs.upload.client} server ${end.cpuMs.upload.server}, ` +
+        `download client ${end.cpuMs.download.client} server ${end.cpuMs.download.server}`,
     );
     runs.push(run);
   }
@@ -127,7 +165,9 @@ try {
     node: process.version,
     fileMiB: FILE_BYTES / MiB,
     paddedMiB: p.paddedAttachmentSize(FILE_BYTES) / MiB,
-    transport: `client-core drivers over fetch on a real 127.0.0.1 port, ${IN_FLIGHT} chunks in flight, server in its own process`,
+    transport: `client-core drivers over the staff CLI's node:http transport on a real 127.0.0.1 port, ${IN_FLIGHT} chunks in flight, server in its own process`,
+    // The machine's load average (1, 5, 15 min) when the run ended: the rates are wall-clock.
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     defaultChunkBytes: p.ATTACHMENT_CHUNK_BYTES,
     // The default chunk size's figures (what the clients use), then every size measured.
     chunks: main.chunks,

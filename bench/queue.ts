@@ -2,8 +2,10 @@
 // Seeds 100,000 tickets (fast path: batched inserts of random ciphertext of realistic size —
 // this benches reads, not crypto), then times queue pages through app.inject() (server time,
 // median of ≥200 requests each) against a raw indexed better-sqlite3 SELECT of the same rows.
+// The default order is last activity (updated_at, seq); `sort=newest` cases read by seq.
 import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { buildTestApp } from '../test/helpers/app';
 import { labelKeyOf, labelTagOf, seedDesk, seedStaff } from '../test/helpers/desk';
 import { labels } from '../db/schema';
@@ -67,6 +69,8 @@ try {
         const ticketId = id();
         const status = pickStatus(Math.random());
         const at = 1_700_000_000 + i * 60;
+        // Last activity: some hours to a week after filing, so activity order is not seq order.
+        const activity = at + Math.floor(Math.random() * 7 * 86_400);
         const assignee = Math.random() < 0.3 ? null : pick(techs, Math.random()).staffId;
         const { lastInsertRowid } = insTicket.run(
           ticketId,
@@ -75,8 +79,8 @@ try {
           pick(PRIORITIES, Math.random()),
           assignee,
           at,
-          at,
-          status === 'closed' ? at : null,
+          activity,
+          status === 'closed' ? activity : null,
         );
         // A padded first message of 1–3 blocks of 512 bytes + the 16-byte tag.
         insMessage.run(id(), ticketId, b64(24), b64(512 * (1 + (i % 3)) + 16), b64(64), at);
@@ -96,9 +100,9 @@ try {
   // A one-row write (as any triage or new message would make) before a request drops the cached
   // counts, so that case measures the cold path: counts recomputed from the indexes.
   const touch = s.prepare('update tickets set updated_at = updated_at + 1 where seq = 1');
-  async function viaInject(url: string, cold = false): Promise<{ median: number; p95: number; rows: number }> {
-    // A fresh session per case: the queue's rate limit is per session (600/min).
-    const headers = { authorization: `Bearer ${(await t.app.issueSession('staff', viewer.staffId)).token}` };
+  async function viaInject(url: string, cold = false, as = viewer): Promise<{ median: number; p95: number; rows: number }> {
+    // Each case as its own technician: the queue's rate limit is per account (600/min).
+    const headers = { authorization: `Bearer ${(await t.app.issueSession('staff', as.staffId)).token}` };
     const times: number[] = [];
     let rows = 0;
     for (let i = 0; i < RUNS + 20; i++) {
@@ -111,14 +115,15 @@ try {
     }
     return { median: median(times), p95: p95(times), rows };
   }
-  function viaRaw(where: string, params: unknown[], join = ''): { median: number; rows: number } {
+  function viaRaw(where: string, params: unknown[], join = '', sort: 'activity' | 'newest' = 'activity'): { median: number; rows: number } {
     // The same page with its first message and team wrap in one indexed statement: the floor.
+    const order = sort === 'activity' ? 'updated_at desc, seq desc' : 'seq desc';
     const stmt = s.prepare(
       `select p.seq, p.id, p.status, p.priority, p.assignee_id, p.created_at, p.updated_at, m.nonce, m.ct, m.sig, w.sealed
-       from (select t.* from tickets t ${join} ${where} order by t.seq desc limit 50) p
+       from (select t.* from tickets t ${join} ${where} order by ${order.replace(/(\w+ desc)/g, 't.$1')} limit 50) p
        join messages m on m.ticket_id = p.id and m.seq = 1
        join wraps w on w.ticket_id = p.id and w.key_kind = 'ticket' and w.recipient = 'team' and w.team_key_version = 1
-       order by p.seq desc`,
+       order by ${order.replace(/(\w+ desc)/g, 'p.$1')}`,
     );
     const times: number[] = [];
     let rows = 0;
@@ -130,16 +135,35 @@ try {
     return { median: median(times), rows };
   }
 
-  const cases = [
+  const cases: { name: string; url: string; cold?: boolean; as?: (typeof techs)[number]; raw: () => { median: number; rows: number } }[] = [
     { name: 'first page (50)', url: '/api/staff/tickets', raw: () => viaRaw('', []) },
     { name: 'first page, cold counts', url: '/api/staff/tickets', cold: true, raw: () => viaRaw('', []) },
+    { name: 'first page, newest first', url: '/api/staff/tickets?sort=newest', raw: () => viaRaw('', [], '', 'newest') },
+    { name: 'second page (cursor)', url: 'SECOND_PAGE', raw: () => viaRaw('where (t.updated_at, t.seq) < (?, ?)', secondPageAfter) },
     {
       name: 'status=open & label',
       url: `/api/staff/tickets?status=open&label=${busiestTag}`,
       raw: () => viaRaw('where t.status = ?', [busiestTag, 'open'], 'join ticket_labels l on l.ticket_seq = t.seq and l.tag = ?'),
     },
-    { name: 'assignee=mine', url: '/api/staff/tickets?assignee=mine', raw: () => viaRaw('where t.assignee_id = ?', [viewer.staffId]) },
-    { name: 'assignee=mine, cold counts', url: '/api/staff/tickets?assignee=mine', cold: true, raw: () => viaRaw('where t.assignee_id = ?', [viewer.staffId]) },
+    { name: 'assignee=mine', url: '/api/staff/tickets?assignee=mine', as: viewer, raw: () => viaRaw('where t.assignee_id = ?', [viewer.staffId]) },
+    {
+      name: 'assignee=mine, cold counts',
+      url: '/api/staff/tickets?assignee=mine',
+      cold: true,
+      as: techs[1],
+      raw: () => viaRaw('where t.assignee_id = ?', [techs[1]!.staffId]),
+    },
+    {
+      name: 'status=open & label, newest first',
+      url: `/api/staff/tickets?status=open&label=${busiestTag}&sort=newest`,
+      raw: () => viaRaw('where t.status = ?', [busiestTag, 'open'], 'join ticket_labels l on l.ticket_seq = t.seq and l.tag = ?', 'newest'),
+    },
+    {
+      name: 'status=open & label, cold counts',
+      url: `/api/staff/tickets?status=open&label=${busiestTag}`,
+      cold: true,
+      raw: () => viaRaw('where t.status = ?', [busiestTag, 'open'], 'join ticket_labels l on l.ticket_seq = t.seq and l.tag = ?'),
+    },
     {
       name: 'assignee=unassigned & status=new',
       url: '/api/staff/tickets?assignee=unassigned&status=new',
@@ -147,9 +171,15 @@ try {
     },
   ];
 
+  // The second page by activity: the first page's cursor, and the position it stands for.
+  const firstPage = await t.app.inject({ method: 'GET', url: '/api/staff/tickets', headers: { authorization: `Bearer ${viewer.token}` } });
+  const secondPageCursor = firstPage.json<{ nextCursor: string }>().nextCursor;
+  const secondPageAfter = Buffer.from(secondPageCursor, 'base64url').toString('utf8').slice('a1:'.length).split('.').map(Number);
+  for (const c of cases) if (c.url === 'SECOND_PAGE') c.url = `/api/staff/tickets?cursor=${secondPageCursor}`;
+
   const results: Record<string, unknown>[] = [];
-  for (const c of cases as { name: string; url: string; cold?: boolean; raw: () => { median: number; rows: number } }[]) {
-    const server = await viaInject(c.url, c.cold);
+  for (const [i, c] of cases.entries()) {
+    const server = await viaInject(c.url, c.cold, c.as ?? techs[2 + (i % (techs.length - 2))]);
     const raw = c.raw();
     results.push({
       case: c.name,
@@ -160,6 +190,26 @@ try {
       ratio: round(server.median / raw.median),
     });
   }
+  // The counts alone, in the same run: summed from ticket_counts (what the queue does) against
+  // counting every ticket's index entry (what it did before the table), both unfiltered.
+  const countsCompared = (() => {
+    const table = s.prepare('select status, sum(n) as n from ticket_counts group by status');
+    const scan = s.prepare('select status, count(*) as n from tickets group by status');
+    const tableMs: number[] = [];
+    const scanMs: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      let a = performance.now();
+      const viaTable = table.all();
+      tableMs.push(performance.now() - a);
+      a = performance.now();
+      const viaScan = scan.all();
+      scanMs.push(performance.now() - a);
+      if (JSON.stringify(viaTable) !== JSON.stringify(viaScan)) throw new Error(`ticket_counts disagrees with the tickets: ${JSON.stringify({ viaTable, viaScan })}`);
+    }
+    return { tableMedianMs: round(median(tableMs)), indexScanMedianMs: round(median(scanMs)) };
+  })();
+  console.log(`counts: ${countsCompared.tableMedianMs} ms from ticket_counts, ${countsCompared.indexScanMedianMs} ms counting the status index`);
+
   if (process.env.BENCH_PROFILE) {
     const { listQueue } = await import('../server/services/queue');
     const requireAdmitted = (request: never) => t.app.requireAdmitted(request);
@@ -207,7 +257,17 @@ try {
       );
     }
   }
-  const out = { tickets: TICKETS, runsPerCase: RUNS, seedSeconds: round(seedMs / 1000), targetMedianMs: 10, results, node: process.version, at: new Date().toISOString() };
+  const out = {
+    tickets: TICKETS,
+    runsPerCase: RUNS,
+    seedSeconds: round(seedMs / 1000),
+    targetMedianMs: 10,
+    results,
+    countsCompared,
+    loadAverage: loadavg().map((x) => round(x)),
+    node: process.version,
+    at: new Date().toISOString(),
+  };
   console.table(results);
   console.log(`seeded ${TICKETS} tickets in ${out.seedSeconds}s`);
   writeFileSync(new URL('./queue.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);

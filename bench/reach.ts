@@ -2,14 +2,17 @@
 // A real desk (setup CLI + server process, default proof-of-work difficulty) and the built web
 // client in Chromium through playwright-core: a first request, returning with the passphrase and
 // a technician's sign-in, timed as machine time (typing excluded), first in `--jitless` (no JIT,
-// no WebAssembly: Tor Browser "safer") and then, as the baseline of the same run, with both.
+// no WebAssembly: Tor Browser "safer") and then, as the baseline of the same run, with both. The
+// technician is a new member enrolled with the default generated passphrase (invited, activated
+// in the browser, admitted; not timed); the first admin's sign-in with the password they chose
+// (OWASP parameters) is recorded beside it, for the "about 40 s" the activation page warns of.
 // Builds the client first when client/dist is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startDesk } from '../test/e2e/desk';
-import { firstRequest, JITLESS, launchChromium, returnWithPassphrase, staffSignIn, type Timed } from '../test/e2e/reach';
+import { enrolTechnician, firstRequest, JITLESS, launchChromium, returnWithPassphrase, staffSignIn, type Timed } from '../test/e2e/reach';
 
 /** Issue 12's targets in `--jitless`, machine time. */
 export const TARGETS_MS = { firstRequest: 30_000, returning: 10_000, staffSignIn: 30_000 } as const;
@@ -25,6 +28,8 @@ interface Run {
   firstRequest: Timed;
   returning: Timed;
   staffSignIn: Timed;
+  /** The same sign-in with a chosen password (the first admin's: Argon2id 2 × 19 MiB). */
+  staffSignInChosen: Timed;
 }
 
 const strip = (t: Timed) => ({ totalMs: t.totalMs, steps: t.steps, webAssembly: t.webAssembly, progress: t.progress });
@@ -50,10 +55,12 @@ try {
       const subject = `Bench ${mode} ${Date.now()}`;
       const first = await firstRequest(browser, desk, subject);
       const returning = await returnWithPassphrase(browser, desk, first.words, subject);
-      const staff = await staffSignIn(browser, desk, subject);
-      runs.push({ mode, firstRequest: first, returning, staffSignIn: staff });
+      const technician = await enrolTechnician(browser, desk, `bench-${mode}`);
+      const staff = await staffSignIn(browser, desk, subject, technician);
+      const chosen = await staffSignIn(browser, desk, subject);
+      runs.push({ mode, firstRequest: first, returning, staffSignIn: staff, staffSignInChosen: chosen });
       console.log(
-        `${mode}: first request ${first.totalMs} ms ${JSON.stringify(first.steps)}, return ${returning.totalMs} ms ${JSON.stringify(returning.steps)}, staff sign-in ${staff.totalMs} ms ${JSON.stringify(staff.steps)}`,
+        `${mode}: first request ${first.totalMs} ms ${JSON.stringify(first.steps)}, return ${returning.totalMs} ms ${JSON.stringify(returning.steps)}, staff sign-in ${staff.totalMs} ms ${JSON.stringify(staff.steps)}, with a chosen password ${chosen.totalMs} ms`,
       );
     } finally {
       await browser.close();
@@ -63,7 +70,12 @@ try {
   await desk.stop();
 }
 
-const byMode = Object.fromEntries(runs.map((r) => [r.mode, { firstRequest: strip(r.firstRequest), returning: strip(r.returning), staffSignIn: strip(r.staffSignIn) }]));
+const byMode = Object.fromEntries(
+  runs.map((r) => [
+    r.mode,
+    { firstRequest: strip(r.firstRequest), returning: strip(r.returning), staffSignIn: strip(r.staffSignIn), staffSignInChosen: strip(r.staffSignInChosen) },
+  ]),
+);
 const result = {
   targetsMs: TARGETS_MS,
   ...byMode,

@@ -10,17 +10,18 @@ import * as core from '../client-core';
 import * as p from '../protocol/index';
 import { sodium } from '../protocol/sodium';
 import type { RotationStatus } from '../contract';
-import { addRequester, bearer, buildDeskApp, seedDesk } from '../test/server/rotation/seed';
+import { buildTestApp } from '../test/helpers/app';
+import { bearer, seedDesk, seedRequester, storedKeyLogState, teamPublicKey } from '../test/helpers/desk';
 
 const N = Number(process.argv[2] ?? 5000);
 const BATCH = 500;
 
 await p.ready();
-const t = await buildDeskApp({ env: { SEALDESK_LOG_LEVEL: 'warn' } });
+const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn' } });
 try {
-  const desk = seedDesk(t);
-  const v1 = desk.addTeamKey([desk.admin]);
-  const requester = addRequester(t);
+  const desk = seedDesk(t.app);
+  const v1 = { version: desk.teamKeyVersion, pair: desk.teamKey, pub: teamPublicKey(desk) };
+  const requester = seedRequester(t.app);
 
   // Seed: one transaction, prepared statements; the wraps are real crypto_box_seal outputs.
   const seedStart = performance.now();
@@ -31,7 +32,7 @@ try {
     for (let i = 0; i < N; i++) {
       const id = p.newId();
       const k = p.newTicketKey();
-      insTicket.run(id, requester.id);
+      insTicket.run(id, requester.requesterId);
       const w = p.wrapKeyForTeam(k, v1.pub).sealed;
       sealedV1.push(w);
       insWrap.run(id, 'ticket', 'team', 1, w);
@@ -47,7 +48,12 @@ try {
   // The desk label key, as POST /api/admin/label-key stores it: committed and wrapped to v1.
   const labelKey = p.newLabelKey();
   const labelEntry = p.signKeyLogEntry(
-    p.buildKeyLogEntry(desk.state(), { type: 'label-key', body: { commit: p.labelKeyCommitment(labelKey) }, signer: desk.admin.id, at: Math.floor(Date.now() / 1000) }),
+    p.buildKeyLogEntry(storedKeyLogState(t.app), {
+      type: 'label-key',
+      body: { commit: p.labelKeyCommitment(labelKey) },
+      signer: desk.admin.staffId,
+      at: Math.floor(Date.now() / 1000),
+    }),
     desk.admin.keys.sign.secretKey,
   );
   const labelWrap = p.wrapKeyForTeam(labelKey, v1.pub);
@@ -58,7 +64,7 @@ try {
   const logNow = p.verifyKeyLog((await t.app.inject({ method: 'GET', url: '/api/keylog' })).json<{ entries: unknown[] }>().entries);
   const pair2 = p.generateTeamKey();
   const teamKeyEntry = p.signKeyLogEntry(
-    p.buildKeyLogEntry(logNow, { type: 'team-key', body: { version: 2, boxPk: p.toB64(pair2.publicKey) }, signer: desk.admin.id, at: Math.floor(Date.now() / 1000) }),
+    p.buildKeyLogEntry(logNow, { type: 'team-key', body: { version: 2, boxPk: p.toB64(pair2.publicKey) }, signer: desk.admin.staffId, at: Math.floor(Date.now() / 1000) }),
     desk.admin.keys.sign.secretKey,
   );
   const appended = await t.app.inject({ method: 'POST', url: '/api/keylog', headers: bearer(desk.admin.token), payload: { entry: teamKeyEntry } });

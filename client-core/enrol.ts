@@ -3,19 +3,22 @@
 // the vault so the caller can go on as that admin); callers get the request bodies (public keys,
 // the auth secret the server stores hashed, the key blob and grant sealed) and fingerprints.
 import {
-  DEFAULT_STAFF_KDF,
   buildGenesisEntry,
   buildKeyLogEntry,
   deskFingerprint,
   enrolStaffKeys,
   formatFingerprint,
   generateStaffKeys,
+  generateStaffPassphrase,
   generateTeamKey,
+  isGeneratedPassphrase,
   labelKeyCommitment,
   newId,
   newLabelKey,
+  normalisePassphrase,
   sealGrant,
   signKeyLogEntry,
+  staffKdfFor,
   staffKeyFingerprintHash,
   toB64,
   wrapKeyForTeam,
@@ -37,6 +40,36 @@ export function checkStaffPassword(password: string): void {
   if (password.length < STAFF_PASSWORD_MIN_CHARS) throw new CoreError('weak_password', `the password must be at least ${STAFF_PASSWORD_MIN_CHARS} characters`);
 }
 
+/**
+ * A member's secret and how it was made. `generated`: the 8-word passphrase newStaffPassphrase
+ * gave them (the default; enrolled with the light STAFF_PASSPHRASE_KDF, its strength is its 88
+ * bits). Otherwise a password they chose (at least 12 characters; STAFF_PASSWORD_KDF, OWASP's
+ * cost). DECISIONS "Staff passphrases (issue 12)".
+ */
+export interface StaffSecret {
+  password: string;
+  generated?: boolean;
+}
+
+/** The default staff secret: 8 words, 88 bits, from the requester's list and generator. */
+export function newStaffPassphrase(): string {
+  return generateStaffPassphrase();
+}
+
+/**
+ * Refuses a secret that is not what it claims: a "generated" passphrase must be 8 list words
+ * (SECURITY: the light parameters are only safe on 88 bits), a chosen password ≥ 12 characters.
+ * Returns the Argon2id parameters that fit it.
+ */
+export function checkStaffSecret(secret: StaffSecret): KdfParams {
+  if (secret.generated !== true) {
+    checkStaffPassword(secret.password);
+    return staffKdfFor('chosen');
+  }
+  if (!isGeneratedPassphrase(normalisePassphrase(secret.password))) throw new CoreError('bad_passphrase', 'a generated passphrase is 8 words from the list');
+  return staffKdfFor('generated');
+}
+
 /** POST /api/setup without the token: the first admin, genesis and team key v1, signed. */
 export interface SetupRequest extends StaffEnrolment {
   username: string;
@@ -54,16 +87,17 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /**
  * The first admin: keys, genesis (this desk, this admin), team key v1 signed by the admin, and
- * team key v1's secret sealed to the admin as their grant. Needs the desk id (initDesk). `kdf` is
- * for tests only. `fingerprint` is the desk fingerprint to pin: the hash of the signed genesis.
+ * team key v1's secret sealed to the admin as their grant. Needs the desk id (initDesk). `kdf`
+ * overrides the parameters that fit the secret, for tests only. `fingerprint` is the desk
+ * fingerprint to pin: the hash of the signed genesis.
  */
-export function prepareSetup(v: Vault, p: { username: string; password: string }, kdf: KdfParams = DEFAULT_STAFF_KDF): { request: SetupRequest; fingerprint: B64 } {
+export function prepareSetup(v: Vault, p: StaffSecret & { username: string }, kdf?: KdfParams): { request: SetupRequest; fingerprint: B64 } {
   const deskId = requireDesk(v);
   if (!STAFF_USERNAME.test(p.username)) throw new CoreError('bad_username', 'usernames are lower-case letters, digits, dot, dash or underscore');
-  checkStaffPassword(p.password);
+  const fitting = checkStaffSecret(p);
   const staffId = newId();
   const keys = generateStaffKeys();
-  const enrolment = enrolStaffKeys(staffId, p.password, keys, kdf);
+  const enrolment = enrolStaffKeys(staffId, p.password, keys, kdf ?? fitting);
   const at = nowSeconds();
   const genesis = signKeyLogEntry(buildGenesisEntry({ deskId, staffId, username: p.username, boxPk: enrolment.boxPk, signPk: enrolment.signPk, at }), keys.sign.secretKey);
   const team = generateTeamKey();
@@ -89,12 +123,9 @@ export function prepareSetup(v: Vault, p: { username: string; password: string }
  * the admin sees when admitting, to compare out of band. `staffId` comes from the invite on a
  * re-enrolment; null lets the member choose one (the blob's AD binds it, so it must exist first).
  */
-export function prepareActivation(
-  p: { staffId: string | null; password: string },
-  kdf: KdfParams = DEFAULT_STAFF_KDF,
-): { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string } {
-  checkStaffPassword(p.password);
+export function prepareActivation(p: StaffSecret & { staffId: string | null }, kdf?: KdfParams): { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string } {
+  const fitting = checkStaffSecret(p);
   const staffId = p.staffId ?? newId();
-  const enrolment = enrolStaffKeys(staffId, p.password, generateStaffKeys(), kdf);
+  const enrolment = enrolStaffKeys(staffId, p.password, generateStaffKeys(), kdf ?? fitting);
   return { staffId, enrolment, keyFingerprint: formatFingerprint(staffKeyFingerprintHash(enrolment.boxPk, enrolment.signPk)) };
 }

@@ -27,6 +27,7 @@ export type CoreErrorCode =
   | 'not_admin'
   | 'bad_username'
   | 'weak_password'
+  | 'bad_passphrase'
   | 'not_activated'
   | 'fingerprint_differs'
   | 'awaiting_admission'

@@ -24,7 +24,17 @@ export {
 } from './staff';
 export { adoptLabelKey, labelNameOf, labelTagFor, openDeskLabelKey, openLabels, prepareLabelKey, sealLabel, type LabelName } from './labels';
 export { newPassphrase, openMyTickets, openRequesterThread, sealNewTicket, sealRequesterReply, signSessionChallenge, unlockRequester, type NewTicketContent } from './requester';
-export { checkStaffPassword, prepareActivation, prepareSetup, STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME, type SetupRequest } from './enrol';
+export {
+  checkStaffPassword,
+  checkStaffSecret,
+  newStaffPassphrase,
+  prepareActivation,
+  prepareSetup,
+  STAFF_PASSWORD_MIN_CHARS,
+  STAFF_USERNAME,
+  type SetupRequest,
+  type StaffSecret,
+} from './enrol';
 export { grantCurrentTeamKey, prepareAdmission, staffFingerprint, type Admission, type GrantUpload, type StaffAccount } from './admission';
 export {
   grantsForMembersWithout,

@@ -267,15 +267,21 @@ function cleanJpeg(b: Uint8Array, found: Set<MetadataKind>): Uint8Array {
   }
   if (!sawFrame) throw new Malformed();
   if (keepOrientation(orientation)) {
-    const tiff = minimalTiff(orientation);
-    const seg = concat([new Uint8Array([0xff, 0xe1, 0, 0]), asciiBytes('Exif\0\0'), tiff]);
-    seg[2] = (seg.length - 2) >> 8;
-    seg[3] = (seg.length - 2) & 0xff;
+    const seg = jpegSegment(0xe1, concat([asciiBytes('Exif\0\0'), minimalTiff(orientation)]));
     // Right after SOI (and after APP0 JFIF when present, which must come first).
     const afterJfif = out[1] && out[1][1] === 0xe0 ? 2 : 1;
     out.splice(afterJfif, 0, seg);
   }
   return concat(out);
+}
+
+/**
+ * One JPEG marker segment: 0xFF, the marker, the big-endian length (the body's plus its own two
+ * bytes), the body. Also what the image fixtures' builder (test/fixtures/images/build.ts) writes.
+ */
+export function jpegSegment(marker: number, body: Uint8Array): Uint8Array {
+  const len = body.length + 2;
+  return concat([new Uint8Array([0xff, marker, len >> 8, len & 0xff]), body]);
 }
 
 function asciiBytes(s: string): Uint8Array {
@@ -325,7 +331,8 @@ function cleanPng(b: Uint8Array, found: Set<MetadataKind>): Uint8Array {
   return concat(out);
 }
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
+/** One PNG chunk: length, type, data, CRC-32 of type and data. Also the image fixtures' builder's. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const c = new Uint8Array(12 + data.length);
   const v = new DataView(c.buffer);
   v.setUint32(0, data.length);

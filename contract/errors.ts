@@ -18,6 +18,7 @@ export const ERROR_CODES = Object.freeze({
   pow_expired: { status: 400, meaning: 'the proof-of-work challenge has expired' },
   pow_replayed: { status: 400, meaning: 'the proof of work was already spent' },
   pow_required: { status: 400, meaning: "a ticket after the requester's first needs a proof of work" },
+  kdf_too_weak: { status: 400, meaning: "the account's Argon2id parameters are below the desk's floor (PROTOCOL.md §3)" },
   keylog_invalid: { status: 400, meaning: 'the key-log entry does not verify against the stored log' },
   note_key_missing: { status: 400, meaning: 'the first note of a ticket must carry noteWrap' },
   unknown_assignee: { status: 400, meaning: 'the assignee is not an active staff member' },

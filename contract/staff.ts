@@ -17,7 +17,8 @@ export const username = z.string().regex(STAFF_USERNAME_PATTERN, 'lower-case let
 
 /**
  * Argon2id parameters chosen by the member's client. Bounds are libsodium's own limits for
- * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet.
+ * crypto_pwhash (opslimit ≥ 1, memlimit ≥ 8 KiB) plus a ceiling the browser can meet; the
+ * server's floor (STAFF_KDF_FLOOR, 4 MiB: `kdf_too_weak`) is checked by the enrolling routes.
  */
 export const Kdf = z.strictObject({
   salt: b64OfLength(STAFF_SALT_BYTES),
@@ -125,7 +126,11 @@ export const QueueQuery = z.strictObject({
     .optional()
     .describe("a staff id, 'mine' (the caller) or 'unassigned'"),
   label: LabelTag.optional(),
-  cursor: cursorParam.optional().describe('nextCursor of the previous page; opaque'),
+  sort: z
+    .enum(['activity', 'newest'])
+    .default('activity')
+    .describe("'activity' (default): last activity first — a thread message from either side or a status change; 'newest': newest ticket first"),
+  cursor: cursorParam.optional().describe('nextCursor of the previous page, with the same sort; opaque'),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
@@ -145,7 +150,7 @@ export const StaffTicket = z.object({
   assigneeId: z.string().nullable(),
   labels: z.array(z.string()),
   createdAt: z.number().int(),
-  updatedAt: z.number().int(),
+  updatedAt: z.number().int().describe('last activity: the last thread message (a requester’s rounded down to the hour) or status change; notes and other triage leave it alone'),
   closedAt: z.number().int().nullable(),
   firstMessage: Message,
   teamWrap: TeamWrap.describe('K sealed to the newest team key version this ticket has a wrap for'),

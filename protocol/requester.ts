@@ -27,6 +27,14 @@ export function generatePassphrase(): string {
   return words.join(' ');
 }
 
+const WORDS: ReadonlySet<string> = new Set(wordlist);
+
+/** True for exactly 8 words of the list, already normalised (what generatePassphrase makes). */
+export function isGeneratedPassphrase(normalised: string): boolean {
+  const words = normalised.split(' ');
+  return words.length === PASSPHRASE_WORDS && words.every((w) => WORDS.has(w));
+}
+
 /** NFKD, lower-case, runs of whitespace → one space, trimmed: how people retype a passphrase. */
 export function normalisePassphrase(passphrase: string): string {
   return passphrase.normalize('NFKD').toLowerCase().replace(/\s+/gu, ' ').trim();

@@ -8,16 +8,51 @@ import { FormatError } from './errors';
 import { staffKeysAd } from './aad';
 import { asBoxSecretKey, asSignSecretKey, boxKeyPairFromSecret, generateIdentityKeys, signKeyPairFromSecret } from './keys';
 import { aeadDecrypt, aeadEncrypt, argon2id, randomBytes } from './primitives';
+import { generatePassphrase, isGeneratedPassphrase, normalisePassphrase } from './requester';
 import { b64OfLength } from './schemas';
 import { sodium } from './sodium';
 import type { AuthSecret, IdentityKeys, KdfParams, Kek } from './types';
 
 /**
- * Default per-account Argon2id cost: 2 passes over 19 MiB (OWASP's Argon2id minimum for
- * human-chosen passwords). Lower than libsodium MODERATE so a sign-in in asm.js without JIT
- * (Tor Browser "safer") fits in 30 s; DECISIONS "issue 12: staff KDF" has the numbers.
+ * Argon2id cost for an account whose secret is a generated passphrase (8 words, 88 bits; the
+ * default for every new account): 1 pass over 4 MiB. Its strength is the 2^88 search space, per
+ * account salt; the KDF only adds a per-guess price, and a sign-in in asm.js without JIT (Tor
+ * Browser "safer") takes seconds, not a minute. PROTOCOL.md §3, DECISIONS "Staff passphrases".
+ * SECURITY: also the floor the server accepts at enrolment (STAFF_KDF_FLOOR).
  */
-export const DEFAULT_STAFF_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 19 * 1024 * 1024 });
+export const STAFF_PASSPHRASE_KDF: KdfParams = Object.freeze({ opslimit: 1, memlimit: 4 * 1024 * 1024 });
+/**
+ * Argon2id cost for a password the member chose themselves: 2 passes over 19 MiB (OWASP's
+ * Argon2id minimum for human-chosen passwords). About 40 s to sign in without JIT.
+ */
+export const STAFF_PASSWORD_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 19 * 1024 * 1024 });
+/**
+ * The lightest parameters a desk accepts for an account (POST /api/setup, /api/staff/activate):
+ * memlimit below it is refused with `kdf_too_weak`, whatever the opslimit.
+ */
+export const STAFF_KDF_FLOOR: KdfParams = STAFF_PASSPHRASE_KDF;
+
+/** The parameters that fit a staff secret: light for a generated passphrase, OWASP for a chosen one. */
+export function staffKdfFor(secret: 'generated' | 'chosen'): KdfParams {
+  return secret === 'generated' ? STAFF_PASSPHRASE_KDF : STAFF_PASSWORD_KDF;
+}
+
+/** 8 words from the requester's list and generator (88 bits): the default staff secret. */
+export function generateStaffPassphrase(): string {
+  return generatePassphrase();
+}
+
+/**
+ * What Argon2id reads (PROTOCOL.md §3): a passphrase of 8 list words in the requester's form
+ * (NFKD, lower-case, single spaces), so case and spacing typed at sign-in do not matter; any
+ * other password NFKC-normalised, so the same password typed on another keyboard or OS derives
+ * the same keys.
+ */
+export function staffKdfInput(password: string): string {
+  const normalised = normalisePassphrase(password);
+  return isGeneratedPassphrase(normalised) ? normalised : password.normalize('NFKC');
+}
+
 /** Server-side hashing of authSecret: crypto_pwhash_str with the INTERACTIVE limits. */
 export const AUTH_HASH_KDF: KdfParams = Object.freeze({ opslimit: 2, memlimit: 64 * 1024 * 1024 });
 
@@ -30,8 +65,7 @@ export function newStaffSalt(): B64 {
 
 export function deriveStaffSecrets(password: string, salt: string, params: KdfParams): { kek: Kek; authSecret: AuthSecret } {
   if (password.length === 0) throw new FormatError('password is empty');
-  // NFKC so the same password typed on another keyboard or OS derives the same keys.
-  const out = argon2id(STAFF_KDF_OUTPUT_BYTES, utf8(password.normalize('NFKC')), fromB64(salt, STAFF_SALT_BYTES), params.opslimit, params.memlimit);
+  const out = argon2id(STAFF_KDF_OUTPUT_BYTES, utf8(staffKdfInput(password)), fromB64(salt, STAFF_SALT_BYTES), params.opslimit, params.memlimit);
   const secrets = { kek: out.slice(0, KEY_BYTES) as Kek, authSecret: out.slice(KEY_BYTES) as AuthSecret };
   sodium().memzero(out);
   return secrets;
@@ -87,7 +121,7 @@ export interface StaffEnrolment {
   keyBlob: StaffKeyBlob;
 }
 
-export function enrolStaffKeys(staffId: string, password: string, keys: StaffKeys, kdf: KdfParams = DEFAULT_STAFF_KDF): StaffEnrolment {
+export function enrolStaffKeys(staffId: string, password: string, keys: StaffKeys, kdf: KdfParams): StaffEnrolment {
   const salt = newStaffSalt();
   const { kek, authSecret } = deriveStaffSecrets(password, salt, kdf);
   const enrolment = {

@@ -13,7 +13,7 @@ import { loadOrCreateSecrets, type Secrets } from './plugins/app/secrets';
 import type { UnderPressureOptions } from './plugins/external/under-pressure';
 import type { AppPluginOptions } from './plugins/options';
 import type { VerifyPoolOptions } from './verify/pool';
-import { AUTH_HASH_KDF, type KdfParams } from '../protocol/index';
+import { AUTH_HASH_KDF, STAFF_KDF_FLOOR, type KdfParams } from '../protocol/index';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,6 +38,11 @@ export interface BuildAppOptions {
    * has no way to set it.
    */
   authHashKdf?: KdfParams;
+  /**
+   * The lightest Argon2id parameters an enrolment may carry; default the protocol's
+   * STAFF_KDF_FLOOR. Only the test fixture lowers it (its accounts use 8 KiB); no setting can.
+   */
+  staffKdfFloor?: KdfParams;
   /** Overrides for the signature verification pool (tests force a full queue). */
   verifyPool?: VerifyPoolOptions;
 }
@@ -135,6 +140,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     clientDist: opts.clientDist,
     underPressure: opts.underPressure,
     authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),
+    staffKdfFloor: Object.freeze({ ...(opts.staffKdfFloor ?? STAFF_KDF_FLOOR) }),
     verifyPool: opts.verifyPool,
   };
   await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });

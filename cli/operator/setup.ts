@@ -8,15 +8,16 @@ import { loadConfig } from '../../server/config';
 import { createSetupToken } from '../../server/plugins/app/desk';
 import type { DeskApi } from '../staff/api';
 import { CliError, parseFlags, type CommandIo } from '../staff/io';
-import { newAdminPassword, setUpDesk, setupReport } from '../staff/setup';
+import { SECRET_OPTIONS, SECRET_USAGE } from '../staff/secret';
+import { newAdminSecret, setUpDesk, setupReport } from '../staff/setup';
 
-const USAGE = 'setup [--username NAME]   (SEALDESK_DATA_DIR, SEALDESK_ADMIN_PASSWORD)';
+const USAGE = `setup [--username NAME] ${SECRET_USAGE}   (SEALDESK_DATA_DIR; SEALDESK_ADMIN_PASSWORD: a password of your own)`;
 
 export async function operatorSetupCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, { username: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseFlags(args, { username: { type: 'string' }, ...SECRET_OPTIONS }, USAGE);
   if (positionals.length > 0) throw new CliError(`usage: ${USAGE}`);
   const username = values.username ?? 'admin';
-  const password = await newAdminPassword(io, username);
+  const secret = await newAdminSecret(io, values, username);
   const env = io.env as NodeJS.ProcessEnv;
   const config = loadConfig({ ...env, SEALDESK_LOG_LEVEL: env.SEALDESK_LOG_LEVEL ?? 'warn' });
   // Server log lines go to stderr so stdout carries only the command's own output.
@@ -37,8 +38,8 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
         return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
       },
     };
-    const fingerprint = await setUpDesk(desk, (await createSetupToken(app.db)).token, username, password);
-    io.stdout.write(setupReport(username, fingerprint));
+    const fingerprint = await setUpDesk(desk, (await createSetupToken(app.db)).token, username, secret);
+    io.stdout.write(setupReport(username, fingerprint, secret));
     return 0;
   } finally {
     await app.close();

@@ -1,15 +1,18 @@
-// `activate TOKEN [--server URL] [--fingerprint FP]`: an invited member activates their account
-// without running any JavaScript the desk serves. The core derives the secrets from the password,
+// `activate TOKEN [--server URL] [--fingerprint FP] [--choose-password | --print-passphrase]`: an
+// invited member activates their account (or re-enrols after a reset) without running any
+// JavaScript the desk serves. The secret is a generated passphrase, printed once (cli/staff/secret.ts),
+// or a password the member chooses (SEALDESK_PASSWORD, --choose-password). The core derives the secrets from it,
 // makes the keys and seals them under kek, exactly like the browser's activation page; only public
 // keys, the auth secret (stored hashed) and the sealed blob are sent. It prints the key
 // fingerprint the admin sees in `admit`.
 import * as core from '../../client-core';
 import { formatFingerprint } from '../../protocol';
 import { httpDesk, serverUrl, type DeskApi } from './api';
-import { CliError, parseFlags, readNewPassword, type CommandIo } from './io';
+import { CliError, parseFlags, type CommandIo } from './io';
+import { newStaffSecret, passphraseNotice, SECRET_OPTIONS, SECRET_USAGE } from './secret';
 import { DESK_OPTIONS, openVerifiedDesk } from './session';
 
-const USAGE = 'activate TOKEN [--server URL] [--fingerprint FP]';
+const USAGE = `activate TOKEN [--server URL] [--fingerprint FP] ${SECRET_USAGE}   (SEALDESK_PASSWORD: a password of your own instead)`;
 
 /** The bare token, from the token itself or from the whole activation link an admin sent. */
 export function inviteTokenFrom(arg: string): string {
@@ -28,7 +31,7 @@ async function lookUpInvite(desk: DeskApi, inviteToken: string) {
 }
 
 export async function activateCommand(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseFlags(args, DESK_OPTIONS, USAGE);
+  const { values, positionals } = parseFlags(args, { ...DESK_OPTIONS, ...SECRET_OPTIONS }, USAGE);
   const [arg] = positionals;
   if (!arg || positionals.length !== 1) throw new CliError(`usage: ${USAGE}`);
   const inviteToken = inviteTokenFrom(arg);
@@ -36,14 +39,15 @@ export async function activateCommand(args: string[], io: CommandIo): Promise<nu
   // The log must verify from its genesis to the fingerprint we enrol with.
   const { fingerprint } = await openVerifiedDesk(desk, values.fingerprint || io.env.SEALDESK_FINGERPRINT || undefined);
   const invite = await lookUpInvite(desk, inviteToken);
-  const password = await readNewPassword(io, 'SEALDESK_PASSWORD', `New password for ${invite.username}: `);
-  const prepared = core.prepareActivation({ staffId: invite.staffId, password });
+  const secret = await newStaffSecret(io, values, 'SEALDESK_PASSWORD', `New password for ${invite.username}: `);
+  const prepared = core.prepareActivation({ staffId: invite.staffId, ...secret });
   const res = await desk.call('POST', '/api/staff/activate', { inviteToken, staffId: prepared.staffId, ...prepared.enrolment });
   if (res.status === 401) throw new CliError('this activation token is not valid any more (used or expired). Ask an admin for a new one.');
   if (res.status !== 201)
     throw new CliError(`activation failed (${res.status}${res.body?.error?.code ? ` ${res.body.error.code}` : ''}): ${res.body?.error?.message ?? 'no details'}`);
   io.stdout.write(
-    `Activated ${invite.username} (${invite.role}) on the desk with fingerprint ${formatFingerprint(fingerprint)}.\n` +
+    passphraseNotice(secret) +
+      `Activated ${invite.username} (${invite.role}) on the desk with fingerprint ${formatFingerprint(fingerprint)}.\n` +
       `Now ask an admin to admit you (npm run cli -- admit ${invite.username}); until then you cannot read the queue.\n` +
       `Key fingerprint: ${prepared.keyFingerprint}\n` +
       `The admin sees a key fingerprint when admitting you: read this one to them in person or on a call. It must be the same.\n`,

@@ -1,6 +1,8 @@
 // SECURITY: the staff CLI's ONLY network caller. It talks to the desk over HTTP like the browser
 // does (the server never sees a password or a private key) and runs nothing the desk serves.
 // Wire shapes are the contract's; this module only moves JSON (and attachment chunks as bytes).
+import http from 'node:http';
+import https from 'node:https';
 import type { DownloadTransport, UploadTransport } from '../../client-core';
 import type { Attachment, AttachmentStatus } from '../../contract';
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -64,10 +66,24 @@ export class ApiCallError extends Error {
   }
 }
 
-async function failure(res: Response, what: string): Promise<ApiCallError> {
+/** A whole answer, read into memory: the attachment routes answer JSON or one chunk. */
+interface RawAnswer {
+  status: number;
+  body: Buffer;
+}
+
+/**
+ * The most an attachment answer may hold: one chunk (≤ 1 MiB + 40) or a status listing every
+ * stored chunk index. SECURITY: a broken or hostile server cannot make the CLI buffer without bound.
+ */
+const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
+
+type CancelSignal = Parameters<UploadTransport['putChunk']>[4];
+
+function failure(res: RawAnswer, what: string): ApiCallError {
   let err: { code?: string; message?: string } | undefined;
   try {
-    err = ((await res.json()) as { error?: typeof err }).error;
+    err = (JSON.parse(res.body.toString('utf8')) as { error?: typeof err }).error;
   } catch {
     err = undefined;
   }
@@ -77,49 +93,72 @@ async function failure(res: Response, what: string): Promise<ApiCallError> {
 /**
  * The attachment routes (API.md "Attachments") as the client core's transports: JSON for create,
  * status and complete, raw application/octet-stream for chunks in both directions.
+ *
+ * Over node:http(s) with one keep-alive agent, not fetch: a 25 MiB file is ~100 chunk requests,
+ * and fetch's web streams cost the CLI more CPU per chunk than sealing it (bench/attachments.ts;
+ * docs/DECISIONS.md "Attachment throughput"). Idle sockets are unref'd by the agent, so a
+ * finished command still exits.
  */
 export function httpAttachments(base: string, token: string): UploadTransport & DownloadTransport {
-  const auth = { authorization: `Bearer ${token}` };
-  const at = (ticketId: string, rest = '') => new URL(`/api/tickets/${ticketId}/attachments${rest}`, base);
-  const send = async (url: URL, init: RequestInit, what: string): Promise<Response> => {
-    let res: Response;
+  const origin = new URL(base);
+  const secure = origin.protocol === 'https:';
+  // Sockets for the chunks in flight (4 by default) plus a spare for a status call.
+  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const at = (ticketId: string, rest = '') => new URL(`/api/tickets/${ticketId}/attachments${rest}`, origin);
+
+  const call = (method: HttpMethod, url: URL, what: string, body?: { type: string; bytes: Uint8Array }, signal?: CancelSignal): Promise<RawAnswer> =>
+    new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${token}` };
+      if (body) Object.assign(headers, { 'content-type': body.type, 'content-length': body.bytes.length });
+      const unreachable = () => new ApiCallError(0, 'network', `${what}: cannot reach the desk at ${base}`);
+      const request = (secure ? https : http).request(url, { method, headers, agent, signal: signal as AbortSignal | undefined }, (res) => {
+        const parts: Buffer[] = [];
+        let length = 0;
+        res.on('data', (part: Buffer) => {
+          length += part.length;
+          if (length > MAX_ANSWER_BYTES) {
+            res.destroy();
+            reject(new ApiCallError(res.statusCode ?? 0, 'bad_response', `${what}: the desk's answer is larger than any attachment answer`));
+            return;
+          }
+          parts.push(part);
+        });
+        res.on('end', () => {
+          const answer = { status: res.statusCode ?? 0, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, length) };
+          if (answer.status >= 200 && answer.status < 300) resolve(answer);
+          else reject(failure(answer, what));
+        });
+        // A connection cut mid-answer: no answer, worth retrying.
+        res.on('error', (err) => reject(signal?.aborted ? err : unreachable()));
+      });
+      // Cancelled: the AbortError as fetch gave it (the driver reports `cancelled`).
+      request.on('error', (err) => reject(signal?.aborted ? err : unreachable()));
+      request.end(body ? body.bytes : undefined);
+    });
+  const json = <T>(res: RawAnswer): T => {
     try {
-      res = await fetch(url, init);
-    } catch (err) {
-      if ((init.signal as AbortSignal | undefined)?.aborted) throw err;
-      throw new ApiCallError(0, 'network', `${what}: cannot reach the desk at ${base}`);
+      return JSON.parse(res.body.toString('utf8')) as T;
+    } catch {
+      throw new ApiCallError(res.status, 'bad_response', 'the desk answered with something that is not JSON');
     }
-    if (!res.ok) throw await failure(res, what);
-    return res;
   };
-  const json = { ...auth, 'content-type': 'application/json' };
-  const parsed = async <T>(res: Promise<Response>): Promise<T> => (await (await res).json()) as T;
   return {
     async create(ticketId, body, signal) {
-      return parsed<AttachmentStatus>(
-        send(at(ticketId), { method: 'POST', headers: json, body: JSON.stringify(body), signal: signal as AbortSignal | undefined }, 'create attachment'),
-      );
+      const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+      return json<AttachmentStatus>(await call('POST', at(ticketId), 'create attachment', { type: 'application/json', bytes }, signal));
     },
     async putChunk(ticketId, attachmentId, index, chunk, signal) {
-      const init = {
-        method: 'PUT',
-        headers: { ...auth, 'content-type': 'application/octet-stream' },
-        body: chunk as Uint8Array<ArrayBuffer>,
-        signal: signal as AbortSignal | undefined,
-      };
-      await send(at(ticketId, `/${attachmentId}/chunks/${index}`), init, `chunk ${index}`);
+      await call('PUT', at(ticketId, `/${attachmentId}/chunks/${index}`), `chunk ${index}`, { type: 'application/octet-stream', bytes: chunk }, signal);
     },
     async status(ticketId, attachmentId, signal) {
-      return parsed<AttachmentStatus>(send(at(ticketId, `/${attachmentId}`), { headers: auth, signal: signal as AbortSignal | undefined }, 'attachment status'));
+      return json<AttachmentStatus>(await call('GET', at(ticketId, `/${attachmentId}`), 'attachment status', undefined, signal));
     },
     async complete(ticketId, attachmentId, signal) {
-      return parsed<Attachment>(
-        send(at(ticketId, `/${attachmentId}/complete`), { method: 'POST', headers: auth, signal: signal as AbortSignal | undefined }, 'complete attachment'),
-      );
+      return json<Attachment>(await call('POST', at(ticketId, `/${attachmentId}/complete`), 'complete attachment', undefined, signal));
     },
     async getChunk(ticketId, attachmentId, index, signal) {
-      const res = await send(at(ticketId, `/${attachmentId}/chunks/${index}`), { headers: auth, signal: signal as AbortSignal | undefined }, `chunk ${index}`);
-      return new Uint8Array(await res.arrayBuffer());
+      const { body } = await call('GET', at(ticketId, `/${attachmentId}/chunks/${index}`), `chunk ${index}`, undefined, signal);
+      return new Uint8Array(body.buffer, body.byteOffset, body.length);
     },
   };
 }

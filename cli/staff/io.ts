@@ -4,7 +4,8 @@ import { parseArgs as parseNodeArgs, type ParseArgsConfig } from 'node:util';
 
 export interface CommandIo {
   env: Readonly<Record<string, string | undefined>>;
-  stdout: { write(text: string): unknown };
+  /** `isTTY`: a terminal (process.stdout sets it); a generated passphrase is printed only there by default. */
+  stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 }
@@ -20,17 +21,25 @@ export function processIo(): CommandIo {
 
 /**
  * node:util parseArgs, with an unknown or malformed flag reported as the command's usage.
- * The word after a string flag is always its value, even when it starts with a dash: a
- * base64url desk fingerprint can (`--fingerprint -Xy…`), and node:util would call it ambiguous.
+ * Ids and fingerprints are base64url and may begin with a dash (`-Xy…`), which node:util would
+ * read as a short option or call an ambiguous value. No command has short options, so: the word
+ * after a string flag is always its value, a word with one leading dash is a positional, and
+ * positionals go after `--` where node:util takes them literally.
  */
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, usage: string) {
-  const joined: string[] = [];
+  const flags: string[] = [];
+  const positionals: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const name = arg.startsWith('--') ? arg.slice(2) : undefined;
-    if (name !== undefined && options[name]?.type === 'string' && i + 1 < args.length) joined.push(`${arg}=${args[++i]}`);
-    else joined.push(arg);
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) positionals.push(arg);
+    else if (!arg.includes('=') && options[arg.slice(2)]?.type === 'string' && i + 1 < args.length) flags.push(`${arg}=${args[++i]}`);
+    else flags.push(arg);
   }
+  const joined = [...flags, '--', ...positionals];
   try {
     return parseNodeArgs({ args: joined, options, allowPositionals: true, strict: true });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Entry point: language, hash router, the frame, "Leave quickly", "Close my inbox", the staff
 // idle lock, and what every page change does for people (title, focus, asking before unload).
-import { render, type TemplateResult } from 'lit-html';
+import { html, render, type TemplateResult } from 'lit-html';
 import { clearSession } from './api';
 import { wipeWorker } from './crypto-client';
 import { initI18n, t } from './i18n';
@@ -13,15 +13,8 @@ import { layout } from './views/layout';
 import { enterNewRequest, hasUnsavedRequest, newRequestStep, newRequestView, resetNewRequest, restoreNewRequestStep } from './views/new-request';
 import { closeInbox } from './views/requester-session';
 import { resetReturn, returnView } from './views/return';
-import { enterStaffQueue, resetQueue, staffQueueView } from './views/staff/queue';
-import { staffLoginView } from './views/staff/login';
-import { resetTwoFactor, staffTwoFactorView } from './views/staff/two-factor';
-import { startIdleLock } from './views/staff/idle';
-import { lockStaff } from './views/staff/session';
-import { activateView, resetActivation } from './views/staff/activate';
-import { resetSetup, setupView } from './views/staff/setup';
-import { enterStaffTicket, resetStaffTickets, staffTicketView } from './views/staff/ticket';
-import { adminTitle, adminView, enterAdmin, isAdminRouteName, resetAdmin } from './views/admin';
+import { importVerified } from './lazy';
+import type * as StaffPages from './views/staff/pages';
 import { resetThreads, threadView } from './views/thread';
 import { resetTickets, ticketsView } from './views/tickets';
 import './style.css';
@@ -33,6 +26,40 @@ const NEUTRAL_PAGE = 'about:blank';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('missing #app');
+
+// The staff and admin console is its own chunk, loaded with integrity the first time a staff
+// page is opened: a requester's first visit never downloads it (docs/DECISIONS.md).
+let staffPages: typeof StaffPages | null = null;
+let staffPagesLoading = false;
+let staffPagesFailed = false;
+
+function loadStaffPages(): void {
+  if (staffPagesLoading) return;
+  staffPagesLoading = true;
+  staffPagesFailed = false;
+  importVerified('pages', () => import('./views/staff/pages')).then(
+    (pages) => {
+      if (leaving) return;
+      staffPages = pages;
+      pages.enterStaffPage(parseRoute(location.hash));
+      update();
+    },
+    () => {
+      staffPagesLoading = false;
+      staffPagesFailed = true;
+      update();
+    },
+  );
+}
+
+function staffPageView(route: StaffPages.StaffRoute): TemplateResult {
+  if (staffPages) return staffPages.staffPageView(route);
+  if (!staffPagesFailed) loadStaffPages();
+  return staffPagesFailed
+    ? html`<p class="alert alert-error" role="alert" data-test="staff-pages-failed">${t('common.pageLoadFailed')}</p>
+        <button class="btn btn-secondary" type="button" data-test="staff-pages-retry" @click=${() => loadStaffPages()}>${t('common.retry')}</button>`
+    : html`<p class="muted" role="status" data-test="staff-pages-loading">${t('common.pageLoading')}</p>`;
+}
 
 function view(route: Route): TemplateResult {
   switch (route.name) {
@@ -46,26 +73,10 @@ function view(route: Route): TemplateResult {
       return ticketsView();
     case 'ticket':
       return threadView(route.ticketId);
-    case 'setup':
-      return setupView(route.token);
-    case 'activate':
-      return activateView(route.token);
-    case 'staff-login':
-      return staffLoginView();
-    case 'staff-queue':
-      return staffQueueView();
-    case 'staff-two-factor':
-      return staffTwoFactorView();
-    case 'staff-ticket':
-      return staffTicketView(route.ticketId);
-    case 'admin-staff':
-    case 'admin-member':
-    case 'admin-rotation':
-    case 'admin-audit':
-    case 'admin-policy':
-      return adminView(route);
     case 'not-found':
       return notFoundView();
+    default:
+      return staffPageView(route);
   }
 }
 
@@ -87,23 +98,9 @@ function leaveQuickly(): void {
   resetReturn();
   resetThreads();
   resetTickets();
-  resetQueue();
-  resetStaffTickets();
-  resetTwoFactor();
-  resetAdmin();
-  resetSetup();
-  resetActivation();
+  staffPages?.resetStaffPages();
   render('', root as HTMLElement);
   leaveHistory(NEUTRAL_PAGE);
-}
-
-async function lock(): Promise<void> {
-  await lockStaff();
-  resetQueue();
-  resetStaffTickets();
-  resetTwoFactor();
-  resetAdmin();
-  navigate({ name: 'staff-login' });
 }
 
 // A message to show on the page a navigation leads to (the hashchange handler clears flashes).
@@ -150,26 +147,10 @@ function pageTitle(route: Route): string {
       return t('tickets.title');
     case 'ticket':
       return t('thread.title');
-    case 'setup':
-      return t('setup.title');
-    case 'activate':
-      return t('activate.title');
-    case 'staff-login':
-      return t('staff.loginTitle');
-    case 'staff-queue':
-      return t('staff.queueTitle');
-    case 'staff-two-factor':
-      return t('twoFactor.title');
-    case 'staff-ticket':
-      return t('thread.title');
-    case 'admin-staff':
-    case 'admin-member':
-    case 'admin-rotation':
-    case 'admin-audit':
-    case 'admin-policy':
-      return adminTitle(route);
     case 'not-found':
       return t('notFound.title');
+    default:
+      return staffPages ? staffPages.staffPageTitle(route) : t('app.name');
   }
   return t('app.name');
 }
@@ -209,7 +190,7 @@ function renderApp(): void {
   render(
     layout(content, {
       leave: leaveQuickly,
-      lock: isStaffRoute(route) && state.staff ? () => void lock() : null,
+      lock: isStaffRoute(route) && state.staff && staffPages ? () => void staffPages?.lockStaffConsole() : null,
       closeInbox: state.requester && !isStaffRoute(route) ? () => void onCloseInbox() : null,
     }),
     root as HTMLElement,
@@ -227,9 +208,8 @@ async function boot(): Promise<void> {
     flashOnArrival = null;
     const entered = parseRoute(location.hash);
     if (entered.name === 'new') enterNewRequest();
-    if (entered.name === 'staff-queue') enterStaffQueue();
-    if (entered.name === 'staff-ticket') enterStaffTicket(entered.ticketId);
-    if (isAdminRouteName(entered)) enterAdmin(entered);
+    // (Before the console is loaded there is nothing to refresh: it loads fresh.)
+    staffPages?.enterStaffPage(entered);
     renderApp();
   });
   // Back/Forward between the steps of a new request (same address, the step is in the entry).
@@ -253,10 +233,6 @@ async function boot(): Promise<void> {
     if (now - lastEscape < 600) leaveQuickly();
     lastEscape = now;
   });
-  startIdleLock(
-    () => state.staff !== null,
-    () => void lock(),
-  );
   renderApp();
   try {
     await loadDesk();

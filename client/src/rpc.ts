@@ -88,10 +88,11 @@ export interface RpcMethods {
   staffSearch: { params: { query: string; categoryNames?: Record<string, string> }; result: { hits: SearchHit[]; searched: number } };
   staffSealReply: { params: { ticketId: string; body: string; lang: string }; result: { messageId: string; envelope: MessageEnvelope } };
   /** First admin (as `cli setup`): needs init({deskId}); fingerprint = hash of the signed genesis. */
-  staffPrepareSetup: { params: { username: string; password: string }; result: { request: SetupRequest; fingerprint: B64 } };
+  /** `generated`: the password is the passphrase generatePassphrase made (light Argon2id, PROTOCOL §3). */
+  staffPrepareSetup: { params: { username: string; password: string; generated?: boolean }; result: { request: SetupRequest; fingerprint: B64 } };
   /** Invited member: staffId from the invite (re-enrolment) or null to choose a fresh one. */
   staffPrepareActivation: {
-    params: { staffId: string | null; password: string };
+    params: { staffId: string | null; password: string; generated?: boolean };
     result: { staffId: string; enrolment: StaffEnrolment; keyFingerprint: string };
   };
   // ---- admin (client-core admission.ts, team.ts, rotation.ts, labels.ts; the server checks every step again) ----

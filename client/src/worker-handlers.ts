@@ -33,6 +33,16 @@ const wireGrant = (g: { teamKeyVersion: number; sealedKey: string }) => ({ teamK
 /** How long an upload keeps trying to resume after the connection dropped (Tor circuits drop). */
 const RESUME_FOR_MS = 10 * 60_000;
 const RESUME_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000];
+/**
+ * The web app sends 1 MiB chunks (the largest PROTOCOL.md §5 allows), four at a time: each request
+ * costs the browser's network stack about as much as a quarter of a MiB on the wire, so 256 KiB
+ * chunks ran at a third of the speed (docs/DECISIONS.md "Browser upload speed"). A slow circuit
+ * must still finish every request inside the server's 60 s: each resume after a dropped or timed
+ * out request halves the chunks in flight (4 → 2 → 1), so one 1 MiB chunk needs ≥ 17 KB/s, what
+ * four 256 KiB chunks needed.
+ */
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+const UPLOAD_IN_FLIGHT = 4;
 /** Decrypted pieces are folded into the Blob every few MiB, so the worker holds little of the file. */
 const BLOB_FOLD_BYTES = 4 * 1024 * 1024;
 
@@ -180,7 +190,12 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
       const signal = controller.signal;
       try {
         const source = await bytesToSend(file, keepOriginal);
-        const upload = core.prepareUpload(vault, ticketId, { name: attachmentName(file.name), type: file.type.slice(0, 255), size: source.size });
+        const upload = core.prepareUpload(
+          vault,
+          ticketId,
+          { name: attachmentName(file.name), type: file.type.slice(0, 255), size: source.size },
+          { chunkBytes: UPLOAD_CHUNK_BYTES },
+        );
         const transport: core.UploadTransport = {
           create: (t, body, s) => api.createAttachment(token, t, body, asAbort(s)),
           status: (t, aid, s) => api.attachmentStatus(token, t, aid, asAbort(s)),
@@ -196,7 +211,12 @@ export function createHandlers(vault: core.Vault = core.createVault()): Handlers
         const giveUpAt = Date.now() + RESUME_FOR_MS;
         for (let attempt = 0; ; attempt++) {
           try {
-            const done = await core.uploadAttachment(upload, (from) => bytesOf(source.slice(from)), transport, { signal, onProgress, isRetryable: isTransient });
+            const done = await core.uploadAttachment(upload, (from) => bytesOf(source.slice(from)), transport, {
+              signal,
+              onProgress,
+              isRetryable: isTransient,
+              inFlight: Math.max(1, UPLOAD_IN_FLIGHT >> attempt),
+            });
             return { attachmentId: done.attachmentId };
           } catch (err) {
             // A dropped connection: wait, then resume. The driver asks the server which chunks

@@ -1,4 +1,4 @@
-import { index, pgTable, text } from 'drizzle-orm/pg-core';
+import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { TICKET_PRIORITIES, TICKET_STATUSES } from '../schema/tickets';
 import { int } from './columns';
 import { requesters } from './requesters';
@@ -28,5 +28,21 @@ export const tickets = pgTable(
     index('tickets_priority_seq_idx').on(t.priority, t.seq),
     index('tickets_requester_idx').on(t.requesterId),
     index('tickets_closed_at_idx').on(t.closedAt),
+    index('tickets_activity_idx').on(t.updatedAt, t.seq),
+    index('tickets_status_activity_idx').on(t.status, t.updatedAt, t.seq),
+    index('tickets_assignee_activity_idx').on(t.assigneeId, t.updatedAt, t.seq),
+    index('tickets_priority_activity_idx').on(t.priority, t.updatedAt, t.seq),
   ],
+);
+
+/** PostgreSQL twin of `ticket_counts`: kept exact by the triggers of db/migrations-pg/0002 (as 0005 does on SQLite). */
+export const ticketCounts = pgTable(
+  'ticket_counts',
+  {
+    status: text('status', { enum: TICKET_STATUSES }).notNull(),
+    priority: text('priority', { enum: TICKET_PRIORITIES }).notNull(),
+    assignee: text('assignee').notNull(),
+    n: int('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.status, t.priority, t.assignee] })],
 );

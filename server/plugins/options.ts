@@ -29,6 +29,8 @@ export interface AppPluginOptions {
   underPressure?: UnderPressureOptions;
   /** Argon2id cost of stored authSecret hashes (BuildAppOptions.authHashKdf). */
   authHashKdf: KdfParams;
+  /** Lightest Argon2id parameters an enrolment may carry (BuildAppOptions.staffKdfFloor). */
+  staffKdfFloor: KdfParams;
   /** Size and queue bound of the signature verification pool (tests; default: defaults of verify/pool.ts). */
   verifyPool?: VerifyPoolOptions;
 }

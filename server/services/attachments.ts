@@ -21,6 +21,7 @@ import {
 } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors';
 import { dialectOf, tables, transaction, type Db } from './data';
+import { first, prepareAs, preparedPer } from './prepared';
 import { admittedSignPk } from './staff-admission';
 import { requesterSignPkOf } from './tickets';
 
@@ -83,6 +84,59 @@ function toWire(row: Row): Attachment {
   };
 }
 
+const ph = (name: string) => sql.placeholder(name);
+
+/**
+ * The chunk routes' statements, prepared once per connection (see prepared.ts): a 25 MiB file is
+ * ~100 chunk requests, and building their statements on each cost more loop time than the
+ * session check (bench/attachments.ts; DECISIONS.md "Attachment throughput").
+ */
+const chunkStatements = preparedPer((db) => {
+  const { attachments: a, attachmentChunks: c } = tables(db);
+  return {
+    row: prepareAs(
+      db,
+      'attachment_row',
+      db
+        .select(columns(db))
+        .from(a)
+        .where(and(eq(a.id, ph('attachmentId')), eq(a.ticketId, ph('ticketId')))),
+    ),
+    hasChunk: prepareAs(
+      db,
+      'attachment_has_chunk',
+      db
+        .select({ idx: c.idx })
+        .from(c)
+        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+    ),
+    completedAt: prepareAs(
+      db,
+      'attachment_completed_at',
+      db
+        .select({ completedAt: a.completedAt })
+        .from(a)
+        .where(eq(a.id, ph('attachmentId'))),
+    ),
+    insertChunk: prepareAs(
+      db,
+      'attachment_insert_chunk',
+      db
+        .insert(c)
+        .values({ attachmentId: ph('attachmentId'), idx: ph('idx'), data: ph('data') })
+        .onConflictDoNothing(),
+    ),
+    chunkData: prepareAs(
+      db,
+      'attachment_chunk_data',
+      db
+        .select({ data: c.data })
+        .from(c)
+        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+    ),
+  };
+});
+
 async function storedChunks(db: Db, attachmentId: string): Promise<number[]> {
   const { attachmentChunks: c } = tables(db);
   return (await db.select({ idx: c.idx }).from(c).where(eq(c.attachmentId, attachmentId)).orderBy(asc(c.idx))).map((r) => r.idx);
@@ -95,11 +149,7 @@ async function withStatus(db: Db, row: Row): Promise<AttachmentStatus> {
 async function loadRow(db: Db, ticketId: string, attachmentId: string): Promise<Row> {
   // SECURITY: the ticket id is part of the lookup; an attachment id alone must not reach across
   // tickets (the caller was authorised for `ticketId` only).
-  const { attachments: a } = tables(db);
-  const [row] = await db
-    .select(columns(db))
-    .from(a)
-    .where(and(eq(a.id, attachmentId), eq(a.ticketId, ticketId)));
+  const row = await first(chunkStatements(db).row.execute({ attachmentId, ticketId }));
   if (!row) throw notFound('no such attachment');
   return row;
 }
@@ -226,14 +276,7 @@ export async function chunkUploadTarget(db: Db, ticketId: string, attachmentId: 
   checkIndex(row, index);
   // A completed attachment is immutable: a download must get what the uploader completed.
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  const { attachmentChunks: c } = tables(db);
-  const alreadyStored =
-    (
-      await db
-        .select({ idx: c.idx })
-        .from(c)
-        .where(and(eq(c.attachmentId, attachmentId), eq(c.idx, index)))
-    ).length > 0;
+  const alreadyStored = (await first(chunkStatements(db).hasChunk.execute({ attachmentId, idx: index }))) !== undefined;
   return { attachmentId, index, expectedBytes: chunkCipherBytes(row.paddedSize, row.chunkBytes, index), alreadyStored };
 }
 
@@ -245,11 +288,11 @@ function checkIndex(row: Row, index: number): void {
 export async function storeChunk(db: Db, target: ChunkTarget, data: Buffer): Promise<void> {
   if (data.length !== target.expectedBytes) throw badRequest('bad_chunk_size', `chunk ${target.index} must be exactly ${target.expectedBytes} bytes`);
   // The attachment may have been completed or deleted (cleanup) while the body streamed in.
-  const { attachments, attachmentChunks } = tables(db);
-  const [row] = await db.select({ completedAt: attachments.completedAt }).from(attachments).where(eq(attachments.id, target.attachmentId));
+  const statements = chunkStatements(db);
+  const row = await first(statements.completedAt.execute({ attachmentId: target.attachmentId }));
   if (!row) throw notFound('no such attachment');
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  await db.insert(attachmentChunks).values({ attachmentId: target.attachmentId, idx: target.index, data }).onConflictDoNothing();
+  await statements.insertChunk.execute({ attachmentId: target.attachmentId, idx: target.index, data });
 }
 
 /** Marks the attachment complete once every chunk is stored; idempotent. Run inside group commit. */
@@ -281,11 +324,7 @@ export async function getChunk(db: Db, ticketId: string, attachmentId: string, i
   const row = await loadRow(db, ticketId, attachmentId);
   checkIndex(row, index);
   if (row.completedAt === null) throw conflict('the attachment is not complete yet', 'attachment_incomplete');
-  const { attachmentChunks: c } = tables(db);
-  const [chunk] = await db
-    .select({ data: c.data })
-    .from(c)
-    .where(and(eq(c.attachmentId, attachmentId), eq(c.idx, index)));
+  const chunk = await first(chunkStatements(db).chunkData.execute({ attachmentId, idx: index }));
   if (!chunk) throw notFound('no such chunk');
   return chunk.data;
 }

@@ -24,7 +24,11 @@ export function updateTriage(db: Db, actorStaffId: string, ticketId: string, pat
     const [current] = await tx.select({ seq: tickets.seq, status: tickets.status, closedAt: tickets.closedAt }).from(tickets).where(eq(tickets.id, ticketId));
     if (!current) throw notFound('no such ticket');
     const seq = current.seq;
-    const changes: Partial<typeof tickets.$inferInsert> = { updatedAt: now };
+    const changes: Partial<typeof tickets.$inferInsert> = {};
+    // Last activity is a thread message or a status change (DECISIONS "Staff queue by last
+    // activity"). SECURITY: priority, assignee and labels leave updatedAt alone, since the
+    // requester sees it in /mine and must not learn of internal triage.
+    if (patch.status !== undefined && patch.status !== current.status) changes.updatedAt = now;
     const detail: Record<string, unknown> = {};
     if (patch.status !== undefined) {
       changes.status = patch.status;
@@ -44,7 +48,7 @@ export function updateTriage(db: Db, actorStaffId: string, ticketId: string, pat
       changes.assigneeId = patch.assigneeId;
       detail.assigneeId = patch.assigneeId;
     }
-    await tx.update(tickets).set(changes).where(eq(tickets.seq, seq));
+    if (Object.keys(changes).length > 0) await tx.update(tickets).set(changes).where(eq(tickets.seq, seq));
 
     if (patch.labels !== undefined) {
       const tags = [...new Set(patch.labels)].sort();

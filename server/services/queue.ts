@@ -1,12 +1,16 @@
 import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { TICKET_STATUSES, tickets } from '../../db/schema';
 import { tables, type Db, type Schema } from './data';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { countByStatus, type StatusCounts } from './queue-counts';
-import { decodeCursor, encodeCursor } from './cursor';
+import { decodeCursor, decodePairCursor, encodeCursor, encodePairCursor } from './cursor';
 
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+/** 'activity': last activity first (updatedAt, then seq); 'newest': newest ticket first (seq). */
+export type QueueSort = 'activity' | 'newest';
+/** Where the previous page stopped, in the page's own order (a decoded cursor). */
+export type QueuePosition = { sort: 'newest'; seq: number } | { sort: 'activity'; updatedAt: number; seq: number };
 
 export interface QueueFilters {
   status?: TicketStatus;
@@ -15,8 +19,10 @@ export interface QueueFilters {
   assigneeId?: string | null;
   /** One blind label tag. */
   label?: string;
-  /** Only tickets with seq < before (the decoded cursor). */
-  before?: number;
+  /** The order of the page; 'activity' when absent. */
+  sort?: QueueSort;
+  /** Only tickets after this position in the page's order (the decoded cursor). */
+  before?: QueuePosition;
   limit: number;
 }
 
@@ -85,7 +91,7 @@ function countsKey(f: QueueFilters): string {
   return `p:${f.priority ?? '*'}|a:${assignee}|l:${f.label ?? '*'}`;
 }
 
-function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label'>): SQL[] {
+function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label' | 'sort'>): SQL[] {
   const where: SQL[] = [];
   if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
   if (f.assigneeId === null) where.push(isNull(tickets.assigneeId));
@@ -94,48 +100,64 @@ function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | '
 }
 
 /**
- * One queue page, newest first by the internal seq. Paging is keyset (seq < cursor), so tickets
- * created while someone pages get higher seqs and can neither shift nor repeat older pages.
- * `counts` applies every filter except status (so a status tab bar can show all five numbers).
+ * One queue page, last activity first (or newest first). Paging is keyset on the page's own
+ * order — (updatedAt, seq) below the cursor, or seq below it — so tickets created or touched
+ * while someone pages move above the cursor: they can neither shift nor repeat older pages (a
+ * touched ticket shows at the top on the next first page). `counts` applies every filter except
+ * status (so a status tab bar can show all five numbers).
  */
 export async function listQueue(db: Db, f: QueueFilters): Promise<QueuePage> {
+  const sort = f.sort ?? 'activity';
+  if (f.before !== undefined && f.before.sort !== sort) throw badRequest('validation_failed', 'querystring/cursor: the cursor belongs to another sort order');
   const schema = tables(db);
   const { tickets, ticketLabels } = schema;
   const shared = filterConditions(schema, f);
   const pageWhere = [...shared];
   if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
+  const byActivity = sort === 'activity';
+  // With a label the page is driven from ticket_labels (see below), whose seq is ticket_seq.
+  const seqColumn = f.label === undefined ? tickets.seq : ticketLabels.ticketSeq;
+  const after =
+    f.before === undefined
+      ? undefined
+      : f.before.sort === 'activity'
+        ? // A row-value comparison: SQLite walks the (…, updated_at, seq) index from the cursor on.
+          sql`(${tickets.updatedAt}, ${tickets.seq}) < (${f.before.updatedAt}, ${f.before.seq})`
+        : lt(seqColumn, f.before.seq);
+  const order = byActivity ? [desc(tickets.updatedAt), desc(tickets.seq)] : [desc(seqColumn)];
   // One extra row tells whether another page exists without a second query.
   const rows =
     f.label === undefined
       ? await db
           .select(ticketColumns(schema))
           .from(tickets)
-          .where(and(...pageWhere, f.before === undefined ? undefined : lt(tickets.seq, f.before)))
-          .orderBy(desc(tickets.seq))
+          .where(and(...pageWhere, after))
+          .orderBy(...order)
           .limit(f.limit + 1)
-      : // CROSS JOIN makes SQLite drive from ticket_labels_tag_ticket_idx, which is already in
-        // seq order: no sort, and only tickets carrying the tag are ever read.
+      : // CROSS JOIN makes SQLite drive from ticket_labels_tag_ticket_idx: only tickets carrying
+        // the tag are ever read. That index is in seq order, so newest-first needs no sort; by
+        // activity the carrying tickets are sorted (a cost that grows with the tag, not the desk).
         await db
           .select(ticketColumns(schema))
           .from(ticketLabels)
           .crossJoin(tickets)
-          .where(
-            and(eq(ticketLabels.tag, f.label), eq(tickets.seq, ticketLabels.ticketSeq), ...pageWhere, f.before === undefined ? undefined : lt(ticketLabels.ticketSeq, f.before)),
-          )
-          .orderBy(desc(ticketLabels.ticketSeq))
+          .where(and(eq(ticketLabels.tag, f.label), eq(tickets.seq, ticketLabels.ticketSeq), ...pageWhere, after))
+          .orderBy(...order)
           .limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
     tickets: await hydrate(db, page),
-    nextCursor: rows.length > f.limit && last ? encodeCursor('q1:', last.seq) : null,
-    counts: await countByStatus(db, countsKey(f), shared, f.label),
+    nextCursor: rows.length > f.limit && last ? (byActivity ? encodePairCursor('a1:', last.updatedAt, last.seq) : encodeCursor('q1:', last.seq)) : null,
+    counts: await countByStatus(db, countsKey(f), f, f.label, shared),
   };
 }
 
-/** A queue cursor from the client back to the seq it stands for (400 if it is not ours). */
-export function queueCursorPosition(cursor: string): number {
-  return decodeCursor('q1:', cursor);
+/** A queue cursor from the client back to the position it stands for (400 if it is not ours). */
+export function queueCursorPosition(cursor: string, sort: QueueSort = 'activity'): QueuePosition {
+  if (sort === 'newest') return { sort, seq: decodeCursor('q1:', cursor) };
+  const [updatedAt, seq] = decodePairCursor('a1:', cursor);
+  return { sort, updatedAt, seq };
 }
 
 export async function getStaffTicket(db: Db, ticketId: string): Promise<StaffTicket> {

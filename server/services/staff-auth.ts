@@ -13,10 +13,11 @@ import { hasTwoFactor, isTwoFactorRequired, spendSecondFactor, type TwoFactorKey
 import {
   asAuthSecret,
   asLabelKey,
-  DEFAULT_STAFF_KDF,
   fromB64,
   hashAuthSecret,
   labelTag,
+  STAFF_PASSPHRASE_KDF,
+  STAFF_PASSWORD_KDF,
   STAFF_SALT_BYTES,
   toB64,
   verifyAuthSecret,
@@ -46,6 +47,17 @@ export function fakeSalt(key: LabelKey, username: string): string {
   return toB64(fromB64(labelTag(key, username)).slice(0, STAFF_SALT_BYTES));
 }
 
+/**
+ * The parameters for a username with no usable account: a real account has either the light
+ * passphrase parameters (the default) or the chosen-password ones, so a fake answer must not
+ * always be one of them. A byte of the same keyed hash (past the salt) picks, stable per name:
+ * about 3 in 4 names get the default. SECURITY: either answer is one real accounts give.
+ */
+export function fakeKdf(key: LabelKey, username: string): KdfParams {
+  const pick = fromB64(labelTag(key, username))[STAFF_SALT_BYTES]!;
+  return pick < 192 ? STAFF_PASSPHRASE_KDF : STAFF_PASSWORD_KDF;
+}
+
 export async function prelogin(db: Db, key: LabelKey, username: string): Promise<Prelogin> {
   const { staff } = tables(db);
   const [row] = await db
@@ -54,7 +66,7 @@ export async function prelogin(db: Db, key: LabelKey, username: string): Promise
     .where(eq(staff.username, username));
   // SECURITY: disabled and reset accounts answer like unknown names; their stored salt (if any)
   // would otherwise reveal that the name exists.
-  if (!row || row.status !== 'active') return { salt: fakeSalt(key, username), ...DEFAULT_STAFF_KDF };
+  if (!row || row.status !== 'active') return { salt: fakeSalt(key, username), ...fakeKdf(key, username) };
   return { salt: row.salt, opslimit: row.opslimit, memlimit: row.memlimit };
 }
 

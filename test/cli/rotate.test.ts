@@ -5,10 +5,9 @@ import * as p from '../../protocol/index';
 import type { DeskApi } from '../../cli/staff/api';
 import { rotateTeamKey } from '../../cli/staff/rotate';
 import { loginStaff } from '../../cli/staff/session';
-import type { TestApp } from '../helpers/app';
+import { buildTestApp, type TestApp } from '../helpers/app';
 import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
-import { buildDeskApp } from '../server/rotation/seed';
 import { listen, runCommand } from '../helpers/cli';
 
 interface Made {
@@ -61,7 +60,7 @@ async function teamKeyOf(member: StaffActor, version: number): Promise<p.TeamKey
 
 beforeAll(async () => {
   // Given a desk set up through the API: admin, technicians tom and rex, team key v1
-  t = await buildDeskApp({ env: { SEALDESK_POW_DIFFICULTY: '4', SEALDESK_MAX_OPEN_TICKETS: '100' } });
+  t = await buildTestApp({ env: { SEALDESK_POW_DIFFICULTY: '4', SEALDESK_MAX_OPEN_TICKETS: '100' } });
   desk = await setupDesk(t.app);
   tom = await addTechnician(t.app, desk, 'tom');
   rex = await addTechnician(t.app, desk, 'rex');

@@ -5,38 +5,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '../../client-core';
 import type { Attachment } from '../../contract';
 import * as p from '../../protocol/index';
-import type { TestApp } from '../helpers/app';
-import { addRequester, addTicket, bearer, buildDeskApp, seedDesk, type SeededDesk, type SeededRequester, type SeededTicket } from '../server/rotation/seed';
+import { buildTestApp, type TestApp } from '../helpers/app';
+import { bearer, seedDesk, seedRequester, seedTicket, storedKeyLogState, type Desk, type SeededRequester, type SeededTicket } from '../helpers/desk';
 import { injectTransport } from '../server/attachments/upload';
 
 const MiB = 1024 * 1024;
 const CHUNK = p.ATTACHMENT_CHUNK_BYTES;
 
 let t: TestApp;
-let desk: SeededDesk;
+let desk: Desk;
 let requester: SeededRequester;
 let ticket: SeededTicket;
 let requesterVault: core.Vault;
 let staffVault: core.Vault;
 
 beforeAll(async () => {
-  t = await buildDeskApp({ env: { SEALDESK_MAX_TICKET_MB: '400' } });
-  desk = seedDesk(t);
-  const team = desk.addTeamKey([desk.admin]);
-  requester = addRequester(t);
-  ticket = addTicket(t, requester, team.pub);
+  t = await buildTestApp({ env: { SEALDESK_MAX_TICKET_MB: '400' } });
+  desk = seedDesk(t.app);
+  requester = seedRequester(t.app);
+  ticket = seedTicket(t.app, desk, requester);
   requesterVault = core.createVault();
-  requesterVault.keyLog = desk.state();
+  requesterVault.keyLog = storedKeyLogState(t.app);
   requesterVault.requester = requester.keys;
-  requesterVault.ticketKeys.set(ticket.id, ticket.ticketKey);
+  requesterVault.ticketKeys.set(ticket.ticketId, ticket.ticketKey);
   staffVault = core.createVault();
-  staffVault.keyLog = desk.state();
-  staffVault.staff = { staffId: desk.admin.id, keys: desk.admin.keys };
-  staffVault.ticketKeys.set(ticket.id, ticket.ticketKey);
+  staffVault.keyLog = storedKeyLogState(t.app);
+  staffVault.staff = { staffId: desk.admin.staffId, keys: desk.admin.keys };
+  staffVault.ticketKeys.set(ticket.ticketId, ticket.ticketKey);
 });
 afterAll(async () => t.close());
 
-const place = () => ({ ticketId: ticket.id, requesterSignPk: p.toB64(requester.keys.sign.publicKey) });
+const place = () => ({ ticketId: ticket.ticketId, requesterSignPk: p.toB64(requester.keys.sign.publicKey) });
 
 /** A file read in 100 KB pieces, like File.stream(), from any offset. */
 const fileSource = (bytes: Uint8Array) =>
@@ -45,7 +44,7 @@ const fileSource = (bytes: Uint8Array) =>
   };
 
 async function listed(token: string): Promise<Attachment[]> {
-  const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(token) });
+  const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(token) });
   return res.json<{ attachments: Attachment[] }>().attachments;
 }
 
@@ -66,7 +65,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
     it(`round-trips ${label} byte for byte, requester up, staff down`, async () => {
       const bytes = new Uint8Array(randomBytes(size));
       const up = injectTransport(t, requester.token);
-      const upload = core.prepareUpload(requesterVault, ticket.id, { name: `f-${size}.bin`, type: 'application/octet-stream', size });
+      const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: `f-${size}.bin`, type: 'application/octet-stream', size });
       const progress: core.TransferProgress[] = [];
       const done = await core.uploadAttachment(upload, fileSource(bytes), up, { onProgress: (pr) => progress.push(pr) });
       expect(done.complete).toBe(true);
@@ -87,11 +86,11 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
   it('resumes an interrupted upload by sending only the chunks the server lacks', async () => {
     // Given a 2 MiB upload whose connection drops at chunk 5 (4 chunks in flight)
     const bytes = new Uint8Array(randomBytes(2 * MiB));
-    const upload = core.prepareUpload(requesterVault, ticket.id, { name: 'big.log', type: 'text/plain', size: bytes.length });
+    const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'big.log', type: 'text/plain', size: bytes.length });
     const first = injectTransport(t, requester.token);
     first.failOnce.add(5);
     await expect(core.uploadAttachment(upload, fileSource(bytes), first)).rejects.toThrow('socket hang up');
-    const stored = new Set((await first.status(ticket.id, upload.attachmentId)).storedChunks);
+    const stored = new Set((await first.status(ticket.ticketId, upload.attachmentId)).storedChunks);
     expect(stored.size).toBeGreaterThan(0);
     expect(stored.has(5)).toBe(false);
 
@@ -111,7 +110,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
     const bytes = new Uint8Array(randomBytes(600_000));
     const tr = injectTransport(t, requester.token);
     tr.failOnce.add(1);
-    const upload = core.prepareUpload(requesterVault, ticket.id, { name: 'r.bin', type: 'application/octet-stream', size: bytes.length });
+    const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'r.bin', type: 'application/octet-stream', size: bytes.length });
     const done = await core.uploadAttachment(upload, fileSource(bytes), tr, { isRetryable: () => true });
     expect(done.complete).toBe(true);
     expect(tr.puts.filter((i) => i === 1)).toHaveLength(2);
@@ -119,7 +118,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
 
   it('cancels on the signal with CoreError cancelled, and the upload can be resumed', async () => {
     const bytes = new Uint8Array(randomBytes(MiB));
-    const upload = core.prepareUpload(requesterVault, ticket.id, { name: 'c.bin', type: 'application/octet-stream', size: bytes.length });
+    const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'c.bin', type: 'application/octet-stream', size: bytes.length });
     const controller = new AbortController();
     const tr = injectTransport(t, requester.token);
     const cancelOnFirst = { ...tr, putChunk: async (...args: Parameters<typeof tr.putChunk>) => (controller.abort(), tr.putChunk(...args)) };
@@ -128,7 +127,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
   });
 
   it('refuses a source whose size changed since prepareUpload', async () => {
-    const upload = core.prepareUpload(requesterVault, ticket.id, { name: 's.bin', type: 'application/octet-stream', size: 1000 });
+    const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 's.bin', type: 'application/octet-stream', size: 1000 });
     await expect(core.uploadAttachment(upload, [new Uint8Array(999)], injectTransport(t, requester.token))).rejects.toMatchObject({ code: 'attachment_source_changed' });
   });
 
@@ -149,11 +148,11 @@ describe('downloadAttachment detects what the server does to a file', () => {
   let chunks: Uint8Array[];
   beforeAll(async () => {
     const bytes = new Uint8Array(randomBytes(3 * CHUNK + 10));
-    const upload = core.prepareUpload(requesterVault, ticket.id, { name: 'evidence.png', type: 'image/png', size: bytes.length });
+    const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'evidence.png', type: 'image/png', size: bytes.length });
     await core.uploadAttachment(upload, fileSource(bytes), injectTransport(t, requester.token));
     a = (await listed(requester.token)).find((x) => x.attachmentId === upload.attachmentId)!;
     const tr = injectTransport(t, requester.token);
-    chunks = await Promise.all(Array.from({ length: a.chunkCount }, (_, i) => tr.getChunk(ticket.id, a.attachmentId, i)));
+    chunks = await Promise.all(Array.from({ length: a.chunkCount }, (_, i) => tr.getChunk(ticket.ticketId, a.attachmentId, i)));
   });
   const serving = (serve: (index: number) => Uint8Array): core.DownloadTransport => ({ getChunk: async (_t, _a, index) => serve(index) });
   const failure = async (att: Attachment, tr: core.DownloadTransport) => {
@@ -175,7 +174,7 @@ describe('downloadAttachment detects what the server does to a file', () => {
   });
 
   it('a foreign chunk (another attachment of the same ticket): stream_corrupt', async () => {
-    const other = core.prepareUpload(requesterVault, ticket.id, { name: 'o', type: 'x', size: 10 });
+    const other = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'o', type: 'x', size: 10 });
     const foreign = p.encryptAttachmentChunk(other.fileKey, { ...other.layout, index: 0 }, new Uint8Array(CHUNK));
     expect(
       await failure(
@@ -211,7 +210,7 @@ describe('downloadAttachment detects what the server does to a file', () => {
 
   it('metadata that its uploader did not sign: attachment_untrusted, shown as bad, nothing fetched', async () => {
     const gets: number[] = [];
-    const forged = { ...a, uploader: { type: 'staff' as const, staffId: desk.admin.id } };
+    const forged = { ...a, uploader: { type: 'staff' as const, staffId: desk.admin.staffId } };
     expect(core.openAttachmentList(staffVault, place(), [forged])[0]).toMatchObject({ signature: 'bad', decryptFailed: true, name: '' });
     expect(
       await failure(

@@ -1,9 +1,10 @@
 // Which page changes get their own history entry (Back works between public steps) and which
-// replace it (no trail of opened tickets); and the staff queue's order and "changed" marker.
+// replace it (no trail of opened tickets); and the staff queue's "changed" marker (the queue's
+// order is the server's: test/server/queue/activity.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { StaffTicket } from '../../client/src/api';
 import { pushesHistory } from '../../client/src/navigate';
-import { byLastActivity, markOpened, resetSeen, seenState } from '../../client/src/views/staff/seen';
+import { markOpened, resetSeen, seenState } from '../../client/src/views/staff/seen';
 
 describe('pushesHistory', () => {
   it('pushes between the start page, a new request and coming back', () => {
@@ -21,12 +22,7 @@ describe('pushesHistory', () => {
 
 const ticket = (id: string, updatedAt: number, createdAt: number, status: StaffTicket['status'] = 'open') => ({ ticketId: id, updatedAt, createdAt, status }) as StaffTicket;
 
-describe('staff queue order and marker', () => {
-  it('sorts by last activity, then newest', () => {
-    const rows = [ticket('a', 100, 10), ticket('b', 300, 20), ticket('c', 300, 30)];
-    expect(rows.sort(byLastActivity).map((r) => r.ticketId)).toEqual(['c', 'b', 'a']);
-  });
-
+describe('staff queue marker', () => {
   it('marks a ticket whose status or activity changed since this session opened it', () => {
     resetSeen();
     const t = ticket('a', 100, 10, 'waiting_requester');

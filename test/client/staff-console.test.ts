@@ -10,16 +10,17 @@ const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 describe('queueQuery', () => {
   it('sends only the filters that are set, with the cursor for "load more"', () => {
-    expect(queueQuery({ status: '', priority: '', assignee: '', label: '' }, null)).toEqual({ limit: 25 });
-    expect(queueQuery({ status: 'open', priority: 'urgent', assignee: 'mine', label: 'tagB64' }, 'c1')).toEqual({
+    expect(queueQuery({ status: '', priority: '', assignee: '', label: '', sort: 'activity' }, null)).toEqual({ limit: 25 });
+    expect(queueQuery({ status: 'open', priority: 'urgent', assignee: 'mine', label: 'tagB64', sort: 'newest' }, 'c1')).toEqual({
       status: 'open',
       priority: 'urgent',
       assignee: 'mine',
       label: 'tagB64',
+      sort: 'newest',
       cursor: 'c1',
       limit: 25,
     });
-    expect(queueQuery({ status: '', priority: '', assignee: 'unassigned', label: '' }, null)).toEqual({ assignee: 'unassigned', limit: 25 });
+    expect(queueQuery({ status: '', priority: '', assignee: 'unassigned', label: '', sort: 'activity' }, null)).toEqual({ assignee: 'unassigned', limit: 25 });
   });
 });
 

@@ -27,6 +27,7 @@ const EXPECTED_TABLES = [
   'staff_recovery_codes',
   'staff_totp',
   'team_keys',
+  'ticket_counts',
   'ticket_labels',
   'tickets',
   'wraps',

@@ -87,6 +87,7 @@ async function invite(page: Page, username: string): Promise<string> {
 /** Opens an invitation link, sets a password; returns the key fingerprint the page shows. */
 async function activate(page: Page, link: string, password: string): Promise<string> {
   await page.goto(link);
+  await hook(page, 'secret-choose-own').click();
   await hook(page, 'activate-password').fill(password);
   await hook(page, 'activate-password2').fill(password);
   await hook(page, 'activate-submit').click();

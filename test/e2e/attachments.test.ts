@@ -197,11 +197,12 @@ describe('attachments between a requester and staff', () => {
     await hook(page, 'ticket-item').filter({ hasText: subject }).click();
     await hook(page, 'reply-form').waitFor();
 
-    // And a connection that drops after a dozen chunks, for a few seconds
+    // And a connection that drops after a dozen chunks and stays down until the client gives up
+    // its per-chunk retries and resumes (asks the server what it holds): a drop of fixed length
+    // could end inside the retries' backoff on a slow machine, and then nothing would resume.
     const stored = new Map<number, number>(); // index → times the server answered 2xx
     let dropped = 0;
     let statusCallsAfterDrop = 0;
-    let dropping = false;
     let ok = 0;
     await requester.context.route(/\/api\/tickets\/[^/]+\/attachments\/[^/]+(\/chunks\/\d+)?$/, async (route) => {
       const req = route.request();
@@ -211,11 +212,7 @@ describe('attachments between a requester and staff', () => {
         return route.continue();
       }
       if (req.method() !== 'PUT') return route.continue();
-      if (ok >= 12 && dropped === 0 && !dropping) {
-        dropping = true;
-        setTimeout(() => (dropping = false), 4_000);
-      }
-      if (dropping) {
+      if (ok >= 12 && statusCallsAfterDrop === 0) {
         dropped++;
         return route.abort('internetdisconnected');
       }

@@ -1,9 +1,13 @@
 // Issue 12's timed journeys, shared by test/e2e/reach.test.ts and bench/reach.ts: a first request,
 // returning with the passphrase, and a technician's sign-in, each timed as MACHINE time (the
-// person's typing is not counted) and with every progress line the page showed recorded.
+// person's typing is not counted) and with every progress line the page showed recorded. The
+// technician is enrolled first as a new member would be: invited (CLI), activated in the browser
+// with the generated passphrase the page shows (or a password of their own), admitted (CLI).
 // Plain playwright-core, no vitest: the bench runs it outside the test runner.
 import { existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { runCli } from '../../cli/index';
 import { ADMIN } from './desk';
 
 const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'];
@@ -137,16 +141,92 @@ export async function returnWithPassphrase(browser: Browser, desk: { url: string
   }
 }
 
-/** Staff login page → queue with `subject`'s row decrypted (or just the queue). Machine time: load, and submit → row. */
-export async function staffSignIn(browser: Browser, desk: { url: string }, subject: string | null): Promise<Timed> {
+export interface StaffCredentials {
+  username: string;
+  password: string;
+}
+
+/** A staff CLI command in this process, as the desk's admin; its stdout, or a thrown error with its stderr. */
+async function adminCli(desk: { url: string; fingerprint: string }, args: string[]): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    env: { NO_COLOR: '1', SEALDESK_ADMIN_PASSWORD: ADMIN.password },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: Readable.from([]),
+  };
+  const code = await runCli([...args, '--as', ADMIN.username, '--server', desk.url, '--fingerprint', desk.fingerprint], io);
+  if (code !== 0) throw new Error(`cli ${args[0]} failed (${code}): ${stderr}`);
+  return stdout;
+}
+
+/** The admin invites `username` as a technician; returns the activation link. */
+export async function inviteTechnician(desk: { url: string; fingerprint: string }, username: string): Promise<string> {
+  const out = await adminCli(desk, ['invite', username]);
+  const link = /Activation link: (\S+)/.exec(out)?.[1];
+  if (!link) throw new Error(`no activation link in: ${out}`);
+  return link;
+}
+
+/**
+ * The activation page of `link` on `page`: by default the generated passphrase it shows (read
+ * from the page, "written down" ticked), or `chosen` typed twice after "Choose my own password".
+ * Returns the secret and the key fingerprint the page shows for admission.
+ */
+export async function activateInBrowser(page: Page, link: string, chosen?: string): Promise<{ password: string; keyFingerprint: string }> {
+  await page.goto(link);
+  let password: string;
+  if (chosen === undefined) {
+    const words = hook(page, 'staff-passphrase-words').locator('li');
+    await words.first().waitFor();
+    password = (await words.allInnerTexts()).map((w) => w.trim()).join(' ');
+    await hook(page, 'secret-written').check();
+  } else {
+    // The page may show the passphrase (the default) or already the password fields
+    await hook(page, 'secret-choose-own').or(hook(page, 'activate-password')).first().waitFor();
+    if (await hook(page, 'secret-choose-own').isVisible()) await hook(page, 'secret-choose-own').click();
+    await hook(page, 'activate-password').fill(chosen);
+    await hook(page, 'activate-password2').fill(chosen);
+    password = chosen;
+  }
+  await hook(page, 'activate-submit').click();
+  const keyFingerprint = await hook(page, 'activate-fingerprint').getAttribute('data-fingerprint', { timeout: STEP_TIMEOUT });
+  if (!keyFingerprint) throw new Error('no key fingerprint on the activation page');
+  return { password, keyFingerprint };
+}
+
+/** The admin admits `username` after checking the fingerprint the member read out (`admit --expect`). */
+export async function admitTechnician(desk: { url: string; fingerprint: string }, username: string, keyFingerprint: string): Promise<void> {
+  await adminCli(desk, ['admit', username, '--expect', keyFingerprint]);
+}
+
+/** Invite → activate in a fresh 360-px context of `browser` → admit: a technician ready to sign in. */
+export async function enrolTechnician(browser: Browser, desk: { url: string; fingerprint: string }, username: string, chosen?: string): Promise<StaffCredentials> {
+  const link = await inviteTechnician(desk, username);
+  const page = await newPage(browser);
+  try {
+    const { password, keyFingerprint } = await activateInBrowser(page, link, chosen);
+    await admitTechnician(desk, username, keyFingerprint);
+    return { username, password };
+  } finally {
+    await page.context().close();
+  }
+}
+
+/**
+ * Staff login page → queue with `subject`'s row decrypted (or just the queue), as `who` (the
+ * desk's first admin unless given). Machine time: load, and submit → row.
+ */
+export async function staffSignIn(browser: Browser, desk: { url: string }, subject: string | null, who: StaffCredentials = ADMIN): Promise<Timed> {
   const page = await newPage(browser);
   try {
     const load = await timed(async () => {
       await page.goto(`${desk.url}/#/staff/login`);
       await hook(page, 'staff-username').waitFor();
     });
-    await hook(page, 'staff-username').fill(ADMIN.username);
-    await hook(page, 'staff-password').fill(ADMIN.password);
+    await hook(page, 'staff-username').fill(who.username);
+    await hook(page, 'staff-password').fill(who.password);
     const signIn = await timed(async () => {
       await hook(page, 'staff-login-submit').click();
       if (subject === null) await hook(page, 'staff-queue').waitFor({ state: 'attached', timeout: STEP_TIMEOUT });

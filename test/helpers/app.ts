@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { openDb } from '../../db/client';
+import type { OpenedPgDb } from '../../db/pg';
 import { buildApp, dbFilePath, type BuildAppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
-import { CHEAP_AUTH_HASH_KDF } from '../fixtures/kdf';
+import { CHEAP_AUTH_HASH_KDF, CHEAP_KDF } from '../fixtures/kdf';
 
 export interface TestAppOptions {
   /** Environment overrides, e.g. `{ SEALDESK_POW_DIFFICULTY: '4' }`. */
@@ -17,6 +18,8 @@ export interface TestAppOptions {
   clientDist?: BuildAppOptions['clientDist'];
   underPressure?: BuildAppOptions['underPressure'];
   verifyPool?: BuildAppOptions['verifyPool'];
+  /** Keep the protocol's floor on enrolment parameters (the floor's own tests); default: CHEAP_KDF passes. */
+  productionStaffKdfFloor?: boolean;
 }
 
 export interface TestApp {
@@ -56,6 +59,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     underPressure: options.underPressure ?? { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
     // Cheap stored-hash cost: every staff activation and login in the suite hashes with it.
     authHashKdf: CHEAP_AUTH_HASH_KDF,
+    // The suite enrols staff with CHEAP_KDF; the floor's own tests ask for the real one.
+    ...(options.productionStaffKdfFloor === true ? {} : { staffKdfFloor: CHEAP_KDF }),
     verifyPool: options.verifyPool,
   });
   if (options.extend) await options.extend(app);
@@ -71,6 +76,35 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       if (opened.sqlite.open) opened.sqlite.close();
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The real app served from a PostgreSQL database (test/helpers/postgres.ts's testDatabase), with
+ * the same test costs as buildTestApp: the one place the suite lowers them. The caller closes the
+ * app, then `pg`.
+ */
+export async function buildPgTestApp(
+  pg: OpenedPgDb,
+  env: Record<string, string> = {},
+): Promise<{ app: TestApp['app']; config: Config; dataDir: string; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-pg-'));
+  const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_LOG_LEVEL: 'warn', ...env });
+  const app = await buildApp(config, {
+    pg,
+    underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
+    authHashKdf: CHEAP_AUTH_HASH_KDF,
+    staffKdfFloor: CHEAP_KDF,
+  });
+  await app.ready();
+  return {
+    app,
+    config,
+    dataDir,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

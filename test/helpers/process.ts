@@ -8,6 +8,7 @@
 //   await server.kill('SIGKILL');                              // resolves once it has exited
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import * as p from '../../protocol/index';
@@ -44,6 +45,8 @@ export interface SpawnTsxOptions {
   fileLimit?: number;
   /** Keep only the last `outputLimit` characters of each stream (long-running servers). */
   outputLimit?: number;
+  /** Also append everything the child writes, whole, to this file (a failure report to keep). */
+  logFile?: string;
 }
 
 export interface Spawned {
@@ -63,9 +66,23 @@ export interface Spawned {
    * the PID, which tsx relays (sending them to the group would deliver them twice).
    */
   kill(signal?: NodeJS.Signals): Promise<Exit>;
+  /** SIGTERM (a graceful shutdown), then SIGKILL to the group if it is still running after `graceMs`. */
+  stop(graceMs?: number): Promise<Exit>;
 }
 
 const running = new Set<Spawned>();
+
+// If the test process exits without its afterAll (a crash, a timeout), no child outlives it: each
+// runs in its own process group, which a synchronous SIGKILL by that group's id ends.
+process.once('exit', () => {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
 
 /** The parent's environment without any SEALDESK_* setting, so a child sees only what we pass. */
 function childEnv(options: SpawnTsxOptions): NodeJS.ProcessEnv {
@@ -89,6 +106,7 @@ export function spawnTsx(entry: string, args: string[] = [], options: SpawnTsxOp
   const listeners = new Set<() => void>();
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].on('data', (chunk: Buffer) => {
+      if (options.logFile !== undefined) appendFileSync(options.logFile, chunk);
       text[stream] += chunk.toString('utf8');
       if (text[stream].length > limit) text[stream] = text[stream].slice(-limit);
       for (const listener of listeners) listener();
@@ -131,6 +149,18 @@ export function spawnTsx(entry: string, args: string[] = [], options: SpawnTsxOp
       if (signal === 'SIGKILL') await killGroup(pid);
       else if (!exit) process.kill(pid, signal);
       return exited;
+    },
+    stop: async (graceMs = 10_000) => {
+      if (exit) return exit;
+      const hard = setTimeout(() => void killGroup(pid).catch(() => {}), graceMs);
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Exited between the check and the signal; `exited` resolves.
+      }
+      const done = await exited;
+      clearTimeout(hard);
+      return done;
     },
   };
   running.add(spawned);
@@ -181,8 +211,6 @@ async function killGroup(pid: number, timeoutMs = 10_000): Promise<void> {
 export async function killAll(): Promise<void> {
   await Promise.all([...running].map((child) => child.kill('SIGKILL')));
 }
-/** @deprecated name kept for existing callers; see killAll. */
-export const killAllServers = killAll;
 
 // ---------------------------------------------------------------- server child
 
@@ -193,14 +221,19 @@ export interface ServerChild extends Spawned {
 export interface StartServerOptions {
   /** Soft and hard descriptor limit of the server process (`ulimit -n`), for exhaustion tests. */
   fileLimit?: number;
+  /** See SpawnTsxOptions.logFile (the server's whole output, beside the trimmed tail in memory). */
+  logFile?: string;
+  /** false: the server's own limits instead of PROCESS_TEST_ENV (the browser suite's desk). */
+  testLimits?: boolean;
 }
 
 /** `server/server.ts` on `dataDir`, PORT=0; resolves with the URL of Fastify's listening line. */
 export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000, options: StartServerOptions = {}): Promise<ServerChild> {
   const child = spawnTsx(SERVER_ENTRY, [], {
     dataDir,
-    env: { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...PROCESS_TEST_ENV, ...env },
+    env: { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...(options.testLimits === false ? {} : PROCESS_TEST_ENV), ...env },
     fileLimit: options.fileLimit,
+    logFile: options.logFile,
     // A flood logs a line per request; failure messages need only the end.
     outputLimit: 8192,
   });

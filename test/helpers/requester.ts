@@ -16,7 +16,7 @@ import {
 } from '../../protocol/index';
 import { CHEAP_KDF } from '../fixtures/kdf';
 import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
-import { seedDesk as seedDeskRows, teamPublicKey, type Desk } from './desk';
+import { bearer, teamPublicKey, type Desk } from './desk';
 import { buildTestApp, type TestApp, type TestAppOptions } from './app';
 
 export { TEST_POW_DIFFICULTY };
@@ -26,12 +26,6 @@ export async function buildJourneyApp(options: TestAppOptions = {}): Promise<Tes
   return buildTestApp({ ...options, env: { SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY, ...options.env } });
 }
 
-// ---------------------------------------------------------------- the desk (test/helpers/desk.ts)
-
-/** Names kept for files written against the journey helpers; the desk is the one fixture's. */
-export type JourneyDesk = Desk;
-export const seedDesk = (t: TestApp): Desk => seedDeskRows(t.app);
-
 // ---------------------------------------------------------------- requester side (via HTTP)
 export interface JourneyRequester {
   requesterId: string;
@@ -40,7 +34,8 @@ export interface JourneyRequester {
   token: string;
 }
 
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+/** The one definition is the desk fixture's; re-exported for the requester-side suites. */
+export { bearer };
 
 export async function solvedPow(t: TestApp, purpose: 'register' | 'ticket'): Promise<{ challenge: string; nonce: string }> {
   const res = await t.app.inject({ method: 'POST', url: '/api/pow', payload: { purpose } });

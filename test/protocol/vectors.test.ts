@@ -27,10 +27,24 @@ describe('known-answer vectors (test/vectors/protocol-v1.json)', () => {
     expect(p.toB64(keys.sign.publicKey)).toBe(committed.requesterInteractive.signPk);
   });
 
-  it('derives the committed staff kek and authSecret with the default staff parameters', () => {
-    const s = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.DEFAULT_STAFF_KDF);
-    expect(p.toB64(s.kek)).toBe(committed.staffDefault.kek);
-    expect(p.toB64(s.authSecret)).toBe(committed.staffDefault.authSecret);
+  it('derives the committed staff kek and authSecret with the chosen-password parameters', () => {
+    const s = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.STAFF_PASSWORD_KDF);
+    expect(committed.staffPassword.kdf).toEqual({ opslimit: 2, memlimit: 19 * 1024 * 1024 });
+    expect(p.toB64(s.kek)).toBe(committed.staffPassword.kek);
+    expect(p.toB64(s.authSecret)).toBe(committed.staffPassword.authSecret);
+  });
+
+  it('derives the committed secrets of a generated staff passphrase with its light parameters, however it is typed', () => {
+    expect(committed.staffPassphrase.kdf).toEqual({ opslimit: 1, memlimit: 4 * 1024 * 1024 });
+    expect(committed.staffPassphrase.typed).toBe(IN.passphraseRetyped);
+    for (const typed of [IN.passphrase, IN.passphraseRetyped]) {
+      const s = p.deriveStaffSecrets(typed, p.toB64(IN.staffSalt), p.STAFF_PASSPHRASE_KDF);
+      expect(p.toB64(s.kek)).toBe(committed.staffPassphrase.kek);
+      expect(p.toB64(s.authSecret)).toBe(committed.staffPassphrase.authSecret);
+    }
+    // A password that is not 8 list words keeps its case: NFKC only.
+    const other = p.deriveStaffSecrets(IN.staffPassword.toUpperCase(), p.toB64(IN.staffSalt), p.STAFF_PASSPHRASE_KDF);
+    expect(p.toB64(other.kek)).not.toBe(p.toB64(p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.STAFF_PASSPHRASE_KDF).kek));
   });
 
   it('opens the committed sealed wraps and grant with the fixed keys', () => {

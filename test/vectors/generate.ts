@@ -14,7 +14,8 @@ const ids = fixedIds();
 const staff = fixedStaff();
 const team = p.teamKeyPairFromSecret(p.asTeamSecretKey(IN.teamSecretKey));
 const requesterReal = p.deriveRequesterKeys(IN.passphrase, ids.deskId);
-const staffReal = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.DEFAULT_STAFF_KDF);
+const staffReal = p.deriveStaffSecrets(IN.staffPassword, p.toB64(IN.staffSalt), p.STAFF_PASSWORD_KDF);
+const staffPassphrase = p.deriveStaffSecrets(IN.passphrase, p.toB64(IN.staffSalt), p.STAFF_PASSPHRASE_KDF);
 
 // Sealed boxes and secretstream headers are randomised by design: these are checked by opening
 // them with the fixed keys, not by comparing bytes.
@@ -36,7 +37,10 @@ const vectors = {
     boxPk: p.toB64(requesterReal.box.publicKey),
     signPk: p.toB64(requesterReal.sign.publicKey),
   },
-  staffDefault: { kdf: p.DEFAULT_STAFF_KDF, kek: p.toB64(staffReal.kek), authSecret: p.toB64(staffReal.authSecret) },
+  staffPassword: { kdf: p.STAFF_PASSWORD_KDF, kek: p.toB64(staffReal.kek), authSecret: p.toB64(staffReal.authSecret) },
+  // A generated staff passphrase (the default secret) under its light parameters; typed with other
+  // case and spacing (IN.passphraseRetyped) it must derive the same secrets (PROTOCOL.md §3).
+  staffPassphrase: { kdf: p.STAFF_PASSPHRASE_KDF, typed: IN.passphraseRetyped, kek: p.toB64(staffPassphrase.kek), authSecret: p.toB64(staffPassphrase.authSecret) },
   // Deterministic (the solver counts from 0) but async, so it lives outside build.ts.
   powSolution: await p.solvePow(det.pow.challenge),
   powSolutionSha256Hex: '',

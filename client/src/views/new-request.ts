@@ -15,6 +15,7 @@ import { pushEntry, replaceEntry } from '../navigate';
 import { ensureTrusted } from '../trust';
 import { attachPicker, attachmentsProblem, hasAttachmentWork, uploadPicked, uploadStatus } from './attachments';
 import { categoryLabel } from './labels';
+import { passphraseWords } from './passphrase-words';
 
 export const LIMITS = { subject: 200, body: 20_000, contact: 300 } as const;
 
@@ -407,9 +408,7 @@ function passphraseStep(): TemplateResult {
   const words = splitPassphrase(draft.passphrase ?? '');
   // The words come right after the heading so that all 8 are on the first screen of a phone.
   return html`<h1>${t('passphrase.title')}</h1>
-    <ol class="words" data-test="passphrase-words" aria-label=${t('passphrase.title')}>
-      ${words.map((w) => html`<li>${w}</li>`)}
-    </ol>
+    ${passphraseWords(words, t('passphrase.title'))}
     <p class="lead">${t('passphrase.intro')}</p>
     <p class="alert alert-info">${t('passphrase.warning')}</p>
     <p class="print-only">${t('passphrase.printNote')}</p>

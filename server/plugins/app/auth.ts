@@ -76,6 +76,8 @@ declare module 'fastify' {
     requireOwnTicket(request: FastifyRequest): Promise<void>;
     /** Argon2id cost of stored authSecret hashes (buildApp's authHashKdf; AUTH_HASH_KDF in production). */
     authHashKdf: KdfParams;
+    /** Lightest Argon2id parameters an enrolment may carry (buildApp's staffKdfFloor; STAFF_KDF_FLOOR in production). */
+    staffKdfFloor: KdfParams;
   }
   interface FastifyRequest {
     /** Set by requireStaff / requireAdmin; null elsewhere. */
@@ -141,9 +143,10 @@ export async function revokeSubjectSessionsIn(db: Db, subjectType: SubjectType, 
   return affectedRows(result);
 }
 
-export default fp<Pick<AppPluginOptions, 'authHashKdf'>>(
+export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
   async (app, opts) => {
     app.decorate('authHashKdf', opts.authHashKdf);
+    app.decorate('staffKdfFloor', opts.staffKdfFloor);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
     const { sessions, staff } = tables(app.db);

@@ -3,6 +3,7 @@ import type { Db, Sqlite } from '../../../db/client';
 import type { AppPluginOptions } from '../options';
 import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
 import { asDb, transaction, type TransactionBody } from '../../services/data';
+import { startWalCheckpointer } from '../../services/wal-checkpointer';
 
 /** Run a write in the next shared COMMIT (SQLite) or its own transaction (PostgreSQL); see services/data.ts. */
 export type GroupCommit = <T>(work: TransactionBody<T>) => Promise<T>;
@@ -57,13 +58,17 @@ export default fp<DbPluginOptions>(
         if (barrier.pending()) await barrier.untilDurable();
       });
     }
-    if (opts.closeDbOnShutdown) {
-      app.addHook('onClose', async () => {
-        // Commits made after the last reply (a background sweep) are flushed before close.
-        await barrier?.untilDurable();
-        if (sqlite.open) sqlite.close();
-      });
-    }
+    // WAL checkpoints run in a worker thread, not inside a request's COMMIT (docs/DECISIONS.md,
+    // "Attachment throughput"); the loop's own automatic checkpoint stays as the backstop.
+    const checkpointer = wal ? startWalCheckpointer(sqlite, { onFailure: (err) => app.log.error({ err }, 'WAL checkpoint worker failed; checkpointing on the loop') }) : undefined;
+    app.addHook('onClose', async () => {
+      // Stopped first, so the loop's connection is the last one and closing it checkpoints.
+      await checkpointer?.close();
+      if (!opts.closeDbOnShutdown) return;
+      // Commits made after the last reply (a background sweep) are flushed before close.
+      await barrier?.untilDurable();
+      if (sqlite.open) sqlite.close();
+    });
   },
   { name: 'db' },
 );

@@ -5,44 +5,33 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attachmentChunks } from '../../../db/schema';
 import * as p from '../../../protocol/index';
 import { runMaintenance } from '../../../server/plugins/app/maintenance';
-import type { TestApp } from '../../helpers/app';
-import {
-  addRequester,
-  addTicket,
-  bearer,
-  buildDeskApp,
-  insertStaffRow,
-  seedDesk,
-  type SeededDesk,
-  type SeededRequester,
-  type SeededStaff,
-  type SeededTicket,
-} from '../rotation/seed';
+import { buildTestApp, type TestApp } from '../../helpers/app';
+import { bearer, seedDesk, seedRequester, seedStaff, seedTeamKey, seedTicket, type Desk, type SeededRequester, type SeededTicket, type SignedInStaff } from '../../helpers/desk';
 import { announce, complete, encryptFile, getChunk, putChunk, status, uploadFile, type EncryptedFile } from './upload';
 
 const MiB = 1024 * 1024;
 
 let t: TestApp;
-let desk: SeededDesk;
+let desk: Desk;
 let requester: SeededRequester;
 let ticket: SeededTicket;
 
 async function setup(env: Record<string, string> = {}) {
-  t = await buildDeskApp({ env });
-  desk = seedDesk(t);
-  const team = desk.addTeamKey([desk.admin]);
-  requester = addRequester(t);
-  ticket = addTicket(t, requester, team.pub);
+  t = await buildTestApp({ env });
+  desk = seedDesk(t.app);
+  requester = seedRequester(t.app);
+  ticket = seedTicket(t.app, desk, requester);
 }
 
 const randomFile = (bytes: number) => new Uint8Array(randomBytes(bytes));
-const encryptFor = (bytes: Uint8Array, signSk: p.SignSecretKey = requester.keys.sign.secretKey) => encryptFile({ ticketId: ticket.id, ticketKey: ticket.ticketKey, signSk, bytes });
+const encryptFor = (bytes: Uint8Array, signSk: p.SignSecretKey = requester.keys.sign.secretKey) =>
+  encryptFile({ ticketId: ticket.ticketId, ticketKey: ticket.ticketKey, signSk, bytes });
 const errorCode = (res: { json: () => unknown }) => (res.json() as { error: { code: string } }).error.code;
 
 async function download(token: string, f: { attachmentId: string; chunkCount: number }): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
   for (let i = 0; i < f.chunkCount; i++) {
-    const res = await getChunk(t, token, ticket.id, f.attachmentId, i);
+    const res = await getChunk(t, token, ticket.ticketId, f.attachmentId, i);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/octet-stream');
     out.push(new Uint8Array(res.rawPayload));
@@ -71,16 +60,16 @@ describe('attachments: round trip, uploader and signature', () => {
     expect(f.chunks).toHaveLength(5);
 
     // When it is uploaded chunk by chunk and completed
-    await uploadFile(t, requester.token, ticket.id, f);
+    await uploadFile(t, requester.token, ticket.ticketId, f);
 
     // Then the listing names the requester as uploader and shows only the padded size
-    const list = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(requester.token) });
+    const list = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(requester.token) });
     expect(list.statusCode).toBe(200);
     const [listed] = list.json<{ attachments: { attachmentId: string; meta: unknown; paddedSize: number; chunkCount: number; complete: boolean }[] }>().attachments;
     expect(listed).toMatchObject({ attachmentId: f.attachmentId, uploader: { type: 'requester' }, paddedSize: 1.25 * MiB, chunkBytes: 256 * 1024, chunkCount: 5, complete: true });
     expect(JSON.stringify(list.json())).not.toContain(String(bytes.length));
     const meta = p.openAttachmentMeta({
-      ticketId: ticket.id,
+      ticketId: ticket.ticketId,
       attachmentId: f.attachmentId,
       key: ticket.ticketKey,
       envelope: listed!.meta,
@@ -89,8 +78,8 @@ describe('attachments: round trip, uploader and signature', () => {
     expect(meta.size).toBe(bytes.length);
 
     // And both the requester and a technician decrypt the download to the same bytes
-    const tech = desk.addStaff('tom');
-    desk.addTeamKey([desk.admin, tech]);
+    const tech = seedStaff(t.app, desk, 'tom');
+    seedTeamKey(t.app, desk, { grantTo: [desk.admin, tech] });
     for (const token of [requester.token, tech.token]) {
       const plain = await decryptAll(meta.fileKey, f.layout, await download(token, listed!));
       expect(Buffer.from(plain).equals(Buffer.from(bytes))).toBe(true);
@@ -99,32 +88,32 @@ describe('attachments: round trip, uploader and signature', () => {
 
   it('records a staff uploader with their id, checked against their key-log key', async () => {
     const f = await encryptFor(randomFile(5000), desk.admin.keys.sign.secretKey);
-    await uploadFile(t, desk.admin.token, ticket.id, f);
-    const list = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(requester.token) });
-    expect(list.json().attachments[0].uploader).toEqual({ type: 'staff', staffId: desk.admin.id });
+    await uploadFile(t, desk.admin.token, ticket.ticketId, f);
+    const list = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(requester.token) });
+    expect(list.json().attachments[0].uploader).toEqual({ type: 'staff', staffId: desk.admin.staffId });
   });
 
   it('refuses metadata not signed by the uploader: 400 bad_signature, nothing stored', async () => {
     // A requester's upload signed with some other key
     const forged = await encryptFor(randomFile(100), p.generateStaffKeys().sign.secretKey);
-    const res = await announce(t, requester.token, ticket.id, forged);
+    const res = await announce(t, requester.token, ticket.ticketId, forged);
     expect(res.statusCode).toBe(400);
     expect(errorCode(res)).toBe('bad_signature');
     // A member posting metadata the requester signed (it would be shown as the member's)
     const theirs = await encryptFor(randomFile(100));
-    const asStaff = await announce(t, desk.admin.token, ticket.id, theirs);
+    const asStaff = await announce(t, desk.admin.token, ticket.ticketId, theirs);
     expect(asStaff.statusCode).toBe(400);
     expect(errorCode(asStaff)).toBe('bad_signature');
     // Metadata signed for another attachment id
     const moved = await encryptFor(randomFile(100));
-    const movedRes = await announce(t, requester.token, ticket.id, moved, { attachmentId: p.newId() });
+    const movedRes = await announce(t, requester.token, ticket.ticketId, moved, { attachmentId: p.newId() });
     expect(errorCode(movedRes)).toBe('bad_signature');
     expect(t.sqlite.prepare('select count(*) as n from attachments').get()).toEqual({ n: 0 });
   });
 
   it('lets chunk tampering, reordering and truncation on the server be detected', async () => {
     const f = await encryptFor(randomFile(600_000));
-    await uploadFile(t, requester.token, ticket.id, f);
+    await uploadFile(t, requester.token, ticket.ticketId, f);
 
     // When someone with database access flips one bit of chunk 1
     const where = and(eq(attachmentChunks.attachmentId, f.attachmentId), eq(attachmentChunks.idx, 1));
@@ -148,36 +137,36 @@ describe('attachments: resumable, idempotent upload', () => {
   beforeEach(async () => {
     await setup();
     f = await encryptFor(randomFile(700_000));
-    expect((await announce(t, requester.token, ticket.id, f)).statusCode).toBe(201);
+    expect((await announce(t, requester.token, ticket.ticketId, f)).statusCode).toBe(201);
   });
 
   it('says which chunks are stored, so a resumed upload sends only the others', async () => {
-    await putChunk(t, requester.token, ticket.id, f.attachmentId, 2, f.chunks[2]!);
-    await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, f.chunks[0]!);
-    const res = await status(t, requester.token, ticket.id, f.attachmentId);
+    await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 2, f.chunks[2]!);
+    await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!);
+    const res = await status(t, requester.token, ticket.ticketId, f.attachmentId);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ attachmentId: f.attachmentId, complete: false, storedChunks: [0, 2] });
     // An identical create (its answer was lost) is answered 200 with the same status
-    const again = await announce(t, requester.token, ticket.id, f);
+    const again = await announce(t, requester.token, ticket.ticketId, f);
     expect(again.statusCode).toBe(200);
     expect(again.json().storedChunks).toEqual([0, 2]);
     // Another create under the same id is a conflict
     const otherMeta = p.sealAttachmentMeta({
-      ticketId: ticket.id,
+      ticketId: ticket.ticketId,
       attachmentId: f.attachmentId,
       key: ticket.ticketKey,
       meta: { name: 'other.png', type: 'image/png', size: 700_000, fileKey: p.newFileKey() },
       authorSignSk: requester.keys.sign.secretKey,
     });
-    const conflict = await announce(t, requester.token, ticket.id, f, { meta: otherMeta });
+    const conflict = await announce(t, requester.token, ticket.ticketId, f, { meta: otherMeta });
     expect(conflict.statusCode).toBe(409);
     expect(errorCode(conflict)).toBe('conflict');
   });
 
   it('acknowledges a chunk stored before without rewriting it', async () => {
-    expect((await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, f.chunks[0]!)).statusCode).toBe(204);
+    expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!)).statusCode).toBe(204);
     const reSealed = p.encryptAttachmentChunk(f.fileKey, { ...f.layout, index: 0 }, new Uint8Array(f.layout.chunkBytes));
-    expect((await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, reSealed)).statusCode).toBe(204);
+    expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, reSealed)).statusCode).toBe(204);
     const stored = t.db.select().from(attachmentChunks).where(eq(attachmentChunks.attachmentId, f.attachmentId)).all();
     expect(stored).toHaveLength(1);
     expect(Buffer.compare(stored[0]!.data, Buffer.from(f.chunks[0]!))).toBe(0);
@@ -185,21 +174,21 @@ describe('attachments: resumable, idempotent upload', () => {
 
   it('takes chunks in any order and in parallel', async () => {
     const order = f.chunks.map((_, i) => i).reverse();
-    const results = await Promise.all(order.map((i) => putChunk(t, requester.token, ticket.id, f.attachmentId, i, f.chunks[i]!)));
+    const results = await Promise.all(order.map((i) => putChunk(t, requester.token, ticket.ticketId, f.attachmentId, i, f.chunks[i]!)));
     expect(results.map((r) => r.statusCode)).toEqual(order.map(() => 204));
-    expect((await complete(t, requester.token, ticket.id, f.attachmentId)).statusCode).toBe(200);
+    expect((await complete(t, requester.token, ticket.ticketId, f.attachmentId)).statusCode).toBe(200);
     const plain = await decryptAll(f.fileKey, f.layout, await download(requester.token, { attachmentId: f.attachmentId, chunkCount: f.chunks.length }));
     expect(plain.length).toBe(700_000);
   });
 
   it('lets only the uploader add chunks or complete (403 for other participants)', async () => {
-    const put = await putChunk(t, desk.admin.token, ticket.id, f.attachmentId, 0, f.chunks[0]!);
+    const put = await putChunk(t, desk.admin.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!);
     expect(put.statusCode).toBe(403);
-    for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.id, f.attachmentId, i, c);
-    expect((await complete(t, desk.admin.token, ticket.id, f.attachmentId)).statusCode).toBe(403);
-    expect((await complete(t, requester.token, ticket.id, f.attachmentId)).statusCode).toBe(200);
+    for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, i, c);
+    expect((await complete(t, desk.admin.token, ticket.ticketId, f.attachmentId)).statusCode).toBe(403);
+    expect((await complete(t, requester.token, ticket.ticketId, f.attachmentId)).statusCode).toBe(200);
     // complete is idempotent
-    expect((await complete(t, requester.token, ticket.id, f.attachmentId)).statusCode).toBe(200);
+    expect((await complete(t, requester.token, ticket.ticketId, f.attachmentId)).statusCode).toBe(200);
   });
 });
 
@@ -208,18 +197,18 @@ describe('attachment authorization', () => {
   beforeEach(async () => {
     await setup();
     f = await encryptFor(randomFile(70_000));
-    await uploadFile(t, requester.token, ticket.id, f);
+    await uploadFile(t, requester.token, ticket.ticketId, f);
   });
 
   it('answers another requester 404 on every route, as for a ticket that does not exist', async () => {
-    const other = addRequester(t);
+    const other = seedRequester(t.app);
     const responses = [
-      await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(other.token) }),
-      await status(t, other.token, ticket.id, f.attachmentId),
-      await getChunk(t, other.token, ticket.id, f.attachmentId, 0),
-      await putChunk(t, other.token, ticket.id, f.attachmentId, 0, f.chunks[0]!),
-      await complete(t, other.token, ticket.id, f.attachmentId),
-      await announce(t, other.token, ticket.id, await encryptFor(randomFile(10))),
+      await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(other.token) }),
+      await status(t, other.token, ticket.ticketId, f.attachmentId),
+      await getChunk(t, other.token, ticket.ticketId, f.attachmentId, 0),
+      await putChunk(t, other.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!),
+      await complete(t, other.token, ticket.ticketId, f.attachmentId),
+      await announce(t, other.token, ticket.ticketId, await encryptFor(randomFile(10))),
     ];
     for (const res of responses) {
       expect(res.statusCode).toBe(404);
@@ -230,14 +219,14 @@ describe('attachment authorization', () => {
   });
 
   it('does not serve an attachment through another ticket id the caller may see', async () => {
-    const second = addTicket(t, requester, { version: 1, publicKey: p.generateTeamKey().publicKey });
-    expect((await getChunk(t, requester.token, second.id, f.attachmentId, 0)).statusCode).toBe(404);
-    expect((await status(t, requester.token, second.id, f.attachmentId)).statusCode).toBe(404);
+    const second = seedTicket(t.app, desk, requester, { team: { version: 1, publicKey: p.generateTeamKey().publicKey } });
+    expect((await getChunk(t, requester.token, second.ticketId, f.attachmentId, 0)).statusCode).toBe(404);
+    expect((await status(t, requester.token, second.ticketId, f.attachmentId)).statusCode).toBe(404);
   });
 
   it('refuses staff the key log has not admitted with 403', async () => {
-    const stranger: SeededStaff = insertStaffRow(t, 'mallory', 'technician');
-    const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments`, headers: bearer(stranger.token) });
+    const stranger: SignedInStaff = seedStaff(t.app, desk, 'mallory', { admit: false });
+    const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(stranger.token) });
     expect(res.statusCode).toBe(403);
   });
 
@@ -249,13 +238,13 @@ describe('attachment authorization', () => {
   });
 
   it('needs a session: no token is 401', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.id}/attachments` });
+    const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments` });
     expect(res.statusCode).toBe(401);
   });
 
   it('refuses a new attachment on a closed ticket with 409 ticket_closed', async () => {
-    t.sqlite.prepare("update tickets set status = 'closed', closed_at = 1 where id = ?").run(ticket.id);
-    const res = await announce(t, requester.token, ticket.id, await encryptFor(randomFile(10)));
+    t.sqlite.prepare("update tickets set status = 'closed', closed_at = 1 where id = ?").run(ticket.ticketId);
+    const res = await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(10)));
     expect(res.statusCode).toBe(409);
     expect(errorCode(res)).toBe('ticket_closed');
   });
@@ -264,18 +253,18 @@ describe('attachment authorization', () => {
 describe('attachment limits and validation', () => {
   it('refuses a file whose bucket is over the padded file limit with 413, before any chunk', async () => {
     await setup({ SEALDESK_MAX_ATTACHMENT_MB: '1', SEALDESK_MAX_TICKET_MB: '2' });
-    const res = await announce(t, requester.token, ticket.id, await encryptFor(randomFile(MiB + 1)));
+    const res = await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(MiB + 1)));
     expect(res.statusCode).toBe(413);
     expect(errorCode(res)).toBe('payload_too_large');
     // exactly at the limit is fine
-    expect((await announce(t, requester.token, ticket.id, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
+    expect((await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
   });
 
   it("refuses an attachment that would take the ticket's padded total over its limit, counting unfinished uploads", async () => {
     await setup({ SEALDESK_MAX_ATTACHMENT_MB: '1', SEALDESK_MAX_TICKET_MB: '2' });
-    expect((await announce(t, requester.token, ticket.id, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
-    expect((await announce(t, requester.token, ticket.id, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
-    const third = await announce(t, requester.token, ticket.id, await encryptFor(randomFile(1)));
+    expect((await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
+    expect((await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(MiB)))).statusCode).toBe(201);
+    const third = await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(1)));
     expect(third.statusCode).toBe(413);
     expect(errorCode(third)).toBe('payload_too_large');
   });
@@ -283,12 +272,12 @@ describe('attachment limits and validation', () => {
   it('refuses a size that is not a bucket (400 bad_padded_size) and a chunk count that does not match (400 bad_chunk_count)', async () => {
     await setup();
     const g = await encryptFor(randomFile(150_000));
-    const notBucket = await announce(t, requester.token, ticket.id, g, { paddedSize: 150_000, chunkCount: 1 });
+    const notBucket = await announce(t, requester.token, ticket.ticketId, g, { paddedSize: 150_000, chunkCount: 1 });
     expect(notBucket.statusCode).toBe(400);
     expect(errorCode(notBucket)).toBe('bad_padded_size');
-    const wrongCount = await announce(t, requester.token, ticket.id, g, { chunkCount: g.chunks.length + 1 });
+    const wrongCount = await announce(t, requester.token, ticket.ticketId, g, { chunkCount: g.chunks.length + 1 });
     expect(errorCode(wrongCount)).toBe('bad_chunk_count');
-    const oddChunk = await announce(t, requester.token, ticket.id, g, { chunkBytes: 100_000 });
+    const oddChunk = await announce(t, requester.token, ticket.ticketId, g, { chunkBytes: 100_000 });
     expect(errorCode(oddChunk)).toBe('validation_failed');
   });
 
@@ -297,24 +286,24 @@ describe('attachment limits and validation', () => {
     beforeEach(async () => {
       await setup();
       f = await encryptFor(randomFile(300_000));
-      expect((await announce(t, requester.token, ticket.id, f)).statusCode).toBe(201);
+      expect((await announce(t, requester.token, ticket.ticketId, f)).statusCode).toBe(201);
     });
 
     it('answers 400 chunk_out_of_range for an index past the last chunk, on upload and download', async () => {
-      const up = await putChunk(t, requester.token, ticket.id, f.attachmentId, f.chunks.length, f.chunks[0]!);
+      const up = await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, f.chunks.length, f.chunks[0]!);
       expect(errorCode(up)).toBe('chunk_out_of_range');
-      for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.id, f.attachmentId, i, c);
-      await complete(t, requester.token, ticket.id, f.attachmentId);
-      const down = await getChunk(t, requester.token, ticket.id, f.attachmentId, 99);
+      for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, i, c);
+      await complete(t, requester.token, ticket.ticketId, f.attachmentId);
+      const down = await getChunk(t, requester.token, ticket.ticketId, f.attachmentId, 99);
       expect(errorCode(down)).toBe('chunk_out_of_range');
-      expect((await getChunk(t, requester.token, ticket.id, f.attachmentId, -1)).statusCode).toBe(400);
+      expect((await getChunk(t, requester.token, ticket.ticketId, f.attachmentId, -1)).statusCode).toBe(400);
     });
 
     it('refuses a chunk of the wrong length (400) and one over its length (413)', async () => {
-      const short = await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, f.chunks[0]!.subarray(1));
+      const short = await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!.subarray(1));
       expect(errorCode(short)).toBe('bad_chunk_size');
       // The last chunk is short: a full-size body for it is over its length.
-      const big = await putChunk(t, requester.token, ticket.id, f.attachmentId, 1, f.chunks[0]!);
+      const big = await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 1, f.chunks[0]!);
       expect(big.statusCode).toBe(413);
       expect(errorCode(big)).toBe('payload_too_large');
       expect(t.sqlite.prepare('select count(*) as n from attachment_chunks').get()).toEqual({ n: 0 });
@@ -327,7 +316,7 @@ describe('attachment limits and validation', () => {
       const answer = await new Promise<string>((resolve, reject) => {
         const socket = connect(Number(port), '127.0.0.1', () => {
           socket.write(
-            `PUT /api/tickets/${ticket.id}/attachments/${f.attachmentId}/chunks/0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${requester.token}\r\n` +
+            `PUT /api/tickets/${ticket.ticketId}/attachments/${f.attachmentId}/chunks/0 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${requester.token}\r\n` +
               `Content-Type: application/octet-stream\r\nContent-Length: ${8 * MiB}\r\n\r\n`,
           );
         });
@@ -347,7 +336,7 @@ describe('attachment limits and validation', () => {
     it('refuses a JSON body for a chunk with 415', async () => {
       const res = await t.app.inject({
         method: 'PUT',
-        url: `/api/tickets/${ticket.id}/attachments/${f.attachmentId}/chunks/0`,
+        url: `/api/tickets/${ticket.ticketId}/attachments/${f.attachmentId}/chunks/0`,
         headers: bearer(requester.token),
         payload: { not: 'bytes' },
       });
@@ -355,17 +344,17 @@ describe('attachment limits and validation', () => {
     });
 
     it('will not complete while a chunk is missing, nor serve chunks before completion', async () => {
-      await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, f.chunks[0]!);
-      expect((await getChunk(t, requester.token, ticket.id, f.attachmentId, 0)).statusCode).toBe(409);
-      const res = await complete(t, requester.token, ticket.id, f.attachmentId);
+      await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!);
+      expect((await getChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0)).statusCode).toBe(409);
+      const res = await complete(t, requester.token, ticket.ticketId, f.attachmentId);
       expect(res.statusCode).toBe(409);
       expect(errorCode(res)).toBe('attachment_incomplete');
     });
 
     it('makes a completed attachment immutable', async () => {
-      for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.id, f.attachmentId, i, c);
-      expect((await complete(t, requester.token, ticket.id, f.attachmentId)).statusCode).toBe(200);
-      expect((await putChunk(t, requester.token, ticket.id, f.attachmentId, 0, f.chunks[0]!)).statusCode).toBe(409);
+      for (const [i, c] of f.chunks.entries()) await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, i, c);
+      expect((await complete(t, requester.token, ticket.ticketId, f.attachmentId)).statusCode).toBe(200);
+      expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!)).statusCode).toBe(409);
     });
   });
 });
@@ -374,10 +363,10 @@ describe('unfinished uploads', () => {
   it('are deleted with their chunks by the maintenance job a day after creation, freeing the ticket quota', async () => {
     await setup({ SEALDESK_MAX_ATTACHMENT_MB: '1', SEALDESK_MAX_TICKET_MB: '1' });
     const stale = await encryptFor(randomFile(MiB));
-    expect((await announce(t, requester.token, ticket.id, stale)).statusCode).toBe(201);
-    await putChunk(t, requester.token, ticket.id, stale.attachmentId, 0, stale.chunks[0]!);
+    expect((await announce(t, requester.token, ticket.ticketId, stale)).statusCode).toBe(201);
+    await putChunk(t, requester.token, ticket.ticketId, stale.attachmentId, 0, stale.chunks[0]!);
     // The quota is taken by the reservation
-    expect((await announce(t, requester.token, ticket.id, await encryptFor(randomFile(10)))).statusCode).toBe(413);
+    expect((await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(10)))).statusCode).toBe(413);
     const created = (t.sqlite.prepare('select created_at as c from attachments where id = ?').get(stale.attachmentId) as { c: number }).c;
 
     // A day later (plus the hour of rounding) it is swept; a dry run counts it without deleting
@@ -387,15 +376,15 @@ describe('unfinished uploads', () => {
     expect((await runMaintenance(t.db, 90, later)).incompleteUploadsDeleted).toBe(1);
     expect(t.sqlite.prepare('select count(*) as n from attachment_chunks').get()).toEqual({ n: 0 });
     // The sweep "a day later" also expires sessions older than that: the requester signs in again.
-    const token = (await t.app.issueSession('requester', requester.id)).token;
-    expect((await status(t, token, ticket.id, stale.attachmentId)).statusCode).toBe(404);
-    expect((await announce(t, token, ticket.id, await encryptFor(randomFile(10)))).statusCode).toBe(201);
+    const token = (await t.app.issueSession('requester', requester.requesterId)).token;
+    expect((await status(t, token, ticket.ticketId, stale.attachmentId)).statusCode).toBe(404);
+    expect((await announce(t, token, ticket.ticketId, await encryptFor(randomFile(10)))).statusCode).toBe(201);
   });
 
   it('leave completed attachments alone', async () => {
     await setup();
     const f = await encryptFor(randomFile(1000));
-    await uploadFile(t, requester.token, ticket.id, f);
+    await uploadFile(t, requester.token, ticket.ticketId, f);
     expect((await runMaintenance(t.db, 90, Math.floor(Date.now() / 1000) + 30 * 86_400)).incompleteUploadsDeleted).toBe(0);
     expect(t.sqlite.prepare('select count(*) as n from attachment_chunks where attachment_id = ?').get(f.attachmentId)).toEqual({ n: 1 });
   });

@@ -5,7 +5,7 @@ import type { DownloadTransport, UploadTransport } from '../../../client-core';
 import type { Attachment, AttachmentStatus } from '../../../contract';
 import * as p from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { bearer } from '../rotation/seed';
+import { bearer } from '../../helpers/desk';
 
 export interface EncryptedFile {
   attachmentId: string;

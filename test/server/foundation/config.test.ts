@@ -95,7 +95,8 @@ describe('the stored auth-hash cost', () => {
   it('is not a setting: no environment variable lands in the config', () => {
     const lowered = loadConfig({ SEALDESK_AUTH_HASH_OPSLIMIT: '1', SEALDESK_AUTH_HASH_MEMLIMIT: '8192', SEALDESK_KDF_OPSLIMIT: '1', SEALDESK_KDF_MEMLIMIT: '8192' });
     expect(lowered).toEqual(loadConfig({}));
-    expect(JSON.stringify(lowered)).not.toMatch(/kdf|opslimit|memlimit/i);
+    // (dataDir aside: it is a path, and a checkout's path may say anything, e.g. …/staffkdf/)
+    expect(JSON.stringify({ ...lowered, dataDir: '' })).not.toMatch(/kdf|opslimit|memlimit/i);
   });
 
   it('is lowered by one file outside the server: the test fixture', () => {
@@ -109,7 +110,13 @@ describe('the stored auth-hash cost', () => {
       .flatMap(sources)
       .filter((file) => /\bauthHashKdf\s*:/.test(readFileSync(join(ROOT, file), 'utf8')));
     expect(passing).toEqual([join('test', 'helpers', 'app.ts')]);
+    // The same for the floor on enrolment parameters (DECISIONS "Staff passphrases (issue 12)").
+    const lowering = ['cli', 'bench', 'scripts', 'test', 'client-core']
+      .filter((dir) => existsSync(join(ROOT, dir)))
+      .flatMap(sources)
+      .filter((file) => /\bstaffKdfFloor\s*:/.test(readFileSync(join(ROOT, file), 'utf8')));
+    expect(lowering).toEqual([join('test', 'helpers', 'app.ts')]);
     // And the server's own callers of buildApp (its entry, the headless setup) pass no cost.
-    for (const entry of ['server/server.ts', 'cli/operator/setup.ts']) expect(readFileSync(join(ROOT, entry), 'utf8')).not.toMatch(/authHashKdf|CHEAP/);
+    for (const entry of ['server/server.ts', 'cli/operator/setup.ts']) expect(readFileSync(join(ROOT, entry), 'utf8')).not.toMatch(/authHashKdf|staffKdfFloor|CHEAP/);
   });
 });

@@ -137,7 +137,7 @@ describe('POST /api/setup', () => {
     const fresh = await buildTestApp();
     try {
       const { createSetupToken } = await import('../../../server/plugins/app/desk');
-      createSetupToken(fresh.app.db);
+      await createSetupToken(fresh.app.db);
       // a full valid-looking body with a wrong token
       const body = await validSetupBody(fresh.app);
       const res = await api(fresh.app, 'POST', '/api/setup', { ...body, token: 'wrong-token' });

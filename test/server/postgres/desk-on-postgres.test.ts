@@ -2,41 +2,30 @@
 // transactions as on SQLite, against a real PostgreSQL server (vitest's globalSetup starts a
 // throwaway cluster; test/helpers/postgres.ts). The rest of the server suites still seed through
 // the SQLite handle and run on SQLite only (docs/DECISIONS.md, "One async data layer").
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgDb, type OpenedPgDb } from '../../../db/pg';
 import * as p from '../../../protocol/index';
-import { buildApp } from '../../../server/app';
-import { loadConfig } from '../../../server/config';
 import { createSetupToken } from '../../../server/plugins/app/desk';
-import { CHEAP_AUTH_HASH_KDF } from '../../fixtures/kdf';
 import { enrolment, type Desk } from '../../helpers/desk';
 import { testDatabase, type TestDatabase } from '../../helpers/postgres';
 import { newRequester, submitTicket } from '../../helpers/requester';
-import type { TestApp } from '../../helpers/app';
+import { buildPgTestApp, type TestApp } from '../../helpers/app';
 
 let database: TestDatabase;
 let pg: OpenedPgDb;
+// The journey helpers take a TestApp but use only its `app` (there is no SQLite handle here).
 let t: TestApp;
-let dataDir: string;
 
 beforeAll(async () => {
   database = await testDatabase();
   pg = await openPgDb(database.url);
-  dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-pg-'));
-  const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_LOG_LEVEL: 'warn', SEALDESK_POW_DIFFICULTY: '4' });
-  const app = await buildApp(config, { pg, authHashKdf: CHEAP_AUTH_HASH_KDF, underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 } });
-  await app.ready();
-  t = { app, config, dataDir } as unknown as TestApp;
+  t = (await buildPgTestApp(pg, { SEALDESK_POW_DIFFICULTY: '4' })) as unknown as TestApp;
 }, 120_000);
 
 afterAll(async () => {
-  await t?.app.close();
+  await t?.close();
   await pg?.close();
   await database?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const api = async (method: 'GET' | 'POST', url: string, payload?: unknown, token?: string) => {

@@ -53,3 +53,44 @@ describe('GET /api/staff/tickets counts cache keys', () => {
     expect(await counts()).toEqual(all);
   });
 });
+
+describe('GET /api/staff/tickets counts under every kind of write', () => {
+  it('equal a fresh count of the tickets after triage, other connections and cascading deletes', async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const tech = fx.staff.tech.staffId;
+    const exact = (where = '', params: unknown[] = []) => {
+      const out: Record<string, number> = { new: 0, open: 0, waiting_requester: 0, resolved: 0, closed: 0 };
+      for (const r of fx.t.sqlite.prepare(`select status, count(*) as n from tickets ${where} group by status`).all(...params) as { status: string; n: number }[])
+        out[r.status] = r.n;
+      return out;
+    };
+    const check = async () => {
+      expect(await counts()).toEqual(exact());
+      expect(await counts('?assignee=mine')).toEqual(exact('where assignee_id = ?', [tech]));
+      expect(await counts('?assignee=unassigned')).toEqual(exact('where assignee_id is null'));
+      expect(await counts('?priority=high')).toEqual(exact("where priority = 'high'"));
+      expect(await counts('?priority=high&assignee=mine')).toEqual(exact("where priority = 'high' and assignee_id = ?", [tech]));
+    };
+    const doomed = seedRequester(fx.app);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech }).ticketId);
+    await check();
+    // Triage through the API: every field that counts, one at a time and all at once
+    const patch = (id: string, payload: object) =>
+      fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${id}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` }, payload });
+    expect((await patch(ids[0]!, { status: 'resolved' })).statusCode).toBe(200);
+    expect((await patch(ids[1]!, { priority: 'high' })).statusCode).toBe(200);
+    expect((await patch(ids[2]!, { assigneeId: tech })).statusCode).toBe(200);
+    expect((await patch(ids[3]!, { status: 'closed', priority: 'high', assigneeId: tech })).statusCode).toBe(200);
+    expect((await patch(ids[3]!, { assigneeId: null })).statusCode).toBe(200);
+    await check();
+    // Another connection (the CLI beside the server), and a deleted requester whose tickets go by cascade
+    const other = new Database(`${fx.t.dataDir}/sealdesk.db`);
+    other.pragma('foreign_keys = ON');
+    other.prepare("update tickets set status = 'waiting_requester', priority = 'high' where id = ?").run(ids[4]);
+    other.prepare('delete from requesters where id = ?').run(doomed.requesterId);
+    other.close();
+    expect(fx.t.sqlite.prepare('select count(*) as n from tickets where requester_id = ?').get(doomed.requesterId)).toEqual({ n: 0 });
+    await check();
+  });
+});

@@ -3,15 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, newNoteKey, sealMessage, wrapKeyForTeam, type TicketKey } from '../../../protocol/index';
 import type { TestApp } from '../../helpers/app';
-import { seedStaff, type SignedInStaff } from '../../helpers/desk';
-import { bearer, buildJourneyApp, newRequester, seedDesk, submitTicket, type JourneyDesk } from '../../helpers/requester';
+import { bearer, seedDesk, seedStaff, type Desk, type SignedInStaff } from '../../helpers/desk';
+import { buildJourneyApp, newRequester, submitTicket } from '../../helpers/requester';
 
 let t: TestApp;
-let desk: JourneyDesk;
+let desk: Desk;
 let tech: SignedInStaff;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  desk = seedDesk(t);
+  desk = seedDesk(t.app);
   tech = seedStaff(t.app, desk, 'tom');
 });
 afterAll(async () => t.close());

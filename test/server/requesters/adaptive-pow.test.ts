@@ -5,26 +5,15 @@ import { deriveRequesterKeys, generatePassphrase, issuePowChallenge, readPowChal
 import { CHEAP_KDF } from '../../fixtures/kdf';
 import { difficultyForLoad, POW_MAX_RISE, POW_QUIET_SPENDS, resetPowLoad } from '../../../server/services/pow';
 import type { TestApp } from '../../helpers/app';
-import {
-  bearer,
-  buildJourneyApp,
-  expectError,
-  newRequester,
-  registerRequester,
-  seedDesk,
-  signIn,
-  solvedPow,
-  TEST_POW_DIFFICULTY,
-  ticketBody,
-  type JourneyDesk,
-} from '../../helpers/requester';
+import { seedDesk, type Desk } from '../../helpers/desk';
+import { bearer, buildJourneyApp, expectError, newRequester, registerRequester, signIn, solvedPow, TEST_POW_DIFFICULTY, ticketBody } from '../../helpers/requester';
 
 const QUIET = Number(TEST_POW_DIFFICULTY);
 let t: TestApp;
-let d: JourneyDesk;
+let d: Desk;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  d = seedDesk(t);
+  d = seedDesk(t.app);
 });
 afterAll(async () => t.close());
 

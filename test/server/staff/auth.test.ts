@@ -81,7 +81,13 @@ describe('POST /api/staff/prelogin', () => {
     }
     expect(a1.body).toEqual(a2.body);
     expect(a1.body.salt).not.toBe(b.body.salt);
-    expect(a1.body).toMatchObject(p.DEFAULT_STAFF_KDF);
+    expect([p.STAFF_PASSPHRASE_KDF, p.STAFF_PASSWORD_KDF]).toContainEqual({ opslimit: a1.body.opslimit, memlimit: a1.body.memlimit });
+  });
+
+  it('gives unknown names both parameter sets real accounts have, so neither one proves an account exists', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => pre(`ghost-${i}`)));
+    const kinds = new Set(answers.map((r) => `${r.body.opslimit}:${r.body.memlimit}`));
+    expect(kinds).toEqual(new Set([p.STAFF_PASSPHRASE_KDF, p.STAFF_PASSWORD_KDF].map((k) => `${k.opslimit}:${k.memlimit}`)));
   });
 
   it('keeps the fake salt across a restart (keyed by the server secret, not memory)', async () => {

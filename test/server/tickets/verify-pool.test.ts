@@ -8,7 +8,8 @@ import { AppError } from '../../../server/errors';
 import { assertSigned, type SignedMessage } from '../../../server/services/messages';
 import { createVerifyPool } from '../../../server/verify/pool';
 import type { TestApp } from '../../helpers/app';
-import { bearer, buildJourneyApp, expectError, newRequester, seedDesk, ticketBody, type JourneyDesk, type JourneyRequester } from '../../helpers/requester';
+import { bearer, seedDesk, type Desk } from '../../helpers/desk';
+import { buildJourneyApp, expectError, newRequester, ticketBody, type JourneyRequester } from '../../helpers/requester';
 
 /** A first message signed by `author`, as the submit route checks it. */
 function signedFirstMessage(author = generateStaffKeys()): { message: SignedMessage; signPk: string } {
@@ -99,11 +100,11 @@ describe('verify pool', () => {
 
 describe('POST /api/tickets through the pool', () => {
   let t: TestApp;
-  let desk: JourneyDesk;
+  let desk: Desk;
   let alice: JourneyRequester;
   beforeAll(async () => {
     t = await buildJourneyApp();
-    desk = seedDesk(t);
+    desk = seedDesk(t.app);
     alice = await newRequester(t, desk);
   });
   afterAll(async () => t.close());
@@ -119,7 +120,7 @@ describe('POST /api/tickets through the pool', () => {
   it('answers 503 overloaded with retry-after when the pool is full, nothing stored', async () => {
     const full = await buildJourneyApp({ verifyPool: { threads: 1, maxQueued: 0 } });
     try {
-      const d = seedDesk(full);
+      const d = seedDesk(full.app);
       const bob = await newRequester(full, d);
       const { body } = await ticketBody(full, d, bob);
       const res = await full.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: body });

@@ -4,59 +4,37 @@
 // key log's directory; an actor the log never listed is shown by id.
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { adminAudit, type AuditEntry, type AuditPage } from '../../api';
-import { describeError } from '../../errors';
 import { formatTime } from '../../format';
 import { currentLanguage, t } from '../../i18n';
-import { flash, update } from '../../store';
+import { update } from '../../store';
 import { consoleData } from '../staff/console';
 import { adminGate, adminNav } from './access';
+import { loaded } from './loaded';
 import { filterAudit, NO_AUDIT_FILTERS, type AuditFilters } from './model';
 
 /** The whole chain is read (in pages of 500) so the links can be checked from the first row. */
 const MAX_ROWS = 20_000;
 const SHOWN = 200;
 
-interface AuditView {
-  entries: AuditEntry[] | null;
-  chain: AuditPage['chain'] | null;
-  loading: boolean;
-  failed: boolean;
-  filters: AuditFilters;
-}
-
-const fresh = (): AuditView => ({ entries: null, chain: null, loading: false, failed: false, filters: { ...NO_AUDIT_FILTERS } });
-let view: AuditView = fresh();
+const audit = loaded(async (): Promise<{ entries: AuditEntry[]; chain: AuditPage['chain'] }> => {
+  const entries: AuditEntry[] = [];
+  let after = 0;
+  for (;;) {
+    const pageOf = await adminAudit(after, 500);
+    entries.push(...pageOf.entries);
+    if (pageOf.nextAfter === null || entries.length >= MAX_ROWS) return { entries, chain: pageOf.chain };
+    after = pageOf.nextAfter;
+  }
+});
+let filters: AuditFilters = { ...NO_AUDIT_FILTERS };
 
 export function resetAdminAudit(): void {
-  view = fresh();
+  audit.reset();
+  filters = { ...NO_AUDIT_FILTERS };
 }
 
 export function enterAdminAudit(): void {
-  view.entries = null;
-  view.failed = false;
-}
-
-async function load(): Promise<void> {
-  view.loading = true;
-  try {
-    const rows: AuditEntry[] = [];
-    let after = 0;
-    for (;;) {
-      const pageOf = await adminAudit(after, 500);
-      rows.push(...pageOf.entries);
-      view.chain = pageOf.chain;
-      if (pageOf.nextAfter === null || rows.length >= MAX_ROWS) break;
-      after = pageOf.nextAfter;
-    }
-    view.entries = rows;
-    view.failed = false;
-  } catch (err) {
-    view.failed = true;
-    flash('error', describeError(err));
-  } finally {
-    view.loading = false;
-    update();
-  }
+  audit.refresh();
 }
 
 const nameOf = (staffId: string | null): string =>
@@ -72,8 +50,8 @@ function dayBound(value: string, end: boolean): number | null {
 
 function setFilter(key: keyof AuditFilters, ev: Event): void {
   const value = (ev.target as HTMLInputElement | HTMLSelectElement).value;
-  if (key === 'from' || key === 'to') view.filters[key] = dayBound(value, key === 'to');
-  else view.filters[key] = value;
+  if (key === 'from' || key === 'to') filters[key] = dayBound(value, key === 'to');
+  else filters[key] = value;
   update();
 }
 
@@ -96,7 +74,7 @@ function filtersPanel(entries: AuditEntry[]): TemplateResult {
       <select id="audit-who" data-test="admin-audit-who" @change=${(ev: Event) => setFilter('who', ev)}>
         <option value="">${t('admin.audit.anyone')}</option>
         <option value="system">${t('admin.audit.system')}</option>
-        ${actors.map((a) => html`<option value=${a} ?selected=${view.filters.who === a}>${nameOf(a)}</option>`)}
+        ${actors.map((a) => html`<option value=${a} ?selected=${filters.who === a}>${nameOf(a)}</option>`)}
       </select>
     </div>
     <div>
@@ -121,7 +99,7 @@ function filtersPanel(entries: AuditEntry[]): TemplateResult {
 
 function entriesList(entries: AuditEntry[]): TemplateResult {
   const lang = currentLanguage();
-  const shown = filterAudit(entries, view.filters).reverse();
+  const shown = filterAudit(entries, filters).reverse();
   return html`<p class="muted small" data-test="admin-audit-count">${t('admin.audit.count', { shown: Math.min(shown.length, SHOWN), total: shown.length })}</p>
     <ol class="list audit" data-test="admin-audit-list" reversed>
       ${shown.slice(0, SHOWN).map(
@@ -136,17 +114,10 @@ function entriesList(entries: AuditEntry[]): TemplateResult {
 
 export function adminAuditView(): TemplateResult {
   return adminGate(t('admin.auditTitle'), () => {
-    if (view.entries === null && !view.loading && !view.failed) void load();
+    audit.ensure();
     return html`<h1>${t('admin.auditTitle')}</h1>
       ${adminNav('audit')}
       <p class="lead">${t('admin.audit.intro')}</p>
-      ${view.chain ? chainPanel(view.chain) : nothing}
-      ${
-        view.entries === null
-          ? view.failed
-            ? html`<button class="btn btn-secondary" type="button" @click=${() => void load()}>${t('common.retry')}</button>`
-            : html`<p class="muted">${t('admin.loading')}</p>`
-          : html`${filtersPanel(view.entries)} ${entriesList(view.entries)}`
-      }`;
+      ${audit.render(({ entries, chain }) => html`${chainPanel(chain)} ${filtersPanel(entries)} ${entriesList(entries)}`)}`;
   });
 }

@@ -4,16 +4,16 @@
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { adminGrants, adminPatchStaff, type KeyLogEntry } from '../../api';
 import { rpc, WorkerError } from '../../crypto-client';
-import { formatTime } from '../../format';
-import { currentLanguage, t } from '../../i18n';
+import { t } from '../../i18n';
 import { navigate } from '../../navigate';
 import { flash, setBusy, state, update } from '../../store';
 import { consoleData } from '../staff/console';
 import { adminError, adminGate, adminNav, appendSigned, patchWithEntry } from './access';
 import { memberStateLabel, roleLabel } from './labels';
+import { linkPanel } from './link-panel';
 import { inviteLink } from './model';
 import { requestRotation } from './rotation';
-import { copyText, ensureMembers, listedMember, loadMembers, refreshAdminStaff, type ListedMember } from './staff';
+import { ensureMembers, listedMember, loadMembers, refreshAdminStaff, type ListedMember } from './staff';
 
 interface MemberPage {
   staffId: string | null;
@@ -21,10 +21,9 @@ interface MemberPage {
   /** After a disable: the prompt to rotate now. */
   askRotate: boolean;
   resetLink: { link: string; expiresAt: number } | null;
-  copied: boolean;
 }
 
-const fresh = (): MemberPage => ({ staffId: null, readOutError: null, askRotate: false, resetLink: null, copied: false });
+const fresh = (): MemberPage => ({ staffId: null, readOutError: null, askRotate: false, resetLink: null });
 let page: MemberPage = fresh();
 
 export function resetAdminMember(): void {
@@ -128,7 +127,6 @@ async function reset(m: ListedMember): Promise<void> {
   await step(t('admin.reset.resetting'), async () => {
     const res = await adminPatchStaff(m.staffId, { reset: true });
     if (res.inviteToken) page.resetLink = { link: inviteLink(location.origin, res.inviteToken), expiresAt: res.expiresAt ?? 0 };
-    page.copied = false;
     await loadMembers();
   });
   focusSelector('[data-test="admin-reset-link"]');
@@ -179,16 +177,7 @@ function rotatePrompt(m: ListedMember): TemplateResult {
 }
 
 function resetPanel(r: NonNullable<MemberPage['resetLink']>, m: ListedMember): TemplateResult {
-  return html`<section class="panel stack" aria-labelledby="reset-title" data-test="admin-reset-done">
-    <h2 id="reset-title">${t('admin.reset.linkTitle', { name: m.username })}</h2>
-    <p>${t('admin.reset.linkIntro', { time: formatTime(r.expiresAt, currentLanguage()) })}</p>
-    <label for="reset-link">${t('admin.invite.linkLabel')}</label>
-    <input id="reset-link" class="code" type="text" readonly .value=${r.link} data-test="admin-reset-link" @focus=${(ev: Event) => (ev.target as HTMLInputElement).select()} />
-    <p>
-      <button class="btn btn-secondary" type="button" data-test="admin-reset-copy" @click=${() => void copyText(r.link, () => (page.copied = true))}>${t('admin.copy')}</button>
-      <span role="status" class="small">${page.copied ? t('admin.copied') : ''}</span>
-    </p>
-  </section>`;
+  return linkPanel('reset', r, { title: t('admin.reset.linkTitle', { name: m.username }), intro: (time) => t('admin.reset.linkIntro', { time }) });
 }
 
 function actions(m: ListedMember): TemplateResult {

@@ -8,39 +8,18 @@ import { adminPolicy, adminTwoFactorPolicy, ApiError, type DeskPolicyView } from
 import { describeError } from '../../errors';
 import { formatBytes } from '../../format';
 import { t } from '../../i18n';
-import { flash, setBusy, update } from '../../store';
+import { flash, setBusy } from '../../store';
 import { adminGate, adminNav } from './access';
+import { loaded } from './loaded';
 
-interface PolicyView {
-  policy: DeskPolicyView | null;
-  loading: boolean;
-  failed: boolean;
-}
-
-const fresh = (): PolicyView => ({ policy: null, loading: false, failed: false });
-let view: PolicyView = fresh();
+const policy = loaded(adminPolicy);
 
 export function resetAdminPolicy(): void {
-  view = fresh();
+  policy.reset();
 }
 
 export function enterAdminPolicy(): void {
-  view.policy = null;
-  view.failed = false;
-}
-
-async function load(): Promise<void> {
-  view.loading = true;
-  try {
-    view.policy = await adminPolicy();
-    view.failed = false;
-  } catch (err) {
-    view.failed = true;
-    flash('error', describeError(err));
-  } finally {
-    view.loading = false;
-    update();
-  }
+  policy.refresh();
 }
 
 async function setTwoFactor(required: boolean): Promise<void> {
@@ -48,7 +27,7 @@ async function setTwoFactor(required: boolean): Promise<void> {
   setBusy(t('admin.policy.saving'));
   try {
     const res = await adminTwoFactorPolicy(required);
-    if (view.policy) view.policy = { ...view.policy, twoFactorRequired: res.required };
+    if (policy.value) policy.set({ ...policy.value, twoFactorRequired: res.required });
     setBusy(null);
     flash('info', res.required ? t('admin.policy.twoFactorOnDone', { n: res.signedOut }) : t('admin.policy.twoFactorOffDone'));
   } catch (err) {
@@ -92,15 +71,8 @@ function twoFactorPanel(required: boolean, editable: boolean): TemplateResult {
 
 export function adminPolicyView(): TemplateResult {
   return adminGate(t('admin.policyTitle'), () => {
-    if (view.policy === null && !view.loading && !view.failed) void load();
+    policy.ensure();
     return html`<h1>${t('admin.policyTitle')}</h1>
-      ${adminNav('policy')}
-      ${
-        view.policy === null
-          ? view.failed
-            ? html`<button class="btn btn-secondary" type="button" @click=${() => void load()}>${t('common.retry')}</button>`
-            : html`<p class="muted">${t('admin.loading')}</p>`
-          : html`${policyList(view.policy)} ${twoFactorPanel(view.policy.twoFactorRequired, view.policy.editable.includes('twoFactorRequired'))}`
-      }`;
+      ${adminNav('policy')} ${policy.render((p) => html`${policyList(p)} ${twoFactorPanel(p.twoFactorRequired, p.editable.includes('twoFactorRequired'))}`)}`;
   });
 }

@@ -9,6 +9,8 @@ import { currentLanguage, t } from '../../i18n';
 import { STAFF_USERNAME } from '../../rpc';
 import { flash, setBusy, update } from '../../store';
 import { adminGate, adminNav } from './access';
+import { linkPanel } from './link-panel';
+import { loaded } from './loaded';
 import type { RosterEntry } from '../../rpc';
 import { roleLabel, memberStateLabel } from './labels';
 import { inviteLink } from './model';
@@ -19,57 +21,44 @@ export type ListedMember = RosterEntry & { staffId: string; row: StaffRow };
 /** Invite lifetimes offered (the desk allows up to 72 hours). */
 const INVITE_HOURS = [1, 24, 72] as const;
 
+/**
+ * The accounts and invites: the worker adds fingerprints and what the verified log says.
+ * `roster` has accounts and first invites (staffId null) by username; `rows` the account rows.
+ */
+const members = loaded(async () => {
+  const list = await adminStaff();
+  const { roster } = await rpc('adminRoster', { list });
+  return { roster, rows: new Map(list.staff.map((r): [string, StaffRow] => [r.staffId, r])) };
+});
+
 interface StaffPage {
-  /** Accounts and first invites (staffId null), by username: the worker's roster view. */
-  roster: RosterEntry[] | null;
-  rows: Map<string, StaffRow>;
-  loading: boolean;
-  failed: boolean;
   invited: { username: string; link: string; expiresAt: number } | null;
-  copied: boolean;
   fieldError: string | null;
 }
 
-const fresh = (): StaffPage => ({ roster: null, rows: new Map(), loading: false, failed: false, invited: null, copied: false, fieldError: null });
+const fresh = (): StaffPage => ({ invited: null, fieldError: null });
 let page: StaffPage = fresh();
 
 export function resetAdminStaff(): void {
+  members.reset();
   page = fresh();
 }
 
 /** Loads the list again on the next render (after a change on another admin page). */
 export function refreshAdminStaff(): void {
-  page.roster = null;
-  page.failed = false;
+  members.refresh();
 }
 
 export function listedMember(staffId: string): ListedMember | null {
-  const entry = page.roster?.find((m) => m.staffId === staffId);
-  const row = page.rows.get(staffId);
+  const entry = members.value?.roster.find((m) => m.staffId === staffId);
+  const row = members.value?.rows.get(staffId);
   return entry && row ? { ...entry, staffId, row } : null;
 }
 
-/** Loads the accounts and invites; the worker adds fingerprints and what the verified log says. */
-export async function loadMembers(): Promise<void> {
-  page.loading = true;
-  try {
-    const list = await adminStaff();
-    const { roster } = await rpc('adminRoster', { list });
-    page.roster = roster;
-    page.rows = new Map(list.staff.map((r) => [r.staffId, r]));
-    page.failed = false;
-  } catch (err) {
-    page.failed = true;
-    flash('error', describeError(err));
-  } finally {
-    page.loading = false;
-    update();
-  }
-}
+/** Loads the accounts and invites now (after a change on this page or a member's). */
+export const loadMembers = (): Promise<void> => members.load();
 
-export function ensureMembers(): void {
-  if (page.roster === null && !page.loading && !page.failed) void loadMembers();
-}
+export const ensureMembers = (): void => members.ensure();
 
 async function cancelInvite(username: string): Promise<void> {
   flash('info', null);
@@ -105,7 +94,6 @@ async function invite(ev: Event): Promise<void> {
   try {
     const res = await adminInvite({ username, role, ttlHours });
     page.invited = { username, link: inviteLink(location.origin, res.inviteToken), expiresAt: res.expiresAt };
-    page.copied = false;
     form.reset();
     refreshAdminStaff();
   } catch (err) {
@@ -122,32 +110,12 @@ async function invite(ev: Event): Promise<void> {
   document.querySelector<HTMLElement>('[data-test="admin-invite-link"]')?.focus();
 }
 
-/** Copies a one-time link; says so in words (a screen reader hears the status). */
-export async function copyText(text: string, done: () => void): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    done();
-  } catch {
-    // No clipboard permission (or an old browser): the link stays selected for a manual copy.
-    const el = document.querySelector<HTMLInputElement>('[data-test="admin-invite-link"], [data-test="admin-reset-link"]');
-    el?.select();
-  }
-  update();
-}
-
 function invitedPanel(inv: NonNullable<StaffPage['invited']>): TemplateResult {
-  const lang = currentLanguage();
-  return html`<section class="panel stack" aria-labelledby="invited-title" data-test="admin-invited">
-    <h2 id="invited-title">${t('admin.invite.linkTitle', { name: inv.username })}</h2>
-    <p>${t('admin.invite.linkIntro', { time: formatTime(inv.expiresAt, lang) })}</p>
-    <label for="invite-link">${t('admin.invite.linkLabel')}</label>
-    <input id="invite-link" class="code" type="text" readonly .value=${inv.link} data-test="admin-invite-link" @focus=${(ev: Event) => (ev.target as HTMLInputElement).select()} />
-    <p>
-      <button class="btn btn-secondary" type="button" data-test="admin-invite-copy" @click=${() => void copyText(inv.link, () => (page.copied = true))}>${t('admin.copy')}</button>
-      <span role="status" class="small">${page.copied ? t('admin.copied') : ''}</span>
-    </p>
-    <p class="hint">${t('admin.invite.linkHint')}</p>
-  </section>`;
+  return linkPanel('invite', inv, {
+    title: t('admin.invite.linkTitle', { name: inv.username }),
+    intro: (time) => t('admin.invite.linkIntro', { time }),
+    hint: t('admin.invite.linkHint'),
+  });
 }
 
 function inviteForm(): TemplateResult {
@@ -219,15 +187,13 @@ export function adminStaffView(): TemplateResult {
       <section aria-labelledby="members-title">
         <h2 id="members-title">${t('admin.membersTitle')}</h2>
         <p><button class="btn btn-secondary" type="button" data-test="admin-staff-refresh" @click=${() => void loadMembers()}>${t('admin.refresh')}</button></p>
-        ${
-          page.roster === null
-            ? page.failed
-              ? html`<button class="btn btn-secondary" type="button" data-test="admin-staff-retry" @click=${() => void loadMembers()}>${t('common.retry')}</button>`
-              : html`<p class="muted">${t('admin.loading')}</p>`
-            : html`<ul class="list" data-test="admin-staff-list">
-                ${page.roster.map(memberRow)}
-              </ul>`
-        }
+        ${members.render(
+          ({ roster }) =>
+            html`<ul class="list" data-test="admin-staff-list">
+              ${roster.map(memberRow)}
+            </ul>`,
+          'admin-staff-retry',
+        )}
       </section>
       ${inviteForm()}`;
   });

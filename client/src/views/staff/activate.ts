@@ -1,5 +1,6 @@
-// An invited member's activation (#/activate/:token, the link `npm run cli -- invite` prints):
-// look the invite up, ask for a new password, let the worker derive the secrets and make the
+// An invited member's activation (#/activate/:token, the link `npm run cli -- invite` prints; also
+// re-enrolment after a reset): look the invite up, give them a generated passphrase (or let them
+// choose a password, ./secret.ts), let the worker derive the secrets and make the
 // keys, post them, then tell the member to ask an admin to admit them and show the key
 // fingerprint the admin sees when admitting (`cli admit`), to compare out of band.
 import { html, nothing, type TemplateResult } from 'lit-html';
@@ -10,7 +11,7 @@ import { groupFingerprint } from '../../format';
 import { t } from '../../i18n';
 import { setBusy, setProgress, state, update } from '../../store';
 import { ensureTrusted } from '../../trust';
-import { newPasswordFields, takeNewPassword } from './setup';
+import { forgetPassphrase, newSecretChoice, secretFields, signInHint, takeSecret, type SecretChoice } from './secret';
 
 interface ActivatePage {
   token: string;
@@ -18,7 +19,8 @@ interface ActivatePage {
   invite: InviteInfo | null;
   working: boolean;
   error: string | null;
-  done: { username: string; keyFingerprint: string; deskFingerprint: string | null } | null;
+  secret: SecretChoice;
+  done: { username: string; keyFingerprint: string; deskFingerprint: string | null; generated: boolean } | null;
 }
 
 let page: ActivatePage | null = null;
@@ -49,7 +51,7 @@ async function onSubmit(ev: Event, current: ActivatePage): Promise<void> {
   ev.preventDefault();
   const invite = current.invite;
   if (current.working || !invite) return;
-  const pw = takeNewPassword(ev.target as HTMLFormElement);
+  const pw = takeSecret(ev.target as HTMLFormElement, current.secret);
   if ('problem' in pw) {
     current.error = pw.problem;
     return update();
@@ -62,13 +64,14 @@ async function onSubmit(ev: Event, current: ActivatePage): Promise<void> {
     if (!(await ensureTrusted())) throw new Error('untrusted');
     const deskFingerprint = state.trust.status === 'ok' ? state.trust.check.fingerprint : null;
     setBusy(t('enrol.deriving'));
-    const prepared = await rpc('staffPrepareActivation', { staffId: invite.staffId, password: pw.password }, setProgress);
+    const prepared = await rpc('staffPrepareActivation', { staffId: invite.staffId, password: pw.password, generated: pw.generated }, setProgress);
     // The new secret keys existed only inside that call; a fresh worker holds none of them.
     wipeWorker();
     state.trust = { status: 'unknown' };
     setBusy(t('activate.sending'));
     const created = await activateStaff({ inviteToken: current.token, staffId: prepared.staffId, ...prepared.enrolment });
-    current.done = { username: created.username, keyFingerprint: prepared.keyFingerprint, deskFingerprint };
+    current.done = { username: created.username, keyFingerprint: prepared.keyFingerprint, deskFingerprint, generated: pw.generated };
+    forgetPassphrase(current.secret);
   } catch (err) {
     const trust = state.trust.status;
     if (trust === 'mismatch' || trust === 'invalid') current.error = t('trust.invalidTitle');
@@ -93,6 +96,7 @@ function doneView(done: NonNullable<ActivatePage['done']>): TemplateResult {
           : html`<p class="muted small">${t('activate.deskFingerprint')}</p>
               <p class="fingerprint small">${groupFingerprint(done.deskFingerprint)}</p>`
       }
+      ${signInHint(done.generated)}
       <p>${t('activate.afterAdmission')} <a href="#/staff/login">${t('activate.signIn')}</a></p>
     </section>`;
 }
@@ -103,7 +107,7 @@ function roleName(role: InviteInfo['role']): string {
 
 export function activateView(token: string): TemplateResult {
   if (!page || page.token !== token) {
-    page = { token, lookup: 'loading', invite: null, working: false, error: null, done: null };
+    page = { token, lookup: 'loading', invite: null, working: false, error: null, secret: newSecretChoice(), done: null };
     void lookup(page);
   }
   const current = page;
@@ -124,12 +128,11 @@ export function activateView(token: string): TemplateResult {
     </dl>
     <ul>
       <li>${t('activate.explainKeys')}</li>
-      <li>${t('enrol.passwordWarning')}</li>
       <li>${t('activate.explainAdmission')}</li>
     </ul>
     <form class="stack" novalidate data-test="activate-form" @submit=${(ev: Event) => void onSubmit(ev, current)}>
       <input type="text" name="username" autocomplete="username" .value=${invite.username} readonly hidden />
-      ${newPasswordFields('activate')}
+      ${secretFields('activate', current.secret)}
       <button class="btn btn-primary" type="submit" ?disabled=${current.working} data-test="activate-submit">${t('activate.submit')}</button>
     </form>
     ${error}

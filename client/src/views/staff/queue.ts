@@ -1,6 +1,6 @@
 // Staff queue: filters (status with counts, priority, assignee incl. "mine"/"unassigned", label),
-// pages with "load more" (cursor), the loaded rows by last activity with a marker on what moved
-// since this session opened it, rows decrypted in the worker (subject, category), and search
+// pages with "load more" (cursor) in the server's order — last activity first, or newest first —
+// with a marker on what moved since this session opened it, rows decrypted in the worker (subject, category), and search
 // over what this browser has decrypted — the server cannot search encrypted requests.
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { repeat } from 'lit-html/directives/repeat.js';
@@ -16,7 +16,7 @@ import { categoryLabel } from '../labels';
 import { formatAge } from './age';
 import { consoleData, loadConsoleData, resetConsole, staffName, ticketLabelNames } from './console';
 import { priorityLabel, searchFieldLabel, staffStatusLabel } from './labels';
-import { byLastActivity, resetSeen, seenState } from './seen';
+import { resetSeen, seenState } from './seen';
 import { isLogAdmin } from '../admin/access';
 import { endedSession } from './session';
 import { awaitingAdmissionView } from './login';
@@ -40,7 +40,10 @@ interface Filters {
   assignee: string;
   /** '' or a blind label tag. */
   label: string;
+  /** The server's order: last activity first (the default) or newest ticket first. */
+  sort: QueueSort;
 }
+type QueueSort = 'activity' | 'newest';
 
 interface QueueState {
   filters: Filters;
@@ -61,7 +64,7 @@ interface QueueState {
 let q: QueueState = fresh();
 function fresh(): QueueState {
   return {
-    filters: { status: '', priority: '', assignee: '', label: '' },
+    filters: { status: '', priority: '', assignee: '', label: '', sort: 'activity' },
     tickets: [],
     counts: null,
     nextCursor: null,
@@ -100,6 +103,7 @@ export function queueQuery(f: Filters, cursor: string | null): StaffQueueQuery {
     ...(f.priority ? { priority: f.priority } : {}),
     ...(f.assignee ? { assignee: f.assignee } : {}),
     ...(f.label ? { label: f.label } : {}),
+    ...(f.sort === 'newest' ? { sort: f.sort } : {}),
     ...(cursor ? { cursor } : {}),
     limit: PAGE_SIZE,
   };
@@ -116,10 +120,10 @@ async function load(more: boolean): Promise<void> {
       q.tickets = [];
       q.summaries = new Map();
     }
-    // A ticket can move between pages while we read them (newest first); keep one row per id.
+    // The server orders the pages. A ticket with new activity moves to the top while we read
+    // the next page, so it may come again: keep one row per id.
     const seen = new Set(q.tickets.map((tk) => tk.ticketId));
     q.tickets.push(...page.tickets.filter((tk) => !seen.has(tk.ticketId)));
-    q.tickets.sort(byLastActivity);
     for (const s of summaries) q.summaries.set(s.ticketId, s);
     q.counts = page.counts;
     q.nextCursor = page.nextCursor;
@@ -264,6 +268,13 @@ function filters(): TemplateResult {
       >
         <option value="" ?selected=${f.label === ''}>${t('console.anyLabel')}</option>
         ${(data?.labels ?? []).map((l) => html`<option value=${l.tag} ?selected=${f.label === l.tag}>${l.name}</option>`)}
+      </select>
+    </div>
+    <div>
+      <label for="sort-order">${t('console.sortOrder')}</label>
+      <select id="sort-order" data-test="staff-sort" @change=${(ev: Event) => setFilter('sort', (ev.target as HTMLSelectElement).value === 'newest' ? 'newest' : 'activity')}>
+        <option value="activity" ?selected=${f.sort === 'activity'}>${t('console.sortActivity')}</option>
+        <option value="newest" ?selected=${f.sort === 'newest'}>${t('console.sortNewest')}</option>
       </select>
     </div>
   </div>`;

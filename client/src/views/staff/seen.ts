@@ -22,8 +22,3 @@ export function seenState(ticket: StaffTicket): 'unopened' | 'changed' | 'seen' 
   if (!then) return 'unopened';
   return then.status !== ticket.status || then.updatedAt !== ticket.updatedAt ? 'changed' : 'seen';
 }
-
-/** Most recent activity first; ties (the server rounds some times) by newest ticket. */
-export function byLastActivity(a: StaffTicket, b: StaffTicket): number {
-  return b.updatedAt - a.updatedAt || b.createdAt - a.createdAt;
-}

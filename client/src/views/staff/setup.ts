@@ -2,7 +2,7 @@
 // worker does what `npm run cli -- setup` does (Argon2id, keys, signed genesis and team key v1,
 // sealed key blob and grant); this page posts it, reads the key log back, verifies it against the
 // fingerprint of the genesis the worker signed, pins it, and shows it to be published.
-// Also home of the new-password fields the activation page shares.
+// The admin's secret is a generated passphrase by default, or a password of their own (./secret.ts).
 import { html, nothing, type TemplateResult } from 'lit-html';
 import { ApiError, getDesk, getKeyLog, setupDesk, type DeskInfo } from '../../api';
 import { rpc, wipeWorker, WorkerError } from '../../crypto-client';
@@ -10,32 +10,9 @@ import { describeError } from '../../errors';
 import { groupFingerprint } from '../../format';
 import { t } from '../../i18n';
 import { readPin, writePin } from '../../pin';
-import { STAFF_PASSWORD_MIN_CHARS, STAFF_USERNAME } from '../../rpc';
+import { STAFF_USERNAME } from '../../rpc';
 import { setBusy, setProgress, state, update } from '../../store';
-
-// ---- new password (setup and activation) ----
-
-/** Two password inputs with `data-test` hooks `<prefix>-password` and `<prefix>-password2`. */
-export function newPasswordFields(prefix: 'setup' | 'activate'): TemplateResult {
-  return html`<label for="${prefix}-password">${t('enrol.password')}</label>
-    <input id="${prefix}-password" name="password" type="password" autocomplete="new-password" minlength=${STAFF_PASSWORD_MIN_CHARS} data-test="${prefix}-password" />
-    <p class="hint">${t('enrol.passwordHint', { min: STAFF_PASSWORD_MIN_CHARS })}</p>
-    <label for="${prefix}-password2">${t('enrol.passwordAgain')}</label>
-    <input id="${prefix}-password2" name="password2" type="password" autocomplete="new-password" data-test="${prefix}-password2" />`;
-}
-
-/**
- * Reads both password fields and clears them at once (SECURITY: the password lives on only in
- * the worker call). Returns the password, or the sentence saying what is wrong with it.
- */
-export function takeNewPassword(form: HTMLFormElement): { password: string } | { problem: string } {
-  const inputs = ['password', 'password2'].map((name) => form.elements.namedItem(name) as HTMLInputElement | null);
-  const [first, second] = inputs.map((input) => input?.value ?? '');
-  for (const input of inputs) if (input) input.value = '';
-  if ((first ?? '').length < STAFF_PASSWORD_MIN_CHARS) return { problem: t('enrol.passwordTooShort', { min: STAFF_PASSWORD_MIN_CHARS }) };
-  if (first !== second) return { problem: t('enrol.passwordsDiffer') };
-  return { password: first ?? '' };
-}
+import { forgetPassphrase, newSecretChoice, secretFields, signInHint, takeSecret, type SecretChoice } from './secret';
 
 // ---- setup page ----
 
@@ -44,13 +21,14 @@ interface SetupPage {
   username: string;
   working: boolean;
   error: string | null;
-  done: { username: string; fingerprint: string; otherPin: boolean } | null;
+  secret: SecretChoice;
+  done: { username: string; fingerprint: string; otherPin: boolean; generated: boolean } | null;
 }
 
 let page: SetupPage | null = null;
 
 function pageFor(token: string): SetupPage {
-  if (!page || page.token !== token) page = { token, username: '', working: false, error: null, done: null };
+  if (!page || page.token !== token) page = { token, username: '', working: false, error: null, secret: newSecretChoice(), done: null };
   return page;
 }
 
@@ -101,7 +79,7 @@ async function onSubmit(ev: Event, token: string): Promise<void> {
   if (current.working) return;
   const form = ev.target as HTMLFormElement;
   const username = ((form.elements.namedItem('username') as HTMLInputElement | null)?.value ?? '').trim();
-  const pw = takeNewPassword(form);
+  const pw = takeSecret(form, current.secret);
   current.username = username;
   current.error = !STAFF_USERNAME.test(username) ? t('enrol.usernameRule') : 'problem' in pw ? pw.problem : null;
   if (current.error !== null || 'problem' in pw) return update();
@@ -114,7 +92,7 @@ async function onSubmit(ev: Event, token: string): Promise<void> {
     if (desk.setupComplete) throw new Refused(t('setup.alreadySetUp'));
     await rpc('init', { deskId: desk.deskId });
     setBusy(t('enrol.deriving'));
-    const { request, fingerprint } = await rpc('staffPrepareSetup', { username, password: pw.password }, setProgress);
+    const { request, fingerprint } = await rpc('staffPrepareSetup', { username, password: pw.password, generated: pw.generated }, setProgress);
     // The admin's secret keys existed only inside that call; a fresh worker holds none of them.
     wipeWorker();
     state.trust = { status: 'unknown' };
@@ -124,7 +102,8 @@ async function onSubmit(ev: Event, token: string): Promise<void> {
     stage = 'verify';
     setBusy(t('setup.verifying'));
     const { otherPin } = await verifyAndPin(fingerprint);
-    current.done = { username, fingerprint, otherPin };
+    current.done = { username, fingerprint, otherPin, generated: pw.generated };
+    forgetPassphrase(current.secret);
   } catch (err) {
     current.error = setupError(err, stage);
   } finally {
@@ -146,6 +125,7 @@ function doneView(done: NonNullable<SetupPage['done']>): TemplateResult {
       <h2>${t('setup.nextTitle')}</h2>
       <p>${t('setup.nextInvite')}</p>
       <pre class="code">npm run cli -- invite USERNAME</pre>
+      ${signInHint(done.generated)}
       <p><a href="#/staff/login">${t('setup.signIn')}</a></p>
     </section>`;
 }
@@ -157,7 +137,6 @@ export function setupView(token: string): TemplateResult {
     <p class="lead">${t('setup.intro')}</p>
     <ul>
       <li>${t('setup.explainKeys')}</li>
-      <li>${t('enrol.passwordWarning')}</li>
       <li>${t('setup.explainFingerprint')}</li>
     </ul>
     <form class="stack" novalidate data-test="setup-form" @submit=${(ev: Event) => void onSubmit(ev, token)}>
@@ -173,7 +152,7 @@ export function setupView(token: string): TemplateResult {
         data-test="setup-username"
       />
       <p class="hint">${t('enrol.usernameHint')}</p>
-      ${newPasswordFields('setup')}
+      ${secretFields('setup', current.secret)}
       <button class="btn btn-primary" type="submit" ?disabled=${current.working} data-test="setup-submit">${t('setup.submit')}</button>
     </form>
     ${current.error === null ? nothing : html`<p class="alert alert-error" role="alert" data-test="setup-error">${current.error}</p>`}

@@ -42,22 +42,58 @@ function uploaderOf(request: FastifyRequest): Uploader {
 }
 
 /**
- * Reads one chunk body of exactly `expected` bytes into one buffer. SECURITY: never more than
- * that is held: the first byte past it ends the request with 413 (no or a false Content-Length).
+ * Body buffers of chunks already stored, kept for the next chunk of the same length. SQLite copies
+ * a bound blob, so once a chunk is committed its buffer is free; without reuse every chunk left
+ * ~256 KiB for the garbage collector, and a 25 MiB upload's worth of them could pile up in the
+ * server's RSS before a collection (bench/attachments.ts; DECISIONS.md "Attachment throughput").
+ * At most SPARE_BUFFERS per length: the pool never holds more than a few chunks.
  */
-async function readChunkBody(body: Readable, expected: number, index: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(expected);
-  let fill = 0;
-  for await (const piece of body as AsyncIterable<Buffer>) {
-    if (fill + piece.length > expected) {
-      body.destroy();
-      throw payloadTooLarge(`chunk ${index} is ${expected} bytes; the body is longer`);
-    }
-    piece.copy(buf, fill);
-    fill += piece.length;
-  }
-  if (fill !== expected) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${expected} bytes`);
-  return buf;
+const SPARE_BUFFERS = 8;
+const spareBuffers = new Map<number, Buffer[]>();
+const takeBuffer = (length: number) => spareBuffers.get(length)?.pop() ?? Buffer.allocUnsafe(length);
+function giveBack(buf: Buffer): void {
+  const spare = spareBuffers.get(buf.length) ?? [];
+  if (spare.length < SPARE_BUFFERS) spare.push(buf);
+  spareBuffers.set(buf.length, spare);
+}
+
+/**
+ * Reads one chunk body of exactly `expected` bytes into `buf`. SECURITY: never more than that is
+ * held: the first byte past it ends the request with 413 (no or a false Content-Length); fewer
+ * bytes are a 400, so a reused buffer's old bytes can never be stored.
+ */
+function readChunkBody(body: Readable, buf: Buffer, index: number): Promise<void> {
+  const expected = buf.length;
+  // Events, not `for await`: an async iterator per request cost the chunk route measurable loop
+  // time at ~100 requests per file (bench/attachments.ts).
+  return new Promise((resolve, reject) => {
+    let fill = 0;
+    let settled = false;
+    const fail = (err: unknown) => {
+      settled = true;
+      body.off('data', onData);
+      reject(err);
+    };
+    const onData = (piece: Buffer) => {
+      if (fill + piece.length > expected) {
+        body.destroy();
+        fail(payloadTooLarge(`chunk ${index} is ${expected} bytes; the body is longer`));
+        return;
+      }
+      piece.copy(buf, fill);
+      fill += piece.length;
+    };
+    body.on('data', onData);
+    body.once('error', fail);
+    body.once('end', () => {
+      if (settled) return;
+      settled = true;
+      if (fill === expected) resolve();
+      else fail(badRequest('bad_chunk_size', `chunk ${index} must be exactly ${expected} bytes`));
+    });
+    // The client went away mid-body: nothing to store, and nobody to answer.
+    body.once('close', () => settled || fail(badRequest('bad_chunk_size', `chunk ${index} ended before its ${expected} bytes`)));
+  });
 }
 
 /**
@@ -139,10 +175,15 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         // SECURITY: refuse an oversized body by its declared length, before reading any of it.
         if (declared > target.expectedBytes) throw payloadTooLarge(`chunk ${index} is ${target.expectedBytes} bytes`);
-        const data = request.body instanceof Readable ? await readChunkBody(request.body, target.expectedBytes, index) : Buffer.alloc(0);
-        if (data.length !== target.expectedBytes) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${target.expectedBytes} bytes`);
-        // Stored before (a retry after a lost answer): acknowledged, not rewritten.
-        if (!target.alreadyStored) await app.groupCommit((tx) => storeChunk(tx, target, data));
+        if (!(request.body instanceof Readable)) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${target.expectedBytes} bytes`);
+        const data = takeBuffer(target.expectedBytes);
+        try {
+          await readChunkBody(request.body, data, index);
+          // Stored before (a retry after a lost answer): acknowledged, not rewritten.
+          if (!target.alreadyStored) await app.groupCommit((tx) => storeChunk(tx, target, data));
+        } finally {
+          giveBack(data);
+        }
       } catch (err) {
         // Do not let the server drain an oversized body it refused: close the connection.
         if (err instanceof AppError && err.code === 'payload_too_large') reply.header('connection', 'close');

@@ -3,6 +3,7 @@ import { errorResponses, SetupBody, SetupDone } from '../../../../contract/index
 import { ready } from '../../../../protocol/index';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { completeSetup } from '../../../services/staff-setup';
+import { checkStaffKdf } from '../../../services/staff-kdf';
 
 /**
  * POST /api/setup: the one-time setup token (printed at first start, or minted by the `setup`
@@ -22,7 +23,10 @@ const setupRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 32 * 1024,
       config: { rateLimit: RATE_LIMITS.setup },
     },
-    async (request, reply) => reply.code(201).send(await completeSetup(app.db, request.body, app.authHashKdf)),
+    async (request, reply) => {
+      checkStaffKdf(request.body.kdf, app.staffKdfFloor);
+      return reply.code(201).send(await completeSetup(app.db, request.body, app.authHashKdf));
+    },
   );
 };
 

@@ -4,6 +4,7 @@ import { ready } from '../../../../protocol/index';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { activate, describeInvite, staffProfile } from '../../../services/staff-accounts';
 import { SignInThrottled, throttleKey } from '../../../services/sign-in-throttle';
+import { checkStaffKdf } from '../../../services/staff-kdf';
 import { dummyHash, logIn, logOut, prelogin, preloginSaltKey } from '../../../services/staff-auth';
 import { twoFactorKeys } from '../../../services/two-factor';
 
@@ -117,6 +118,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { inviteToken, staffId, ...enrolment } = request.body;
+      checkStaffKdf(enrolment.kdf, app.staffKdfFloor);
       const created = await activate(app.db, inviteToken, staffId, enrolment, app.authHashKdf);
       return reply.code(201).send(created);
     },

@@ -33,7 +33,13 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '',
     {
-      schema: { tags: ['staff'], summary: 'The ticket queue, newest first, keyset-paginated', security: bearer, querystring: QueueQuery, response: { 200: QueuePage, ...errors } },
+      schema: {
+        tags: ['staff'],
+        summary: 'The ticket queue, last activity (or newest) first, keyset-paginated',
+        security: bearer,
+        querystring: QueueQuery,
+        response: { 200: QueuePage, ...errors },
+      },
       config: { rateLimit: RATE_LIMITS.queue },
     },
     async (request) => {
@@ -44,7 +50,8 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
         priority: q.priority,
         assigneeId: q.assignee === 'mine' ? viewer : q.assignee === 'unassigned' ? null : q.assignee,
         label: q.label,
-        before: q.cursor === undefined ? undefined : queueCursorPosition(q.cursor),
+        sort: q.sort,
+        before: q.cursor === undefined ? undefined : queueCursorPosition(q.cursor, q.sort),
         limit: q.limit,
       });
     },

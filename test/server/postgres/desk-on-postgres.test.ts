@@ -28,7 +28,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const api = async (method: 'GET' | 'POST', url: string, payload?: unknown, token?: string) => {
+const api = async (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, token?: string) => {
   const res = await t.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }), headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: res.statusCode, body: res.json() };
 };
@@ -78,6 +78,29 @@ describe('the desk on PostgreSQL', () => {
     const thread = await api('GET', `/api/staff/tickets/${ticket.ticketId}/messages`, undefined, staffToken);
     expect(thread.status).toBe(200);
     expect(thread.body.messages).toHaveLength(1);
+
+    // Triage and the queue by last activity: ticket_counts' triggers and the (updatedAt, seq)
+    // keyset cursor on PostgreSQL. A second requester's ticket, then the first is opened.
+    const bob = await newRequester(t, desk);
+    const second = await submitTicket(t, desk, bob);
+    expect((await api('PATCH', `/api/staff/tickets/${ticket.ticketId}`, { status: 'open', priority: 'high' }, staffToken)).status).toBe(200);
+    const all = await api('GET', '/api/staff/tickets', undefined, staffToken);
+    expect(all.body.counts).toMatchObject({ new: 1, open: 1 });
+    const order = all.body.tickets.map((x: { ticketId: string }) => x.ticketId);
+    expect([...order].sort()).toEqual([ticket.ticketId, second.ticketId].sort());
+    for (const sort of ['activity', 'newest']) {
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await api('GET', `/api/staff/tickets?sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, staffToken);
+        expect(page.status).toBe(200);
+        paged.push(...page.body.tickets.map((x: { ticketId: string }) => x.ticketId));
+        cursor = page.body.nextCursor;
+      } while (cursor !== null && paged.length < 5);
+      expect(paged).toEqual(sort === 'activity' ? order : [second.ticketId, ticket.ticketId]);
+    }
+    const high = await api('GET', '/api/staff/tickets?priority=high', undefined, staffToken);
+    expect(high.body.counts).toMatchObject({ new: 0, open: 1 });
 
     // The audit chain verifies on PostgreSQL too
     expect(await t.app.verifyAuditChain()).toMatchObject({ ok: true });

@@ -46,6 +46,32 @@ export default defineConfig(
     },
   },
   {
+    // One async, dialect-neutral data layer (docs/DECISIONS.md "One async data layer"): services
+    // and routes use drizzle's awaitable query builders, which SQLite and PostgreSQL share. The
+    // synchronous better-sqlite3 calls and the raw connection would work on SQLite only (and a
+    // sync `db.transaction` cannot hold an awaited body); server/services/data.ts is the one
+    // place that may reach below the builders, and the db plugin owns the SQLite connection.
+    files: ['server/**/*.ts'],
+    ignores: ['server/services/data.ts', 'server/plugins/app/db.ts', 'server/services/durability-barrier.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['run', 'all', 'get'].map((method) => ({
+          selector: `CallExpression[callee.property.name='${method}'][arguments.length=0]`,
+          message: `.${method}() is better-sqlite3's synchronous API: await the query builder instead (server/services/data.ts).`,
+        })),
+        {
+          selector: "CallExpression[callee.property.name='transaction'][callee.object.name=/^(db|tx|app)$/]",
+          message: 'Use transaction(db, async (tx) => …) from server/services/data.ts: one helper for both dialects.',
+        },
+        {
+          selector: "MemberExpression[property.name='$client']",
+          message: 'The raw driver connection is SQLite-only: use rawRows/rawExec from server/services/data.ts.',
+        },
+      ],
+    },
+  },
+  {
     // The server logs through pino (structured, redacted); the shared code has no console to
     // write to in every runtime. A stray console.log is how an IP or a token reaches a log.
     files: ['server/**', 'protocol/**', 'contract/**', 'client-core/**', 'db/**'],

@@ -102,7 +102,7 @@ try {
   const touch = s.prepare('update tickets set updated_at = updated_at + 1 where seq = 1');
   async function viaInject(url: string, cold = false, as = viewer): Promise<{ median: number; p95: number; rows: number }> {
     // Each case as its own technician: the queue's rate limit is per account (600/min).
-    const headers = { authorization: `Bearer ${t.app.issueSession('staff', as.staffId).token}` };
+    const headers = { authorization: `Bearer ${(await t.app.issueSession('staff', as.staffId)).token}` };
     const times: number[] = [];
     let rows = 0;
     for (let i = 0; i < RUNS + 20; i++) {
@@ -213,18 +213,18 @@ try {
   if (process.env.BENCH_PROFILE) {
     const { listQueue } = await import('../server/services/queue');
     const requireAdmitted = (request: never) => t.app.requireAdmitted(request);
-    const time = (label: string, fn: () => unknown) => {
+    const time = async (label: string, fn: () => Promise<unknown>) => {
       const xs: number[] = [];
       for (let i = 0; i < 40; i++) {
         const a = performance.now();
-        fn();
+        await fn();
         xs.push(performance.now() - a);
       }
       console.log(label, median(xs).toFixed(3), 'ms');
     };
-    time('listQueue first page', () => listQueue(t.db, { limit: 50 }));
-    time('listQueue status+label', () => listQueue(t.db, { limit: 50, status: 'open', label: busiestTag }));
-    time('listQueue mine', () => listQueue(t.db, { limit: 50, assigneeId: viewer.staffId }));
+    await time('listQueue first page', () => listQueue(t.db, { limit: 50 }));
+    await time('listQueue status+label', () => listQueue(t.db, { limit: 50, status: 'open', label: busiestTag }));
+    await time('listQueue mine', () => listQueue(t.db, { limit: 50, assigneeId: viewer.staffId }));
     const fakeReq = { headers: { authorization: `Bearer ${viewer.token}` }, server: t.app } as never;
     const xs: number[] = [];
     for (let i = 0; i < 40; i++) {

@@ -114,7 +114,7 @@ async function prepare(): Promise<Job[]> {
         .insert(requesters)
         .values({ id, boxPk: toB64(identity.box.publicKey), signPk: toB64(identity.sign.publicKey), createdAt: now - (now % 3600) })
         .run();
-      token = app.issueSession('requester', id).token;
+      token = (await app.issueSession('requester', id)).token;
     }
     const t = createTicket({
       payload: { v: 1, subject: `bench ${i}`, body: 'x'.repeat(600), category: 'bench', lang: 'en' },

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDb, type OpenedDb } from '../db/client';
+import { openPgDb, type OpenedPgDb } from '../db/pg';
 import type { Config } from './config';
 import { connectionCap, guardMemoryUsage, guardServer, timeoutOptions } from './connections';
 import { sendError } from './errors';
@@ -23,6 +24,8 @@ declare module 'fastify' {
 export interface BuildAppOptions {
   /** An already opened database (tests); default: `<dataDir>/sealdesk.db`, closed with the app. */
   db?: OpenedDb;
+  /** An already opened PostgreSQL database (tests); default: SEALDESK_DATABASE_URL when set. */
+  pg?: OpenedPgDb;
   /** Where log lines go (tests capture them); default stdout. */
   logStream?: NodeJS.WritableStream;
   /** Built SPA folder; default client/dist. */
@@ -60,16 +63,30 @@ const here = (dir: string) => fileURLToPath(new URL(dir, import.meta.url));
 export async function buildApp(config: Config, opts: BuildAppOptions = {}) {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = loadOrCreateSecrets(config.dataDir);
+  if (opts.pg || config.database.kind === 'postgres') {
+    // SECURITY: the JWT and PoW keys still come from the data dir: every node of one desk must
+    // be given the same secrets file (docs/OPERATIONS.md).
+    const pg = opts.pg ?? (config.database.kind === 'postgres' ? await openPgDb(config.database.url, { poolSize: config.database.poolSize }) : undefined);
+    if (!pg) throw new Error('unreachable: no PostgreSQL database');
+    try {
+      return await assemble(config, opts, secrets, { pg, pgPool: pg.pool, closeDbOnShutdown: opts.pg === undefined });
+    } catch (err) {
+      if (!opts.pg) await pg.close();
+      throw err;
+    }
+  }
   const opened = opts.db ?? openDb(dbFilePath(config.dataDir));
   try {
-    return await assemble(config, opts, secrets, opened);
+    return await assemble(config, opts, secrets, { opened, closeDbOnShutdown: opts.db === undefined });
   } catch (err) {
     if (!opts.db && opened.sqlite.open) opened.sqlite.close();
     throw err;
   }
 }
 
-async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets, opened: OpenedDb) {
+type DatabaseOptions = Pick<AppPluginOptions, 'opened' | 'pg' | 'pgPool' | 'closeDbOnShutdown'>;
+
+async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets, database: DatabaseOptions) {
   const app = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // SECURITY: Fastify's per-request logs include the client address and full URL; we log
@@ -119,8 +136,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
   // puts its auth guard on every route in it and below it (cascadeHooks).
   const pluginOptions: AppPluginOptions = {
     secrets,
-    opened,
-    closeDbOnShutdown: opts.db === undefined,
+    ...database,
     clientDist: opts.clientDist,
     underPressure: opts.underPressure,
     authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),

@@ -25,8 +25,8 @@ async function main(): Promise<void> {
   const app = await buildApp(config);
   await app.listen({ port: config.port, host: config.host });
 
-  if (!hasAdmin(app.db)) {
-    const { token } = createSetupToken(app.db);
+  if (!(await hasAdmin(app.db))) {
+    const { token } = await createSetupToken(app.db);
     const address = app.server.address();
     const port = address && typeof address === 'object' ? address.port : config.port;
     // SECURITY: plain text on stderr (the terminal), never the JSON log on stdout: the token is a

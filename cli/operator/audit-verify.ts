@@ -15,7 +15,7 @@ export async function auditVerifyCommand(args: string[], io: CommandIo): Promise
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
   const { sqlite, db } = openDb(file, { migrate: false });
   try {
-    const result = verifyAuditRows(db);
+    const result = await verifyAuditRows(db);
     if (result.ok) {
       io.stdout.write(`audit chain ok: ${result.count} entries\n`);
       return 0;

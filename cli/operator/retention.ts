@@ -32,7 +32,7 @@ export async function retentionCommand(args: string[], io: CommandIo): Promise<n
     // SECURITY: deleted ciphertext must be overwritten, not left in free pages (applyPragmas sets it).
     if (sqlite.pragma('secure_delete', { simple: true }) !== 1) throw new Error('secure_delete is off; refusing to delete');
     const now = nowSeconds();
-    const result = runMaintenance(db, retentionDays, now, { dryRun });
+    const result = await runMaintenance(db, retentionDays, now, { dryRun });
     io.stdout.write(report(result, retentionDays, now, dryRun));
     return 0;
   } finally {

@@ -38,7 +38,7 @@ export async function operatorSetupCommand(args: string[], io: CommandIo): Promi
         return { status: res.statusCode, body: res.body === '' ? undefined : res.json() };
       },
     };
-    const fingerprint = await setUpDesk(desk, createSetupToken(app.db).token, username, secret);
+    const fingerprint = await setUpDesk(desk, (await createSetupToken(app.db)).token, username, secret);
     io.stdout.write(setupReport(username, fingerprint, secret));
     return 0;
   } finally {

@@ -1,4 +1,5 @@
 import type { OpenedDb } from '../../db/client';
+import type { OpenedPgDb } from '../../db/pg';
 import type pg from 'pg';
 import type { KdfParams } from '../../protocol/index';
 import type { Secrets } from './app/secrets';
@@ -11,7 +12,10 @@ import type { UnderPressureOptions } from './external/under-pressure';
  */
 export interface AppPluginOptions {
   secrets: Secrets;
-  opened: OpenedDb;
+  /** The SQLite database (the default); unset when the desk runs on PostgreSQL. */
+  opened?: OpenedDb;
+  /** The PostgreSQL database (SEALDESK_DATABASE_URL); unset on SQLite. */
+  pg?: OpenedPgDb;
   /**
    * The PostgreSQL pool when the desk runs on PostgreSQL (db/pg.ts; unset on SQLite): the
    * rate-limit plugin counts in the table all nodes share.

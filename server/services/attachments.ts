@@ -8,7 +8,7 @@
 // through group commit like every acknowledged write, so a 204 means durable, backups and
 // retention cover attachments with no second store, and secure_delete overwrites deleted ones.
 // One request holds at most one chunk (≤ 1 MiB + 40) in memory; no call reads a whole file.
-import type { Db, Sqlite } from '../../db/client';
+import { and, asc, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Attachment, AttachmentStatus, CreateAttachmentBody, MessageAuthor } from '../../contract/index';
 import {
   asSignPublicKey,
@@ -20,7 +20,8 @@ import {
   verifyAttachmentMetaSignature,
 } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors';
-import { preparedPer } from './prepared';
+import { dialectOf, tables, transaction, type Db } from './data';
+import { first, prepareAs, preparedPer } from './prepared';
 import { admittedSignPk } from './staff-admission';
 import { requesterSignPkOf } from './tickets';
 
@@ -51,8 +52,20 @@ interface Row {
   completedAt: number | null;
 }
 
-const COLUMNS = `id AS attachmentId, uploader_type AS uploaderType, uploader_staff_id AS uploaderStaffId, meta,
-  padded_size AS paddedSize, chunk_bytes AS chunkBytes, chunk_count AS chunkCount, created_at AS createdAt, completed_at AS completedAt`;
+const columns = (db: Db) => {
+  const { attachments: a } = tables(db);
+  return {
+    attachmentId: a.id,
+    uploaderType: a.uploaderType,
+    uploaderStaffId: a.uploaderStaffId,
+    meta: a.meta,
+    paddedSize: a.paddedSize,
+    chunkBytes: a.chunkBytes,
+    chunkCount: a.chunkCount,
+    createdAt: a.createdAt,
+    completedAt: a.completedAt,
+  };
+};
 
 function uploaderOf(row: Row): MessageAuthor {
   return row.uploaderType === 'staff' ? { type: 'staff', staffId: row.uploaderStaffId ?? '' } : { type: 'requester' };
@@ -71,31 +84,72 @@ function toWire(row: Row): Attachment {
   };
 }
 
+const ph = (name: string) => sql.placeholder(name);
+
 /**
- * The chunk routes' statements, compiled once per connection: a 25 MiB file is ~100 chunk
- * requests, and compiling their five statements on each cost more loop time than the session
- * check (bench/attachments.ts; DECISIONS.md "Attachment throughput").
+ * The chunk routes' statements, prepared once per connection (see prepared.ts): a 25 MiB file is
+ * ~100 chunk requests, and building their statements on each cost more loop time than the
+ * session check (bench/attachments.ts; DECISIONS.md "Attachment throughput").
  */
-const chunkStatements = preparedPer((sqlite: Sqlite) => ({
-  row: sqlite.prepare(`SELECT ${COLUMNS} FROM attachments WHERE id = ? AND ticket_id = ?`),
-  hasChunk: sqlite.prepare('SELECT 1 FROM attachment_chunks WHERE attachment_id = ? AND idx = ?'),
-  completedAt: sqlite.prepare('SELECT completed_at AS completedAt FROM attachments WHERE id = ?'),
-  insertChunk: sqlite.prepare('INSERT INTO attachment_chunks (attachment_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (attachment_id, idx) DO NOTHING'),
-  chunkData: sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = ?'),
-}));
+const chunkStatements = preparedPer((db) => {
+  const { attachments: a, attachmentChunks: c } = tables(db);
+  return {
+    row: prepareAs(
+      db,
+      'attachment_row',
+      db
+        .select(columns(db))
+        .from(a)
+        .where(and(eq(a.id, ph('attachmentId')), eq(a.ticketId, ph('ticketId')))),
+    ),
+    hasChunk: prepareAs(
+      db,
+      'attachment_has_chunk',
+      db
+        .select({ idx: c.idx })
+        .from(c)
+        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+    ),
+    completedAt: prepareAs(
+      db,
+      'attachment_completed_at',
+      db
+        .select({ completedAt: a.completedAt })
+        .from(a)
+        .where(eq(a.id, ph('attachmentId'))),
+    ),
+    insertChunk: prepareAs(
+      db,
+      'attachment_insert_chunk',
+      db
+        .insert(c)
+        .values({ attachmentId: ph('attachmentId'), idx: ph('idx'), data: ph('data') })
+        .onConflictDoNothing(),
+    ),
+    chunkData: prepareAs(
+      db,
+      'attachment_chunk_data',
+      db
+        .select({ data: c.data })
+        .from(c)
+        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+    ),
+  };
+});
 
-function storedChunks(sqlite: Sqlite, attachmentId: string): number[] {
-  return (sqlite.prepare('SELECT idx FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx').all(attachmentId) as { idx: number }[]).map((r) => r.idx);
+async function storedChunks(db: Db, attachmentId: string): Promise<number[]> {
+  const { attachmentChunks: c } = tables(db);
+  return (await db.select({ idx: c.idx }).from(c).where(eq(c.attachmentId, attachmentId)).orderBy(asc(c.idx))).map((r) => r.idx);
 }
 
-function withStatus(sqlite: Sqlite, row: Row): AttachmentStatus {
-  return { ...toWire(row), storedChunks: row.completedAt === null ? storedChunks(sqlite, row.attachmentId) : Array.from({ length: row.chunkCount }, (_, i) => i) };
+async function withStatus(db: Db, row: Row): Promise<AttachmentStatus> {
+  return { ...toWire(row), storedChunks: row.completedAt === null ? await storedChunks(db, row.attachmentId) : Array.from({ length: row.chunkCount }, (_, i) => i) };
 }
 
-function loadRow(sqlite: Sqlite, ticketId: string, attachmentId: string): Row {
+async function loadRow(db: Db, ticketId: string, attachmentId: string): Promise<Row> {
   // SECURITY: the ticket id is part of the lookup; an attachment id alone must not reach across
   // tickets (the caller was authorised for `ticketId` only).
-  const row = chunkStatements(sqlite).row.get(attachmentId, ticketId) as Row | undefined;
+  const row = await first(chunkStatements(db).row.execute({ attachmentId, ticketId }));
   if (!row) throw notFound('no such attachment');
   return row;
 }
@@ -118,8 +172,8 @@ export const paddedLimit = (bytes: number) => paddedAttachmentSize(bytes);
  * SECURITY: the metadata must be signed by the caller, with the key readers will check it
  * against: the ticket's requester key, or the member's key the key log certifies.
  */
-function assertMetaSignedBy(db: Db, u: Uploader, ticketId: string, attachmentId: string, meta: unknown): void {
-  const signPk = u.type === 'staff' ? admittedSignPk(db, u.staffId) : requesterSignPkOf(db, u.requesterId);
+async function assertMetaSignedBy(db: Db, u: Uploader, ticketId: string, attachmentId: string, meta: unknown): Promise<void> {
+  const signPk = u.type === 'staff' ? await admittedSignPk(db, u.staffId) : await requesterSignPkOf(db, u.requesterId);
   try {
     verifyAttachmentMetaSignature({ ticketId, attachmentId, envelope: meta, authorSignPk: asSignPublicKey(signPk) });
   } catch (err) {
@@ -133,28 +187,32 @@ function assertMetaSignedBy(db: Db, u: Uploader, ticketId: string, attachmentId:
  * uploader returns the stored one (`created: false`), so a create whose answer was lost can be
  * retried. Order of checks: API.md "Create".
  */
-export function createAttachment(
+export async function createAttachment(
   db: Db,
-  sqlite: Sqlite,
   limits: AttachmentLimits,
   a: { ticketId: string; uploader: Uploader; body: CreateAttachmentBody; createdAt: number },
-): { status: AttachmentStatus; created: boolean } {
+): Promise<{ status: AttachmentStatus; created: boolean }> {
   const { attachmentId, meta, paddedSize, chunkBytes, chunkCount } = a.body;
   if (chunkCount !== attachmentChunkCount(paddedSize, chunkBytes)) {
     throw badRequest('bad_chunk_count', `${paddedSize} bytes in chunks of ${chunkBytes} make ${attachmentChunkCount(paddedSize, chunkBytes)} chunks`);
   }
   if (!isPaddedAttachmentSize(paddedSize)) throw badRequest('bad_padded_size', `${paddedSize} is not a size bucket (PROTOCOL.md §5.1)`);
   if (paddedSize > paddedLimit(limits.maxAttachmentBytes)) throw payloadTooLarge(`attachments are limited to ${limits.maxAttachmentBytes} bytes`);
-  const ticket = sqlite.prepare('SELECT status FROM tickets WHERE id = ?').get(a.ticketId) as { status: string } | undefined;
+  const { tickets } = tables(db);
+  const [ticket] = await db.select({ status: tickets.status }).from(tickets).where(eq(tickets.id, a.ticketId));
   if (!ticket) throw notFound('no such ticket');
   if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
-  assertMetaSignedBy(db, a.uploader, a.ticketId, attachmentId, meta);
+  await assertMetaSignedBy(db, a.uploader, a.ticketId, attachmentId, meta);
 
   const metaText = JSON.stringify(meta);
   // SECURITY: check and insert in one transaction (a savepoint inside the group commit, which
   // holds the write lock), or two parallel uploads could each see room under the ticket quota.
-  return sqlite.transaction(() => {
-    const existing = sqlite.prepare(`SELECT ${COLUMNS}, ticket_id AS ticketId FROM attachments WHERE id = ?`).get(attachmentId) as (Row & { ticketId: string }) | undefined;
+  return transaction(db, async (tx) => {
+    const { attachments } = tables(tx);
+    const [existing] = await tx
+      .select({ ...columns(tx), ticketId: attachments.ticketId })
+      .from(attachments)
+      .where(eq(attachments.id, attachmentId));
     if (existing) {
       const same =
         existing.ticketId === a.ticketId &&
@@ -163,10 +221,13 @@ export function createAttachment(
         existing.paddedSize === paddedSize &&
         existing.chunkBytes === chunkBytes;
       if (!same) throw conflict('an attachment with this id already exists');
-      return { status: withStatus(sqlite, existing), created: false };
+      return { status: await withStatus(tx, existing), created: false };
     }
     // Unfinished uploads count too: a reservation is how the quota stops an endless upload.
-    const { n } = sqlite.prepare('SELECT coalesce(sum(padded_size), 0) AS n FROM attachments WHERE ticket_id = ?').get(a.ticketId) as { n: number };
+    const [{ n } = { n: 0 }] = await tx
+      .select({ n: sql<number>`cast(coalesce(sum(${attachments.paddedSize}), 0) as integer)` })
+      .from(attachments)
+      .where(eq(attachments.ticketId, a.ticketId));
     if (n + paddedSize > paddedLimit(limits.maxTicketBytes)) throw payloadTooLarge(`a ticket's attachments are limited to ${limits.maxTicketBytes} bytes`);
     const row: Row = {
       attachmentId,
@@ -179,18 +240,24 @@ export function createAttachment(
       createdAt: a.createdAt,
       completedAt: null,
     };
-    sqlite
-      .prepare(
-        `INSERT INTO attachments (id, ticket_id, uploader_type, uploader_staff_id, meta, padded_size, chunk_bytes, chunk_count, completed_at, created_at)
-         VALUES (@attachmentId, @ticketId, @uploaderType, @uploaderStaffId, @meta, @paddedSize, @chunkBytes, @chunkCount, NULL, @createdAt)`,
-      )
-      .run({ ...row, ticketId: a.ticketId });
+    await tx.insert(attachments).values({
+      id: attachmentId,
+      ticketId: a.ticketId,
+      uploaderType: row.uploaderType,
+      uploaderStaffId: row.uploaderStaffId,
+      meta: row.meta,
+      paddedSize,
+      chunkBytes,
+      chunkCount,
+      completedAt: null,
+      createdAt: row.createdAt,
+    });
     return { status: { ...toWire(row), storedChunks: [] }, created: true };
-  })();
+  });
 }
 
-export function attachmentStatus(sqlite: Sqlite, ticketId: string, attachmentId: string): AttachmentStatus {
-  return withStatus(sqlite, loadRow(sqlite, ticketId, attachmentId));
+export async function attachmentStatus(db: Db, ticketId: string, attachmentId: string): Promise<AttachmentStatus> {
+  return withStatus(db, await loadRow(db, ticketId, attachmentId));
 }
 
 /** What a chunk upload must bring; checked before any of its body is read. */
@@ -203,13 +270,13 @@ export interface ChunkTarget {
   alreadyStored: boolean;
 }
 
-export function chunkUploadTarget(sqlite: Sqlite, ticketId: string, attachmentId: string, index: number, uploader: Uploader): ChunkTarget {
-  const row = loadRow(sqlite, ticketId, attachmentId);
+export async function chunkUploadTarget(db: Db, ticketId: string, attachmentId: string, index: number, uploader: Uploader): Promise<ChunkTarget> {
+  const row = await loadRow(db, ticketId, attachmentId);
   assertUploader(row, uploader);
   checkIndex(row, index);
   // A completed attachment is immutable: a download must get what the uploader completed.
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  const alreadyStored = chunkStatements(sqlite).hasChunk.get(attachmentId, index) !== undefined;
+  const alreadyStored = (await first(chunkStatements(db).hasChunk.execute({ attachmentId, idx: index }))) !== undefined;
   return { attachmentId, index, expectedBytes: chunkCipherBytes(row.paddedSize, row.chunkBytes, index), alreadyStored };
 }
 
@@ -218,38 +285,46 @@ function checkIndex(row: Row, index: number): void {
 }
 
 /** Stores one chunk whose length the route has checked; a chunk stored meanwhile is kept as is. Run inside group commit. */
-export function storeChunk(sqlite: Sqlite, target: ChunkTarget, data: Buffer): void {
+export async function storeChunk(db: Db, target: ChunkTarget, data: Buffer): Promise<void> {
   if (data.length !== target.expectedBytes) throw badRequest('bad_chunk_size', `chunk ${target.index} must be exactly ${target.expectedBytes} bytes`);
   // The attachment may have been completed or deleted (cleanup) while the body streamed in.
-  const statements = chunkStatements(sqlite);
-  const row = statements.completedAt.get(target.attachmentId) as { completedAt: number | null } | undefined;
+  const statements = chunkStatements(db);
+  const row = await first(statements.completedAt.execute({ attachmentId: target.attachmentId }));
   if (!row) throw notFound('no such attachment');
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  statements.insertChunk.run(target.attachmentId, target.index, data);
+  await statements.insertChunk.execute({ attachmentId: target.attachmentId, idx: target.index, data });
 }
 
 /** Marks the attachment complete once every chunk is stored; idempotent. Run inside group commit. */
-export function completeAttachment(sqlite: Sqlite, ticketId: string, attachmentId: string, uploader: Uploader, now: number): Attachment {
-  const row = loadRow(sqlite, ticketId, attachmentId);
+export async function completeAttachment(db: Db, ticketId: string, attachmentId: string, uploader: Uploader, now: number): Promise<Attachment> {
+  const row = await loadRow(db, ticketId, attachmentId);
   assertUploader(row, uploader);
   if (row.completedAt !== null) return toWire(row);
   // Chunk lengths were checked on the way in, so a full count means exactly the declared body.
-  const { n } = sqlite.prepare('SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?').get(attachmentId) as { n: number };
+  const { attachments, attachmentChunks } = tables(db);
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(attachmentChunks).where(eq(attachmentChunks.attachmentId, attachmentId));
   if (n !== row.chunkCount) throw conflict(`${row.chunkCount - n} of ${row.chunkCount} chunks are missing`, 'attachment_incomplete');
-  sqlite.prepare('UPDATE attachments SET completed_at = ? WHERE id = ? AND completed_at IS NULL').run(now, attachmentId);
+  await db
+    .update(attachments)
+    .set({ completedAt: now })
+    .where(and(eq(attachments.id, attachmentId), isNull(attachments.completedAt)));
   return toWire({ ...row, completedAt: now });
 }
 
-export function listAttachments(sqlite: Sqlite, ticketId: string): Attachment[] {
-  return (sqlite.prepare(`SELECT ${COLUMNS} FROM attachments WHERE ticket_id = ? ORDER BY created_at, rowid`).all(ticketId) as Row[]).map(toWire);
+export async function listAttachments(db: Db, ticketId: string): Promise<Attachment[]> {
+  const { attachments } = tables(db);
+  // Upload order within a second: SQLite's rowid; PostgreSQL has none, so the id breaks the tie.
+  const tieBreak = dialectOf(db) === 'sqlite' ? sql`rowid` : attachments.id;
+  const rows = await db.select(columns(db)).from(attachments).where(eq(attachments.ticketId, ticketId)).orderBy(asc(attachments.createdAt), asc(tieBreak));
+  return rows.map(toWire);
 }
 
 /** One sealed chunk of a completed attachment. */
-export function getChunk(sqlite: Sqlite, ticketId: string, attachmentId: string, index: number): Buffer {
-  const row = loadRow(sqlite, ticketId, attachmentId);
+export async function getChunk(db: Db, ticketId: string, attachmentId: string, index: number): Promise<Buffer> {
+  const row = await loadRow(db, ticketId, attachmentId);
   checkIndex(row, index);
   if (row.completedAt === null) throw conflict('the attachment is not complete yet', 'attachment_incomplete');
-  const chunk = chunkStatements(sqlite).chunkData.get(attachmentId, index) as { data: Buffer } | undefined;
+  const chunk = await first(chunkStatements(db).chunkData.execute({ attachmentId, idx: index }));
   if (!chunk) throw notFound('no such chunk');
   return chunk.data;
 }

@@ -2,8 +2,7 @@
 // audit plugin's job (plugins/app/audit.ts).
 import { and, asc, eq, gt, gte, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditPage } from '../../contract/index';
-import type { Db } from '../../db/client';
-import { audit } from '../../db/schema';
+import { tables, type Db } from './data';
 import { verifyAuditRows } from '../plugins/app/audit';
 
 export interface AuditFilter {
@@ -20,7 +19,8 @@ export interface AuditFilter {
  * exists. `chain` is the whole chain recomputed now (verifyAuditRows), whatever the filter: a
  * filtered page cannot prove its own links, the full recomputation can.
  */
-export function auditPage(db: Db, after: number, limit: number, filter: AuditFilter = {}): AuditPage {
+export async function auditPage(db: Db, after: number, limit: number, filter: AuditFilter = {}): Promise<AuditPage> {
+  const { audit } = tables(db);
   const conditions: SQL[] = [gt(audit.seq, after)];
   if (filter.who !== undefined) conditions.push(eq(audit.actorStaffId, filter.who));
   if (filter.what !== undefined) {
@@ -29,15 +29,14 @@ export function auditPage(db: Db, after: number, limit: number, filter: AuditFil
   }
   if (filter.since !== undefined) conditions.push(gte(audit.at, filter.since));
   // One extra row tells whether another page exists without a second query.
-  const rows = db
+  const rows = await db
     .select()
     .from(audit)
     .where(and(...conditions))
     .orderBy(asc(audit.seq))
-    .limit(limit + 1)
-    .all();
+    .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const chain = verifyAuditRows(db);
+  const chain = await verifyAuditRows(db);
   return {
     entries: page.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> })),
     nextAfter: rows.length > limit ? (page[page.length - 1]?.seq ?? null) : null,

@@ -1,17 +1,16 @@
 // Thread messages and internal notes (SPEC §5): stored as signed ciphertext, ordered by a
 // per-ticket sequence number assigned inside the write transaction.
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { messages, tickets, wraps } from '../../db/schema';
+import type { messages, tickets } from '../../db/schema';
 import { asSignPublicKey, isCryptoError, verifyMessageSignature } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden } from '../errors';
 import { assertCurrentTeamKey } from './keylog';
-import { preparedPer } from './prepared';
+import { tables, transaction, type Db } from './data';
+import { first, prepareAs, preparedPer } from './prepared';
 import { assertMessageQuota, hourFloor } from './quotas';
 import { admittedSignPk } from './staff-admission';
 import { assertMessageIdFree, requesterSignPkOf, ticketForCaller, type EnvelopeFields } from './tickets';
 
-type Reader = Pick<Db, 'select'>;
 export type MessageKind = (typeof messages.$inferSelect)['kind'];
 export type TicketStatus = (typeof tickets.$inferSelect)['status'];
 
@@ -31,13 +30,13 @@ export interface ThreadMessage {
  * The thread in order. SECURITY: a requester gets kind 'message' only, and `seq` renumbered
  * densely over what they can see, so gaps in the numbering never betray that notes exist.
  */
-export function listThread(db: Reader, ticketId: string, audience: Audience): ThreadMessage[] {
-  const rows = db
+export async function listThread(db: Db, ticketId: string, audience: Audience): Promise<ThreadMessage[]> {
+  const { messages } = tables(db);
+  const rows = await db
     .select()
     .from(messages)
     .where(audience === 'requester' ? and(eq(messages.ticketId, ticketId), eq(messages.kind, 'message')) : eq(messages.ticketId, ticketId))
-    .orderBy(asc(messages.seq))
-    .all();
+    .orderBy(asc(messages.seq));
   return rows.map((m, i) => ({
     messageId: m.id,
     seq: audience === 'requester' ? i + 1 : m.seq,
@@ -54,23 +53,23 @@ export interface TeamWrapOut {
 }
 
 /** The newest team wrap of K or N (during a rotation a ticket may still lack the new version). */
-export function newestTeamWrap(db: Reader, ticketId: string, keyKind: 'ticket' | 'note'): TeamWrapOut | null {
-  const row = db
+export async function newestTeamWrap(db: Db, ticketId: string, keyKind: 'ticket' | 'note'): Promise<TeamWrapOut | null> {
+  const { wraps } = tables(db);
+  const [row] = await db
     .select({ teamKeyVersion: wraps.teamKeyVersion, sealed: wraps.sealed })
     .from(wraps)
     .where(and(eq(wraps.ticketId, ticketId), eq(wraps.keyKind, keyKind), eq(wraps.recipient, 'team')))
     .orderBy(desc(wraps.teamKeyVersion))
-    .limit(1)
-    .get();
+    .limit(1);
   return row && row.teamKeyVersion !== null ? { teamKeyVersion: row.teamKeyVersion, sealed: row.sealed } : null;
 }
 
-export function requesterWrapOf(db: Reader, ticketId: string): { sealed: string } | null {
-  const row = db
+export async function requesterWrapOf(db: Db, ticketId: string): Promise<{ sealed: string } | null> {
+  const { wraps } = tables(db);
+  const [row] = await db
     .select({ sealed: wraps.sealed })
     .from(wraps)
-    .where(and(eq(wraps.ticketId, ticketId), eq(wraps.keyKind, 'ticket'), eq(wraps.recipient, 'requester')))
-    .get();
+    .where(and(eq(wraps.ticketId, ticketId), eq(wraps.keyKind, 'ticket'), eq(wraps.recipient, 'requester')));
   return row ?? null;
 }
 
@@ -84,7 +83,7 @@ export interface NewMessage {
   readonly maxMessagesPerHour: number;
   readonly now: number;
   /** Runs inside the transaction (staff audit row), so the message and its audit entry commit together. */
-  readonly onStored?: (stored: { seq: number }) => void;
+  readonly onStored?: (tx: Db, stored: { seq: number }) => Promise<unknown>;
 }
 
 /**
@@ -111,10 +110,10 @@ function assertAuthorMayWrite(author: Author, kind: MessageKind, noteWrap: NewMe
  * SECURITY: refuse at the door what every client would show as forged (SPEC §5). The key is the
  * requester's own, or for staff the one the key log certifies (admittedSignPk).
  */
-export function assertSignedByAuthor(db: Db, author: Author, m: SignedMessage): void {
+export async function assertSignedByAuthor(db: Db, author: Author, m: SignedMessage): Promise<void> {
   // The ticket first: a missing (or, for a requester, someone else's) ticket is 404 whatever the body says.
-  const ticket = ticketForCaller(db, m.ticketId, author.type === 'staff' ? 'staff' : { requesterId: author.requesterId });
-  assertSigned(m, author.type === 'staff' ? admittedSignPk(db, author.staffId) : requesterSignPkOf(db, ticket.requesterId));
+  const ticket = await ticketForCaller(db, m.ticketId, author.type === 'staff' ? 'staff' : { requesterId: author.requesterId });
+  assertSigned(m, author.type === 'staff' ? await admittedSignPk(db, author.staffId) : await requesterSignPkOf(db, ticket.requesterId));
 }
 
 export interface SignedMessage {
@@ -135,116 +134,125 @@ export function assertSigned(m: SignedMessage, signPk: string): void {
 }
 
 /** What a thread read returns, per audience (the route picks the audience by its guard). */
-export function requesterThread(db: Db, ticketId: string, requesterId: string) {
-  const ticket = ticketForCaller(db, ticketId, { requesterId });
-  const requesterWrap = requesterWrapOf(db, ticketId);
+export async function requesterThread(db: Db, ticketId: string, requesterId: string) {
+  const ticket = await ticketForCaller(db, ticketId, { requesterId });
+  const requesterWrap = await requesterWrapOf(db, ticketId);
   return {
-    ticket: { ticketId, status: ticket.status, requesterSignPk: requesterSignPkOf(db, requesterId), ...(requesterWrap ? { requesterWrap } : {}) },
-    messages: listThread(db, ticketId, 'requester'),
+    ticket: { ticketId, status: ticket.status, requesterSignPk: await requesterSignPkOf(db, requesterId), ...(requesterWrap ? { requesterWrap } : {}) },
+    messages: await listThread(db, ticketId, 'requester'),
   };
 }
 
-export function staffThread(db: Db, ticketId: string) {
-  const ticket = ticketForCaller(db, ticketId, 'staff');
+export async function staffThread(db: Db, ticketId: string) {
+  const ticket = await ticketForCaller(db, ticketId, 'staff');
   return {
     ticket: {
       ticketId,
       status: ticket.status,
-      requesterSignPk: requesterSignPkOf(db, ticket.requesterId),
-      teamWrap: newestTeamWrap(db, ticketId, 'ticket'),
-      noteWrap: newestTeamWrap(db, ticketId, 'note'),
+      requesterSignPk: await requesterSignPkOf(db, ticket.requesterId),
+      teamWrap: await newestTeamWrap(db, ticketId, 'ticket'),
+      noteWrap: await newestTeamWrap(db, ticketId, 'note'),
     },
-    messages: listThread(db, ticketId, 'staff'),
+    messages: await listThread(db, ticketId, 'staff'),
   };
 }
 
 const ph = (name: string) => sql.placeholder(name);
 /** A reply's statements, prepared once (see prepared.ts): built against the root handle. */
-const replyStatements = preparedPer((db: Pick<Db, 'select' | 'insert' | 'update'>) => ({
-  ticket: db
-    .select()
-    .from(tickets)
-    .where(eq(tickets.id, ph('ticketId')))
-    .prepare(),
-  lastSeq: db
-    .select({ seq: max(messages.seq) })
-    .from(messages)
-    .where(eq(messages.ticketId, ph('ticketId')))
-    .prepare(),
-  insertMessage: db
-    .insert(messages)
-    .values({
-      id: ph('id'),
-      ticketId: ph('ticketId'),
-      seq: ph('seq'),
-      kind: ph('kind'),
-      authorType: ph('authorType'),
-      authorStaffId: ph('authorStaffId'),
-      nonce: ph('nonce'),
-      ct: ph('ct'),
-      sig: ph('sig'),
-      createdAt: ph('createdAt'),
-    })
-    .prepare(),
-  setStatus: db
-    .update(tickets)
-    .set({ status: sql`${ph('status')}`, updatedAt: sql`${ph('updatedAt')}` })
-    .where(eq(tickets.id, ph('ticketId')))
-    .prepare(),
-}));
+const replyStatements = preparedPer((db) => {
+  const { tickets, messages } = tables(db);
+  return {
+    ticket: prepareAs(
+      db,
+      'reply_ticket',
+      db
+        .select()
+        .from(tickets)
+        .where(eq(tickets.id, ph('ticketId'))),
+    ),
+    lastSeq: prepareAs(
+      db,
+      'reply_last_seq',
+      db
+        .select({ seq: max(messages.seq) })
+        .from(messages)
+        .where(eq(messages.ticketId, ph('ticketId'))),
+    ),
+    insertMessage: prepareAs(
+      db,
+      'reply_insert_message',
+      db.insert(messages).values({
+        id: ph('id'),
+        ticketId: ph('ticketId'),
+        seq: ph('seq'),
+        kind: ph('kind'),
+        authorType: ph('authorType'),
+        authorStaffId: ph('authorStaffId'),
+        nonce: ph('nonce'),
+        ct: ph('ct'),
+        sig: ph('sig'),
+        createdAt: ph('createdAt'),
+      }),
+    ),
+    setStatus: prepareAs(
+      db,
+      'reply_set_status',
+      db
+        .update(tickets)
+        .set({ status: sql`${ph('status')}`, updatedAt: sql`${ph('updatedAt')}` })
+        .where(eq(tickets.id, ph('ticketId'))),
+    ),
+  };
+});
 
-export function appendMessage(db: Db, m: NewMessage): { messageId: string; seq: number; createdAt: number } {
-  // The root handle inside the transaction: same connection, and its prepared statements are reused.
-  const q = replyStatements(db);
-  return db.transaction(
-    () => {
-      const ticket = q.ticket.get({ ticketId: m.ticketId });
-      if (!ticket) throw new AppError('not_found', 'no such ticket');
-      assertAuthorMayWrite(m.author, m.kind, m.noteWrap);
-      if (m.author.type === 'requester') {
-        if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
-        assertMessageQuota(db, m.author.requesterId, m.maxMessagesPerHour, m.now);
-      }
-      assertMessageIdFree(db, m.messageId);
-      if (m.kind === 'note') storeNoteWrapIfFirst(db, m);
-      const seq = (q.lastSeq.get({ ticketId: m.ticketId })?.seq ?? 0) + 1;
-      // Requester-side times are hour-rounded (SPEC §5); staff-side times are exact.
-      const createdAt = m.author.type === 'requester' ? hourFloor(m.now) : m.now;
-      q.insertMessage.run({
-        id: m.messageId,
-        ticketId: m.ticketId,
-        seq,
-        kind: m.kind,
-        authorType: m.author.type,
-        authorStaffId: m.author.type === 'staff' ? m.author.staffId : null,
-        ...m.envelope,
-        createdAt,
-      });
-      // SECURITY: notes leave status and updatedAt alone; the requester sees both in /mine, and a
-      // change there would reveal that staff wrote something the requester cannot see.
-      if (m.kind === 'message') {
-        q.setStatus.run({ ticketId: m.ticketId, status: statusAfterReply(ticket.status, m.author.type), updatedAt: Math.max(ticket.updatedAt, createdAt) });
-      }
-      m.onStored?.({ seq });
-      return { messageId: m.messageId, seq, createdAt };
-    },
-    { behavior: 'immediate' },
-  );
+export function appendMessage(db: Db, m: NewMessage): Promise<{ messageId: string; seq: number; createdAt: number }> {
+  return transaction(db, async (tx) => {
+    const q = replyStatements(tx);
+    const ticket = await first(q.ticket.execute({ ticketId: m.ticketId }));
+    if (!ticket) throw new AppError('not_found', 'no such ticket');
+    assertAuthorMayWrite(m.author, m.kind, m.noteWrap);
+    if (m.author.type === 'requester') {
+      if (ticket.status === 'closed') throw conflict('this request is closed; open a new one', 'ticket_closed');
+      await assertMessageQuota(tx, m.author.requesterId, m.maxMessagesPerHour, m.now);
+    }
+    await assertMessageIdFree(tx, m.messageId);
+    if (m.kind === 'note') await storeNoteWrapIfFirst(tx, m);
+    const seq = ((await first(q.lastSeq.execute({ ticketId: m.ticketId })))?.seq ?? 0) + 1;
+    // Requester-side times are hour-rounded (SPEC §5); staff-side times are exact.
+    const createdAt = m.author.type === 'requester' ? hourFloor(m.now) : m.now;
+    await q.insertMessage.execute({
+      id: m.messageId,
+      ticketId: m.ticketId,
+      seq,
+      kind: m.kind,
+      authorType: m.author.type,
+      authorStaffId: m.author.type === 'staff' ? m.author.staffId : null,
+      ...m.envelope,
+      createdAt,
+    });
+    // SECURITY: notes leave status and updatedAt alone; the requester sees both in /mine, and a
+    // change there would reveal that staff wrote something the requester cannot see.
+    if (m.kind === 'message') {
+      await q.setStatus.execute({ ticketId: m.ticketId, status: statusAfterReply(ticket.status, m.author.type), updatedAt: Math.max(ticket.updatedAt, createdAt) });
+    }
+    await m.onStored?.(tx, { seq });
+    return { messageId: m.messageId, seq, createdAt };
+  });
 }
 
 /** The first note of a ticket must bring N sealed to the current team key; later notes must not. */
-function storeNoteWrapIfFirst(tx: Pick<Db, 'select' | 'insert'>, m: NewMessage): void {
-  const existing = tx
+async function storeNoteWrapIfFirst(tx: Db, m: NewMessage): Promise<void> {
+  const { wraps } = tables(tx);
+  const [existing] = await tx
     .select({ id: wraps.id })
     .from(wraps)
     .where(and(eq(wraps.ticketId, m.ticketId), eq(wraps.keyKind, 'note')))
-    .limit(1)
-    .get();
+    .limit(1);
   if (existing) {
     if (m.noteWrap) throw conflict('this ticket already has a note key; seal the note with it and omit noteWrap');
     return;
   }
   if (!m.noteWrap) throw new AppError('note_key_missing', 'the first note of a ticket must carry noteWrap (N sealed to the current team key)');
-  assertCurrentTeamKey(tx, m.noteWrap.teamKeyVersion);
-  tx.insert(wraps).values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed }).run();
+  await assertCurrentTeamKey(tx, m.noteWrap.teamKeyVersion);
+  await tx.insert(wraps).values({ ticketId: m.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: m.noteWrap.teamKeyVersion, sealed: m.noteWrap.sealed });
 }

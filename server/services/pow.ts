@@ -2,10 +2,9 @@
 // difficulty that follows the desk's load, verify a solution, and make each challenge single use
 // by recording its id in pow_spent inside the same transaction as the write it pays for.
 import { asPowMacKey, isCryptoError, issuePowChallenge, POW_MAX_DIFFICULTY, verifyPow, type PowMacKey } from '../../protocol/index';
-import type { Db } from '../../db/client';
-import { powSpent, tickets } from '../../db/schema';
 import { and, count, eq, gt, gte, lt, sql } from 'drizzle-orm';
-import { preparedPer } from './prepared';
+import { isUniqueViolation, tables, type Db } from './data';
+import { first, prepareAs, preparedPer } from './prepared';
 import { AppError, badRequest } from '../errors';
 import type { PowPurpose } from '../../contract/index';
 
@@ -25,9 +24,6 @@ export interface VerifiedPow {
   readonly exp: number;
 }
 
-/** Any transaction-capable handle: the root db or a drizzle transaction. */
-type Writer = Pick<Db, 'insert'>;
-
 /**
  * Adaptive difficulty (DECISIONS "issue 12: proof of work"). Load = writes paid with a PoW in the
  * last POW_TTL_SECONDS (the unexpired 'pow:' rows of pow_spent: only paid work counts, so asking
@@ -45,26 +41,25 @@ export function difficultyForLoad(quietDifficulty: number, recentSpends: number)
   return Math.min(POW_MAX_DIFFICULTY, quietDifficulty + rise);
 }
 
-type Reader = Pick<Db, 'select'>;
 const loadCache = new WeakMap<object, { at: number; spends: number }>();
 
 /** Paid writes whose challenge has not expired yet: spent within the last POW_TTL_SECONDS. */
-export function recentPowSpends(db: Reader, now: number): number {
+export async function recentPowSpends(db: Db, now: number): Promise<number> {
   const cached = loadCache.get(db);
   if (cached && now - cached.at < LOAD_CACHE_SECONDS && now >= cached.at) return cached.spends;
   // 'pow:' … 'pow;' is the key range of the 'pow' namespace (';' follows ':'); sessions are apart.
-  const row = db
+  const { powSpent } = tables(db);
+  const [row] = await db
     .select({ n: count() })
     .from(powSpent)
-    .where(and(gt(powSpent.expiresAt, now), gte(powSpent.id, 'pow:'), lt(powSpent.id, 'pow;')))
-    .get();
+    .where(and(gt(powSpent.expiresAt, now), gte(powSpent.id, 'pow:'), lt(powSpent.id, 'pow;')));
   const spends = row?.n ?? 0;
   loadCache.set(db, { at: now, spends });
   return spends;
 }
 
 /** Forgets the cached load (tests, and after maintenance purges pow_spent). */
-export function resetPowLoad(db: Reader): void {
+export function resetPowLoad(db: Db): void {
   loadCache.delete(db);
 }
 
@@ -72,8 +67,8 @@ export function resetPowLoad(db: Reader): void {
  * A fresh challenge at the current difficulty. SECURITY: the difficulty is inside the MAC'd
  * payload, so the server later checks exactly what it issued, whatever the load is by then.
  */
-export function issueChallenge(db: Reader, macKey: Uint8Array, purpose: PowPurpose, quietDifficulty: number, now: number) {
-  const difficulty = difficultyForLoad(quietDifficulty, recentPowSpends(db, now));
+export async function issueChallenge(db: Db, macKey: Uint8Array, purpose: PowPurpose, quietDifficulty: number, now: number) {
+  const difficulty = difficultyForLoad(quietDifficulty, await recentPowSpends(db, now));
   const challenge = issuePowChallenge(asPowMacKey(macKey), { purpose, difficulty, ttlSeconds: POW_TTL_SECONDS, now });
   return { challenge, difficulty, expiresAt: now + POW_TTL_SECONDS };
 }
@@ -96,50 +91,43 @@ export function checkPow(macKey: Uint8Array | PowMacKey, solution: PowSolution, 
   return { id: verified.id, exp: verified.exp };
 }
 
-const insertSpent = preparedPer((db: Writer) =>
-  db
-    .insert(powSpent)
-    .values({ id: sql.placeholder('id'), expiresAt: sql.placeholder('expiresAt') })
-    .prepare(),
-);
+const insertSpent = preparedPer((db) => prepareAs(db, 'pow_spend', db.insert(tables(db).powSpent).values({ id: sql.placeholder('id'), expiresAt: sql.placeholder('expiresAt') })));
 
 /**
  * Records the challenge id as spent. SECURITY: this is the replay check; it must run inside the
  * same transaction as the write, so either both happen or neither does. A primary-key conflict
  * means the challenge was used before.
  */
-export function spendPow(tx: Writer, pow: VerifiedPow, namespace = 'pow'): void {
+export async function spendPow(tx: Db, pow: VerifiedPow, namespace = 'pow'): Promise<void> {
   try {
-    insertSpent(tx).run({ id: `${namespace}:${pow.id}`, expiresAt: pow.exp });
+    await insertSpent(tx).execute({ id: `${namespace}:${pow.id}`, expiresAt: pow.exp });
   } catch (err) {
-    if (isPrimaryKeyConflict(err)) throw new AppError('pow_replayed', 'this proof of work was already used; fetch a new challenge');
+    if (isUniqueViolation(err)) throw new AppError('pow_replayed', 'this proof of work was already used; fetch a new challenge');
     throw err;
   }
 }
 
-const firstTicketOf = preparedPer((db: Reader) =>
-  db
-    .select({ id: tickets.id })
-    .from(tickets)
-    .where(eq(tickets.requesterId, sql.placeholder('requesterId')))
-    .limit(1)
-    .prepare(),
-);
+const firstTicketOf = preparedPer((db) => {
+  const { tickets } = tables(db);
+  return prepareAs(
+    db,
+    'first_ticket_of',
+    db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(eq(tickets.requesterId, sql.placeholder('requesterId')))
+      .limit(1),
+  );
+});
 
 /**
  * One proof of work per first request: registration pays for the requester's first ticket, so a
  * ticket without a PoW is accepted only while the requester has none. SECURITY: call inside the
  * ticket's transaction (immediate), so two concurrent unpaid submissions cannot both see "none".
  */
-export function assertFirstTicketPrepaid(tx: Reader, requesterId: string): void {
-  if (firstTicketOf(tx).get({ requesterId })) throw badRequest('pow_required', 'a new request after the first needs a proof of work; fetch a challenge');
+export async function assertFirstTicketPrepaid(tx: Db, requesterId: string): Promise<void> {
+  if (await first(firstTicketOf(tx).execute({ requesterId }))) throw badRequest('pow_required', 'a new request after the first needs a proof of work; fetch a challenge');
 }
 
-/** True for a PRIMARY KEY / UNIQUE violation, also when drizzle wraps the driver error in `cause`. */
-export function isPrimaryKeyConflict(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') return true;
-  }
-  return false;
-}
+/** Kept for callers that name it so: a PRIMARY KEY / UNIQUE violation in either dialect. */
+export const isPrimaryKeyConflict = isUniqueViolation;

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { messages, requesters, TICKET_STATUSES, ticketLabels, tickets, wraps } from '../../db/schema';
+import type { TICKET_STATUSES, tickets } from '../../db/schema';
+import { tables, type Db, type Schema } from './data';
 import { badRequest, notFound } from '../errors';
 import { countByStatus, type StatusCounts } from './queue-counts';
 import { decodeCursor, decodePairCursor, encodeCursor, encodePairCursor } from './cursor';
@@ -65,7 +65,7 @@ export interface QueuePage {
 
 type TicketRow = Pick<typeof tickets.$inferSelect, 'seq' | 'id' | 'status' | 'priority' | 'assigneeId' | 'createdAt' | 'updatedAt' | 'closedAt' | 'requesterId'>;
 
-const ticketColumns = {
+const ticketColumns = ({ tickets }: Schema) => ({
   seq: tickets.seq,
   id: tickets.id,
   status: tickets.status,
@@ -75,7 +75,7 @@ const ticketColumns = {
   updatedAt: tickets.updatedAt,
   closedAt: tickets.closedAt,
   requesterId: tickets.requesterId,
-};
+});
 
 /**
  * Conditions shared by the page and the counts. The label filter is not among them: it is a
@@ -91,7 +91,7 @@ function countsKey(f: QueueFilters): string {
   return `p:${f.priority ?? '*'}|a:${assignee}|l:${f.label ?? '*'}`;
 }
 
-function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label' | 'sort'>): SQL[] {
+function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label' | 'sort'>): SQL[] {
   const where: SQL[] = [];
   if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
   if (f.assigneeId === null) where.push(isNull(tickets.assigneeId));
@@ -106,10 +106,12 @@ function filterConditions(f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 
  * touched ticket shows at the top on the next first page). `counts` applies every filter except
  * status (so a status tab bar can show all five numbers).
  */
-export function listQueue(db: Db, f: QueueFilters): QueuePage {
+export async function listQueue(db: Db, f: QueueFilters): Promise<QueuePage> {
   const sort = f.sort ?? 'activity';
   if (f.before !== undefined && f.before.sort !== sort) throw badRequest('validation_failed', 'querystring/cursor: the cursor belongs to another sort order');
-  const shared = filterConditions(f);
+  const schema = tables(db);
+  const { tickets, ticketLabels } = schema;
+  const shared = filterConditions(schema, f);
   const pageWhere = [...shared];
   if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
   const byActivity = sort === 'activity';
@@ -126,30 +128,28 @@ export function listQueue(db: Db, f: QueueFilters): QueuePage {
   // One extra row tells whether another page exists without a second query.
   const rows =
     f.label === undefined
-      ? db
-          .select(ticketColumns)
+      ? await db
+          .select(ticketColumns(schema))
           .from(tickets)
           .where(and(...pageWhere, after))
           .orderBy(...order)
           .limit(f.limit + 1)
-          .all()
       : // CROSS JOIN makes SQLite drive from ticket_labels_tag_ticket_idx: only tickets carrying
         // the tag are ever read. That index is in seq order, so newest-first needs no sort; by
         // activity the carrying tickets are sorted (a cost that grows with the tag, not the desk).
-        db
-          .select(ticketColumns)
+        await db
+          .select(ticketColumns(schema))
           .from(ticketLabels)
           .crossJoin(tickets)
           .where(and(eq(ticketLabels.tag, f.label), eq(tickets.seq, ticketLabels.ticketSeq), ...pageWhere, after))
           .orderBy(...order)
-          .limit(f.limit + 1)
-          .all();
+          .limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
-    tickets: hydrate(db, page),
+    tickets: await hydrate(db, page),
     nextCursor: rows.length > f.limit && last ? (byActivity ? encodePairCursor('a1:', last.updatedAt, last.seq) : encodeCursor('q1:', last.seq)) : null,
-    counts: countByStatus(db, countsKey(f), f, f.label, shared),
+    counts: await countByStatus(db, countsKey(f), f, f.label, shared),
   };
 }
 
@@ -160,10 +160,11 @@ export function queueCursorPosition(cursor: string, sort: QueueSort = 'activity'
   return { sort, updatedAt, seq };
 }
 
-export function getStaffTicket(db: Db, ticketId: string): StaffTicket {
-  const row = db.select(ticketColumns).from(tickets).where(eq(tickets.id, ticketId)).get();
+export async function getStaffTicket(db: Db, ticketId: string): Promise<StaffTicket> {
+  const schema = tables(db);
+  const [row] = await db.select(ticketColumns(schema)).from(schema.tickets).where(eq(schema.tickets.id, ticketId));
   if (!row) throw notFound('no such ticket');
-  const [ticket] = hydrate(db, [row]);
+  const [ticket] = await hydrate(db, [row]);
   if (!ticket) throw notFound('no such ticket');
   return ticket;
 }
@@ -172,62 +173,57 @@ export function getStaffTicket(db: Db, ticketId: string): StaffTicket {
  * Adds first message, wraps, tags, requester key and whose turn it is to a page of rows: five
  * batched indexed lookups per page, never one per ticket.
  */
-function hydrate(db: Db, rows: TicketRow[]): StaffTicket[] {
+async function hydrate(db: Db, rows: TicketRow[]): Promise<StaffTicket[]> {
   if (rows.length === 0) return [];
+  const { messages, wraps, ticketLabels, requesters } = tables(db);
   const ids = rows.map((r) => r.id);
   const seqs = rows.map((r) => r.seq);
 
   const firstMessages = new Map(
-    db
-      .select()
-      .from(messages)
-      .where(and(inArray(messages.ticketId, ids), eq(messages.seq, 1)))
-      .all()
-      .map((m) => [m.ticketId, m]),
+    (
+      await db
+        .select()
+        .from(messages)
+        .where(and(inArray(messages.ticketId, ids), eq(messages.seq, 1)))
+    ).map((m) => [m.ticketId, m]),
   );
   // Newest version first, so the first wrap seen per (ticket, kind) is the one to use: during
   // a rotation a ticket may carry v and v+1, and staff hold grants for both.
   const teamWraps = new Map<string, TeamWrapOut>();
   const noteWraps = new Map<string, TeamWrapOut>();
-  for (const w of db
+  for (const w of await db
     .select({ ticketId: wraps.ticketId, keyKind: wraps.keyKind, version: wraps.teamKeyVersion, sealed: wraps.sealed })
     .from(wraps)
     .where(and(inArray(wraps.ticketId, ids), eq(wraps.recipient, 'team')))
-    .orderBy(desc(wraps.teamKeyVersion))
-    .all()) {
+    .orderBy(desc(wraps.teamKeyVersion))) {
     const target = w.keyKind === 'ticket' ? teamWraps : noteWraps;
     if (w.version !== null && !target.has(w.ticketId)) target.set(w.ticketId, { teamKeyVersion: w.version, sealed: w.sealed });
   }
   const labels = new Map<number, string[]>();
-  for (const l of db.select().from(ticketLabels).where(inArray(ticketLabels.ticketSeq, seqs)).orderBy(asc(ticketLabels.tag)).all()) {
+  for (const l of await db.select().from(ticketLabels).where(inArray(ticketLabels.ticketSeq, seqs)).orderBy(asc(ticketLabels.tag))) {
     const list = labels.get(l.ticketSeq) ?? [];
     list.push(l.tag);
     labels.set(l.ticketSeq, list);
   }
   const requesterIds = [...new Set(rows.map((r) => r.requesterId))];
   const signPks = new Map(
-    db
-      .select({ id: requesters.id, signPk: requesters.signPk })
-      .from(requesters)
-      .where(inArray(requesters.id, requesterIds))
-      .all()
-      .map((r) => [r.id, r.signPk]),
+    (await db.select({ id: requesters.id, signPk: requesters.signPk }).from(requesters).where(inArray(requesters.id, requesterIds))).map((r) => [r.id, r.signPk]),
   );
 
   // Who spoke last, from metadata the server has anyway (author type and seq of each message):
   // exact for the whole team, and no per-member read receipts are kept (DECISIONS, issue 12).
   const turns = new Map(
-    db
-      .select({
-        ticketId: messages.ticketId,
-        lastRequester: sql<number | null>`max(case when ${messages.authorType} = 'requester' then ${messages.seq} end)`,
-        lastStaff: sql<number | null>`max(case when ${messages.authorType} = 'staff' then ${messages.seq} end)`,
-      })
-      .from(messages)
-      .where(and(inArray(messages.ticketId, ids), eq(messages.kind, 'message')))
-      .groupBy(messages.ticketId)
-      .all()
-      .map((t) => [t.ticketId, t]),
+    (
+      await db
+        .select({
+          ticketId: messages.ticketId,
+          lastRequester: sql<number | null>`max(case when ${messages.authorType} = 'requester' then ${messages.seq} end)`,
+          lastStaff: sql<number | null>`max(case when ${messages.authorType} = 'staff' then ${messages.seq} end)`,
+        })
+        .from(messages)
+        .where(and(inArray(messages.ticketId, ids), eq(messages.kind, 'message')))
+        .groupBy(messages.ticketId)
+    ).map((t) => [t.ticketId, t]),
   );
 
   return rows.map((r) => {

@@ -1,12 +1,9 @@
 // Per-requester anti-spam quotas (SPEC §2.3). IP limits are useless over Tor, so the durable
 // limits hang off the requester identity, which costs a proof of work to create.
 import { and, count, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { messages, tickets } from '../../db/schema';
 import { tooMany } from '../errors';
-import { preparedPer } from './prepared';
-
-type Reader = Pick<Db, 'select'>;
+import { tables, type Db } from './data';
+import { first, prepareAs, preparedPer } from './prepared';
 
 /** Statuses that count against the open-ticket quota: everything staff have not finished. */
 export const OPEN_STATUSES = ['new', 'open', 'waiting_requester'] as const;
@@ -18,16 +15,20 @@ export function hourFloor(now: number): number {
   return now - (now % HOUR_SECONDS);
 }
 
-const openTicketCount = preparedPer((db: Reader) =>
-  db
-    .select({ n: count() })
-    .from(tickets)
-    .where(and(eq(tickets.requesterId, sql.placeholder('requesterId')), inArray(tickets.status, [...OPEN_STATUSES])))
-    .prepare(),
-);
+const openTicketCount = preparedPer((db) => {
+  const { tickets } = tables(db);
+  return prepareAs(
+    db,
+    'open_ticket_count',
+    db
+      .select({ n: count() })
+      .from(tickets)
+      .where(and(eq(tickets.requesterId, sql.placeholder('requesterId')), inArray(tickets.status, [...OPEN_STATUSES]))),
+  );
+});
 
-export function assertOpenTicketQuota(tx: Reader, requesterId: string, max: number): void {
-  const row = openTicketCount(tx).get({ requesterId });
+export async function assertOpenTicketQuota(tx: Db, requesterId: string, max: number): Promise<void> {
+  const row = await first(openTicketCount(tx).execute({ requesterId }));
   if ((row?.n ?? 0) >= max) {
     throw tooMany(`you already have ${max} open requests; wait for a reply before opening another`, 'quota_exceeded');
   }
@@ -37,12 +38,12 @@ export function assertOpenTicketQuota(tx: Reader, requesterId: string, max: numb
  * Requester messages (first messages included) in the current hour. Requester message times are
  * hour-rounded, so "this hour" is exactly the rows stamped with the current hour: a fixed window.
  */
-export function assertMessageQuota(tx: Reader, requesterId: string, max: number, now: number): void {
-  const row = tx
+export async function assertMessageQuota(tx: Db, requesterId: string, max: number, now: number): Promise<void> {
+  const { messages, tickets } = tables(tx);
+  const [row] = await tx
     .select({ n: count() })
     .from(messages)
     .innerJoin(tickets, eq(tickets.id, messages.ticketId))
-    .where(and(eq(tickets.requesterId, requesterId), eq(messages.authorType, 'requester'), gte(messages.createdAt, hourFloor(now))))
-    .get();
+    .where(and(eq(tickets.requesterId, requesterId), eq(messages.authorType, 'requester'), gte(messages.createdAt, hourFloor(now))));
   if ((row?.n ?? 0) >= max) throw tooMany(`at most ${max} messages per hour; try again later`, 'quota_exceeded');
 }

@@ -5,11 +5,12 @@
 // Everything here is derived from the wraps table, so a rotation interrupted at any point resumes
 // by asking again (the "pending" set shrinks as batches land).
 import { MAX_REWRAP_BATCH, SKIP_REASONS, WRAP_KEY_KINDS } from '../../contract/index';
-import type { Db } from '../../db/client';
+import { sql, type SQL } from 'drizzle-orm';
 import { conflict, notFound } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
 import { decodeCursor, encodeCursor } from './cursor';
+import { rawExec, rawRows, transaction, type Db } from './data';
 import { currentTeamKeyVersion } from './keylog';
 
 export { MAX_REWRAP_BATCH, WRAP_KEY_KINDS };
@@ -72,63 +73,61 @@ const LABEL_OWNER = '';
 // version and no admin has reported it as impossible to re-wrap. Of the older wraps of that key,
 // only the newest is offered: it is the one whose grant the admin most likely still holds, and
 // offering one row per key keeps the counts honest.
-const PENDING_FROM = `
+// Plain SQL (drizzle's `sql`, so both dialects bind the parameters): column aliases are quoted so
+// PostgreSQL keeps their case, and counts are cast to integer so PostgreSQL answers numbers.
+const pendingFrom = (current: number): SQL => sql`
   FROM wraps w
-  WHERE w.recipient = 'team' AND w.team_key_version < @current
+  WHERE w.recipient = 'team' AND w.team_key_version < ${current}
     AND NOT EXISTS (SELECT 1 FROM wraps c WHERE c.ticket_id = w.ticket_id AND c.key_kind = w.key_kind
-                    AND c.recipient = 'team' AND c.team_key_version = @current)
+                    AND c.recipient = 'team' AND c.team_key_version = ${current})
     AND NOT EXISTS (SELECT 1 FROM wraps n WHERE n.ticket_id = w.ticket_id AND n.key_kind = w.key_kind
                     AND n.recipient = 'team' AND n.team_key_version > w.team_key_version
-                    AND n.team_key_version < @current)
+                    AND n.team_key_version < ${current})
     AND NOT EXISTS (SELECT 1 FROM rotation_skips s WHERE s.ticket_id = w.ticket_id AND s.key_kind = w.key_kind
                     AND s.team_key_version = w.team_key_version)`;
 
 /** The desk label key wrap still to re-seal, if any: the same rule for the one label wrap. */
-function pendingLabelWrap(db: Db, current: number): PendingWrap | null {
-  const row = db.$client
-    .prepare(
-      `SELECT l.team_key_version AS teamKeyVersion, l.sealed AS sealed FROM label_key_wraps l
-       WHERE l.team_key_version < @current
+async function pendingLabelWrap(db: Db, current: number): Promise<PendingWrap | null> {
+  const [row] = await rawRows<{ teamKeyVersion: number; sealed: string }>(
+    db,
+    sql`SELECT l.team_key_version AS "teamKeyVersion", l.sealed AS "sealed" FROM label_key_wraps l
+       WHERE l.team_key_version < ${current}
          AND NOT EXISTS (SELECT 1 FROM label_key_wraps n WHERE n.team_key_version > l.team_key_version)
          AND NOT EXISTS (SELECT 1 FROM rotation_skips s WHERE s.key_kind = 'label' AND s.team_key_version = l.team_key_version)`,
-    )
-    .get({ current }) as { teamKeyVersion: number; sealed: string } | undefined;
+  );
   return row ? { ticketId: null, keyKind: 'label', teamKeyVersion: row.teamKeyVersion, sealed: row.sealed } : null;
 }
 
 /** Per key kind: keys that have a team wrap for the current version, of all keys with a team wrap. */
-function progressOf(db: Db, current: number): Record<WrapKeyKind, KindProgress> {
-  const rows = db.$client
-    .prepare(
-      `SELECT key_kind AS kind, count(DISTINCT ticket_id) AS total,
-              count(DISTINCT CASE WHEN team_key_version = @current THEN ticket_id END) AS done
+async function progressOf(db: Db, current: number): Promise<Record<WrapKeyKind, KindProgress>> {
+  const rows = await rawRows<{ kind: 'ticket' | 'note'; total: number; done: number }>(
+    db,
+    sql`SELECT key_kind AS "kind", cast(count(DISTINCT ticket_id) as integer) AS "total",
+              cast(count(DISTINCT CASE WHEN team_key_version = ${current} THEN ticket_id END) as integer) AS "done"
        FROM wraps WHERE recipient = 'team' GROUP BY key_kind`,
-    )
-    .all({ current }) as { kind: 'ticket' | 'note'; total: number; done: number }[];
-  const label = db.$client.prepare(`SELECT count(*) AS total, count(CASE WHEN team_key_version = @current THEN 1 END) AS done FROM label_key_wraps`).get({ current }) as {
-    total: number;
-    done: number;
-  };
+  );
+  const [label] = await rawRows<{ total: number; done: number }>(
+    db,
+    sql`SELECT cast(count(*) as integer) AS "total", cast(count(CASE WHEN team_key_version = ${current} THEN 1 END) as integer) AS "done" FROM label_key_wraps`,
+  );
   const of = (kind: 'ticket' | 'note') => {
     const r = rows.find((x) => x.kind === kind);
     return { done: r?.done ?? 0, total: r?.total ?? 0 };
   };
-  return { ticket: of('ticket'), note: of('note'), label: { done: Math.min(label.done, 1), total: Math.min(label.total, 1) } };
+  return { ticket: of('ticket'), note: of('note'), label: { done: Math.min(label?.done ?? 0, 1), total: Math.min(label?.total ?? 0, 1) } };
 }
 
-function skippedWraps(db: Db, current: number): SkippedWrap[] {
-  const rows = db.$client
-    .prepare(
-      `SELECT ticket_id AS ticketId, key_kind AS keyKind, team_key_version AS teamKeyVersion, reason, skipped_at AS skippedAt, skipped_by AS skippedBy
-       FROM rotation_skips WHERE team_key_version < @current ORDER BY skipped_at, ticket_id, key_kind`,
-    )
-    .all({ current }) as (Omit<SkippedWrap, 'ticketId'> & { ticketId: string })[];
+async function skippedWraps(db: Db, current: number): Promise<SkippedWrap[]> {
+  const rows = await rawRows<Omit<SkippedWrap, 'ticketId'> & { ticketId: string }>(
+    db,
+    sql`SELECT ticket_id AS "ticketId", key_kind AS "keyKind", team_key_version AS "teamKeyVersion", reason AS "reason", skipped_at AS "skippedAt", skipped_by AS "skippedBy"
+       FROM rotation_skips WHERE team_key_version < ${current} ORDER BY skipped_at, ticket_id, key_kind`,
+  );
   return rows.map((r) => ({ ...r, ticketId: r.ticketId === LABEL_OWNER ? null : r.ticketId }));
 }
 
-export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | undefined }): RotationStatus {
-  const sqlite = db.$client;
-  const current = currentTeamKeyVersion(db);
+export async function rotationStatus(db: Db, opts: { limit: number; cursor?: string | undefined }): Promise<RotationStatus> {
+  const current = await currentTeamKeyVersion(db);
   if (current === null) {
     const none = { done: 0, total: 0 };
     return {
@@ -143,14 +142,16 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
     };
   }
   const afterId = opts.cursor === undefined ? 0 : decodeCursor('w', opts.cursor);
-  const counts = sqlite.prepare(`SELECT w.key_kind AS kind, count(*) AS n ${PENDING_FROM} GROUP BY w.key_kind`).all({ current }) as { kind: WrapKeyKind; n: number }[];
-  const label = pendingLabelWrap(db, current);
-  const rows = sqlite
-    .prepare(
-      `SELECT w.id AS id, w.ticket_id AS ticketId, w.key_kind AS keyKind, w.team_key_version AS teamKeyVersion, w.sealed AS sealed
-       ${PENDING_FROM} AND w.id > @afterId ORDER BY w.id LIMIT @limit`,
-    )
-    .all({ current, afterId, limit: opts.limit + 1 }) as (PendingWrap & { id: number })[];
+  const counts = await rawRows<{ kind: WrapKeyKind; n: number }>(
+    db,
+    sql`SELECT w.key_kind AS "kind", cast(count(*) as integer) AS "n" ${pendingFrom(current)} GROUP BY w.key_kind`,
+  );
+  const label = await pendingLabelWrap(db, current);
+  const rows = await rawRows<PendingWrap & { id: number }>(
+    db,
+    sql`SELECT w.id AS "id", w.ticket_id AS "ticketId", w.key_kind AS "keyKind", w.team_key_version AS "teamKeyVersion", w.sealed AS "sealed"
+       ${pendingFrom(current)} AND w.id > ${afterId} ORDER BY w.id LIMIT ${opts.limit + 1}`,
+  );
   // The one label wrap leads the first page (no cursor) as soon as that page has room for it, so
   // keyset paging over the ticket wraps stays exact; re-wrapped wraps leave the pending set, so a
   // client that asks again from the start always reaches it.
@@ -160,28 +161,26 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
   const page = more ? rows.slice(0, limit) : rows;
 
   const previousVersions = (
-    sqlite
-      .prepare(
-        `SELECT k.version AS version, k.retired_at AS retiredAt,
-                (SELECT count(*) FROM wraps w WHERE w.recipient = 'team' AND w.team_key_version = k.version)
-                + (SELECT count(*) FROM label_key_wraps l WHERE l.team_key_version = k.version) AS wraps
-         FROM team_keys k WHERE k.version < @current ORDER BY k.version`,
-      )
-      .all({ current }) as { version: number; retiredAt: number | null; wraps: number }[]
+    await rawRows<{ version: number; retiredAt: number | null; wraps: number }>(
+      db,
+      sql`SELECT k.version AS "version", k.retired_at AS "retiredAt",
+                cast((SELECT count(*) FROM wraps w WHERE w.recipient = 'team' AND w.team_key_version = k.version)
+                + (SELECT count(*) FROM label_key_wraps l WHERE l.team_key_version = k.version) as integer) AS "wraps"
+         FROM team_keys k WHERE k.version < ${current} ORDER BY k.version`,
+    )
   )
     .filter((v) => v.wraps > 0 || v.retiredAt === null)
     .map((v) => ({ version: v.version, wraps: v.wraps, retired: v.retiredAt !== null }));
 
   // Informational: the rotating client must seal grants only to box keys taken from the verified
   // key log, never to keys this list names (a compromised server could slip its own key in).
-  const staffWithoutGrant = sqlite
-    .prepare(
-      `SELECT s.id AS staffId, s.username AS username, s.box_pk AS boxPk FROM staff s
+  const staffWithoutGrant = await rawRows<RotationStatus['staffWithoutGrant'][number]>(
+    db,
+    sql`SELECT s.id AS "staffId", s.username AS "username", s.box_pk AS "boxPk" FROM staff s
        WHERE s.status = 'active'
-         AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.staff_id = s.id AND g.team_key_version = @current)
+         AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.staff_id = s.id AND g.team_key_version = ${current})
        ORDER BY s.username`,
-    )
-    .all({ current }) as RotationStatus['staffWithoutGrant'];
+  );
 
   const count = (kind: WrapKeyKind) => counts.find((c) => c.kind === kind)?.n ?? 0;
   const lastId = page[page.length - 1]?.id;
@@ -189,8 +188,8 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
     currentVersion: current,
     previousVersions,
     pending: { tickets: count('ticket'), notes: count('note'), labels: label === null ? 0 : 1 },
-    progress: progressOf(db, current),
-    skipped: skippedWraps(db, current),
+    progress: await progressOf(db, current),
+    skipped: await skippedWraps(db, current),
     batch: [...head, ...page.map(({ id: _id, ...w }) => w)],
     nextCursor: more && lastId !== undefined ? encodeCursor('w', lastId) : null,
     staffWithoutGrant,
@@ -204,41 +203,40 @@ export function rotationStatus(db: Db, opts: { limit: number; cursor?: string | 
  * label wrap, the desk) already has a team wrap of. Otherwise a caller could plant a note key on
  * a ticket that has no notes, a label key on a desk that has none, or keep a retired version alive.
  */
-export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly RewrapInput[]): { written: number } {
-  const sqlite = db.$client;
-  const upsert = sqlite.prepare(
-    `INSERT INTO wraps (ticket_id, key_kind, recipient, team_key_version, sealed)
-     VALUES (@ticketId, @keyKind, 'team', @teamKeyVersion, @sealed)
-     ON CONFLICT (ticket_id, key_kind, recipient, team_key_version) DO UPDATE SET sealed = excluded.sealed`,
-  );
-  const upsertLabel = sqlite.prepare(
-    `INSERT INTO label_key_wraps (team_key_version, sealed, created_at) VALUES (@teamKeyVersion, @sealed, @now)
-     ON CONFLICT (team_key_version) DO UPDATE SET sealed = excluded.sealed`,
-  );
-  const hasKey = sqlite.prepare(`SELECT 1 FROM wraps WHERE ticket_id = ? AND key_kind = ? AND recipient = 'team' LIMIT 1`);
-  const hasLabelKey = sqlite.prepare(`SELECT 1 FROM label_key_wraps LIMIT 1`);
-  const run = sqlite.transaction((items: readonly RewrapInput[]) => {
-    // Read the version inside the (immediate) transaction so a concurrent rotation cannot
-    // slip a new version in between the check and the writes.
-    const current = currentTeamKeyVersion(db);
+export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly RewrapInput[]): Promise<{ written: number }> {
+  return transaction(db, async (tx) => {
+    // Read the version inside the transaction so a concurrent rotation cannot slip a new version
+    // in between the check and the writes (one writer on SQLite, SERIALIZABLE on PostgreSQL).
+    const current = await currentTeamKeyVersion(tx);
     if (current === null) throw conflict('the desk has no team key yet', 'stale_team_key');
-    for (const w of items) {
+    for (const w of wraps) {
       if (w.teamKeyVersion !== current) {
         throw conflict(`wraps must be sealed to the current team key version ${current}`, 'stale_team_key');
       }
       if (w.keyKind === 'label') {
-        if (!hasLabelKey.get()) throw notFound('the desk has no label key to rewrap');
-        upsertLabel.run({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed, now: nowSeconds() });
+        if ((await rawRows(tx, sql`SELECT 1 AS "one" FROM label_key_wraps LIMIT 1`)).length === 0) throw notFound('the desk has no label key to rewrap');
+        await rawExec(
+          tx,
+          sql`INSERT INTO label_key_wraps (team_key_version, sealed, created_at) VALUES (${w.teamKeyVersion}, ${w.sealed}, ${nowSeconds()})
+              ON CONFLICT (team_key_version) DO UPDATE SET sealed = excluded.sealed`,
+        );
         continue;
       }
-      if (w.ticketId === null || !hasKey.get(w.ticketId, w.keyKind)) throw notFound(`no ${w.keyKind} key to rewrap for ticket ${w.ticketId}`);
-      upsert.run(w);
+      const hasKey =
+        w.ticketId !== null &&
+        (await rawRows(tx, sql`SELECT 1 AS "one" FROM wraps WHERE ticket_id = ${w.ticketId} AND key_kind = ${w.keyKind} AND recipient = 'team' LIMIT 1`)).length > 0;
+      if (!hasKey) throw notFound(`no ${w.keyKind} key to rewrap for ticket ${w.ticketId}`);
+      await rawExec(
+        tx,
+        sql`INSERT INTO wraps (ticket_id, key_kind, recipient, team_key_version, sealed)
+            VALUES (${w.ticketId}, ${w.keyKind}, 'team', ${w.teamKeyVersion}, ${w.sealed})
+            ON CONFLICT (ticket_id, key_kind, recipient, team_key_version) DO UPDATE SET sealed = excluded.sealed`,
+      );
     }
     // One audit row per batch, not per wrap, in the same transaction: the count is what an auditor needs.
-    appendAuditRow(db, actorStaffId, 'rotation.rewrap', null, { written: items.length, teamKeyVersion: current });
-    return items.length;
+    await appendAuditRow(tx, actorStaffId, 'rotation.rewrap', null, { written: wraps.length, teamKeyVersion: current });
+    return { written: wraps.length };
   });
-  return { written: run.immediate(wraps) };
 }
 
 /**
@@ -249,31 +247,33 @@ export function applyRewraps(db: Db, actorStaffId: string, wraps: readonly Rewra
  * ignores these wraps, and they are deleted with their version. Only wraps that are really pending
  * (sealed to an older, unretired version with no newer wrap) can be reported.
  */
-export function skipWraps(db: Db, actorStaffId: string, input: readonly SkipInput[]): { skipped: number } {
-  const sqlite = db.$client;
-  const isPending = sqlite.prepare(`SELECT 1 AS ok ${PENDING_FROM} AND w.ticket_id = @ticketId AND w.key_kind = @keyKind AND w.team_key_version = @version`);
-  const insert = sqlite.prepare(
-    `INSERT INTO rotation_skips (ticket_id, key_kind, team_key_version, reason, skipped_by, skipped_at)
-     VALUES (@ticketId, @keyKind, @teamKeyVersion, @reason, @skippedBy, @now) ON CONFLICT DO NOTHING`,
-  );
-  const run = sqlite.transaction((items: readonly SkipInput[]) => {
-    const current = currentTeamKeyVersion(db);
+export function skipWraps(db: Db, actorStaffId: string, input: readonly SkipInput[]): Promise<{ skipped: number }> {
+  return transaction(db, async (tx) => {
+    const current = await currentTeamKeyVersion(tx);
     if (current === null) throw conflict('the desk has no team key yet', 'stale_team_key');
-    for (const w of items) {
+    for (const w of input) {
       const pending =
         w.keyKind === 'label'
-          ? pendingLabelWrap(db, current)?.teamKeyVersion === w.teamKeyVersion
-          : isPending.get({ current, ticketId: w.ticketId, keyKind: w.keyKind, version: w.teamKeyVersion }) !== undefined;
+          ? (await pendingLabelWrap(tx, current))?.teamKeyVersion === w.teamKeyVersion
+          : (
+              await rawRows(
+                tx,
+                sql`SELECT 1 AS "ok" ${pendingFrom(current)} AND w.ticket_id = ${w.ticketId} AND w.key_kind = ${w.keyKind} AND w.team_key_version = ${w.teamKeyVersion}`,
+              )
+            ).length > 0;
       if (!pending) throw notFound(`no pending ${w.keyKind} wrap of version ${w.teamKeyVersion}${w.ticketId === null ? '' : ` for ticket ${w.ticketId}`}`);
-      insert.run({ ...w, ticketId: w.ticketId ?? LABEL_OWNER, skippedBy: actorStaffId, now: nowSeconds() });
+      await rawExec(
+        tx,
+        sql`INSERT INTO rotation_skips (ticket_id, key_kind, team_key_version, reason, skipped_by, skipped_at)
+            VALUES (${w.ticketId ?? LABEL_OWNER}, ${w.keyKind}, ${w.teamKeyVersion}, ${w.reason}, ${actorStaffId}, ${nowSeconds()}) ON CONFLICT DO NOTHING`,
+      );
     }
-    const reasons = Object.fromEntries(SKIP_REASONS.map((r) => [r, items.filter((w) => w.reason === r).length]));
-    appendAuditRow(db, actorStaffId, 'rotation.skip', null, {
-      skipped: items.length,
+    const reasons = Object.fromEntries(SKIP_REASONS.map((r) => [r, input.filter((w) => w.reason === r).length]));
+    await appendAuditRow(tx, actorStaffId, 'rotation.skip', null, {
+      skipped: input.length,
       reasons,
-      wraps: items.map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion })),
+      wraps: input.map((w) => ({ ticketId: w.ticketId, keyKind: w.keyKind, teamKeyVersion: w.teamKeyVersion })),
     });
-    return items.length;
+    return { skipped: input.length };
   });
-  return { skipped: run.immediate(input) };
 }

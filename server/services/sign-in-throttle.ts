@@ -4,9 +4,8 @@
 // rate-limits.ts is only a loose flood guard.
 import { eq, lt, sql } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
-import type { Db } from '../../db/client';
-import { signInFailures } from '../../db/schema';
 import { AppError } from '../errors';
+import { tables, transaction, type Db } from './data';
 import { nowSeconds } from '../plugins/app/tokens';
 
 /** Failures allowed before any back-off: the 21st attempt after 20 failures already waits. */
@@ -44,33 +43,35 @@ export function backOffSeconds(failures: number): number {
  * every attempt gets this same answer — a right password included — so the back-off cannot be
  * used as an oracle, and known and unknown names behave alike.
  */
-export function assertNotThrottled(db: Db, key: ThrottleKey, username: string, now = nowSeconds()): void {
-  const row = db
+export async function assertNotThrottled(db: Db, key: ThrottleKey, username: string, now = nowSeconds()): Promise<void> {
+  const { signInFailures } = tables(db);
+  const [row] = await db
     .select()
     .from(signInFailures)
-    .where(eq(signInFailures.nameKey, nameKey(key, username)))
-    .get();
+    .where(eq(signInFailures.nameKey, nameKey(key, username)));
   if (!row || now - row.lastFailureAt >= FORGET_AFTER_SECONDS) return;
   const until = row.lastFailureAt + backOffSeconds(row.failures);
   if (now < until) throw new SignInThrottled(until - now);
 }
 
 /** Counts one failed sign-in (wrong password, wrong or replayed code) against the name. */
-export function recordSignInFailure(db: Db, key: ThrottleKey, username: string, now = nowSeconds()): void {
+export async function recordSignInFailure(db: Db, key: ThrottleKey, username: string, now = nowSeconds()): Promise<void> {
   const forgetBefore = now - FORGET_AFTER_SECONDS;
-  db.transaction(() => {
+  // The count lives in the database, so every node sees every node's failures; the upsert adds
+  // one atomically (no read-modify-write), on either dialect.
+  await transaction(db, async (tx) => {
+    const { signInFailures } = tables(tx);
     // Stale rows go on every write: flooding with invented names cannot grow the table past a day's worth.
-    db.delete(signInFailures).where(lt(signInFailures.lastFailureAt, forgetBefore)).run();
-    db.insert(signInFailures)
+    await tx.delete(signInFailures).where(lt(signInFailures.lastFailureAt, forgetBefore));
+    await tx
+      .insert(signInFailures)
       .values({ nameKey: nameKey(key, username), failures: 1, lastFailureAt: now })
-      .onConflictDoUpdate({ target: signInFailures.nameKey, set: { failures: sql`${signInFailures.failures} + 1`, lastFailureAt: now } })
-      .run();
+      .onConflictDoUpdate({ target: signInFailures.nameKey, set: { failures: sql`${signInFailures.failures} + 1`, lastFailureAt: now } });
   });
 }
 
 /** A complete sign-in (password and any second factor) clears the name's count. */
-export function clearSignInFailures(db: Db, key: ThrottleKey, username: string): void {
-  db.delete(signInFailures)
-    .where(eq(signInFailures.nameKey, nameKey(key, username)))
-    .run();
+export async function clearSignInFailures(db: Db, key: ThrottleKey, username: string): Promise<void> {
+  const { signInFailures } = tables(db);
+  await db.delete(signInFailures).where(eq(signInFailures.nameKey, nameKey(key, username)));
 }

@@ -2,11 +2,10 @@
 // member's client needs to unlock (SPEC §4, §7). Key material arrives already sealed by the
 // member's client; the server stores public keys, a pwhash of authSecret and the sealed blob.
 import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { grants, invites, staff } from '../../db/schema';
 import { asAuthSecret, hashAuthSecret, type KdfParams } from '../../protocol/index';
 import { conflict, notFound, unauthorized } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
+import { affectedRows, tables, transaction, type Db } from './data';
 import { hashOneTimeToken, newOneTimeToken, nowSeconds } from '../plugins/app/tokens';
 import { isAdmitted, isKeyLogAdmin, keyLogAdminIds } from './staff-admission';
 import { appendKeyLogEntryInTransaction, liveTeamKeyVersions } from './keylog';
@@ -42,34 +41,33 @@ export function enrolmentColumns(e: Enrolment, authHashKdf: KdfParams) {
   };
 }
 
-function issueInvite(db: Db, createdBy: string, username: string, role: Role, ttlSeconds = INVITE_TTL_SECONDS): { inviteToken: string; expiresAt: number } {
+async function issueInvite(db: Db, createdBy: string, username: string, role: Role, ttlSeconds = INVITE_TTL_SECONDS): Promise<{ inviteToken: string; expiresAt: number }> {
   const inviteToken = newOneTimeToken();
   const expiresAt = nowSeconds() + Math.min(ttlSeconds, INVITE_TTL_SECONDS);
   // SECURITY: only the hash is stored; the token is shown to the admin once.
-  db.insert(invites)
-    .values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt })
-    .run();
+  await db.insert(tables(db).invites).values({ tokenHash: hashOneTimeToken(inviteToken), username, role, createdBy, expiresAt });
   return { inviteToken, expiresAt };
 }
 
-export function createInvite(db: Db, actorId: string, username: string, role: Role, ttlHours?: number): { inviteToken: string; expiresAt: number } {
-  return db.transaction(() => {
-    if (db.select({ id: staff.id }).from(staff).where(eq(staff.username, username)).get()) {
+export function createInvite(db: Db, actorId: string, username: string, role: Role, ttlHours?: number): Promise<{ inviteToken: string; expiresAt: number }> {
+  return transaction(db, async (tx) => {
+    const { staff } = tables(tx);
+    if ((await tx.select({ id: staff.id }).from(staff).where(eq(staff.username, username))).length > 0) {
       throw conflict('a staff member with this username exists', 'username_taken');
     }
-    const issued = issueInvite(db, actorId, username, role, ttlHours === undefined ? INVITE_TTL_SECONDS : ttlHours * 3600);
-    appendAuditRow(db, actorId, 'staff.invite', username, { role, expiresAt: issued.expiresAt });
+    const issued = await issueInvite(tx, actorId, username, role, ttlHours === undefined ? INVITE_TTL_SECONDS : ttlHours * 3600);
+    await appendAuditRow(tx, actorId, 'staff.invite', username, { role, expiresAt: issued.expiresAt });
     return issued;
   });
 }
 
 function pendingInviteRows(db: Db) {
+  const { invites } = tables(db);
   return db
     .select({ username: invites.username, role: invites.role, expiresAt: invites.expiresAt })
     .from(invites)
     .where(and(isNull(invites.usedAt), gt(invites.expiresAt, nowSeconds())))
-    .orderBy(asc(invites.username), asc(invites.expiresAt))
-    .all();
+    .orderBy(asc(invites.username), asc(invites.expiresAt));
 }
 
 /**
@@ -77,27 +75,25 @@ function pendingInviteRows(db: Db) {
  * link): the tokens stop working at once. Audited; 404 when there was none. A reset account stays
  * reset (keys cleared) — a new reset issues a new link.
  */
-export function cancelInvites(db: Db, actorId: string, username: string): { cancelled: number } {
-  return db.transaction(
-    () => {
-      const live = and(eq(invites.username, username), isNull(invites.usedAt), gt(invites.expiresAt, nowSeconds()));
-      const n = db.select({ tokenHash: invites.tokenHash }).from(invites).where(live).all().length;
-      if (n === 0) throw notFound('no pending invite for this username');
-      // SECURITY: deleting the hash is what kills the token; nothing else could redeem it.
-      db.delete(invites).where(live).run();
-      appendAuditRow(db, actorId, 'staff.invite_cancel', username, { cancelled: n });
-      return { cancelled: n };
-    },
-    { behavior: 'immediate' },
-  );
+export function cancelInvites(db: Db, actorId: string, username: string): Promise<{ cancelled: number }> {
+  return transaction(db, async (tx) => {
+    const { invites } = tables(tx);
+    const live = and(eq(invites.username, username), isNull(invites.usedAt), gt(invites.expiresAt, nowSeconds()));
+    const n = (await tx.select({ tokenHash: invites.tokenHash }).from(invites).where(live)).length;
+    if (n === 0) throw notFound('no pending invite for this username');
+    // SECURITY: deleting the hash is what kills the token; nothing else could redeem it.
+    await tx.delete(invites).where(live);
+    await appendAuditRow(tx, actorId, 'staff.invite_cancel', username, { cancelled: n });
+    return { cancelled: n };
+  });
 }
 
-function liveInvite(db: Db, inviteToken: string) {
-  const row = db
+async function liveInvite(db: Db, inviteToken: string) {
+  const { invites } = tables(db);
+  const [row] = await db
     .select()
     .from(invites)
-    .where(eq(invites.tokenHash, hashOneTimeToken(inviteToken)))
-    .get();
+    .where(eq(invites.tokenHash, hashOneTimeToken(inviteToken)));
   if (!row || row.usedAt !== null || row.expiresAt <= nowSeconds()) throw inviteInvalid();
   return row;
 }
@@ -107,69 +103,74 @@ function liveInvite(db: Db, inviteToken: string) {
  * re-enrolment, the existing staffId (the blob's associated data binds it). New members choose
  * their own staffId, like ticket ids.
  */
-export function describeInvite(db: Db, inviteToken: string): { username: string; role: Role; staffId: string | null; expiresAt: number } {
-  const invite = liveInvite(db, inviteToken);
-  const existing = db.select({ id: staff.id }).from(staff).where(eq(staff.username, invite.username)).get();
+export async function describeInvite(db: Db, inviteToken: string): Promise<{ username: string; role: Role; staffId: string | null; expiresAt: number }> {
+  const invite = await liveInvite(db, inviteToken);
+  const { staff } = tables(db);
+  const [existing] = await db.select({ id: staff.id }).from(staff).where(eq(staff.username, invite.username));
   return { username: invite.username, role: invite.role, staffId: existing?.id ?? null, expiresAt: invite.expiresAt };
 }
 
-export function activate(db: Db, inviteToken: string, staffId: string, enrolment: Enrolment, authHashKdf: KdfParams): { staffId: string; username: string; role: Role } {
+export async function activate(
+  db: Db,
+  inviteToken: string,
+  staffId: string,
+  enrolment: Enrolment,
+  authHashKdf: KdfParams,
+): Promise<{ staffId: string; username: string; role: Role }> {
   // Cheap check first: a bogus token must not cost us an Argon2 hash.
-  liveInvite(db, inviteToken);
+  await liveInvite(db, inviteToken);
   const columns = enrolmentColumns(enrolment, authHashKdf);
-  return db.transaction(
-    () => {
-      const invite = liveInvite(db, inviteToken);
-      const now = nowSeconds();
-      const existing = db.select({ id: staff.id, status: staff.status }).from(staff).where(eq(staff.username, invite.username)).get();
-      if (existing) {
-        // Re-enrolment: only an account an admin reset, and only under its own id.
-        if (existing.status !== 'reset') throw conflict('this username is already enrolled', 'username_taken');
-        if (existing.id !== staffId) throw conflict('re-enrolment must keep the account staffId', 'staff_id_mismatch');
-        db.update(staff)
-          .set({ ...columns, role: invite.role, status: 'active', updatedAt: now })
-          .where(eq(staff.id, staffId))
-          .run();
-      } else {
-        if (db.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId)).get()) throw conflict('staffId already in use');
-        db.insert(staff)
-          .values({ id: staffId, username: invite.username, role: invite.role, status: 'active', ...columns, createdAt: now, updatedAt: now })
-          .run();
-      }
-      // SECURITY: single use; the token is dead even if the rest of the flow is retried.
-      db.update(invites).set({ usedAt: now }).where(eq(invites.tokenHash, invite.tokenHash)).run();
-      appendAuditRow(db, staffId, existing ? 'staff.reenrol' : 'staff.activate', invite.username, { role: invite.role });
-      return { staffId, username: invite.username, role: invite.role };
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    const { staff, invites } = tables(tx);
+    const invite = await liveInvite(tx, inviteToken);
+    const now = nowSeconds();
+    const [existing] = await tx.select({ id: staff.id, status: staff.status }).from(staff).where(eq(staff.username, invite.username));
+    if (existing) {
+      // Re-enrolment: only an account an admin reset, and only under its own id.
+      if (existing.status !== 'reset') throw conflict('this username is already enrolled', 'username_taken');
+      if (existing.id !== staffId) throw conflict('re-enrolment must keep the account staffId', 'staff_id_mismatch');
+      await tx
+        .update(staff)
+        .set({ ...columns, role: invite.role, status: 'active', updatedAt: now })
+        .where(eq(staff.id, staffId));
+    } else {
+      if ((await tx.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId))).length > 0) throw conflict('staffId already in use');
+      await tx.insert(staff).values({ id: staffId, username: invite.username, role: invite.role, status: 'active', ...columns, createdAt: now, updatedAt: now });
+    }
+    // SECURITY: single use; the token is dead even if the rest of the flow is retried.
+    await tx.update(invites).set({ usedAt: now }).where(eq(invites.tokenHash, invite.tokenHash));
+    await appendAuditRow(tx, staffId, existing ? 'staff.reenrol' : 'staff.activate', invite.username, { role: invite.role });
+    return { staffId, username: invite.username, role: invite.role };
+  });
 }
 
-function liveGrants(db: Db, staffId: string): { teamKeyVersion: number; sealed: string }[] {
-  const live = liveTeamKeyVersions(db);
+async function liveGrants(db: Db, staffId: string): Promise<{ teamKeyVersion: number; sealed: string }[]> {
+  const live = await liveTeamKeyVersions(db);
   if (live.length === 0) return [];
+  const { grants } = tables(db);
   return db
     .select({ teamKeyVersion: grants.teamKeyVersion, sealed: grants.sealed })
     .from(grants)
     .where(and(eq(grants.staffId, staffId), inArray(grants.teamKeyVersion, live)))
-    .orderBy(asc(grants.teamKeyVersion))
-    .all();
+    .orderBy(asc(grants.teamKeyVersion));
 }
 
-export function staffProfile(db: Db, staffId: string) {
-  const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
+export async function staffProfile(db: Db, staffId: string) {
+  const { staff } = tables(db);
+  const [row] = await db.select().from(staff).where(eq(staff.id, staffId));
   if (!row) throw notFound();
+  const admitted = await isAdmitted(db, row.id);
   return {
     staffId: row.id,
     username: row.username,
     role: row.role,
     status: row.status,
-    admitted: isAdmitted(db, row.id),
+    admitted,
     kdf: { salt: row.kdfSalt, opslimit: row.kdfOpslimit, memlimit: row.kdfMemlimit },
     keyBlob: JSON.parse(row.keyBlob) as Enrolment['keyBlob'],
-    grants: liveGrants(db, row.id),
+    grants: await liveGrants(db, row.id),
     // Sealed to the team key: useless without a grant, so only admitted members get them.
-    labelKeyWraps: isAdmitted(db, row.id) ? liveLabelKeyWraps(db) : [],
+    labelKeyWraps: admitted ? await liveLabelKeyWraps(db) : [],
   };
 }
 
@@ -183,14 +184,17 @@ function stateOf(status: StaffRow['status'], admitted: boolean): StaffState {
  * The console's staff list: every account with its derived state, key fingerprint inputs, coarse
  * last sign-in and (reset accounts) re-enrolment expiry, and the pending first invites.
  */
-export function listStaff(db: Db): { staff: StaffRow[]; invites: PendingInvite[] } {
-  const pending = pendingInviteRows(db);
-  const rows = db.select().from(staff).orderBy(asc(staff.username)).all();
+export async function listStaff(db: Db): Promise<{ staff: StaffRow[]; invites: PendingInvite[] }> {
+  const pending = await pendingInviteRows(db);
+  const { staff } = tables(db);
+  const rows = await db.select().from(staff).orderBy(asc(staff.username));
+  const admittedIds = new Set<string>();
+  for (const r of rows) if (await isAdmitted(db, r.id)) admittedIds.add(r.id);
   const accounts = new Set(rows.map((r) => r.username));
   const expiryOf = (username: string) => pending.filter((i) => i.username === username).reduce<number | null>((m, i) => (m === null || i.expiresAt > m ? i.expiresAt : m), null);
   return {
     staff: rows.map((r) => {
-      const admitted = isAdmitted(db, r.id);
+      const admitted = admittedIds.has(r.id);
       return {
         staffId: r.id,
         username: r.username,
@@ -212,7 +216,8 @@ export function listStaff(db: Db): { staff: StaffRow[]; invites: PendingInvite[]
 
 export type StaffPatch = { status: 'disabled'; entry?: unknown } | { status: 'active' } | { role: Role; entry?: unknown } | { reset: true };
 export interface PatchEffects {
-  revokeSessions: (staffId: string) => number;
+  /** Revokes the member's sessions inside the change's transaction (`tx`). */
+  revokeSessions: (tx: Db, staffId: string) => Promise<number>;
 }
 
 /**
@@ -221,9 +226,9 @@ export interface PatchEffects {
  * deletes the account's key blob — would leave a desk whose root of trust can never change
  * again, so it is refused whoever asks (an operator CLI included, not only the HTTP guard).
  */
-function assertNotLastKeyLogAdmin(db: Db, staffId: string): void {
-  if (!isKeyLogAdmin(db, staffId)) return;
-  if (keyLogAdminIds(db).some((id) => id !== staffId)) return;
+async function assertNotLastKeyLogAdmin(db: Db, staffId: string): Promise<void> {
+  if (!(await isKeyLogAdmin(db, staffId))) return;
+  if ((await keyLogAdminIds(db)).some((id) => id !== staffId)) return;
   throw conflict('this is the last admin the key log vouches for; vouch for another admin first', 'last_admin');
 }
 
@@ -234,65 +239,63 @@ function assertNotLastKeyLogAdmin(db: Db, staffId: string): void {
  * The last-admin rule is the key log's own (an entry leaving no active admin is refused) on top of
  * assertNotLastKeyLogAdmin.
  */
-function appendCompanionEntry(db: Db, actorId: string, staffId: string, patch: { status: 'disabled'; entry?: unknown } | { role: Role; entry?: unknown }): number {
+async function appendCompanionEntry(db: Db, actorId: string, staffId: string, patch: { status: 'disabled'; entry?: unknown } | { role: Role; entry?: unknown }): Promise<number> {
   const entry = patch.entry as KeyLogEntry;
   const body = entry.body as { staffId?: unknown; role?: unknown };
   const fits = 'status' in patch ? entry.type === 'staff-remove' && body.staffId === staffId : entry.type === 'role-set' && body.staffId === staffId && body.role === patch.role;
   if (!fits) throw conflict('the key-log entry does not describe this change to this member', 'entry_mismatch');
-  return appendKeyLogEntryInTransaction(db, actorId, entry).seq;
+  return (await appendKeyLogEntryInTransaction(db, actorId, entry)).seq;
 }
 
 /**
  * Disable, re-enable, change role, or reset an account. Every change that narrows access
  * revokes the member's sessions in the same request, so it applies at once (SPEC §7).
  */
-export function patchStaff(db: Db, actorId: string, staffId: string, patch: StaffPatch, effects: PatchEffects): PatchedStaff {
+export async function patchStaff(db: Db, actorId: string, staffId: string, patch: StaffPatch, effects: PatchEffects): Promise<PatchedStaff> {
   // SECURITY: an admin changing their own account could lock the desk out of its last admin.
   if (staffId === actorId) throw conflict('ask another admin to change your own account', 'self_change');
-  return db.transaction(
-    () => {
-      const row = db.select().from(staff).where(eq(staff.id, staffId)).get();
-      if (!row) throw notFound('no such staff member');
-      const narrows = ('status' in patch && patch.status === 'disabled') || ('role' in patch && patch.role !== 'admin') || 'reset' in patch;
-      if (narrows) assertNotLastKeyLogAdmin(db, staffId);
-      const now = nowSeconds();
-      let issued: { inviteToken: string; expiresAt: number } | undefined;
-      let signedOut: number | undefined;
-      // The entry the admin signed for this change goes in first, in this transaction: if the log
-      // refuses it (stale seq, last admin, not the caller's signature), nothing else changes.
-      const keyLogSeq = 'entry' in patch && patch.entry !== undefined ? appendCompanionEntry(db, actorId, staffId, patch) : undefined;
-      if ('status' in patch && patch.status === 'disabled') {
-        db.update(staff).set({ status: 'disabled', updatedAt: now }).where(eq(staff.id, staffId)).run();
-        signedOut = effects.revokeSessions(staffId);
-        // SECURITY: grants are the member's copy of the team key; a disabled member keeps none.
-        const deleted = db.delete(grants).where(eq(grants.staffId, staffId)).run();
-        appendAuditRow(db, actorId, 'staff.disable', staffId, { signedOut, grantsDeleted: deleted.changes, ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
-      } else if ('status' in patch) {
-        if (row.status !== 'disabled') throw conflict('only a disabled account can be re-enabled; a reset one must re-enrol', 'bad_status');
-        db.update(staff).set({ status: 'active', updatedAt: now }).where(eq(staff.id, staffId)).run();
-        appendAuditRow(db, actorId, 'staff.enable', staffId, {});
-      } else if ('role' in patch) {
-        db.update(staff).set({ role: patch.role, updatedAt: now }).where(eq(staff.id, staffId)).run();
-        signedOut = effects.revokeSessions(staffId);
-        appendAuditRow(db, actorId, 'staff.role', staffId, { from: row.role, to: patch.role, ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
-      } else {
-        db.update(staff).set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now }).where(eq(staff.id, staffId)).run();
-        signedOut = effects.revokeSessions(staffId);
-        db.delete(grants).where(eq(grants.staffId, staffId)).run();
-        issued = issueInvite(db, actorId, row.username, row.role);
-        appendAuditRow(db, actorId, 'staff.reset', staffId, {});
-      }
-      const after = db.select({ status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
-      if (!after) throw new Error('staff row vanished inside its own transaction');
-      return {
-        staffId,
-        status: after.status,
-        role: after.role,
-        ...(issued ?? {}),
-        ...(signedOut === undefined ? {} : { signedOut }),
-        ...(keyLogSeq === undefined ? {} : { keyLogSeq }),
-      };
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    const { staff, grants } = tables(tx);
+    const [row] = await tx.select().from(staff).where(eq(staff.id, staffId));
+    if (!row) throw notFound('no such staff member');
+    const narrows = ('status' in patch && patch.status === 'disabled') || ('role' in patch && patch.role !== 'admin') || 'reset' in patch;
+    if (narrows) await assertNotLastKeyLogAdmin(tx, staffId);
+    const now = nowSeconds();
+    let issued: { inviteToken: string; expiresAt: number } | undefined;
+    let signedOut: number | undefined;
+    // The entry the admin signed for this change goes in first, in this transaction: if the log
+    // refuses it (stale seq, last admin, not the caller's signature), nothing else changes.
+    const keyLogSeq = 'entry' in patch && patch.entry !== undefined ? await appendCompanionEntry(tx, actorId, staffId, patch) : undefined;
+    if ('status' in patch && patch.status === 'disabled') {
+      await tx.update(staff).set({ status: 'disabled', updatedAt: now }).where(eq(staff.id, staffId));
+      signedOut = await effects.revokeSessions(tx, staffId);
+      // SECURITY: grants are the member's copy of the team key; a disabled member keeps none.
+      const deleted = await tx.delete(grants).where(eq(grants.staffId, staffId));
+      await appendAuditRow(tx, actorId, 'staff.disable', staffId, { signedOut, grantsDeleted: affectedRows(deleted), ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
+    } else if ('status' in patch) {
+      if (row.status !== 'disabled') throw conflict('only a disabled account can be re-enabled; a reset one must re-enrol', 'bad_status');
+      await tx.update(staff).set({ status: 'active', updatedAt: now }).where(eq(staff.id, staffId));
+      await appendAuditRow(tx, actorId, 'staff.enable', staffId, {});
+    } else if ('role' in patch) {
+      await tx.update(staff).set({ role: patch.role, updatedAt: now }).where(eq(staff.id, staffId));
+      signedOut = await effects.revokeSessions(tx, staffId);
+      await appendAuditRow(tx, actorId, 'staff.role', staffId, { from: row.role, to: patch.role, ...(keyLogSeq === undefined ? {} : { keyLogSeq }) });
+    } else {
+      await tx.update(staff).set({ status: 'reset', kdfSalt: '', authHash: '', boxPk: '', signPk: '', keyBlob: '', updatedAt: now }).where(eq(staff.id, staffId));
+      signedOut = await effects.revokeSessions(tx, staffId);
+      await tx.delete(grants).where(eq(grants.staffId, staffId));
+      issued = await issueInvite(tx, actorId, row.username, row.role);
+      await appendAuditRow(tx, actorId, 'staff.reset', staffId, {});
+    }
+    const [after] = await tx.select({ status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId));
+    if (!after) throw new Error('staff row vanished inside its own transaction');
+    return {
+      staffId,
+      status: after.status,
+      role: after.role,
+      ...(issued ?? {}),
+      ...(signedOut === undefined ? {} : { signedOut }),
+      ...(keyLogSeq === undefined ? {} : { keyLogSeq }),
+    };
+  });
 }

@@ -6,18 +6,18 @@
 // only accounts that can sign the next key-log entry, so the only ones with admin powers.
 import { and, eq, inArray } from 'drizzle-orm';
 import type { StaffRecord } from '../../protocol/index';
-import type { Db } from '../../db/client';
-import { grants, staff } from '../../db/schema';
 import { AppError } from '../errors';
+import { tables, type Db } from './data';
 import { keyLogState, liveTeamKeyVersions } from './keylog';
 
 export const notAdmitted = () => new AppError('not_admitted', 'an admin has not admitted this account to the desk yet');
 
 /** The key-log record vouching for `staffId`'s account as it is stored now, if there is one. */
-function vouchedRecord(db: Db, staffId: string): (StaffRecord & { rowRole: string }) | undefined {
-  const row = db.select({ boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId)).get();
+async function vouchedRecord(db: Db, staffId: string): Promise<(StaffRecord & { rowRole: string }) | undefined> {
+  const { staff } = tables(db);
+  const [row] = await db.select({ boxPk: staff.boxPk, signPk: staff.signPk, status: staff.status, role: staff.role }).from(staff).where(eq(staff.id, staffId));
   if (!row || row.status !== 'active') return undefined;
-  const rec = keyLogState(db)?.staff.get(staffId);
+  const rec = (await keyLogState(db))?.staff.get(staffId);
   // SECURITY: comparing keys (not just the id) is what makes re-enrolment need a new staff-add:
   // the log still lists the old keys until an admin vouches for the new ones.
   if (rec === undefined || !rec.active || rec.boxPk !== row.boxPk || rec.signPk !== row.signPk) return undefined;
@@ -25,8 +25,8 @@ function vouchedRecord(db: Db, staffId: string): (StaffRecord & { rowRole: strin
 }
 
 /** True when the key log lists `staffId` as active with exactly the keys the account stores. */
-export function isInKeyLog(db: Db, staffId: string): boolean {
-  return vouchedRecord(db, staffId) !== undefined;
+export async function isInKeyLog(db: Db, staffId: string): Promise<boolean> {
+  return (await vouchedRecord(db, staffId)) !== undefined;
 }
 
 /**
@@ -35,35 +35,36 @@ export function isInKeyLog(db: Db, staffId: string): boolean {
  * SECURITY: `staff.role` alone is what the server's own table says; an intercepted admin invite
  * gives exactly that. Only the key log (signed by admins' keys) can make an admin.
  */
-export function isKeyLogAdmin(db: Db, staffId: string): boolean {
-  const rec = vouchedRecord(db, staffId);
+export async function isKeyLogAdmin(db: Db, staffId: string): Promise<boolean> {
+  const rec = await vouchedRecord(db, staffId);
   return rec !== undefined && rec.role === 'admin' && rec.rowRole === 'admin';
 }
 
 /** Every account that is a key-log admin now: the holders of the keys that can extend the log. */
-export function keyLogAdminIds(db: Db): string[] {
-  return db
+export async function keyLogAdminIds(db: Db): Promise<string[]> {
+  const { staff } = tables(db);
+  const rows = await db
     .select({ id: staff.id })
     .from(staff)
-    .where(and(eq(staff.role, 'admin'), eq(staff.status, 'active')))
-    .all()
-    .map((r) => r.id)
-    .filter((id) => isKeyLogAdmin(db, id));
+    .where(and(eq(staff.role, 'admin'), eq(staff.status, 'active')));
+  const admins: string[] = [];
+  for (const { id } of rows) if (await isKeyLogAdmin(db, id)) admins.push(id);
+  return admins;
 }
 
 /** In the key log with current keys, and holding a grant for at least one unretired team key. */
-export function isAdmitted(db: Db, staffId: string): boolean {
-  if (!isInKeyLog(db, staffId)) return false;
-  const live = liveTeamKeyVersions(db);
+export async function isAdmitted(db: Db, staffId: string): Promise<boolean> {
+  if (!(await isInKeyLog(db, staffId))) return false;
+  const live = await liveTeamKeyVersions(db);
   if (live.length === 0) return false;
   // Any live version, not only the newest: mid-rotation a member keeps working on v until the
   // admin's client has uploaded their v+1 grant.
-  const grant = db
+  const { grants } = tables(db);
+  const [grant] = await db
     .select({ v: grants.teamKeyVersion })
     .from(grants)
     .where(and(eq(grants.staffId, staffId), inArray(grants.teamKeyVersion, live)))
-    .limit(1)
-    .get();
+    .limit(1);
   return grant !== undefined;
 }
 
@@ -72,9 +73,10 @@ export function isAdmitted(db: Db, staffId: string): boolean {
  * members, so the key is the one the key log certifies; a server-side edit of staff.sign_pk
  * alone cannot make forged replies verify.
  */
-export function admittedSignPk(db: Db, staffId: string): string {
-  if (!isAdmitted(db, staffId)) throw notAdmitted();
-  const row = db.select({ signPk: staff.signPk }).from(staff).where(eq(staff.id, staffId)).get();
+export async function admittedSignPk(db: Db, staffId: string): Promise<string> {
+  if (!(await isAdmitted(db, staffId))) throw notAdmitted();
+  const { staff } = tables(db);
+  const [row] = await db.select({ signPk: staff.signPk }).from(staff).where(eq(staff.id, staffId));
   if (!row) throw notAdmitted();
   return row.signPk;
 }

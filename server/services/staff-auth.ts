@@ -3,12 +3,11 @@
 // crypto_pwhash_str hash. Unknown and unusable accounts look exactly like real ones.
 import { and, eq, isNull, ne, or } from 'drizzle-orm';
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Db } from '../../db/client';
 import type { LoginBody, SecondFactor, SessionScope } from '../../contract/index';
 import { AppError, unauthorized } from '../errors';
 import { appendAuditRow, recordFailedSignIn } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
-import { staff } from '../../db/schema';
+import { tables, type Db } from './data';
 import { assertNotThrottled, clearSignInFailures, recordSignInFailure, type ThrottleKey } from './sign-in-throttle';
 import { hasTwoFactor, isTwoFactorRequired, spendSecondFactor, type TwoFactorKeys } from './two-factor';
 import {
@@ -59,12 +58,12 @@ export function fakeKdf(key: LabelKey, username: string): KdfParams {
   return pick < 192 ? STAFF_PASSPHRASE_KDF : STAFF_PASSWORD_KDF;
 }
 
-export function prelogin(db: Db, key: LabelKey, username: string): Prelogin {
-  const row = db
+export async function prelogin(db: Db, key: LabelKey, username: string): Promise<Prelogin> {
+  const { staff } = tables(db);
+  const [row] = await db
     .select({ status: staff.status, salt: staff.kdfSalt, opslimit: staff.kdfOpslimit, memlimit: staff.kdfMemlimit })
     .from(staff)
-    .where(eq(staff.username, username))
-    .get();
+    .where(eq(staff.username, username));
   // SECURITY: disabled and reset accounts answer like unknown names; their stored salt (if any)
   // would otherwise reveal that the name exists.
   if (!row || row.status !== 'active') return { salt: fakeSalt(key, username), ...fakeKdf(key, username) };
@@ -89,10 +88,11 @@ export function dummyHash(authHashKdf: KdfParams): string {
  * disabled/reset accounts and wrong secrets all run one crypto_pwhash_str_verify, so neither
  * the answer nor its timing tells them apart.
  */
-export function checkLogin(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): string | null {
+export async function checkLogin(db: Db, username: string, authSecretB64: string, authHashKdf: KdfParams): Promise<string | null> {
   const dummy = dummyHash(authHashKdf);
   const secret = asAuthSecret(authSecretB64);
-  const row = db.select({ id: staff.id, status: staff.status, authHash: staff.authHash }).from(staff).where(eq(staff.username, username)).get();
+  const { staff } = tables(db);
+  const [row] = await db.select({ id: staff.id, status: staff.status, authHash: staff.authHash }).from(staff).where(eq(staff.username, username));
   if (!row || row.status !== 'active' || row.authHash === '') {
     verifyAuthSecret(dummy, secret);
     return null;
@@ -124,36 +124,36 @@ function factorOf(body: LoginBody): SecondFactor | null {
  * SECURITY: the factor is checked here, before any session exists, so the key blob
  * (GET /api/staff/me) is never released on the password alone.
  */
-export function logIn(db: Db, keys: SignInKeys, body: LoginBody, authHashKdf: KdfParams): SignedIn {
+export async function logIn(db: Db, keys: SignInKeys, body: LoginBody, authHashKdf: KdfParams): Promise<SignedIn> {
   const { username } = body;
-  assertNotThrottled(db, keys.throttle, username);
-  const staffId = checkLogin(db, username, body.authSecret, authHashKdf);
+  await assertNotThrottled(db, keys.throttle, username);
+  const staffId = await checkLogin(db, username, body.authSecret, authHashKdf);
   if (!staffId) {
-    recordSignInFailure(db, keys.throttle, username);
+    await recordSignInFailure(db, keys.throttle, username);
     // Aggregated per name and hour, so a guessing run cannot grow the audit log without bound.
-    recordFailedSignIn(db, username);
+    await recordFailedSignIn(db, username);
     throw unauthorized('wrong username or password');
   }
-  if (hasTwoFactor(db, staffId)) {
+  if (await hasTwoFactor(db, staffId)) {
     const factor = factorOf(body);
     if (!factor) throw new AppError('two_factor_required', 'enter the code from your authenticator, or a recovery code');
-    const used = spendSecondFactor(db, keys.twoFactor, staffId, username, factor);
+    const used = await spendSecondFactor(db, keys.twoFactor, staffId, username, factor);
     if (!used) {
-      recordSignInFailure(db, keys.throttle, username);
-      recordFailedSignIn(db, username);
+      await recordSignInFailure(db, keys.throttle, username);
+      await recordFailedSignIn(db, username);
       throw new AppError('two_factor_invalid', 'the code is wrong, expired or already used');
     }
-    clearSignInFailures(db, keys.throttle, username);
-    appendAuditRow(db, staffId, 'staff.login', staffId, { factor: used });
-    recordSignInDay(db, staffId);
+    await clearSignInFailures(db, keys.throttle, username);
+    await appendAuditRow(db, staffId, 'staff.login', staffId, { factor: used });
+    await recordSignInDay(db, staffId);
     return { staffId, scope: 'staff' };
   }
-  clearSignInFailures(db, keys.throttle, username);
+  await clearSignInFailures(db, keys.throttle, username);
   // SECURITY: under the desk policy a member without a factor gets a session that opens only
   // the two-factor enrolment routes (auth.ts refuses it everywhere else).
-  const scope: SessionScope = isTwoFactorRequired(db) ? 'two_factor_enrolment' : 'staff';
-  appendAuditRow(db, staffId, 'staff.login', staffId, scope === 'staff' ? {} : { scope });
-  recordSignInDay(db, staffId);
+  const scope: SessionScope = (await isTwoFactorRequired(db)) ? 'two_factor_enrolment' : 'staff';
+  await appendAuditRow(db, staffId, 'staff.login', staffId, scope === 'staff' ? {} : { scope });
+  await recordSignInDay(db, staffId);
   return { staffId, scope };
 }
 
@@ -167,14 +167,15 @@ export function utcDayOf(seconds: number): string {
  * (privacy): a finer time, shown on every admin's screen, would be a schedule of when each
  * volunteer is online (docs/DECISIONS.md "issue 10: coarse last sign-in").
  */
-function recordSignInDay(db: Db, staffId: string): void {
+async function recordSignInDay(db: Db, staffId: string): Promise<void> {
   const day = utcDayOf(nowSeconds());
-  db.update(staff)
+  const { staff } = tables(db);
+  await db
+    .update(staff)
     .set({ lastSignInDay: day })
-    .where(and(eq(staff.id, staffId), or(isNull(staff.lastSignInDay), ne(staff.lastSignInDay, day))))
-    .run();
+    .where(and(eq(staff.id, staffId), or(isNull(staff.lastSignInDay), ne(staff.lastSignInDay, day))));
 }
 
-export function logOut(db: Db, staffId: string): void {
-  appendAuditRow(db, staffId, 'staff.logout', staffId, {});
+export async function logOut(db: Db, staffId: string): Promise<void> {
+  await appendAuditRow(db, staffId, 'staff.logout', staffId, {});
 }

@@ -1,15 +1,13 @@
 // Ticket creation and the requester's own ticket list (SPEC §5). Everything stored here is
 // ciphertext, sealed keys, or coarse metadata; the server never holds K.
 import { and, count, desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { messages, requesters, tickets, wraps } from '../../db/schema';
+import type { tickets } from '../../db/schema';
 import { conflict, notFound } from '../errors';
+import { tables, transaction, type Db } from './data';
 import { assertCurrentTeamKey } from './keylog';
-import { preparedPer } from './prepared';
+import { first, prepareAs, preparedPer } from './prepared';
 import { assertFirstTicketPrepaid, spendPow, type VerifiedPow } from './pow';
 import { assertOpenTicketQuota, hourFloor } from './quotas';
-
-type Reader = Pick<Db, 'select'>;
 
 export interface EnvelopeFields {
   readonly nonce: string;
@@ -33,75 +31,77 @@ export interface NewTicket {
 const id = sql.placeholder('id');
 
 /** The submission path's statements, prepared once (see prepared.ts). */
-const statements = preparedPer((db: Reader) => ({
-  ticketExists: db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id)).prepare(),
-  messageExists: db.select({ id: messages.id }).from(messages).where(eq(messages.id, id)).prepare(),
-  requesterSignPk: db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, id)).prepare(),
-  owner: db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, id)).prepare(),
-}));
+const statements = preparedPer((db) => {
+  const { tickets, messages, requesters } = tables(db);
+  return {
+    ticketExists: prepareAs(db, 'ticket_exists', db.select({ id: tickets.id }).from(tickets).where(eq(tickets.id, id))),
+    messageExists: prepareAs(db, 'message_exists', db.select({ id: messages.id }).from(messages).where(eq(messages.id, id))),
+    requesterSignPk: prepareAs(db, 'requester_sign_pk', db.select({ signPk: requesters.signPk }).from(requesters).where(eq(requesters.id, id))),
+    owner: prepareAs(db, 'ticket_owner', db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, id))),
+  };
+});
 
 const ph = (name: string) => sql.placeholder(name);
 /** The submission's inserts, prepared once: unprepared, drizzle rebuilds and SQLite recompiles each. */
-const inserts = preparedPer((db: Pick<Db, 'insert'>) => ({
-  ticket: db
-    .insert(tickets)
-    .values({ id: ph('id'), requesterId: ph('requesterId'), status: 'new', createdAt: ph('at'), updatedAt: ph('at') })
-    .prepare(),
-  teamWrap: db
-    .insert(wraps)
-    .values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'team', teamKeyVersion: ph('teamKeyVersion'), sealed: ph('sealed') })
-    .prepare(),
-  requesterWrap: db
-    .insert(wraps)
-    .values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: ph('sealed') })
-    .prepare(),
-  firstMessage: db
-    .insert(messages)
-    .values({
-      id: ph('id'),
-      ticketId: ph('ticketId'),
-      seq: 1,
-      kind: 'message',
-      authorType: 'requester',
-      authorStaffId: null,
-      nonce: ph('nonce'),
-      ct: ph('ct'),
-      sig: ph('sig'),
-      createdAt: ph('at'),
-    })
-    .prepare(),
-}));
+const inserts = preparedPer((db) => {
+  const { tickets, wraps, messages } = tables(db);
+  return {
+    ticket: prepareAs(db, 'insert_ticket', db.insert(tickets).values({ id: ph('id'), requesterId: ph('requesterId'), status: 'new', createdAt: ph('at'), updatedAt: ph('at') })),
+    teamWrap: prepareAs(
+      db,
+      'insert_team_wrap',
+      db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'team', teamKeyVersion: ph('teamKeyVersion'), sealed: ph('sealed') }),
+    ),
+    requesterWrap: prepareAs(
+      db,
+      'insert_requester_wrap',
+      db.insert(wraps).values({ ticketId: ph('ticketId'), keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: ph('sealed') }),
+    ),
+    firstMessage: prepareAs(
+      db,
+      'insert_first_message',
+      db.insert(messages).values({
+        id: ph('id'),
+        ticketId: ph('ticketId'),
+        seq: 1,
+        kind: 'message',
+        authorType: 'requester',
+        authorStaffId: null,
+        nonce: ph('nonce'),
+        ct: ph('ct'),
+        sig: ph('sig'),
+        createdAt: ph('at'),
+      }),
+    ),
+  };
+});
 
-export function assertMessageIdFree(db: Reader, messageId: string): void {
-  if (statements(db).messageExists.get({ id: messageId })) {
+export async function assertMessageIdFree(db: Db, messageId: string): Promise<void> {
+  if (await first(statements(db).messageExists.execute({ id: messageId }))) {
     throw conflict('a message with this id already exists; pick a fresh random id');
   }
 }
 
 /** Ticket, both wraps, first message and the PoW spend: all or nothing. */
-export function createTicket(db: Db, t: NewTicket): { ticketId: string; createdAt: number } {
+export function createTicket(db: Db, t: NewTicket): Promise<{ ticketId: string; createdAt: number }> {
   // Requester-side times are hour-rounded (SPEC §5) so they cannot be matched to network logs.
   const at = hourFloor(t.now);
-  // The root handle inside the transaction: same connection, and its prepared statements are reused.
-  return db.transaction(
-    () => {
-      if (t.pow) spendPow(db, t.pow);
-      else assertFirstTicketPrepaid(db, t.requesterId);
-      assertOpenTicketQuota(db, t.requesterId, t.maxOpenTickets);
-      assertCurrentTeamKey(db, t.teamWrap.teamKeyVersion);
-      if (statements(db).ticketExists.get({ id: t.ticketId })) {
-        throw conflict('a ticket with this id already exists; pick a fresh random id');
-      }
-      assertMessageIdFree(db, t.messageId);
-      const insert = inserts(db);
-      insert.ticket.run({ id: t.ticketId, requesterId: t.requesterId, at });
-      insert.teamWrap.run({ ticketId: t.ticketId, teamKeyVersion: t.teamWrap.teamKeyVersion, sealed: t.teamWrap.sealed });
-      insert.requesterWrap.run({ ticketId: t.ticketId, sealed: t.requesterWrap.sealed });
-      insert.firstMessage.run({ id: t.messageId, ticketId: t.ticketId, ...t.message, at });
-      return { ticketId: t.ticketId, createdAt: at };
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    if (t.pow) await spendPow(tx, t.pow);
+    else await assertFirstTicketPrepaid(tx, t.requesterId);
+    await assertOpenTicketQuota(tx, t.requesterId, t.maxOpenTickets);
+    await assertCurrentTeamKey(tx, t.teamWrap.teamKeyVersion);
+    if (await first(statements(tx).ticketExists.execute({ id: t.ticketId }))) {
+      throw conflict('a ticket with this id already exists; pick a fresh random id');
+    }
+    await assertMessageIdFree(tx, t.messageId);
+    const insert = inserts(tx);
+    await insert.ticket.execute({ id: t.ticketId, requesterId: t.requesterId, at });
+    await insert.teamWrap.execute({ ticketId: t.ticketId, teamKeyVersion: t.teamWrap.teamKeyVersion, sealed: t.teamWrap.sealed });
+    await insert.requesterWrap.execute({ ticketId: t.ticketId, sealed: t.requesterWrap.sealed });
+    await insert.firstMessage.execute({ id: t.messageId, ticketId: t.ticketId, ...t.message, at });
+    return { ticketId: t.ticketId, createdAt: at };
+  });
 }
 
 export interface RequesterTicketRow {
@@ -114,30 +114,29 @@ export interface RequesterTicketRow {
 }
 
 /** The requester's tickets, newest first. SECURITY: messageCount counts thread messages only, never notes. */
-export function listRequesterTickets(db: Reader, requesterId: string): RequesterTicketRow[] {
-  const counts = db
+export async function listRequesterTickets(db: Db, requesterId: string): Promise<RequesterTicketRow[]> {
+  const { messages, tickets, wraps } = tables(db);
+  const counts = await db
     .select({ ticketId: messages.ticketId, n: count() })
     .from(messages)
     .innerJoin(tickets, eq(tickets.id, messages.ticketId))
     .where(and(eq(tickets.requesterId, requesterId), eq(messages.kind, 'message')))
-    .groupBy(messages.ticketId)
-    .all();
+    .groupBy(messages.ticketId);
   const byTicket = new Map(counts.map((c) => [c.ticketId, c.n]));
-  return db
+  const rows = await db
     .select({ ticketId: tickets.id, status: tickets.status, createdAt: tickets.createdAt, updatedAt: tickets.updatedAt, sealed: wraps.sealed })
     .from(tickets)
     .innerJoin(wraps, and(eq(wraps.ticketId, tickets.id), eq(wraps.recipient, 'requester'), eq(wraps.keyKind, 'ticket')))
     .where(eq(tickets.requesterId, requesterId))
-    .orderBy(desc(tickets.seq))
-    .all()
-    .map((r) => ({
-      ticketId: r.ticketId,
-      status: r.status,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      requesterWrap: { sealed: r.sealed },
-      messageCount: byTicket.get(r.ticketId) ?? 0,
-    }));
+    .orderBy(desc(tickets.seq));
+  return rows.map((r) => ({
+    ticketId: r.ticketId,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    requesterWrap: { sealed: r.sealed },
+    messageCount: byTicket.get(r.ticketId) ?? 0,
+  }));
 }
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -146,20 +145,21 @@ export type TicketRow = typeof tickets.$inferSelect;
  * The ticket as this caller may see it. SECURITY: a requester asking for someone else's ticket
  * gets exactly the same 404 as for an id that does not exist, so ids cannot be probed.
  */
-export function ticketForCaller(db: Reader, ticketId: string, caller: { requesterId: string } | 'staff'): TicketRow {
-  const row = db.select().from(tickets).where(eq(tickets.id, ticketId)).get();
+export async function ticketForCaller(db: Db, ticketId: string, caller: { requesterId: string } | 'staff'): Promise<TicketRow> {
+  const { tickets } = tables(db);
+  const [row] = await db.select().from(tickets).where(eq(tickets.id, ticketId));
   // Staff see every ticket: tickets are sealed to the team, not to people.
   if (!row || (caller !== 'staff' && row.requesterId !== caller.requesterId)) throw notFound('no such ticket');
   return row;
 }
 
 /** The requester's signing key, or undefined for an id with no account (a stale session). */
-export function requesterSignPk(db: Reader, requesterId: string): string | undefined {
-  return statements(db).requesterSignPk.get({ id: requesterId })?.signPk;
+export async function requesterSignPk(db: Db, requesterId: string): Promise<string | undefined> {
+  return (await first(statements(db).requesterSignPk.execute({ id: requesterId })))?.signPk;
 }
 
-export function requesterSignPkOf(db: Reader, requesterId: string): string {
-  const signPk = requesterSignPk(db, requesterId);
+export async function requesterSignPkOf(db: Db, requesterId: string): Promise<string> {
+  const signPk = await requesterSignPk(db, requesterId);
   if (signPk === undefined) throw new Error('ticket without requester row');
   return signPk;
 }
@@ -168,10 +168,10 @@ export function requesterSignPkOf(db: Reader, requesterId: string): string {
  * True only when `ticketId` names a ticket this requester owns. SECURITY: the participant guard
  * answers someone else's ticket exactly like a missing one (404), so ids cannot be probed.
  */
-export function isTicketOwner(db: Reader, ticketId: string, requesterId: string): boolean {
-  return statements(db).owner.get({ id: ticketId })?.requesterId === requesterId;
+export async function isTicketOwner(db: Db, ticketId: string, requesterId: string): Promise<boolean> {
+  return (await first(statements(db).owner.execute({ id: ticketId })))?.requesterId === requesterId;
 }
 
-export function ticketExists(db: Reader, ticketId: string): boolean {
-  return statements(db).ticketExists.get({ id: ticketId }) !== undefined;
+export async function ticketExists(db: Db, ticketId: string): Promise<boolean> {
+  return (await first(statements(db).ticketExists.execute({ id: ticketId }))) !== undefined;
 }

@@ -6,11 +6,11 @@ import { and, eq, isNotNull, notInArray } from 'drizzle-orm';
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import type { SecondFactor, TotpEnrolment, TwoFactorStatus } from '../../contract/index';
-import type { Db } from '../../db/client';
-import { desk, staff, staffRecoveryCodes, staffTotp } from '../../db/schema';
+import type { staffTotp } from '../../db/schema';
 import { AppError, conflict, notFound } from '../errors';
 import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
+import { affectedRows, tables, transaction, type Db } from './data';
 
 export const TOTP_ISSUER = 'Sealdesk';
 const TOTP_PARAMS = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
@@ -81,29 +81,33 @@ function recoveryCodeHash(keys: TwoFactorKeys, staffId: string, code: string): s
 }
 
 // ---- queries ----
-export function isTwoFactorRequired(db: Db): boolean {
-  return db.select({ required: desk.twoFactorRequired }).from(desk).where(eq(desk.id, 1)).get()?.required ?? false;
+export async function isTwoFactorRequired(db: Db): Promise<boolean> {
+  const { desk } = tables(db);
+  const [row] = await db.select({ required: desk.twoFactorRequired }).from(desk).where(eq(desk.id, 1));
+  return row?.required ?? false;
 }
 
-function confirmedTotp(db: Db, staffId: string) {
-  return db
+async function confirmedTotp(db: Db, staffId: string) {
+  const { staffTotp } = tables(db);
+  const [row] = await db
     .select()
     .from(staffTotp)
-    .where(and(eq(staffTotp.staffId, staffId), isNotNull(staffTotp.confirmedAt)))
-    .get();
+    .where(and(eq(staffTotp.staffId, staffId), isNotNull(staffTotp.confirmedAt)));
+  return row;
 }
 
-export function hasTwoFactor(db: Db, staffId: string): boolean {
-  return confirmedTotp(db, staffId) !== undefined;
+export async function hasTwoFactor(db: Db, staffId: string): Promise<boolean> {
+  return (await confirmedTotp(db, staffId)) !== undefined;
 }
 
-export function twoFactorStatus(db: Db, staffId: string): TwoFactorStatus {
-  const row = db.select({ confirmedAt: staffTotp.confirmedAt }).from(staffTotp).where(eq(staffTotp.staffId, staffId)).get();
-  const codes = db.select({ h: staffRecoveryCodes.codeHash }).from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)).all();
+export async function twoFactorStatus(db: Db, staffId: string): Promise<TwoFactorStatus> {
+  const { staffTotp, staffRecoveryCodes } = tables(db);
+  const [row] = await db.select({ confirmedAt: staffTotp.confirmedAt }).from(staffTotp).where(eq(staffTotp.staffId, staffId));
+  const codes = await db.select({ h: staffRecoveryCodes.codeHash }).from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId));
   return {
     enabled: row !== undefined && row.confirmedAt !== null,
     pending: row !== undefined && row.confirmedAt === null,
-    required: isTwoFactorRequired(db),
+    required: await isTwoFactorRequired(db),
     recoveryCodesLeft: codes.length,
   };
 }
@@ -114,49 +118,49 @@ export type FactorKind = 'totp' | 'recovery_code';
 /**
  * Checks one TOTP code against a stored secret and spends its time step.
  * SECURITY: a code is accepted only for a step later than the last accepted one, and the update
- * is conditional, so a code (or an earlier one) cannot be used twice, even by two racing requests.
+ * is conditional, so a code (or an earlier one) cannot be used twice, even by two racing requests
+ * (on two nodes too: the conditional update is one statement, and PostgreSQL re-checks its WHERE
+ * on the row it locks).
  * otpauth compares codes with crypto.timingSafeEqual.
  */
-function spendTotpCode(db: Db, keys: TwoFactorKeys, row: typeof staffTotp.$inferSelect, username: string, code: string): boolean {
+async function spendTotpCode(db: Db, keys: TwoFactorKeys, row: typeof staffTotp.$inferSelect, username: string, code: string): Promise<boolean> {
   const totp = totpFor(openTotpSecret(keys, row.staffId, row.sealedSecret), username);
   const delta = totp.validate({ token: code, window: TOTP_WINDOW });
   if (delta === null) return false;
   const step = totp.counter() + delta;
   if (step <= row.lastStep) return false;
-  const spent = db
+  const { staffTotp } = tables(db);
+  const spent = await db
     .update(staffTotp)
     .set({ lastStep: step })
-    .where(and(eq(staffTotp.staffId, row.staffId), eq(staffTotp.lastStep, row.lastStep)))
-    .run();
-  return spent.changes === 1;
+    .where(and(eq(staffTotp.staffId, row.staffId), eq(staffTotp.lastStep, row.lastStep)));
+  return affectedRows(spent) === 1;
 }
 
 /** SECURITY: compares against every stored hash in constant time, then deletes the one it used. */
-function spendRecoveryCode(db: Db, keys: TwoFactorKeys, staffId: string, code: string): boolean {
+async function spendRecoveryCode(db: Db, keys: TwoFactorKeys, staffId: string, code: string): Promise<boolean> {
+  const { staffRecoveryCodes } = tables(db);
   const wanted = Buffer.from(recoveryCodeHash(keys, staffId, code), 'base64url');
-  const rows = db.select({ codeHash: staffRecoveryCodes.codeHash }).from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)).all();
+  const rows = await db.select({ codeHash: staffRecoveryCodes.codeHash }).from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId));
   let match: string | null = null;
   for (const { codeHash } of rows) {
     const stored = Buffer.from(codeHash, 'base64url');
     if (stored.length === wanted.length && timingSafeEqual(stored, wanted)) match = codeHash;
   }
   if (match === null) return false;
-  const used = db
-    .delete(staffRecoveryCodes)
-    .where(and(eq(staffRecoveryCodes.staffId, staffId), eq(staffRecoveryCodes.codeHash, match)))
-    .run();
-  return used.changes === 1;
+  const used = await db.delete(staffRecoveryCodes).where(and(eq(staffRecoveryCodes.staffId, staffId), eq(staffRecoveryCodes.codeHash, match)));
+  return affectedRows(used) === 1;
 }
 
 /**
  * Spends a second factor of a member with two-factor on: the kind used, or null when the code is
  * wrong, expired or used already. The caller counts a null against the sign-in throttle.
  */
-export function spendSecondFactor(db: Db, keys: TwoFactorKeys, staffId: string, username: string, factor: SecondFactor): FactorKind | null {
-  const row = confirmedTotp(db, staffId);
+export async function spendSecondFactor(db: Db, keys: TwoFactorKeys, staffId: string, username: string, factor: SecondFactor): Promise<FactorKind | null> {
+  const row = await confirmedTotp(db, staffId);
   if (!row) return null;
-  if ('totp' in factor) return spendTotpCode(db, keys, row, username, factor.totp) ? 'totp' : null;
-  return spendRecoveryCode(db, keys, staffId, factor.recoveryCode) ? 'recovery_code' : null;
+  if ('totp' in factor) return (await spendTotpCode(db, keys, row, username, factor.totp)) ? 'totp' : null;
+  return (await spendRecoveryCode(db, keys, staffId, factor.recoveryCode)) ? 'recovery_code' : null;
 }
 
 // ---- enrolment ----
@@ -165,65 +169,69 @@ export function spendSecondFactor(db: Db, keys: TwoFactorKeys, staffId: string, 
  * factor only once a code from it is confirmed, so a member never locks themselves out by
  * scanning nothing.
  */
-export function beginTotpEnrolment(db: Db, keys: TwoFactorKeys, staffId: string, username: string): TotpEnrolment {
-  if (hasTwoFactor(db, staffId)) throw conflict('two-factor is on already; disable it before enrolling again', 'two_factor_enabled');
+export async function beginTotpEnrolment(db: Db, keys: TwoFactorKeys, staffId: string, username: string): Promise<TotpEnrolment> {
+  if (await hasTwoFactor(db, staffId)) throw conflict('two-factor is on already; disable it before enrolling again', 'two_factor_enabled');
   const secret = new Uint8Array(randomBytes(TOTP_SECRET_BYTES));
   const sealedSecret = sealTotpSecret(keys, staffId, secret);
-  db.insert(staffTotp)
+  const { staffTotp } = tables(db);
+  await db
+    .insert(staffTotp)
     .values({ staffId, sealedSecret, confirmedAt: null, lastStep: 0, createdAt: nowSeconds() })
-    .onConflictDoUpdate({ target: staffTotp.staffId, set: { sealedSecret, confirmedAt: null, lastStep: 0, createdAt: nowSeconds() } })
-    .run();
+    .onConflictDoUpdate({ target: staffTotp.staffId, set: { sealedSecret, confirmedAt: null, lastStep: 0, createdAt: nowSeconds() } });
   const totp = totpFor(secret, username);
   return { secret: totp.secret.base32, uri: totp.toString(), ...TOTP_PARAMS };
 }
 
 /** Confirms a pending enrolment with a current code; returns the recovery codes, shown once. */
-export function confirmTotpEnrolment(db: Db, keys: TwoFactorKeys, staffId: string, username: string, code: string): string[] {
-  const row = db.select().from(staffTotp).where(eq(staffTotp.staffId, staffId)).get();
+export async function confirmTotpEnrolment(db: Db, keys: TwoFactorKeys, staffId: string, username: string, code: string): Promise<string[]> {
+  const { staffTotp } = tables(db);
+  const [row] = await db.select().from(staffTotp).where(eq(staffTotp.staffId, staffId));
   if (!row) throw conflict('begin an enrolment first', 'two_factor_not_enabled');
   if (row.confirmedAt !== null) throw conflict('two-factor is on already', 'two_factor_enabled');
-  if (!spendTotpCode(db, keys, row, username, code)) throw new AppError('two_factor_invalid', 'the code is wrong or expired; check the device clock');
+  if (!(await spendTotpCode(db, keys, row, username, code))) throw new AppError('two_factor_invalid', 'the code is wrong or expired; check the device clock');
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => formatRecoveryCode(new Uint8Array(randomBytes(RECOVERY_CODE_BYTES))));
-  db.transaction(() => {
-    db.update(staffTotp).set({ confirmedAt: nowSeconds() }).where(eq(staffTotp.staffId, staffId)).run();
-    db.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)).run();
-    db.insert(staffRecoveryCodes)
-      .values(codes.map((c) => ({ staffId, codeHash: recoveryCodeHash(keys, staffId, c) })))
-      .run();
-    appendAuditRow(db, staffId, 'staff.two_factor_enabled', staffId, { factor: 'totp', recoveryCodes: codes.length });
+  await transaction(db, async (tx) => {
+    const t = tables(tx);
+    await tx.update(t.staffTotp).set({ confirmedAt: nowSeconds() }).where(eq(t.staffTotp.staffId, staffId));
+    await tx.delete(t.staffRecoveryCodes).where(eq(t.staffRecoveryCodes.staffId, staffId));
+    await tx.insert(t.staffRecoveryCodes).values(codes.map((c) => ({ staffId, codeHash: recoveryCodeHash(keys, staffId, c) })));
+    await appendAuditRow(tx, staffId, 'staff.two_factor_enabled', staffId, { factor: 'totp', recoveryCodes: codes.length });
   });
   return codes;
 }
 
 /** Removes a member's factor and codes (the caller revokes their sessions). */
-function removeTwoFactor(db: Db, staffId: string): void {
-  db.delete(staffTotp).where(eq(staffTotp.staffId, staffId)).run();
-  db.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId)).run();
+async function removeTwoFactor(db: Db, staffId: string): Promise<void> {
+  const { staffTotp, staffRecoveryCodes } = tables(db);
+  await db.delete(staffTotp).where(eq(staffTotp.staffId, staffId));
+  await db.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId));
 }
 
 /**
  * The member turns two-factor off, proving it with a current code or a recovery code. Returns
  * false for a wrong code (the caller counts it against the sign-in throttle).
  */
-export function disableOwnTwoFactor(db: Db, keys: TwoFactorKeys, staffId: string, username: string, factor: SecondFactor): boolean {
-  if (!hasTwoFactor(db, staffId)) throw conflict('two-factor is not on', 'two_factor_not_enabled');
-  const used = spendSecondFactor(db, keys, staffId, username, factor);
+export async function disableOwnTwoFactor(db: Db, keys: TwoFactorKeys, staffId: string, username: string, factor: SecondFactor): Promise<boolean> {
+  if (!(await hasTwoFactor(db, staffId))) throw conflict('two-factor is not on', 'two_factor_not_enabled');
+  const used = await spendSecondFactor(db, keys, staffId, username, factor);
   if (used === null) return false;
-  db.transaction(() => {
-    removeTwoFactor(db, staffId);
-    appendAuditRow(db, staffId, 'staff.two_factor_disabled', staffId, { with: used });
+  await transaction(db, async (tx) => {
+    await removeTwoFactor(tx, staffId);
+    await appendAuditRow(tx, staffId, 'staff.two_factor_disabled', staffId, { with: used });
   });
   return true;
 }
 
 /** An admin removes a member's second factor (lost phone and codes); audited. */
-export function resetTwoFactor(db: Db, adminId: string, staffId: string): void {
+export async function resetTwoFactor(db: Db, adminId: string, staffId: string): Promise<void> {
   if (adminId === staffId) throw conflict('use your own two-factor settings to change your factor', 'self_change');
-  if (!db.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId)).get()) throw notFound('no such staff member');
-  db.transaction(() => {
-    const had = db.select({ staffId: staffTotp.staffId }).from(staffTotp).where(eq(staffTotp.staffId, staffId)).get() !== undefined;
-    removeTwoFactor(db, staffId);
-    appendAuditRow(db, adminId, 'staff.two_factor_reset', staffId, { hadFactor: had });
+  const { staff } = tables(db);
+  if ((await db.select({ id: staff.id }).from(staff).where(eq(staff.id, staffId))).length === 0) throw notFound('no such staff member');
+  await transaction(db, async (tx) => {
+    const { staffTotp } = tables(tx);
+    const had = (await tx.select({ staffId: staffTotp.staffId }).from(staffTotp).where(eq(staffTotp.staffId, staffId))).length > 0;
+    await removeTwoFactor(tx, staffId);
+    await appendAuditRow(tx, adminId, 'staff.two_factor_reset', staffId, { hadFactor: had });
   });
 }
 
@@ -232,18 +240,14 @@ export function resetTwoFactor(db: Db, adminId: string, staffId: string): void {
  * themselves out of everything but enrolment). Returns the staff ids without a factor, whose
  * sessions the caller revokes: under the policy a full session implies a second factor.
  */
-export function setTwoFactorPolicy(db: Db, adminId: string, required: boolean): string[] {
-  if (required && !hasTwoFactor(db, adminId)) throw conflict('turn on your own two-factor first', 'two_factor_not_enabled');
-  return db.transaction(() => {
-    db.update(desk).set({ twoFactorRequired: required }).where(eq(desk.id, 1)).run();
-    appendAuditRow(db, adminId, 'desk.two_factor_policy', null, { required });
+export async function setTwoFactorPolicy(db: Db, adminId: string, required: boolean): Promise<string[]> {
+  if (required && !(await hasTwoFactor(db, adminId))) throw conflict('turn on your own two-factor first', 'two_factor_not_enabled');
+  return transaction(db, async (tx) => {
+    const { desk, staff, staffTotp } = tables(tx);
+    await tx.update(desk).set({ twoFactorRequired: required }).where(eq(desk.id, 1));
+    await appendAuditRow(tx, adminId, 'desk.two_factor_policy', null, { required });
     if (!required) return [];
-    const withFactor = db.select({ id: staffTotp.staffId }).from(staffTotp).where(isNotNull(staffTotp.confirmedAt));
-    return db
-      .select({ id: staff.id })
-      .from(staff)
-      .where(notInArray(staff.id, withFactor))
-      .all()
-      .map((r) => r.id);
+    const withFactor = tx.select({ id: staffTotp.staffId }).from(staffTotp).where(isNotNull(staffTotp.confirmedAt));
+    return (await tx.select({ id: staff.id }).from(staff).where(notInArray(staff.id, withFactor))).map((r) => r.id);
   });
 }

@@ -29,7 +29,7 @@ describe('npm run cli -- setup → invite → activate → admit → queue', () 
   it('setup over HTTP needs the one-time token, then prints the desk fingerprint', async () => {
     const refused = await runCommand(['setup', '--server', url], { SEALDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, SEALDESK_SETUP_TOKEN: 'not-the-token' });
     expect(refused.code).toBe(1);
-    const run = await runCommand(['setup', '--server', url], { SEALDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, SEALDESK_SETUP_TOKEN: createSetupToken(t.app.db).token });
+    const run = await runCommand(['setup', '--server', url], { SEALDESK_ADMIN_PASSWORD: ADMIN_PASSWORD, SEALDESK_SETUP_TOKEN: (await createSetupToken(t.app.db)).token });
     expect(run.code, run.stderr).toBe(0);
     fingerprint = /Desk fingerprint: (\S+)/.exec(run.stdout)?.[1] ?? '';
     expect(fingerprint).toBe((await (await fetch(new URL('/api/desk', url))).json()).fingerprint);

@@ -36,7 +36,7 @@ describe('client-core enrolment against the real app', () => {
 
   it('builds a setup request the server accepts, whose key log verifies to the fingerprint it computed', async () => {
     // Given the desk id (initDesk, above) and a one-time setup token
-    const { token } = createSetupToken(t.app.db);
+    const { token } = await createSetupToken(t.app.db);
     // When the worker prepares the first admin and the page posts it
     const { request, fingerprint: expected } = core.prepareSetup(v, { username: 'ana', password: ADMIN_PASSWORD }, CHEAP_KDF);
     const res = await api(t.app, 'POST', '/api/setup', { token, ...request });
@@ -70,7 +70,7 @@ describe('client-core enrolment against the real app', () => {
   });
 
   it('a second setup with a new token is refused: the desk is already set up', async () => {
-    const { token } = createSetupToken(t.app.db);
+    const { token } = await createSetupToken(t.app.db);
     const { request } = core.prepareSetup(v, { username: 'eve', password: 'another long password' }, CHEAP_KDF);
     const res = await api(t.app, 'POST', '/api/setup', { token, ...request });
     expect(res.status).toBe(409);

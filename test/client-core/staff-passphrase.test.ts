@@ -52,7 +52,7 @@ describe('enrolment and sign-in against the real app (production floor)', () => 
   }
 
   it('sets up the first admin with a generated passphrase; prelogin then tells the light parameters', async () => {
-    const { token } = createSetupToken(t.app.db);
+    const { token } = await createSetupToken(t.app.db);
     const { request } = core.prepareSetup(v, { username: 'ana', password: passphrase, generated: true });
     expect(request.kdf).toMatchObject(p.STAFF_PASSPHRASE_KDF);
     expect(JSON.stringify(request)).not.toContain(passphrase.split(' ')[3]!);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { openDb } from '../../db/client';
+import type { OpenedPgDb } from '../../db/pg';
 import { buildApp, dbFilePath, type BuildAppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
 import { CHEAP_AUTH_HASH_KDF, CHEAP_KDF } from '../fixtures/kdf';
@@ -75,6 +76,35 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       if (opened.sqlite.open) opened.sqlite.close();
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The real app served from a PostgreSQL database (test/helpers/postgres.ts's testDatabase), with
+ * the same test costs as buildTestApp: the one place the suite lowers them. The caller closes the
+ * app, then `pg`.
+ */
+export async function buildPgTestApp(
+  pg: OpenedPgDb,
+  env: Record<string, string> = {},
+): Promise<{ app: TestApp['app']; config: Config; dataDir: string; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sealdesk-pg-'));
+  const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_LOG_LEVEL: 'warn', ...env });
+  const app = await buildApp(config, {
+    pg,
+    underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
+    authHashKdf: CHEAP_AUTH_HASH_KDF,
+    staffKdfFloor: CHEAP_KDF,
+  });
+  await app.ready();
+  return {
+    app,
+    config,
+    dataDir,
+    close: async () => {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

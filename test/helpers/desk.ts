@@ -13,8 +13,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import * as p from '../../protocol/index';
-import { desk as deskTable, grants, keylogEntries, labels, messages, requesters, staff, teamKeys, ticketLabels, tickets, wraps } from '../../db/schema';
+import { desk as deskTable, grants, keylogEntries, labels, messages, requesters, sessions, staff, teamKeys, ticketLabels, tickets, wraps } from '../../db/schema';
 import { createSetupToken } from '../../server/plugins/app/desk';
+import { SESSION_TTL_SECONDS, storedSessionTimes, type SubjectType } from '../../server/plugins/app/auth';
+import { nowSeconds } from '../../server/plugins/app/tokens';
 import { buildTestApp, type TestApp, type TestAppOptions } from './app';
 import { CHEAP_KDF } from '../fixtures/kdf';
 import { TEST_POW_DIFFICULTY } from '../fixtures/pow';
@@ -97,7 +99,7 @@ export async function setupDesk(app: App, opts: { username?: string; password?: 
   await p.ready();
   const username = opts.username ?? 'admin';
   const password = opts.password ?? 'correct horse battery staple admin';
-  const { token: setupToken } = createSetupToken(app.db);
+  const { token: setupToken } = await createSetupToken(app.db);
   const { deskId } = await ok(app, 'GET', '/api/desk');
   const staffId = p.newId();
   const { keys, body } = enrolment(staffId, password);
@@ -240,7 +242,7 @@ export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean 
   const desk: Desk = {
     deskId,
     fingerprint: p.verifyKeyLog([genesis]).fingerprint,
-    admin: { ...admin, token: app.issueSession('staff', admin.staffId).token },
+    admin: { ...admin, token: seededSession(app, 'staff', admin.staffId) },
     teamKey: p.generateTeamKey(), // version 0: a placeholder until seedTeamKey publishes v1
     teamKeyVersion: 0,
     teamKeys: new Map(),
@@ -262,7 +264,7 @@ export function seedStaff(app: App, desk: Desk, username: string, opts: { role?:
     appendSeeded(app, desk, 'staff-add', { staffId, username, role, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey) });
     for (const [version, pair] of desk.teamKeys) grant(app, member, version, pair);
   }
-  return { ...member, token: app.issueSession('staff', member.staffId).token };
+  return { ...member, token: seededSession(app, 'staff', member.staffId) };
 }
 
 /**
@@ -315,7 +317,7 @@ export function seedRequester(app: App): SeededRequester {
     .insert(requesters)
     .values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 })
     .run();
-  return { requesterId, keys, token: app.issueSession('requester', requesterId).token };
+  return { requesterId, keys, token: seededSession(app, 'requester', requesterId) };
 }
 
 type Status = (typeof tickets.$inferSelect)['status'];
@@ -455,3 +457,19 @@ export function withDesk<const Name extends string = never>(options: WithDeskOpt
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/**
+ * A session token issued the way `app.issueSession` does (same row, same claims), but written
+ * synchronously through the SQLite handle so the seeders stay synchronous. SQLite-only, like
+ * every seeder here that writes with `app.db` directly.
+ */
+export function seededSession(app: App, subjectType: SubjectType, subjectId: string): string {
+  const jti = p.newId();
+  const now = nowSeconds();
+  const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
+  app.db
+    .insert(sessions)
+    .values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) })
+    .run();
+  return app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
+}

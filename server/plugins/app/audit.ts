@@ -2,8 +2,7 @@ import canonicalize from 'canonicalize';
 import { asc, desc } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import { createHash } from 'node:crypto';
-import type { Db } from '../../../db/client';
-import { audit } from '../../../db/schema';
+import { tables, transaction, type Db } from '../../services/data';
 import { hourFloor } from '../../services/quotas';
 import { nowSeconds } from './tokens';
 
@@ -16,10 +15,10 @@ export type AuditVerification = { ok: true; count: number } | { ok: false; count
 declare module 'fastify' {
   interface FastifyInstance {
     /** Appends one hash-chained audit row; returns its seq and hash. */
-    appendAudit(actorStaffId: string | null, action: string, target: string | null, detail?: AuditDetail): { seq: number; hash: string };
-    verifyAuditChain(): AuditVerification;
+    appendAudit(actorStaffId: string | null, action: string, target: string | null, detail?: AuditDetail): Promise<{ seq: number; hash: string }>;
+    verifyAuditChain(): Promise<AuditVerification>;
     /** Counts a failed staff sign-in: one audit row per username per hour, then a counter. */
-    recordFailedSignIn(username: string): void;
+    recordFailedSignIn(username: string): Promise<void>;
   }
 }
 
@@ -50,36 +49,34 @@ export function auditRowHash(prevHash: string, row: AuditFields): string {
   return createHash('blake2b512').update(Buffer.from(prevHash, 'base64url')).update(canonical, 'utf8').digest().subarray(0, 32).toString('base64url');
 }
 
-export function appendAuditRow(db: Db, actorStaffId: string | null, action: string, target: string | null, detail: AuditDetail = {}): { seq: number; hash: string } {
-  // Immediate transaction: two writers must not both chain onto the same previous row.
-  return db.transaction(
-    (tx) => {
-      const last = tx.select({ seq: audit.seq, hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1).get();
-      const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
-      const row: AuditFields = {
-        seq: (last?.seq ?? 0) + 1,
-        at: nowSeconds(),
-        actorStaffId,
-        action,
-        target,
-        detail: JSON.stringify(detail),
-      };
-      const hash = auditRowHash(prevHash, row);
-      tx.insert(audit)
-        .values({ ...row, prevHash, hash })
-        .run();
-      return { seq: row.seq, hash };
-    },
-    { behavior: 'immediate' },
-  );
+export function appendAuditRow(db: Db, actorStaffId: string | null, action: string, target: string | null, detail: AuditDetail = {}): Promise<{ seq: number; hash: string }> {
+  // One transaction (nested in the caller's when there is one): two writers must not both chain
+  // onto the same previous row (SQLite: one writer; PostgreSQL: SERIALIZABLE, and seq is the key).
+  return transaction(db, async (tx) => {
+    const { audit } = tables(tx);
+    const [last] = await tx.select({ seq: audit.seq, hash: audit.hash }).from(audit).orderBy(desc(audit.seq)).limit(1);
+    const prevHash = last?.hash ?? AUDIT_GENESIS_HASH;
+    const row: AuditFields = {
+      seq: (last?.seq ?? 0) + 1,
+      at: nowSeconds(),
+      actorStaffId,
+      action,
+      target,
+      detail: JSON.stringify(detail),
+    };
+    const hash = auditRowHash(prevHash, row);
+    await tx.insert(audit).values({ ...row, prevHash, hash });
+    return { seq: row.seq, hash };
+  });
 }
 
 /** Recomputes the whole chain; reports the first row whose link or hash does not match. */
-export function verifyAuditRows(db: Db): AuditVerification {
+export async function verifyAuditRows(db: Db): Promise<AuditVerification> {
+  const { audit } = tables(db);
   let prevHash = AUDIT_GENESIS_HASH;
   let expectedSeq = 1;
   let count = 0;
-  for (const row of db.select().from(audit).orderBy(asc(audit.seq)).all()) {
+  for (const row of await db.select().from(audit).orderBy(asc(audit.seq))) {
     if (row.seq !== expectedSeq || row.prevHash !== prevHash || auditRowHash(prevHash, row) !== row.hash) {
       return { ok: false, count, brokenAt: row.seq };
     }
@@ -111,26 +108,26 @@ const tallies = new WeakMap<Db, FailureTally>();
  * names in an hour, failures are pooled under `*`, so spraying random names stays bounded too.
  * Unknown usernames are counted alike, so the log does not tell which names exist.
  */
-export function recordFailedSignIn(db: Db, username: string, now = nowSeconds()): void {
+export async function recordFailedSignIn(db: Db, username: string, now = nowSeconds()): Promise<void> {
   const hour = hourFloor(now);
   let tally = tallies.get(db);
-  if (tally && tally.hour !== hour) flushFailedSignIns(db);
+  if (tally && tally.hour !== hour) await flushFailedSignIns(db);
   tally = tallies.get(db);
   if (!tally) tallies.set(db, (tally = { hour, counts: new Map() }));
   let name = username.slice(0, 64);
   if (!tally.counts.has(name) && tally.counts.size >= FAILED_SIGN_IN_NAMES_PER_HOUR) name = OTHER_NAMES;
   const seen = tally.counts.get(name) ?? 0;
   tally.counts.set(name, seen + 1);
-  if (seen === 0) appendAuditRow(db, null, FAILED_SIGN_IN_ACTION, name, { hour });
+  if (seen === 0) await appendAuditRow(db, null, FAILED_SIGN_IN_ACTION, name, { hour });
 }
 
 /** Writes the pending hour's tallies (names that failed more than once) and forgets them. */
-export function flushFailedSignIns(db: Db): void {
+export async function flushFailedSignIns(db: Db): Promise<void> {
   const tally = tallies.get(db);
   tallies.delete(db);
   if (!tally) return;
   for (const [name, count] of tally.counts) {
-    if (count > 1) appendAuditRow(db, null, FAILED_SIGN_IN_TALLY_ACTION, name, { hour: tally.hour, count });
+    if (count > 1) await appendAuditRow(db, null, FAILED_SIGN_IN_TALLY_ACTION, name, { hour: tally.hour, count });
   }
 }
 
@@ -144,13 +141,13 @@ export default fp(
     // Hour boundaries pass without a failure too: write the finished hour's tallies.
     const flusher = setInterval(() => {
       const tally = tallies.get(app.db);
-      if (tally && tally.hour !== hourFloor(nowSeconds())) flushFailedSignIns(app.db);
+      if (tally && tally.hour !== hourFloor(nowSeconds())) flushFailedSignIns(app.db).catch((err: unknown) => app.log.error({ err }, 'audit: writing the sign-in tallies failed'));
     }, 60_000);
     flusher.unref();
     // preClose: before any onClose hook closes the database.
     app.addHook('preClose', async () => {
       clearInterval(flusher);
-      flushFailedSignIns(app.db);
+      await flushFailedSignIns(app.db);
     });
   },
   { name: 'audit', dependencies: ['db'] },

@@ -2,13 +2,14 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { sessions, staff } from '../../../db/schema';
 import type { KdfParams } from '../../../protocol/index';
 import { ID_PATTERN } from '../../../protocol/schemas';
 import type { AppPluginOptions } from '../options';
 import { AppError, forbidden, notFound, unauthorized } from '../../errors';
 import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
 import { isTicketOwner, ticketExists } from '../../services/tickets';
+import { affectedRows, tables, type Db } from '../../services/data';
+import { first, prepareAs, preparedPer } from '../../services/prepared';
 import { HOUR_SECONDS, hourFloor } from '../../services/quotas';
 import { newId, nowSeconds } from './tokens';
 
@@ -46,10 +47,13 @@ export interface IssuedSession {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    issueSession(subjectType: SubjectType, subjectId: string): IssuedSession;
-    revokeSession(jti: string): void;
-    /** Revokes every live session of a subject (disable, reset, role change). Returns how many. */
-    revokeSubjectSessions(subjectType: SubjectType, subjectId: string): number;
+    issueSession(subjectType: SubjectType, subjectId: string): Promise<IssuedSession>;
+    revokeSession(jti: string): Promise<void>;
+    /**
+     * Revokes every live session of a subject (disable, reset, role change). Returns how many.
+     * Pass the transaction handle when the revocation belongs to a larger change.
+     */
+    revokeSubjectSessions(subjectType: SubjectType, subjectId: string, tx?: Db): Promise<number>;
     // The guards: ALL authorization lives here, and routes use them only as `onRequest` hooks
     // (per route, or for a whole folder in its autohooks.ts), so authentication always runs
     // before the body is parsed or validated. Each sets request.staff / request.requester.
@@ -113,58 +117,66 @@ export function isCanonicalCompactJws(token: string): boolean {
   return parts.length === 3 && parts.every((part) => part.length > 0 && Buffer.from(part, 'base64url').toString('base64url') === part);
 }
 
+/** Every authenticated request runs this lookup: prepared once per handle (see services/prepared.ts). */
+const sessionByJti = preparedPer((db) => {
+  const { sessions } = tables(db);
+  return prepareAs(
+    db,
+    'session_by_jti',
+    db
+      .select({ subjectType: sessions.subjectType, subjectId: sessions.subjectId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt })
+      .from(sessions)
+      .where(eq(sessions.jti, sql.placeholder('jti'))),
+  );
+});
+
+/** Revokes every live session of a subject; returns how many (see revokeSubjectSessions). */
+export async function revokeSubjectSessionsIn(db: Db, subjectType: SubjectType, subjectId: string): Promise<number> {
+  const { sessions } = tables(db);
+  const result = await db
+    .update(sessions)
+    .set({ revokedAt: hourFloor(nowSeconds()) })
+    // A staff member's enrolment-only sessions go with their full ones.
+    .where(
+      and(inArray(sessions.subjectType, subjectType === 'staff' ? ['staff', 'staff_enrolment'] : [subjectType]), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)),
+    );
+  return affectedRows(result);
+}
+
 export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
   async (app, opts) => {
     app.decorate('authHashKdf', opts.authHashKdf);
     app.decorate('staffKdfFloor', opts.staffKdfFloor);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
-    // Every authenticated request runs this lookup: prepared once (see services/prepared.ts).
-    const sessionByJti = app.db
-      .select({ subjectType: sessions.subjectType, subjectId: sessions.subjectId, expiresAt: sessions.expiresAt, revokedAt: sessions.revokedAt })
-      .from(sessions)
-      .where(eq(sessions.jti, sql.placeholder('jti')))
-      .prepare();
+    const { sessions, staff } = tables(app.db);
 
-    app.decorate('issueSession', (subjectType: SubjectType, subjectId: string): IssuedSession => {
+    app.decorate('issueSession', async (subjectType: SubjectType, subjectId: string): Promise<IssuedSession> => {
       const jti = newId();
       const now = nowSeconds();
       const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
-      app.db
-        .insert(sessions)
-        .values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) })
-        .run();
+      await app.db.insert(sessions).values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) });
       const token = app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
       return { token, jti, expiresAt };
     });
 
-    app.decorate('revokeSession', (jti: string) => {
+    app.decorate('revokeSession', async (jti: string) => {
       // To the hour for every kind of session: revocation is the flag (authenticate checks
       // revokedAt !== null, never its time), and the housekeeping sweep needs only the hour.
-      app.db
+      await app.db
         .update(sessions)
         .set({ revokedAt: hourFloor(nowSeconds()) })
-        .where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt)))
-        .run();
+        .where(and(eq(sessions.jti, jti), isNull(sessions.revokedAt)));
     });
 
-    app.decorate('revokeSubjectSessions', (subjectType: SubjectType, subjectId: string): number => {
-      const result = app.db
-        .update(sessions)
-        .set({ revokedAt: hourFloor(nowSeconds()) })
-        // A staff member's enrolment-only sessions go with their full ones.
-        .where(
-          and(inArray(sessions.subjectType, subjectType === 'staff' ? ['staff', 'staff_enrolment'] : [subjectType]), eq(sessions.subjectId, subjectId), isNull(sessions.revokedAt)),
-        )
-        .run();
-      return result.changes;
-    });
+    app.decorate('revokeSubjectSessions', (subjectType: SubjectType, subjectId: string, tx?: Db) => revokeSubjectSessionsIn(tx ?? app.db, subjectType, subjectId));
 
     /**
      * SECURITY: a valid signature is not enough. The jti must name a live, unrevoked session row
-     * of the same subject and kind, so logout/disable take effect on the very next request.
+     * of the same subject and kind, so logout/disable take effect on the very next request — on
+     * every node: the row is read from the shared database on each request, never cached.
      */
-    function authenticate(request: FastifyRequest, expected: SubjectType | readonly SubjectType[]): z.infer<typeof Claims> {
+    async function authenticate(request: FastifyRequest, expected: SubjectType | readonly SubjectType[]): Promise<z.infer<typeof Claims>> {
       const header = request.headers.authorization;
       const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
       if (!match?.[1] || !isCanonicalCompactJws(match[1])) throw unauthorized();
@@ -174,7 +186,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
       } catch {
         throw unauthorized('invalid or expired token');
       }
-      const session = sessionByJti.get({ jti: claims.jti });
+      const session = await first(sessionByJti(app.db).execute({ jti: claims.jti }));
       if (!session || session.revokedAt !== null || session.expiresAt <= nowSeconds() || session.subjectType !== claims.typ || session.subjectId !== claims.sub) {
         throw unauthorized('session is not valid');
       }
@@ -190,9 +202,9 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
       return claims;
     }
 
-    function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): StaffPrincipal {
-      const claims = authenticate(request, kinds);
-      const row = app.db.select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status }).from(staff).where(eq(staff.id, claims.sub)).get();
+    async function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): Promise<StaffPrincipal> {
+      const claims = await authenticate(request, kinds);
+      const [row] = await app.db.select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status }).from(staff).where(eq(staff.id, claims.sub));
       // SECURITY: disabled or reset accounts lose access even if a session row survived.
       if (!row || row.status !== 'active') throw unauthorized('account is not active');
       const scope = claims.typ === 'staff_enrolment' ? 'two_factor_enrolment' : 'staff';
@@ -200,35 +212,35 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
     }
 
     const requireStaff = async (request: FastifyRequest) => {
-      request.staff = loadActiveStaff(request);
+      request.staff = await loadActiveStaff(request);
     };
 
     const requireAdmitted = async (request: FastifyRequest) => {
-      const principal = loadActiveStaff(request);
-      if (!isAdmitted(app.db, principal.id)) throw notAdmitted();
+      const principal = await loadActiveStaff(request);
+      if (!(await isAdmitted(app.db, principal.id))) throw notAdmitted();
       request.staff = principal;
     };
 
     const requireRequester = async (request: FastifyRequest) => {
-      const claims = authenticate(request, 'requester');
+      const claims = await authenticate(request, 'requester');
       request.requester = { id: claims.sub, jti: claims.jti };
     };
 
     app.decorate('requireStaff', requireStaff);
     app.decorate('requireStaffOrEnrolment', async (request: FastifyRequest) => {
-      request.staff = loadActiveStaff(request, ['staff', 'staff_enrolment']);
+      request.staff = await loadActiveStaff(request, ['staff', 'staff_enrolment']);
     });
     app.decorate('requireAdmitted', requireAdmitted);
     app.decorate('requireRequester', requireRequester);
 
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      const principal = loadActiveStaff(request);
+      const principal = await loadActiveStaff(request);
       if (principal.role !== 'admin') throw forbidden('admin role required');
       // SECURITY: the staff table alone does not make an admin. An activated but un-admitted
       // admin account (an intercepted admin invite) could otherwise reset the genesis admin and
       // leave the desk with no key that can extend the key log. Admin powers need the key log's
       // word: listed active, role admin, with exactly the keys on the staff row.
-      if (!isKeyLogAdmin(app.db, principal.id)) throw forbidden('admin powers need an admin the key log vouches for');
+      if (!(await isKeyLogAdmin(app.db, principal.id))) throw forbidden('admin powers need an admin the key log vouches for');
       request.staff = principal;
     });
 
@@ -240,7 +252,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
       if (typeof ticketId === 'string' && !ID_PATTERN.test(ticketId)) return;
       // SECURITY: someone else's ticket answers exactly like a missing one, so ids cannot be
       // probed; without this check any requester reads every ticket.
-      if (typeof ticketId !== 'string' || !isTicketOwner(app.db, ticketId, request.requester.id)) throw notFound('no such ticket');
+      if (typeof ticketId !== 'string' || !(await isTicketOwner(app.db, ticketId, request.requester.id))) throw notFound('no such ticket');
     };
     app.decorate('requireOwnTicket', requireOwnTicket);
 
@@ -253,7 +265,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
         await requireAdmitted(request);
         // Staff may work every ticket, but only tickets that exist: 404 before any write names one.
         const ticketId = (request.params as { id?: unknown } | undefined)?.id;
-        if (typeof ticketId === 'string' && ID_PATTERN.test(ticketId) && !ticketExists(app.db, ticketId)) throw notFound('no such ticket');
+        if (typeof ticketId === 'string' && ID_PATTERN.test(ticketId) && !(await ticketExists(app.db, ticketId))) throw notFound('no such ticket');
         return;
       }
       await requireRequester(request);

@@ -2,30 +2,47 @@ import fp from 'fastify-plugin';
 import type { Db, Sqlite } from '../../../db/client';
 import type { AppPluginOptions } from '../options';
 import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
-import { createGroupCommit, type GroupCommit } from '../../services/group-commit';
+import { asDb, transaction, type TransactionBody } from '../../services/data';
 import { startWalCheckpointer } from '../../services/wal-checkpointer';
+
+/** Run a write in the next shared COMMIT (SQLite) or its own transaction (PostgreSQL); see services/data.ts. */
+export type GroupCommit = <T>(work: TransactionBody<T>) => Promise<T>;
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     /** The raw better-sqlite3 handle, for pragmas, backup and hand-tuned statements. */
     sqlite: Sqlite;
-    /** Run a synchronous write in the next shared COMMIT; settles once it is committed (durable before any reply: see below). */
+    /** Run a write in the next shared COMMIT; settles once it is committed (durable before any reply: see below). */
     groupCommit: GroupCommit;
   }
 }
 
-export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'closeDbOnShutdown'> {
+export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'pg' | 'closeDbOnShutdown'> {
   /** Test seam: how the barrier flushes the -wal file (default: fsync on the libuv thread pool). */
   fsyncWal?: FsyncWal;
 }
 
 export default fp<DbPluginOptions>(
   async (app, opts) => {
+    if (opts.pg) {
+      // PostgreSQL: no barrier. With synchronous_commit = on (the server default; the rate-limit
+      // counters alone opt out, pgbase's store) COMMIT returns only after the WAL is flushed, so
+      // an answered write is durable without one. No `sqlite` on this app.
+      const pgDb = opts.pg;
+      const db = asDb(pgDb.db);
+      app.decorate('db', db);
+      app.decorate('sqlite', undefined as unknown as Sqlite);
+      app.decorate('groupCommit', <T>(work: TransactionBody<T>) => transaction(db, work));
+      if (opts.closeDbOnShutdown) app.addHook('onClose', () => pgDb.close());
+      return;
+    }
+    if (!opts.opened) throw new Error('no database to serve from');
     const { sqlite } = opts.opened;
     app.decorate('db', opts.opened.db);
     app.decorate('sqlite', sqlite);
-    app.decorate('groupCommit', createGroupCommit(sqlite));
+    const db = opts.opened.db;
+    app.decorate('groupCommit', <T>(work: TransactionBody<T>) => transaction(db, work));
 
     // SECURITY/durability: an acknowledged write (a ticket, a key-log append, a session…) must
     // survive power loss. COMMIT no longer fsyncs (synchronous=NORMAL keeps the event loop free);

@@ -1,9 +1,8 @@
 import { and, count, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
-import type { Db } from '../../../db/client';
-import { attachmentChunks, attachments, messages, powSpent, sessions, ticketLabels, tickets, wraps } from '../../../db/schema';
 import { INCOMPLETE_UPLOAD_TTL_SECONDS } from '../../services/attachments';
+import { tables, transaction, type Db } from '../../services/data';
 import type { AppPluginOptions } from '../options';
 import { nowSeconds } from './tokens';
 
@@ -37,7 +36,8 @@ export interface MaintenanceOptions {
  * overwrites their pages), long-dead sessions, and expired proof-of-work ids. The dependent rows
  * are counted inside the same transaction, just before the delete, so the counts are exact.
  */
-export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds(), options: MaintenanceOptions = {}): MaintenanceResult {
+export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds(), options: MaintenanceOptions = {}): Promise<MaintenanceResult> {
+  const { attachmentChunks, attachments, messages, powSpent, sessions, ticketLabels, tickets, wraps } = tables(db);
   const expiredTickets = and(eq(tickets.status, 'closed'), isNotNull(tickets.closedAt), lt(tickets.closedAt, now - retentionDays * 86_400));
   const deadSessions = or(lt(sessions.expiresAt, now - SESSION_GRACE_SECONDS), lt(sessions.revokedAt, now - SESSION_GRACE_SECONDS));
   // SECURITY: only ids whose challenge has expired may go; a live one must stay spent.
@@ -46,34 +46,32 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
   // reservation in the ticket quota. Requester-side createdAt is hour-rounded, so this is 24–25 h.
   const staleUploads = and(isNull(attachments.completedAt), lt(attachments.createdAt, now - INCOMPLETE_UPLOAD_TTL_SECONDS));
 
-  return db.transaction(
-    (tx) => {
-      const expiredIds = tx.select({ id: tickets.id }).from(tickets).where(expiredTickets);
-      const expiredSeqs = tx.select({ seq: tickets.seq }).from(tickets).where(expiredTickets);
-      const expiredAttachmentIds = tx.select({ id: attachments.id }).from(attachments).where(inArray(attachments.ticketId, expiredIds));
-      const result: MaintenanceResult = {
-        closedTicketsDeleted: tx.select({ n: count() }).from(tickets).where(expiredTickets).get()?.n ?? 0,
-        messagesDeleted: tx.select({ n: count() }).from(messages).where(inArray(messages.ticketId, expiredIds)).get()?.n ?? 0,
-        wrapsDeleted: tx.select({ n: count() }).from(wraps).where(inArray(wraps.ticketId, expiredIds)).get()?.n ?? 0,
-        attachmentsDeleted: tx.select({ n: count() }).from(attachments).where(inArray(attachments.ticketId, expiredIds)).get()?.n ?? 0,
-        attachmentChunksDeleted: tx.select({ n: count() }).from(attachmentChunks).where(inArray(attachmentChunks.attachmentId, expiredAttachmentIds)).get()?.n ?? 0,
-        ticketLabelsDeleted: tx.select({ n: count() }).from(ticketLabels).where(inArray(ticketLabels.ticketSeq, expiredSeqs)).get()?.n ?? 0,
-        sessionsDeleted: tx.select({ n: count() }).from(sessions).where(deadSessions).get()?.n ?? 0,
-        powSpentDeleted: tx.select({ n: count() }).from(powSpent).where(expiredPow).get()?.n ?? 0,
-        incompleteUploadsDeleted: tx.select({ n: count() }).from(attachments).where(staleUploads).get()?.n ?? 0,
-      };
-      if (!options.dryRun) {
-        tx.delete(tickets).where(expiredTickets).run();
-        tx.delete(sessions).where(deadSessions).run();
-        tx.delete(powSpent).where(expiredPow).run();
-        tx.delete(attachments).where(staleUploads).run();
-      }
-      return result;
-    },
-    // Immediate: take the write lock before counting, so a server or CLI writing at the same
-    // time waits (busy_timeout) instead of invalidating the counted snapshot.
-    { behavior: options.dryRun ? 'deferred' : 'immediate' },
-  );
+  // One transaction (the write lock on SQLite, taken before counting, so a server or CLI writing
+  // at the same time waits instead of invalidating the counted snapshot; SERIALIZABLE on PostgreSQL).
+  return transaction(db, async (tx) => {
+    const n = async (rows: PromiseLike<{ n: number }[]>) => (await rows)[0]?.n ?? 0;
+    const expiredIds = tx.select({ id: tickets.id }).from(tickets).where(expiredTickets);
+    const expiredSeqs = tx.select({ seq: tickets.seq }).from(tickets).where(expiredTickets);
+    const expiredAttachmentIds = tx.select({ id: attachments.id }).from(attachments).where(inArray(attachments.ticketId, expiredIds));
+    const result: MaintenanceResult = {
+      closedTicketsDeleted: await n(tx.select({ n: count() }).from(tickets).where(expiredTickets)),
+      messagesDeleted: await n(tx.select({ n: count() }).from(messages).where(inArray(messages.ticketId, expiredIds))),
+      wrapsDeleted: await n(tx.select({ n: count() }).from(wraps).where(inArray(wraps.ticketId, expiredIds))),
+      attachmentsDeleted: await n(tx.select({ n: count() }).from(attachments).where(inArray(attachments.ticketId, expiredIds))),
+      attachmentChunksDeleted: await n(tx.select({ n: count() }).from(attachmentChunks).where(inArray(attachmentChunks.attachmentId, expiredAttachmentIds))),
+      ticketLabelsDeleted: await n(tx.select({ n: count() }).from(ticketLabels).where(inArray(ticketLabels.ticketSeq, expiredSeqs))),
+      sessionsDeleted: await n(tx.select({ n: count() }).from(sessions).where(deadSessions)),
+      powSpentDeleted: await n(tx.select({ n: count() }).from(powSpent).where(expiredPow)),
+      incompleteUploadsDeleted: await n(tx.select({ n: count() }).from(attachments).where(staleUploads)),
+    };
+    if (!options.dryRun) {
+      await tx.delete(tickets).where(expiredTickets);
+      await tx.delete(sessions).where(deadSessions);
+      await tx.delete(powSpent).where(expiredPow);
+      await tx.delete(attachments).where(staleUploads);
+    }
+    return result;
+  });
 }
 
 /** Names "the maintenance job" among PostgreSQL advisory locks; the same on every node. */
@@ -106,7 +104,7 @@ export default fp<Pick<AppPluginOptions, 'pgPool'>>(
     const tick = async () => {
       try {
         // Several nodes on one PostgreSQL database: one runs the job at a time (issue 14).
-        const result = opts.pgPool ? await withMaintenanceLock(opts.pgPool, run) : run();
+        const result = opts.pgPool ? await withMaintenanceLock(opts.pgPool, run) : await run();
         if (result) app.log.info(result, 'maintenance');
         else app.log.info('maintenance: another node is running it');
       } catch (err) {

@@ -111,7 +111,7 @@ describe('GET /api/admin/audit', () => {
     for (const a of ['desk.setup', 'staff.login', 'staff.invite', 'staff.activate', 'keylog.append', 'staff.grant', 'staff.disable', 'staff.role']) expect(actions).toContain(a);
     const entries = res.body.entries as { prevHash: string; hash: string }[];
     for (let i = 1; i < entries.length; i++) expect(entries[i]!.prevHash).toBe(entries[i - 1]!.hash);
-    expect(fx.app.verifyAuditChain().ok).toBe(true);
+    expect((await fx.app.verifyAuditChain()).ok).toBe(true);
   });
 
   it('pages with after and limit', async () => {

@@ -102,7 +102,9 @@ describe('the last key-log admin', () => {
       const before = row();
       // When an operator path (no HTTP guard) tries each narrowing change
       for (const patch of [{ reset: true as const }, { status: 'disabled' as const }, { role: 'technician' as const }]) {
-        expect(() => patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: () => 0 })).toThrow(expect.objectContaining({ code: 'last_admin', status: 409 }));
+        await expect(patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: async () => 0 })).rejects.toThrow(
+          expect.objectContaining({ code: 'last_admin', status: 409 }),
+        );
       }
       // Then nothing changed: the only keys that can sign the next key-log entry survive
       expect(row()).toEqual(before);
@@ -123,7 +125,9 @@ describe('the last key-log admin', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'reset' });
       // …and now ada is the last one: the genesis admin, once re-enrolled, cannot reset her
-      expect(() => patchStaff(local.db, d.admin.staffId, ada.staffId, { reset: true }, { revokeSessions: () => 0 })).toThrow(expect.objectContaining({ code: 'last_admin' }));
+      await expect(patchStaff(local.db, d.admin.staffId, ada.staffId, { reset: true }, { revokeSessions: async () => 0 })).rejects.toThrow(
+        expect.objectContaining({ code: 'last_admin' }),
+      );
     } finally {
       await local.close();
     }

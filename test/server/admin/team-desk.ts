@@ -28,7 +28,7 @@ export interface TeamDesk {
 export async function teamDesk(t: TestApp): Promise<TeamDesk> {
   await p.ready();
   const deskApi: DeskApi = { call: (method, url, body, token) => api(t.app, method, url, body, token) };
-  const { token } = createSetupToken(t.app.db);
+  const { token } = await createSetupToken(t.app.db);
   const { deskId } = await expectOk(deskApi, 'GET', '/api/desk');
   const { request } = core.prepareSetup(core.createVault(deskId), ADMIN, CHEAP_KDF);
   await expectOk(deskApi, 'POST', '/api/setup', { token, ...request });

@@ -371,12 +371,12 @@ describe('unfinished uploads', () => {
 
     // A day later (plus the hour of rounding) it is swept; a dry run counts it without deleting
     const later = created + 25 * 3600 + 1;
-    expect(runMaintenance(t.db, 90, later, { dryRun: true }).incompleteUploadsDeleted).toBe(1);
-    expect(runMaintenance(t.db, 90, created + 3600).incompleteUploadsDeleted).toBe(0);
-    expect(runMaintenance(t.db, 90, later).incompleteUploadsDeleted).toBe(1);
+    expect((await runMaintenance(t.db, 90, later, { dryRun: true })).incompleteUploadsDeleted).toBe(1);
+    expect((await runMaintenance(t.db, 90, created + 3600)).incompleteUploadsDeleted).toBe(0);
+    expect((await runMaintenance(t.db, 90, later)).incompleteUploadsDeleted).toBe(1);
     expect(t.sqlite.prepare('select count(*) as n from attachment_chunks').get()).toEqual({ n: 0 });
     // The sweep "a day later" also expires sessions older than that: the requester signs in again.
-    const token = t.app.issueSession('requester', requester.requesterId).token;
+    const token = (await t.app.issueSession('requester', requester.requesterId)).token;
     expect((await status(t, token, ticket.ticketId, stale.attachmentId)).statusCode).toBe(404);
     expect((await announce(t, token, ticket.ticketId, await encryptFor(randomFile(10)))).statusCode).toBe(201);
   });
@@ -385,7 +385,7 @@ describe('unfinished uploads', () => {
     await setup();
     const f = await encryptFor(randomFile(1000));
     await uploadFile(t, requester.token, ticket.ticketId, f);
-    expect(runMaintenance(t.db, 90, Math.floor(Date.now() / 1000) + 30 * 86_400).incompleteUploadsDeleted).toBe(0);
+    expect((await runMaintenance(t.db, 90, Math.floor(Date.now() / 1000) + 30 * 86_400)).incompleteUploadsDeleted).toBe(0);
     expect(t.sqlite.prepare('select count(*) as n from attachment_chunks where attachment_id = ?').get(f.attachmentId)).toEqual({ n: 1 });
   });
 });

@@ -55,7 +55,7 @@ async function expectUnauthorized(url: string, token?: string) {
 
 describe('requireStaff', () => {
   it('accepts a fresh staff session and sets request.staff', async () => {
-    const { token } = t.app.issueSession('staff', 'tech');
+    const { token } = await t.app.issueSession('staff', 'tech');
     const res = await get('/test/staff', token);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: 'tech', role: 'technician' });
@@ -66,38 +66,38 @@ describe('requireStaff', () => {
   });
 
   it('refuses a token with alg none', async () => {
-    const { jti, expiresAt } = t.app.issueSession('staff', 'tech');
+    const { jti, expiresAt } = await t.app.issueSession('staff', 'tech');
     await expectUnauthorized('/test/staff', handMadeToken({ alg: 'none', typ: 'JWT' }, { sub: 'tech', typ: 'staff', jti, exp: expiresAt }, null));
   });
 
   it('refuses a token signed with another key', async () => {
-    const { jti, expiresAt } = t.app.issueSession('staff', 'tech');
+    const { jti, expiresAt } = await t.app.issueSession('staff', 'tech');
     const token = handMadeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'tech', typ: 'staff', jti, exp: expiresAt }, Buffer.alloc(32, 7));
     await expectUnauthorized('/test/staff', token);
   });
 
   it('accepts the same hand-made token signed with the real key (the forgery tests are meaningful)', async () => {
-    const { jti, expiresAt } = t.app.issueSession('staff', 'tech');
+    const { jti, expiresAt } = await t.app.issueSession('staff', 'tech');
     const token = handMadeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'tech', typ: 'staff', jti, exp: expiresAt }, t.app.secrets.jwtKey);
     expect((await get('/test/staff', token)).statusCode).toBe(200);
   });
 
   it('refuses a token signed with the real key but another algorithm (HS512)', async () => {
-    const { jti, expiresAt } = t.app.issueSession('staff', 'tech');
+    const { jti, expiresAt } = await t.app.issueSession('staff', 'tech');
     const signingInput = `${b64({ alg: 'HS512', typ: 'JWT' })}.${b64({ sub: 'tech', typ: 'staff', jti, exp: expiresAt })}`;
     const sig = createHmac('sha512', t.app.secrets.jwtKey).update(signingInput).digest('base64url');
     await expectUnauthorized('/test/staff', `${signingInput}.${sig}`);
   });
 
   it('refuses an expired JWT even if the session row is live', async () => {
-    const { jti } = t.app.issueSession('staff', 'tech');
+    const { jti } = await t.app.issueSession('staff', 'tech');
     const past = Math.floor(Date.now() / 1000) - 60;
     const token = handMadeToken({ alg: 'HS256', typ: 'JWT' }, { sub: 'tech', typ: 'staff', jti, exp: past }, t.app.secrets.jwtKey);
     await expectUnauthorized('/test/staff', token);
   });
 
   it('refuses a token whose session row has expired', async () => {
-    const { token, jti } = t.app.issueSession('staff', 'tech');
+    const { token, jti } = await t.app.issueSession('staff', 'tech');
     t.db
       .update(sessions)
       .set({ expiresAt: Math.floor(Date.now() / 1000) - 1 })
@@ -108,7 +108,7 @@ describe('requireStaff', () => {
 
   it('refuses a tampered payload', async () => {
     // Given a valid technician token, When its payload is swapped to name the admin
-    const { token } = t.app.issueSession('staff', 'tech');
+    const { token } = await t.app.issueSession('staff', 'tech');
     const [header, payload, sig] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${header}.${b64({ ...claims, sub: 'boss' })}.${sig}`;
@@ -118,26 +118,26 @@ describe('requireStaff', () => {
   });
 
   it('refuses a revoked session', async () => {
-    const { token, jti } = t.app.issueSession('staff', 'tech');
+    const { token, jti } = await t.app.issueSession('staff', 'tech');
     expect((await get('/test/staff', token)).statusCode).toBe(200);
-    t.app.revokeSession(jti);
+    await t.app.revokeSession(jti);
     await expectUnauthorized('/test/staff', token);
   });
 
   it('refuses a token whose session row was deleted', async () => {
-    const { token, jti } = t.app.issueSession('staff', 'tech');
+    const { token, jti } = await t.app.issueSession('staff', 'tech');
     t.db.delete(sessions).where(eq(sessions.jti, jti)).run();
     await expectUnauthorized('/test/staff', token);
   });
 
   it('refuses a requester token', async () => {
-    const { token } = t.app.issueSession('requester', 'tech');
+    const { token } = await t.app.issueSession('requester', 'tech');
     await expectUnauthorized('/test/staff', token);
   });
 
   it('refuses a disabled or reset staff member at once', async () => {
     addStaff('gone', 'technician');
-    const { token } = t.app.issueSession('staff', 'gone');
+    const { token } = await t.app.issueSession('staff', 'gone');
     expect((await get('/test/staff', token)).statusCode).toBe(200);
     t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, 'gone')).run();
     await expectUnauthorized('/test/staff', token);
@@ -147,16 +147,16 @@ describe('requireStaff', () => {
 
   it('revokes every session of a subject', async () => {
     addStaff('many', 'technician');
-    const a = t.app.issueSession('staff', 'many');
-    const b = t.app.issueSession('staff', 'many');
-    expect(t.app.revokeSubjectSessions('staff', 'many')).toBe(2);
+    const a = await t.app.issueSession('staff', 'many');
+    const b = await t.app.issueSession('staff', 'many');
+    expect(await t.app.revokeSubjectSessions('staff', 'many')).toBe(2);
     await expectUnauthorized('/test/staff', a.token);
     await expectUnauthorized('/test/staff', b.token);
   });
 
-  it('issues staff sessions for one hour', () => {
+  it('issues staff sessions for one hour', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const { expiresAt } = t.app.issueSession('staff', 'tech');
+    const { expiresAt } = await t.app.issueSession('staff', 'tech');
     expect(expiresAt - now).toBeGreaterThanOrEqual(3599);
     expect(expiresAt - now).toBeLessThanOrEqual(3601);
   });
@@ -164,14 +164,14 @@ describe('requireStaff', () => {
 
 describe('requireAdmin', () => {
   it('refuses an admin by the staff table alone (403): admin powers need the key log (test/server/admin covers the vouched admin)', async () => {
-    const { token } = t.app.issueSession('staff', 'boss');
+    const { token } = await t.app.issueSession('staff', 'boss');
     const res = await get('/test/admin', token);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('forbidden');
   });
 
   it('answers a technician with 403 forbidden', async () => {
-    const { token } = t.app.issueSession('staff', 'tech');
+    const { token } = await t.app.issueSession('staff', 'tech');
     const res = await get('/test/admin', token);
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('forbidden');
@@ -181,19 +181,19 @@ describe('requireAdmin', () => {
 describe('requireRequester', () => {
   it('accepts a requester session for thirty minutes', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const { token, expiresAt } = t.app.issueSession('requester', 'req-1');
+    const { token, expiresAt } = await t.app.issueSession('requester', 'req-1');
     expect(expiresAt - now).toBeLessThanOrEqual(1801);
     expect((await get('/test/requester', token)).json()).toEqual({ id: 'req-1' });
   });
 
   it('refuses a staff token', async () => {
-    const { token } = t.app.issueSession('staff', 'tech');
+    const { token } = await t.app.issueSession('staff', 'tech');
     await expectUnauthorized('/test/requester', token);
   });
 
   it('refuses a revoked requester session', async () => {
-    const { token, jti } = t.app.issueSession('requester', 'req-2');
-    t.app.revokeSession(jti);
+    const { token, jti } = await t.app.issueSession('requester', 'req-2');
+    await t.app.revokeSession(jti);
     await expectUnauthorized('/test/requester', token);
   });
 });

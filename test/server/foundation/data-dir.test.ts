@@ -51,7 +51,7 @@ describe('data directory', () => {
     const secretsBefore = Object.values(SECRET_FILES).map((f) => readFileSync(join(dataDir, f)));
     const deskBefore = first.db.select().from(desk).where(eq(desk.id, 1)).get();
     first.db.insert(requesters).values({ id: 'r1', boxPk: 'b', signPk: 's', createdAt: 1 }).run();
-    const { token } = first.app.issueSession('requester', 'r1');
+    const { token } = await first.app.issueSession('requester', 'r1');
     await first.close();
 
     // When the server starts again on the same data dir

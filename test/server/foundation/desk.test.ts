@@ -63,9 +63,9 @@ describe('GET /api/desk', () => {
 });
 
 describe('createSetupToken', () => {
-  it('stores only a hash of the token, valid for 24 hours, replacing any earlier one', () => {
-    const first = createSetupToken(t.db, 1000);
-    const second = createSetupToken(t.db, 2000);
+  it('stores only a hash of the token, valid for 24 hours, replacing any earlier one', async () => {
+    const first = await createSetupToken(t.db, 1000);
+    const second = await createSetupToken(t.db, 2000);
     const row = t.db.select().from(desk).where(eq(desk.id, 1)).get();
     expect(second.token).not.toBe(first.token);
     expect(row?.setupTokenHash).toBe(hashOneTimeToken(second.token));

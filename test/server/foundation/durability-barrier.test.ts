@@ -41,7 +41,7 @@ beforeEach(async () => {
     },
   });
   app.post<{ Params: { id: string } }>('/rows/:id', async (request) =>
-    app.groupCommit(() => app.sqlite.prepare('insert into rows (id) values (?)').run(request.params.id).changes),
+    app.groupCommit(async () => app.sqlite.prepare('insert into rows (id) values (?)').run(request.params.id).changes),
   );
   app.get('/rows', async () => app.sqlite.prepare('select id from rows order by id').pluck().all());
   await app.ready();

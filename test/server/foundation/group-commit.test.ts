@@ -3,13 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPragmas, type Sqlite } from '../../../db/client';
-import { createGroupCommit, type GroupCommit } from '../../../server/services/group-commit';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import * as schema from '../../../db/schema';
+import { applyPragmas, type Db, type Sqlite } from '../../../db/client';
+import { transaction, TransactionYieldedError, type TransactionBody } from '../../../server/services/data';
 
 let dir: string;
 let sqlite: Sqlite;
 let reader: Sqlite;
-let commit: GroupCommit;
+let db: Db;
+// The transaction helper on a plain SQLite connection: the writer every service goes through.
+const commit = <T>(body: TransactionBody<T>) => transaction(db, body);
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sealdesk-group-commit-'));
@@ -18,7 +22,7 @@ beforeEach(() => {
   sqlite.exec('create table rows (id text primary key)');
   // A second connection sees only what was committed.
   reader = new Database(join(dir, 'desk.db'));
-  commit = createGroupCommit(sqlite);
+  db = drizzle(sqlite, { schema }) as Db;
 });
 afterEach(() => {
   sqlite.close();
@@ -26,7 +30,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const insert = (id: string) => () => sqlite.prepare('insert into rows (id) values (?)').run(id).changes;
+const insert = (id: string) => async () => sqlite.prepare('insert into rows (id) values (?)').run(id).changes;
 const ids = () =>
   reader
     .prepare('select id from rows order by id')
@@ -36,8 +40,8 @@ const ids = () =>
 describe('group commit', () => {
   it('commits the writes of one event-loop turn together, and each caller sees its own result', async () => {
     // The last write looks through another connection: with one COMMIT per write it would see a and b.
-    const peek = () => {
-      insert('c')();
+    const peek = async () => {
+      await insert('c')();
       return ids();
     };
     const results = await Promise.all([commit(insert('a')), commit(insert('b')), commit(peek)]);
@@ -51,7 +55,7 @@ describe('group commit', () => {
   });
 
   it('rolls back only the write that failed, with its own error', async () => {
-    const failing = () => {
+    const failing = async () => {
       sqlite.prepare('insert into rows (id) values (?)').run('half-done');
       throw new Error('refused');
     };
@@ -63,13 +67,11 @@ describe('group commit', () => {
   });
 
   it('lets a write open its own transaction (it becomes a savepoint inside the batch)', async () => {
-    const nested = (id: string, fail: boolean) => () =>
-      sqlite
-        .transaction(() => {
-          insert(id)();
-          if (fail) throw new Error('nested refusal');
-        })
-        .immediate();
+    const nested = (id: string, fail: boolean) => (tx: Db) =>
+      transaction(tx, async () => {
+        await insert(id)();
+        if (fail) throw new Error('nested refusal');
+      });
     const outcomes = await Promise.allSettled([commit(nested('n1', false)), commit(nested('n2', true)), commit(nested('n3', false))]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(ids()).toEqual(['n1', 'n3']);
@@ -89,6 +91,22 @@ describe('group commit', () => {
       blocker.close();
     }
     expect(ids()).toEqual([]);
+  });
+
+  it('refuses a body that lets the event loop turn: the whole batch rolls back, every caller fails', async () => {
+    // SECURITY/consistency: while the batch is open, another request's statements would land in it.
+    const yielding = async () => {
+      await insert('y')();
+      await new Promise((done) => setTimeout(done, 5));
+      return 1;
+    };
+    const outcomes = await Promise.allSettled([commit(insert('before')), commit(yielding), commit(insert('after'))]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(TransactionYieldedError);
+    expect(ids()).toEqual([]);
+    // And the writer works again afterwards
+    await commit(insert('later'));
+    expect(ids()).toEqual(['later']);
   });
 
   it('splits a large queue into several commits without losing any write', async () => {

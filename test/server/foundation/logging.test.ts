@@ -16,7 +16,7 @@ afterAll(async () => t.close());
 describe('request logging', () => {
   it('records method, route, status and time but no IP, token or body', async () => {
     // Given a request from a known address, with a bearer token and a secret in the body
-    const { token } = t.app.issueSession('requester', 'req-log');
+    const { token } = await t.app.issueSession('requester', 'req-log');
     t.logs.length = 0;
     await t.app.inject({
       method: 'POST',

@@ -14,7 +14,7 @@ const run = (sql: string, ...args: unknown[]) => t.sqlite.prepare(sql).run(...ar
 const ids = (sql: string) => (t.sqlite.prepare(sql).all() as { id: string }[]).map((r) => r.id);
 
 describe('runMaintenance', () => {
-  it('deletes closed tickets past retention with their messages, and only those', () => {
+  it('deletes closed tickets past retention with their messages, and only those', async () => {
     // Given tickets closed 11 and 9 days ago, a resolved one from long ago, and an open one
     run("insert into requesters (id, box_pk, sign_pk, created_at) values ('r', 'b', 's', 1)");
     const ticket = (id: string, status: string, closedAt: number | null) =>
@@ -26,7 +26,7 @@ describe('runMaintenance', () => {
     run("insert into messages (id, ticket_id, seq, kind, author_type, nonce, ct, sig, created_at) values ('m', 'old-closed', 1, 'message', 'requester', 'n', 'c', 's', 1)");
 
     // When maintenance runs with a 10-day retention
-    const result = runMaintenance(t.db, t.config.retentionDays, NOW);
+    const result = await runMaintenance(t.db, t.config.retentionDays, NOW);
 
     // Then only the ticket closed 11 days ago is gone, with its message
     expect(result.closedTicketsDeleted).toBe(1);
@@ -34,20 +34,20 @@ describe('runMaintenance', () => {
     expect(ids('select id from messages')).toEqual([]);
   });
 
-  it('forgets expired proof-of-work ids but keeps live ones spent', () => {
+  it('forgets expired proof-of-work ids but keeps live ones spent', async () => {
     run("insert into pow_spent (id, expires_at) values ('dead', ?), ('live', ?)", NOW - 1, NOW + 60);
-    expect(runMaintenance(t.db, 10, NOW).powSpentDeleted).toBe(1);
+    expect((await runMaintenance(t.db, 10, NOW)).powSpentDeleted).toBe(1);
     expect(ids('select id from pow_spent')).toEqual(['live']);
   });
 
-  it('deletes sessions a day after they expired or were revoked', () => {
+  it('deletes sessions a day after they expired or were revoked', async () => {
     const session = (jti: string, expiresAt: number, revokedAt: number | null) =>
       run("insert into sessions (jti, subject_type, subject_id, created_at, expires_at, revoked_at) values (?, 'staff', 's', 1, ?, ?)", jti, expiresAt, revokedAt);
     session('long-expired', NOW - 2 * DAY, null);
     session('just-expired', NOW - 60, null);
     session('long-revoked', NOW + 3600, NOW - 2 * DAY);
     session('live', NOW + 3600, null);
-    expect(runMaintenance(t.db, 10, NOW).sessionsDeleted).toBe(2);
+    expect((await runMaintenance(t.db, 10, NOW)).sessionsDeleted).toBe(2);
     expect((t.sqlite.prepare('select jti from sessions order by jti').all() as { jti: string }[]).map((r) => r.jti)).toEqual(['just-expired', 'live']);
   });
 });

@@ -61,11 +61,11 @@ describe('requester sessions', () => {
 describe('failed staff sign-ins', () => {
   const rows = (action: string) => fx.app.db.select().from(audit).where(eq(audit.action, action)).all();
 
-  it('add one audit row per username per hour, then one tally row', () => {
+  it('add one audit row per username per hour, then one tally row', async () => {
     // Given many failures for one name within an hour
     const now = 1_800_000_000 - (1_800_000_000 % HOUR) + 10;
-    for (let i = 0; i < 500; i++) recordFailedSignIn(fx.app.db, 'admin', now + i);
-    recordFailedSignIn(fx.app.db, 'nobody-like-this', now);
+    for (let i = 0; i < 500; i++) await recordFailedSignIn(fx.app.db, 'admin', now + i);
+    await recordFailedSignIn(fx.app.db, 'nobody-like-this', now);
 
     // Then the chain grew by one row per name, at once
     expect(
@@ -76,17 +76,17 @@ describe('failed staff sign-ins', () => {
     expect(rows(FAILED_SIGN_IN_TALLY_ACTION)).toEqual([]);
 
     // When the next hour begins, the finished hour is written as one tally per repeated name
-    recordFailedSignIn(fx.app.db, 'admin', now + HOUR);
+    await recordFailedSignIn(fx.app.db, 'admin', now + HOUR);
     const tallies = rows(FAILED_SIGN_IN_TALLY_ACTION);
     expect(tallies.map((r) => [r.target, JSON.parse(r.detail)])).toEqual([['admin', { hour: now - 10, count: 500 }]]);
     expect(rows(FAILED_SIGN_IN_ACTION)).toHaveLength(3);
-    expect(fx.app.verifyAuditChain().ok).toBe(true);
+    expect((await fx.app.verifyAuditChain()).ok).toBe(true);
   });
 
-  it('pool a spray of distinct names past the per-hour cap', () => {
+  it('pool a spray of distinct names past the per-hour cap', async () => {
     const now = 1_800_000_000;
-    for (let i = 0; i < 5 * FAILED_SIGN_IN_NAMES_PER_HOUR; i++) recordFailedSignIn(fx.app.db, `guess-${i}`, now);
-    flushFailedSignIns(fx.app.db);
+    for (let i = 0; i < 5 * FAILED_SIGN_IN_NAMES_PER_HOUR; i++) await recordFailedSignIn(fx.app.db, `guess-${i}`, now);
+    await flushFailedSignIns(fx.app.db);
     expect(rows(FAILED_SIGN_IN_ACTION)).toHaveLength(FAILED_SIGN_IN_NAMES_PER_HOUR + 1);
     const pooled = rows(FAILED_SIGN_IN_TALLY_ACTION);
     expect(pooled.map((r) => [r.target, JSON.parse(r.detail).count])).toEqual([['*', 4 * FAILED_SIGN_IN_NAMES_PER_HOUR]]);

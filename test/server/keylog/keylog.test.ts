@@ -67,7 +67,7 @@ describe('POST /api/keylog', () => {
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
     // And below the guard, the log's own rule refuses the entry too
-    expect(() => appendKeyLogEntry(fx.t.db, m.staffId, entry)).toThrow(expect.objectContaining({ code: 'keylog_invalid', message: expect.stringMatching(/not an admin/) }));
+    await expect(appendKeyLogEntry(fx.t.db, m.staffId, entry)).rejects.toThrow(expect.objectContaining({ code: 'keylog_invalid', message: expect.stringMatching(/not an admin/) }));
   });
 
   it("refuses a staff-add whose keys are not the account's", async () => {
@@ -137,13 +137,13 @@ describe('POST /api/setup', () => {
     const fresh = await buildTestApp();
     try {
       const { createSetupToken } = await import('../../../server/plugins/app/desk');
-      createSetupToken(fresh.app.db);
+      await createSetupToken(fresh.app.db);
       // a full valid-looking body with a wrong token
       const body = await validSetupBody(fresh.app);
       const res = await api(fresh.app, 'POST', '/api/setup', { ...body, token: 'wrong-token' });
       expect(res.status).toBe(401);
       // the right token works once, then the desk is set up
-      const { token } = createSetupToken(fresh.app.db);
+      const { token } = await createSetupToken(fresh.app.db);
       expect((await api(fresh.app, 'POST', '/api/setup', { ...body, token })).status).toBe(201);
       const replay = await api(fresh.app, 'POST', '/api/setup', { ...body, token });
       expect(replay.status).toBe(409);
@@ -157,7 +157,7 @@ describe('POST /api/setup', () => {
     const fresh = await buildTestApp();
     try {
       const { createSetupToken } = await import('../../../server/plugins/app/desk');
-      const { token } = createSetupToken(fresh.app.db, Math.floor(Date.now() / 1000) - 25 * 3600);
+      const { token } = await createSetupToken(fresh.app.db, Math.floor(Date.now() / 1000) - 25 * 3600);
       const res = await api(fresh.app, 'POST', '/api/setup', { ...(await validSetupBody(fresh.app)), token });
       expect(res.status).toBe(401);
     } finally {

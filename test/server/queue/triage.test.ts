@@ -30,7 +30,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
     const [entry] = auditFor(ticketId);
     expect(entry).toMatchObject({ actorStaffId: fx.staff.tech.staffId, action: 'ticket.triage' });
     expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: fx.staff.tech.staffId });
-    expect(fx.app.verifyAuditChain().ok).toBe(true);
+    expect((await fx.app.verifyAuditChain()).ok).toBe(true);
   });
 
   it('lets any admitted technician reassign or unassign a ticket claimed by someone else', async () => {
@@ -148,7 +148,7 @@ describe('who may use the queue', () => {
       .filter(([path]) => /^\/api\/staff\/(tickets|labels)/.test(path))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
     expect(routes.length).toBeGreaterThanOrEqual(5);
-    const { token } = fx.app.issueSession('requester', requester.requesterId);
+    const { token } = await fx.app.issueSession('requester', requester.requesterId);
     for (const r of routes) {
       const url = r.path.replace('{id}', ticketId);
       const payload = r.method === 'GET' ? undefined : {};

@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../protocol/index';
 import { buildTestApp, type TestApp } from '../../helpers/app';
 import { fuzzRequestArb, IDENTITIES, type FuzzRequest, type FuzzTarget, type Identity } from '../../helpers/fuzz-request';
-import { compareRoutes, fetchOpenApi, listOperations, listRegisteredRoutes, measureBodyLimit, opKey, type Operation } from '../../helpers/fuzz-routes';
-import { SchemaContext } from '../../helpers/fuzz-schema';
-import { addTechnician, setupDesk } from '../../helpers/desk';
+import { compareRoutes, fetchOpenApi, listOperations, listRegisteredRoutes, measureBodyLimit, opKey, type OpenApiParameter, type Operation } from '../../helpers/fuzz-routes';
+import { SchemaContext, toJsonText } from '../../helpers/fuzz-schema';
+import { addTechnician, seededSession, setupDesk } from '../../helpers/desk';
 import { buildJourneyApp, newRequester, submitTicket } from '../../helpers/requester';
 import { announce, encryptFile } from '../attachments/upload';
 
@@ -67,7 +67,7 @@ function freshToken(kind: 'staff' | 'requester', subject: string): string {
   tokenPools.set(subject, pool);
   if (pool.length === 0)
     t.sqlite.transaction(() => {
-      for (let i = 0; i < 100; i++) pool.push(t.app.issueSession(kind, subject).token);
+      for (let i = 0; i < 100; i++) pool.push(seededSession(t.app, kind, subject));
     })();
   return pool.pop()!;
 }
@@ -151,6 +151,81 @@ function describeFailure(req: FuzzRequest | undefined, err: unknown): string {
   return `${err instanceof Error ? err.message : String(err)}\n    ${JSON.stringify(shown)}`;
 }
 
+/** One fixed-seed draw from an arbitrary: the probes below are the same requests on every run. */
+const draw = <T>(arb: fc.Arbitrary<T>, seed: number): T => fc.sample(arb, { numRuns: 1, seed })[0]!;
+
+/** A query or path value as the route sees it: integer params are coerced like z.coerce.number(). */
+function paramValue(p: OpenApiParameter, raw: string): unknown {
+  const type = schemas.resolve(p.schema).type;
+  return type === 'integer' || type === 'number' ? Number(raw) : raw;
+}
+
+const BAD_PARAMS = ['a', '-1', '1.5', 'NaN', 'A'.repeat(101), 'x'.repeat(5000)];
+
+/**
+ * Deliberately invalid requests for one route, drawn from its own schema: each breaks exactly one
+ * part (a path param, a query param, the body) and keeps the rest well-formed, with real ids
+ * where the fixture has them. Every one is malformed by the document, so the only acceptable
+ * answer is a 4xx, and with a caller the guard lets in it must be 400 validation_failed.
+ */
+function invalidProbes(target: FuzzTarget): FuzzRequest[] {
+  const { op, known } = target;
+  const goodParam = (p: OpenApiParameter, seed: number) => known[p.name]?.[0] ?? String(draw(schemas.conforming(p.schema), seed));
+  const badParams = (p: OpenApiParameter) => BAD_PARAMS.filter((raw) => !schemas.validates(p.schema, paramValue(p, raw)));
+  const pathWith = (broken?: { name: string; raw: string }) =>
+    op.pathParams.reduce((url, p, i) => url.replace(`{${p.name}}`, encodeURIComponent(p.name === broken?.name ? broken.raw : goodParam(p, i + 1))), op.path);
+  const validBody = op.body && target.bodyLimit !== null ? toJsonText(draw(schemas.conforming(op.body), 7)) : undefined;
+  const request = (url: string, kind: string, malformed: string, payload = validBody): FuzzRequest => ({
+    identity: 'admin',
+    forgery: 0,
+    method: op.method,
+    url,
+    headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+    ...(payload === undefined ? {} : { payload }),
+    malformed,
+    kind,
+  });
+  const out: FuzzRequest[] = [];
+  for (const p of op.pathParams) for (const raw of badParams(p).slice(0, 2)) out.push(request(pathWith({ name: p.name, raw }), 'probe-path', `path param ${p.name}`));
+  for (const p of op.queryParams)
+    for (const raw of badParams(p).slice(0, 2)) out.push(request(`${pathWith()}?${p.name}=${encodeURIComponent(raw)}`, 'probe-query', `query ${p.name}`));
+  if (op.body && target.bodyLimit !== null) {
+    const body = op.body;
+    const broken = [
+      [],
+      ...Array.from({ length: 8 }, (_, seed) =>
+        draw(
+          schemas.conforming(body).chain((v) => schemas.mutate(body, v)),
+          seed + 1,
+        ),
+      ),
+    ];
+    for (const value of broken.filter((v) => !schemas.validates(body, v)).slice(0, 3)) out.push(request(pathWith(), 'probe-body', 'body field', toJsonText(value)));
+  }
+  return out;
+}
+
+/** Routes (keys) whose deliberately invalid probe answered 400 validation_failed. */
+const probedValidation = new Set<string>();
+
+/**
+ * Sends `target`'s probes as each signed-in identity, the admin first (the most doors open), until
+ * one answers 400 validation_failed. Deterministic coverage of validation behind every guard,
+ * whatever the machine's speed; the random runs still do the fuzzing.
+ */
+async function probeValidation(target: FuzzTarget): Promise<void> {
+  for (const identity of ['admin', 'technician', 'requester'] as const) {
+    for (const probe of invalidProbes(target)) {
+      const before = stats.get(target.op.key)!.validationFailed;
+      await send(target.op, { ...probe, identity });
+      if (stats.get(target.op.key)!.validationFailed > before) {
+        probedValidation.add(target.op.key);
+        return;
+      }
+    }
+  }
+}
+
 beforeAll(async () => {
   t = await buildJourneyApp();
   // Staff through the real setup and admission API (real key blobs, so /me serialises); the
@@ -164,8 +239,8 @@ beforeAll(async () => {
   subjects = { requester: requester.requesterId, technician: tech.staffId, admin: desk.admin.staffId };
 
   const now = Math.floor(Date.now() / 1000);
-  const revoked = t.app.issueSession('staff', desk.admin.staffId);
-  t.app.revokeSession(revoked.jti);
+  const revoked = await t.app.issueSession('staff', desk.admin.staffId);
+  await t.app.revokeSession(revoked.jti);
   const header = base64url({ alg: 'HS256', typ: 'JWT' });
   const claims = base64url({ sub: desk.admin.staffId, typ: 'staff', jti: newId(), exp: now + 600 });
   const otherKey = createHmac('sha256', randomBytes(32)).update(`${header}.${claims}`).digest('base64url');
@@ -242,6 +317,13 @@ describe('fuzzing every route of the OpenAPI document', () => {
     const failures: string[] = [];
     for (const op of ops) {
       const target = targets.get(op.key)!;
+      // First the deterministic probes (before the random runs can spend a per-account limit).
+      try {
+        await probeValidation(target);
+      } catch (err) {
+        failures.push(`${op.key} (validation probe): ${err instanceof Error ? err.message : String(err)}`);
+        continue;
+      }
       const property = fc.asyncProperty(fuzzRequestArb(target, schemas, forgeries.length), (req) => send(op, req));
       for (const params of [{ numRuns: MIN_RUNS }, { numRuns: EXTRA_RUNS, interruptAfterTimeLimit: EXTRA_BUDGET_MS, markInterruptAsFailure: false }]) {
         const out = await fc.check(property, params);
@@ -262,11 +344,12 @@ describe('fuzzing every route of the OpenAPI document', () => {
       ops.map((o) => o.key).filter((k) => !routed.has(k)),
       'documented routes the fuzzer never reached',
     ).toEqual([]);
-    // Validation behind every guard was reached: each route that takes input answered
-    // validation_failed at least once (for admin routes, only an admin token gets that far).
+    // Validation behind every guard was reached: each route that takes input answered a
+    // deliberately invalid probe with validation_failed (for admin routes, only an admin token
+    // gets that far), whatever luck the random runs had within their time budget.
     const takesInput = ops.filter((o) => o.pathParams.length + o.queryParams.length > 0 || o.body);
     expect(
-      takesInput.filter((o) => stats.get(o.key)!.validationFailed === 0).map((o) => o.key),
+      takesInput.filter((o) => !probedValidation.has(o.key)).map((o) => o.key),
       'routes whose validation was never reached',
     ).toEqual([]);
     for (const kind of ['body-field', 'body-invalid-json', 'body-empty', 'body-content-type', 'body-over-limit', 'body-near-limit', 'body-top-level', 'path-bad', 'query']) {

@@ -130,7 +130,7 @@ describe('runMaintenance: retention', () => {
     expect(scene.expectedCounts.attachmentChunksDeleted).toBeGreaterThan(1);
 
     // When the job runs
-    const result = runMaintenance(t.db, POLICY_DAYS);
+    const result = await runMaintenance(t.db, POLICY_DAYS);
 
     // Then it reports what went with the tickets, and exactly that is gone
     expect(result).toMatchObject(scene.expectedCounts);
@@ -139,13 +139,13 @@ describe('runMaintenance: retention', () => {
     expect(rowsOf(t, scene.kept)).toEqual(keptBefore);
     expect(keptBefore.tickets).toBe(3);
     // And a second run finds nothing more
-    expect(runMaintenance(t.db, POLICY_DAYS)).toMatchObject({ closedTicketsDeleted: 0, messagesDeleted: 0, wrapsDeleted: 0, attachmentChunksDeleted: 0 });
+    expect(await runMaintenance(t.db, POLICY_DAYS)).toMatchObject({ closedTicketsDeleted: 0, messagesDeleted: 0, wrapsDeleted: 0, attachmentChunksDeleted: 0 });
   });
 
   it('in a dry run counts the same and deletes nothing', async () => {
     const { t, scene } = await sceneApp();
     const before = { expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) };
-    expect(runMaintenance(t.db, POLICY_DAYS, nowSeconds(), { dryRun: true })).toMatchObject(scene.expectedCounts);
+    expect(await runMaintenance(t.db, POLICY_DAYS, nowSeconds(), { dryRun: true })).toMatchObject(scene.expectedCounts);
     expect({ expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) }).toEqual(before);
   });
 });

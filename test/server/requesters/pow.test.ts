@@ -113,9 +113,9 @@ describe('proof of work on POST /api/requesters', () => {
         .from(powSpent)
         .all()
         .some((r) => r.id === id);
-    runMaintenance(t.db, 90);
+    await runMaintenance(t.db, 90);
     expect(has()).toBe(true);
-    runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + 1);
+    await runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + 1);
     expect(has()).toBe(false);
   });
 });

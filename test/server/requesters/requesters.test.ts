@@ -125,7 +125,7 @@ describe('POST /api/requesters/logout', () => {
   });
 
   it('refuses a staff token', async () => {
-    const { token } = t.app.issueSession('staff', 'nobody-at-all-00000000');
+    const { token } = await t.app.issueSession('staff', 'nobody-at-all-00000000');
     expectError(await t.app.inject({ method: 'POST', url: '/api/requesters/logout', headers: bearer(token), payload: {} }), 401, 'unauthorized');
   });
 });

@@ -107,7 +107,7 @@ describe('POST /api/admin/rewrap', () => {
       if (ticket.noteKey) expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: n!.sealed }, v2, 'note'))).toBe(p.toB64(ticket.noteKey));
       else expect(n).toBeUndefined();
     }
-    expect(fx.app.verifyAuditChain()).toMatchObject({ ok: true });
+    expect(await fx.app.verifyAuditChain()).toMatchObject({ ok: true });
   });
 
   it('is idempotent: the same batch posted twice leaves one wrap per key', async () => {

@@ -29,23 +29,23 @@ async function expect401(token: string) {
 
 describe('GET /api/staff/me token hardening', () => {
   it('accepts a hand-made token signed with the real key (so the refusals below mean something)', async () => {
-    const { jti, expiresAt } = fx.app.issueSession('staff', fx.staff.tom.staffId);
+    const { jti, expiresAt } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
     const token = handMade({ alg: 'HS256', typ: 'JWT' }, { sub: fx.staff.tom.staffId, typ: 'staff', jti, exp: expiresAt }, fx.app.secrets.jwtKey);
     expect((await api(fx.app, 'GET', '/api/staff/me', undefined, token)).status).toBe(200);
   });
 
   it('refuses alg none', async () => {
-    const { jti, expiresAt } = fx.app.issueSession('staff', fx.staff.tom.staffId);
+    const { jti, expiresAt } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
     await expect401(handMade({ alg: 'none', typ: 'JWT' }, { sub: fx.staff.tom.staffId, typ: 'staff', jti, exp: expiresAt }, null));
   });
 
   it('refuses a token signed with another key', async () => {
-    const { jti, expiresAt } = fx.app.issueSession('staff', fx.staff.tom.staffId);
+    const { jti, expiresAt } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
     await expect401(handMade({ alg: 'HS256', typ: 'JWT' }, { sub: fx.staff.tom.staffId, typ: 'staff', jti, exp: expiresAt }, Buffer.alloc(32, 1)));
   });
 
   it('refuses an expired token', async () => {
-    const { jti } = fx.app.issueSession('staff', fx.staff.tom.staffId);
+    const { jti } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
     await expect401(handMade({ alg: 'HS256', typ: 'JWT' }, { sub: fx.staff.tom.staffId, typ: 'staff', jti, exp: Math.floor(Date.now() / 1000) - 5 }, fx.app.secrets.jwtKey));
   });
 
@@ -55,13 +55,13 @@ describe('GET /api/staff/me token hardening', () => {
   });
 
   it('refuses the token of a deleted session', async () => {
-    const { token, jti } = fx.app.issueSession('staff', fx.staff.tom.staffId);
+    const { token, jti } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
     fx.t.db.delete(sessions).where(eq(sessions.jti, jti)).run();
     await expect401(token);
   });
 
   it('refuses a requester token', async () => {
-    const { token } = fx.app.issueSession('requester', fx.staff.tom.staffId);
+    const { token } = await fx.app.issueSession('requester', fx.staff.tom.staffId);
     await expect401(token);
   });
 });

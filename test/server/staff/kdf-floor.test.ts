@@ -60,7 +60,7 @@ describe('POST /api/setup with Argon2id parameters', () => {
   it('refuses a first admin below the floor with 400 kdf_too_weak and stays unset; at the floor it sets up', async () => {
     const vault = core.createVault((await api(t.app, 'GET', '/api/desk')).body.deskId);
     const passphrase = core.newStaffPassphrase();
-    const { token } = createSetupToken(t.app.db);
+    const { token } = await createSetupToken(t.app.db);
     const weak = core.prepareSetup(vault, { username: 'ana', password: passphrase, generated: true }, CHEAP_KDF).request;
     const refused = await api(t.app, 'POST', '/api/setup', { token, ...weak });
     expect(refused.status).toBe(400);

@@ -116,7 +116,7 @@ describe('POST /api/tickets/:id/messages', () => {
         maxMessagesPerHour: 100,
         now: Math.floor(Date.now() / 1000),
       });
-    expect(attempt).toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
+    await expect(attempt()).rejects.toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
     expect(fx.t.sqlite.prepare('select count(*) as n from messages where id = ?').get(r.messageId)).toEqual({ n: 0 });
   });
 

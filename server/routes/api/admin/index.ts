@@ -46,7 +46,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       bodyLimit: 1024,
     },
-    async (request, reply) => reply.code(201).send(createInvite(app.db, request.staff!.id, request.body.username, request.body.role, request.body.ttlHours)),
+    async (request, reply) => reply.code(201).send(await createInvite(app.db, request.staff!.id, request.body.username, request.body.role, request.body.ttlHours)),
   );
 
   app.delete(
@@ -86,7 +86,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) =>
       patchStaff(app.db, request.staff!.id, request.params.id, request.body, {
-        revokeSessions: (id) => app.revokeSubjectSessions('staff', id),
+        revokeSessions: (tx, id) => app.revokeSubjectSessions('staff', id, tx),
       }),
   );
 
@@ -103,7 +103,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       bodyLimit: 256 * 1024,
     },
-    async (request, reply) => reply.code(201).send(storeGrants(app.db, request.staff!.id, request.body.grants)),
+    async (request, reply) => reply.code(201).send(await storeGrants(app.db, request.staff!.id, request.body.grants)),
   );
 
   app.get(
@@ -137,7 +137,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       bodyLimit: 16 * 1024,
     },
-    async (request, reply) => reply.code(201).send(storeLabelKey(app.db, request.staff!.id, request.body)),
+    async (request, reply) => reply.code(201).send(await storeLabelKey(app.db, request.staff!.id, request.body)),
   );
 };
 

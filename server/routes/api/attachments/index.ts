@@ -126,8 +126,8 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const uploader = uploaderOf(request);
       const now = nowSeconds();
-      const { status, created } = await app.groupCommit(() =>
-        createAttachment(app.db, app.sqlite, limits, {
+      const { status, created } = await app.groupCommit((tx) =>
+        createAttachment(tx, limits, {
           ticketId: request.params.id,
           uploader,
           body: request.body,
@@ -151,7 +151,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       config: { rateLimit: RATE_LIMITS.attachmentWrite },
     },
-    async (request) => attachmentStatus(app.sqlite, request.params.id, request.params.aid),
+    async (request) => attachmentStatus(app.db, request.params.id, request.params.aid),
   );
 
   app.put(
@@ -170,7 +170,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       const { id, aid, index } = request.params;
       const contentType = String(request.headers['content-type'] ?? '');
       if (!contentType.startsWith(OCTET_STREAM)) throw new AppError('unsupported_media_type', `send ${OCTET_STREAM}`);
-      const target = chunkUploadTarget(app.sqlite, id, aid, index, uploaderOf(request));
+      const target = await chunkUploadTarget(app.db, id, aid, index, uploaderOf(request));
       const declared = Number(request.headers['content-length'] ?? Number.NaN);
       try {
         // SECURITY: refuse an oversized body by its declared length, before reading any of it.
@@ -180,7 +180,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         try {
           await readChunkBody(request.body, data, index);
           // Stored before (a retry after a lost answer): acknowledged, not rewritten.
-          if (!target.alreadyStored) await app.groupCommit(() => storeChunk(app.sqlite, target, data));
+          if (!target.alreadyStored) await app.groupCommit((tx) => storeChunk(tx, target, data));
         } finally {
           giveBack(data);
         }
@@ -208,7 +208,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { id, aid } = request.params;
       const uploader = uploaderOf(request);
-      return app.groupCommit(() => completeAttachment(app.sqlite, id, aid, uploader, nowSeconds()));
+      return app.groupCommit((tx) => completeAttachment(tx, id, aid, uploader, nowSeconds()));
     },
   );
 
@@ -224,7 +224,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       config: { rateLimit: RATE_LIMITS.attachmentRead },
     },
-    async (request) => ({ attachments: listAttachments(app.sqlite, request.params.id) }),
+    async (request) => ({ attachments: await listAttachments(app.db, request.params.id) }),
   );
 
   app.get(
@@ -241,7 +241,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const { id, aid, index } = request.params;
-      const data = getChunk(app.sqlite, id, aid, index);
+      const data = await getChunk(app.db, id, aid, index);
       return reply.header('cache-control', 'no-store').type(OCTET_STREAM).send(data);
     },
   );

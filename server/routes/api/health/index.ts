@@ -16,7 +16,7 @@ const health: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: RATE_LIMITS.health },
     },
     async () => {
-      checkDatabase(app.db);
+      await checkDatabase(app.db);
       return { ok: true as const, db: 'ok' as const };
     },
   );

@@ -19,7 +19,7 @@ const keylogRoutes: FastifyPluginAsyncZod = async (app) => {
       },
       config: { rateLimit: RATE_LIMITS.keylogRead },
     },
-    async (request) => ({ entries: listKeyLogEntries(app.db, request.query.after ?? -1) }),
+    async (request) => ({ entries: await listKeyLogEntries(app.db, request.query.after ?? -1) }),
   );
 
   app.post(
@@ -36,7 +36,7 @@ const keylogRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 16 * 1024,
       config: { rateLimit: RATE_LIMITS.keylogAppend },
     },
-    async (request, reply) => reply.code(201).send(appendKeyLogEntry(app.db, request.staff!.id, request.body.entry)),
+    async (request, reply) => reply.code(201).send(await appendKeyLogEntry(app.db, request.staff!.id, request.body.entry)),
   );
 };
 

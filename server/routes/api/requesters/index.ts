@@ -22,7 +22,7 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: RATE_LIMITS.register },
       bodyLimit: 4 * 1024,
     },
-    async (request, reply) => reply.code(201).send(registerRequester(app.db, app.secrets.powMacKey, request.body, nowSeconds())),
+    async (request, reply) => reply.code(201).send(await registerRequester(app.db, app.secrets.powMacKey, request.body, nowSeconds())),
   );
 
   // Answered the same way whether or not the key is registered.
@@ -54,8 +54,8 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 2 * 1024,
     },
     async (request) => {
-      const requesterId = signInRequester(app.db, app.secrets.powMacKey, request.body, nowSeconds());
-      const session = app.issueSession('requester', requesterId);
+      const requesterId = await signInRequester(app.db, app.secrets.powMacKey, request.body, nowSeconds());
+      const session = await app.issueSession('requester', requesterId);
       return { token: session.token, requesterId, expiresAt: session.expiresAt };
     },
   );
@@ -74,7 +74,7 @@ const requesterRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { rateLimit: RATE_LIMITS.requesterLogout },
     },
     async (request, reply) => {
-      app.revokeSession(request.requester!.jti);
+      await app.revokeSession(request.requester!.jti);
       return reply.code(204).send(null);
     },
   );

@@ -25,7 +25,7 @@ const setupRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       checkStaffKdf(request.body.kdf, app.staffKdfFloor);
-      return reply.code(201).send(completeSetup(app.db, request.body, app.authHashKdf));
+      return reply.code(201).send(await completeSetup(app.db, request.body, app.authHashKdf));
     },
   );
 };

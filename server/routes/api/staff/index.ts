@@ -52,8 +52,8 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       try {
-        const { staffId, scope } = logIn(app.db, signInKeys, request.body, app.authHashKdf);
-        const session = app.issueSession(scope === 'staff' ? 'staff' : 'staff_enrolment', staffId);
+        const { staffId, scope } = await logIn(app.db, signInKeys, request.body, app.authHashKdf);
+        const session = await app.issueSession(scope === 'staff' ? 'staff' : 'staff_enrolment', staffId);
         return { token: session.token, expiresAt: session.expiresAt, staffId, scope };
       } catch (err) {
         if (err instanceof SignInThrottled) void reply.header('retry-after', String(err.retryAfterSeconds));
@@ -73,8 +73,8 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const me = request.staff!;
-      app.revokeSession(me.jti);
-      logOut(app.db, me.id);
+      await app.revokeSession(me.jti);
+      await logOut(app.db, me.id);
       return { ok: true as const };
     },
   );
@@ -119,7 +119,7 @@ const staffRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { inviteToken, staffId, ...enrolment } = request.body;
       checkStaffKdf(enrolment.kdf, app.staffKdfFloor);
-      const created = activate(app.db, inviteToken, staffId, enrolment, app.authHashKdf);
+      const created = await activate(app.db, inviteToken, staffId, enrolment, app.authHashKdf);
       return reply.code(201).send(created);
     },
   );

@@ -49,7 +49,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       // Cheapest refusal first: an unpaid request never reaches the signature check or the database.
       const pow = b.pow ? checkPow(app.secrets.powMacKey, b.pow, 'ticket', now) : null;
-      const signPk = requesterSignPk(app.db, requesterId);
+      const signPk = await requesterSignPk(app.db, requesterId);
       if (!signPk) throw unauthorized('session is not valid');
       // Same check as assertSigned, on a worker thread: the loop serves other requests meanwhile.
       await app.verifySignature({ kind: 'message', ticketId: b.ticketId, messageId: b.messageId, envelope: b.message }, signPk);
@@ -65,7 +65,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
         now,
       };
       // Shares its durable COMMIT with the other submissions of this event-loop turn.
-      const created = await app.groupCommit(() => createTicket(app.db, ticket));
+      const created = await app.groupCommit((tx) => createTicket(tx, ticket));
       return reply.code(201).send(created);
     },
   );
@@ -76,7 +76,7 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['requester'], summary: "The requester's own tickets", security: [{ bearer: [] }], response: { 200: MyTickets, ...errorResponses(401, 429) } },
       config: { rateLimit: RATE_LIMITS.myTickets },
     },
-    async (request) => ({ tickets: listRequesterTickets(app.db, request.requester!.id) }),
+    async (request) => ({ tickets: await listRequesterTickets(app.db, request.requester!.id) }),
   );
 
   app.get(
@@ -114,9 +114,9 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const ticketId = request.params.id;
       const { messageId, envelope } = request.body;
       const author = { type: 'requester' as const, requesterId: request.requester!.id };
-      assertSignedByAuthor(app.db, author, { ticketId, messageId, kind: 'message', envelope });
-      const stored = await app.groupCommit(() =>
-        appendMessage(app.db, {
+      await assertSignedByAuthor(app.db, author, { ticketId, messageId, kind: 'message', envelope });
+      const stored = await app.groupCommit((tx) =>
+        appendMessage(tx, {
           ticketId,
           author,
           messageId,

@@ -26,8 +26,8 @@ const adminTwoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { staffId } = request.body;
-      resetTwoFactor(app.db, request.staff!.id, staffId);
-      return { staffId, signedOut: app.revokeSubjectSessions('staff', staffId) };
+      await resetTwoFactor(app.db, request.staff!.id, staffId);
+      return { staffId, signedOut: await app.revokeSubjectSessions('staff', staffId) };
     },
   );
 
@@ -45,11 +45,11 @@ const adminTwoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { required } = request.body;
-      const withoutFactor = setTwoFactorPolicy(app.db, request.staff!.id, required);
+      const withoutFactor = await setTwoFactorPolicy(app.db, request.staff!.id, required);
       // SECURITY: under the policy a full session implies a factor; members without one sign in
       // again and get an enrolment-only session.
       let signedOut = 0;
-      for (const id of withoutFactor) signedOut += app.revokeSubjectSessions('staff', id);
+      for (const id of withoutFactor) signedOut += await app.revokeSubjectSessions('staff', id);
       return { required, signedOut };
     },
   );

@@ -14,7 +14,7 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['staff'], summary: 'The encrypted label dictionary', security: bearer, response: { 200: Labels, ...errors } },
       config: { rateLimit: RATE_LIMITS.labelsRead },
     },
-    async () => ({ labels: listLabels(app.db) }),
+    async () => ({ labels: await listLabels(app.db) }),
   );
 
   app.post(
@@ -24,7 +24,7 @@ const staffLabelRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 8 * 1024,
       config: { rateLimit: RATE_LIMITS.labelsWrite },
     },
-    async (request, reply) => reply.code(201).send(addLabel(app.db, request.staff!.id, request.body)),
+    async (request, reply) => reply.code(201).send(await addLabel(app.db, request.staff!.id, request.body)),
   );
 };
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { appendAuditRow } from '../../../../plugins/app/audit';
 import {
   errorResponses,
   MESSAGE_BODY_LIMIT,
@@ -116,9 +117,9 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       const staffId = request.staff!.id;
       const author = { type: 'staff' as const, staffId };
-      assertSignedByAuthor(app.db, author, { ticketId, messageId: b.messageId, kind: b.kind, envelope: b.envelope });
-      const stored = await app.groupCommit(() =>
-        appendMessage(app.db, {
+      await assertSignedByAuthor(app.db, author, { ticketId, messageId: b.messageId, kind: b.kind, envelope: b.envelope });
+      const stored = await app.groupCommit((tx) =>
+        appendMessage(tx, {
           ticketId,
           author,
           messageId: b.messageId,
@@ -128,7 +129,7 @@ const staffTicketRoutes: FastifyPluginAsyncZod = async (app) => {
           maxMessagesPerHour: app.config.quotas.messagesPerHour,
           now: nowSeconds(),
           // Audited in the same transaction: which action on which ticket, never any content.
-          onStored: () => app.appendAudit(staffId, b.kind === 'note' ? 'ticket.note' : 'ticket.reply', ticketId),
+          onStored: (inTx) => appendAuditRow(inTx, staffId, b.kind === 'note' ? 'ticket.note' : 'ticket.reply', ticketId),
         }),
       );
       return reply.code(201).send(stored);

@@ -44,7 +44,7 @@ const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
       bodyLimit: 1024,
       config: { rateLimit: RATE_LIMITS.twoFactorWrite },
     },
-    async (request, reply) => reply.code(201).send(beginTotpEnrolment(app.db, keys, request.staff!.id, request.staff!.username)),
+    async (request, reply) => reply.code(201).send(await beginTotpEnrolment(app.db, keys, request.staff!.id, request.staff!.username)),
   );
 
   app.post(
@@ -62,11 +62,11 @@ const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const me = request.staff!;
-      const recoveryCodes = confirmTotpEnrolment(app.db, keys, me.id, me.username, request.body.totp);
+      const recoveryCodes = await confirmTotpEnrolment(app.db, keys, me.id, me.username, request.body.totp);
       if (me.scope === 'staff') return { recoveryCodes, session: null };
       // Password and a fresh code are both proven now: swap the enrolment-only session for a full one.
-      app.revokeSession(me.jti);
-      const session = app.issueSession('staff', me.id);
+      await app.revokeSession(me.jti);
+      const session = await app.issueSession('staff', me.id);
       return { recoveryCodes, session: { token: session.token, expiresAt: session.expiresAt, staffId: me.id, scope: 'staff' as const } };
     },
   );
@@ -89,9 +89,9 @@ const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
       try {
         // SECURITY: a stolen session must not be able to guess its way to removing the factor:
         // wrong codes here count toward the same per-name back-off as sign-in.
-        assertNotThrottled(app.db, throttle, me.username);
-        if (!disableOwnTwoFactor(app.db, keys, me.id, me.username, request.body)) {
-          recordSignInFailure(app.db, throttle, me.username);
+        await assertNotThrottled(app.db, throttle, me.username);
+        if (!(await disableOwnTwoFactor(app.db, keys, me.id, me.username, request.body))) {
+          await recordSignInFailure(app.db, throttle, me.username);
           throw new AppError('two_factor_invalid', 'the code is wrong, expired or already used');
         }
       } catch (err) {
@@ -99,7 +99,7 @@ const twoFactorRoutes: FastifyPluginAsyncZod = async (app) => {
         throw err;
       }
       // A change of factor ends every session (this one too): the next sign-in follows the new rules.
-      app.revokeSubjectSessions('staff', me.id);
+      await app.revokeSubjectSessions('staff', me.id);
       return { ok: true as const, signedOut: true as const };
     },
   );

@@ -5,7 +5,7 @@
 // no WebAssembly: Tor Browser "safer") and then, as the baseline of the same run, with both. The
 // technician is a new member enrolled with the default generated passphrase (invited, activated
 // in the browser, admitted; not timed); the first admin's sign-in with the password they chose
-// (OWASP parameters) is recorded beside it, for the "about 40 s" the activation page warns of.
+// (OWASP parameters) is recorded beside it, for the "about a minute" the activation page warns of.
 // Builds the client first when client/dist is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';

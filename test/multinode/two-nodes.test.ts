@@ -50,6 +50,8 @@ let dirB: string;
 let A: ServerChild | undefined;
 let B: ServerChild | undefined;
 let admin: AdminCredentials;
+/** The secrets fingerprint each node logged at start (A, B). */
+let startFingerprints: (string | undefined)[] = [];
 
 /** Every ticket a node acknowledged with 201, and what its first message said. */
 const filed = new Map<string, p.FirstMessagePayload>();
@@ -70,8 +72,10 @@ beforeAll(async () => {
   // The headless operator setup against the PostgreSQL URL: it creates A's secrets, and the desk.
   admin = await setupDeskProcess(dirA, { databaseUrl: database.url });
   shareSecrets(dirA, dirB);
-  const node = (dir: string, name: string) => startServer(dir, {}, 90_000, { databaseUrl: database.url, logFile: join(tmpdir(), `sealdesk-multinode-${name}.log`) });
-  [A, B] = await Promise.all([node(dirA, 'a'), node(dirB, 'b')]);
+  const node = (dir: string) => startServer(dir, {}, 90_000, { databaseUrl: database.url });
+  [A, B] = await Promise.all([node(dirA), node(dirB)]);
+  // Read now, while the start-up lines are still in the kept tail of each node's output.
+  startFingerprints = [A, B].map((n) => /"secretsFingerprint":"([^"]+)"/.exec(n.stdout())?.[1]);
   sql = new pg.Client({ connectionString: database.url });
   await sql.connect();
 }, 180_000);
@@ -144,6 +148,9 @@ describe('two nodes on one PostgreSQL database', () => {
   it('a requester registers on A and files on B; a technician reads and replies on B; the requester reads the reply on A', async () => {
     desk = await deskView(a(), admin.fingerprint);
     expect(desk.team.version).toBe(1);
+    // Both nodes hold the same secrets (what the operator compares in their start-up lines).
+    expect(startFingerprints[0]).toMatch(/^[A-Za-z0-9_-]{11}$/);
+    expect(startFingerprints[1]).toBe(startFingerprints[0]);
     // B serves the very desk A was set up as (one database, one key log).
     expect((await deskView(b(), admin.fingerprint)).deskId).toBe(desk.deskId);
 
@@ -168,7 +175,7 @@ describe('two nodes on one PostgreSQL database', () => {
       { author: 'requester', body: ticket.payload.body },
       { author: tinaOnB.staffId, body: 'Turn off the phone and do not sign in from it.' },
     ]);
-  });
+  }, 180_000);
 
   it('a proof of work spent on A is refused on B: the spent-set is shared', async () => {
     const { challenge } = (await http(a(), 'POST', '/api/pow', { purpose: 'register' })).body;
@@ -327,5 +334,5 @@ describe('two nodes on one PostgreSQL database', () => {
     const tomOnB = await loginStaffHttp(b(), tom);
     expect(tomOnB.vault.teamKeys.has(current)).toBe(true);
     expect(await ticketProblems(b(), tomOnB, filed)).toEqual([]);
-  });
+  }, 180_000);
 });

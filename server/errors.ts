@@ -46,10 +46,28 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string)
  */
 export function mapStorageError(err: object): { code: ErrorCode; message: string } | undefined {
   const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return mapPostgresError(err);
   if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_FULL_')) return { code: 'storage_full', message: 'the desk is out of storage; try again later' };
   for (const primary of ['SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_LOCKED']) {
     if (code === primary || code.startsWith(`${primary}_`)) return { code: 'storage_unavailable', message: 'the desk cannot store anything right now; try again later' };
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL's temporary refusals, wherever drizzle wraps the driver's error (`cause`): a
+ * SERIALIZABLE transaction still colliding after its retries (services/data.ts), a read-only
+ * server (a standby), a lost connection, a full disk. Nothing was committed; the client may retry.
+ */
+function mapPostgresError(err: object): { code: ErrorCode; message: string } | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    // SQLSTATE: 53100 disk_full; 40001 serialization_failure, 40P01 deadlock, 25006 read-only
+    // transaction, 57P0x shutdown/crash, class 08 connection exceptions.
+    if (code === '53100') return { code: 'storage_full', message: 'the desk is out of storage; try again later' };
+    if (typeof code === 'string' && (['40001', '40P01', '25006', '57P01', '57P02', '57P03'].includes(code) || /^08[0-9A-Z]{3}$/.test(code))) {
+      return { code: 'storage_unavailable', message: 'the desk cannot store anything right now; try again later' };
+    }
   }
   return undefined;
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createSetupToken, hasAdmin } from './plugins/app/desk';
+import { secretsFingerprint } from './plugins/app/secrets';
 
 /** The process: config → data dir → app → listen → setup URL on first start → graceful close (close-with-grace). */
 async function main(): Promise<void> {
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const app = await buildApp(config);
+  // Every node of one desk must log the same value here (docs/OPERATIONS.md, "Two nodes").
+  app.log.info({ secretsFingerprint: secretsFingerprint(app.secrets), database: config.database.kind }, 'secrets loaded from the data dir');
   await app.listen({ port: config.port, host: config.host });
 
   if (!(await hasAdmin(app.db))) {

@@ -3,7 +3,7 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { tickets } from '../../db/schema';
 import { conflict, notFound } from '../errors';
-import { tables, transaction, type Db } from './data';
+import { dialectOf, rawExec, tables, transaction, type Db } from './data';
 import { assertCurrentTeamKey } from './keylog';
 import { first, prepareAs, preparedPer } from './prepared';
 import { assertFirstTicketPrepaid, spendPow, type VerifiedPow } from './pow';
@@ -82,11 +82,26 @@ export async function assertMessageIdFree(db: Db, messageId: string): Promise<vo
   }
 }
 
+/**
+ * PostgreSQL: every new ticket adds one to the same ticket_counts row (status new, no assignee;
+ * the trigger in migrations-pg 0002), and under SERIALIZABLE two transactions that update one row
+ * cannot both commit: with several submissions in flight — on one node or on several — all but
+ * one abort, retry and collide again, until some run out of retries. So submissions take turns
+ * instead: a table lock that only ticket writers contend for, taken as the transaction's first
+ * statement, before PostgreSQL fixes its snapshot (LOCK is not a query), so the turn's snapshot
+ * already holds the previous turn's count. Queue reads take no lock and never wait. SQLite needs
+ * nothing: its one writer serialises every transaction already.
+ */
+async function queueBehindOtherSubmissions(tx: Db): Promise<void> {
+  if (dialectOf(tx) === 'pg') await rawExec(tx, sql`lock table ticket_counts in share row exclusive mode`);
+}
+
 /** Ticket, both wraps, first message and the PoW spend: all or nothing. */
 export function createTicket(db: Db, t: NewTicket): Promise<{ ticketId: string; createdAt: number }> {
   // Requester-side times are hour-rounded (SPEC §5) so they cannot be matched to network logs.
   const at = hourFloor(t.now);
   return transaction(db, async (tx) => {
+    await queueBehindOtherSubmissions(tx);
     if (t.pow) await spendPow(tx, t.pow);
     else await assertFirstTicketPrepaid(tx, t.requesterId);
     await assertOpenTicketQuota(tx, t.requesterId, t.maxOpenTickets);

@@ -39,6 +39,8 @@ export interface Exit {
 export interface SpawnTsxOptions {
   /** The child's SEALDESK_DATA_DIR (omitted: none). */
   dataDir?: string;
+  /** The child's SEALDESK_DATABASE_URL: PostgreSQL instead of the data dir's SQLite file (omitted: SQLite). */
+  databaseUrl?: string;
   /** Added to the parent's environment stripped of every SEALDESK_* setting. */
   env?: Record<string, string>;
   /** Soft and hard descriptor limit of the child (`ulimit -n`), for exhaustion tests. */
@@ -87,7 +89,12 @@ process.once('exit', () => {
 /** The parent's environment without any SEALDESK_* setting, so a child sees only what we pass. */
 function childEnv(options: SpawnTsxOptions): NodeJS.ProcessEnv {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SEALDESK_')));
-  return { ...clean, ...(options.dataDir === undefined ? {} : { SEALDESK_DATA_DIR: options.dataDir }), ...options.env };
+  return {
+    ...clean,
+    ...(options.dataDir === undefined ? {} : { SEALDESK_DATA_DIR: options.dataDir }),
+    ...(options.databaseUrl === undefined ? {} : { SEALDESK_DATABASE_URL: options.databaseUrl }),
+    ...options.env,
+  };
 }
 
 /**
@@ -225,12 +232,15 @@ export interface StartServerOptions {
   logFile?: string;
   /** false: the server's own limits instead of PROCESS_TEST_ENV (the browser suite's desk). */
   testLimits?: boolean;
+  /** See SpawnTsxOptions.databaseUrl: the node runs on this PostgreSQL database (several nodes may share it). */
+  databaseUrl?: string;
 }
 
 /** `server/server.ts` on `dataDir`, PORT=0; resolves with the URL of Fastify's listening line. */
 export async function startServer(dataDir: string, env: Record<string, string> = {}, timeoutMs = 90_000, options: StartServerOptions = {}): Promise<ServerChild> {
   const child = spawnTsx(SERVER_ENTRY, [], {
     dataDir,
+    databaseUrl: options.databaseUrl,
     env: { PORT: '0', HOST: '127.0.0.1', SEALDESK_LOG_LEVEL: 'info', ...(options.testLimits === false ? {} : PROCESS_TEST_ENV), ...env },
     fileLimit: options.fileLimit,
     logFile: options.logFile,
@@ -251,9 +261,9 @@ export async function startServer(dataDir: string, env: Record<string, string> =
 
 export type CliRun = ProcessRun;
 
-/** `cli/index.ts ...args` on `dataDir` as a process; resolves when it exits. */
-export function runCliProcess(dataDir: string, args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliRun> {
-  return runTsx(CLI_ENTRY, args, { dataDir, env: { SEALDESK_LOG_LEVEL: 'warn', ...env }, timeoutMs });
+/** `cli/index.ts ...args` on `dataDir` (and `databaseUrl`, if given) as a process; resolves when it exits. */
+export function runCliProcess(dataDir: string, args: string[], env: Record<string, string> = {}, timeoutMs = 90_000, databaseUrl?: string): Promise<CliRun> {
+  return runTsx(CLI_ENTRY, args, { dataDir, databaseUrl, env: { SEALDESK_LOG_LEVEL: 'warn', ...env }, timeoutMs });
 }
 
 export interface AdminCredentials {
@@ -262,10 +272,13 @@ export interface AdminCredentials {
   fingerprint: string;
 }
 
-/** The headless first-admin setup (`cli setup`) on a data dir with no server running. */
-export async function setupDeskProcess(dataDir: string): Promise<AdminCredentials> {
+/**
+ * The headless first-admin setup (`cli setup`) on a data dir with no server running — or, with
+ * `databaseUrl`, on that PostgreSQL database (the secrets are created in `dataDir`).
+ */
+export async function setupDeskProcess(dataDir: string, options: { databaseUrl?: string } = {}): Promise<AdminCredentials> {
   const password = 'reliability admin password';
-  const run = await runCliProcess(dataDir, ['setup', '--username', 'admin'], { SEALDESK_ADMIN_PASSWORD: password });
+  const run = await runCliProcess(dataDir, ['setup', '--username', 'admin'], { SEALDESK_ADMIN_PASSWORD: password }, 90_000, options.databaseUrl);
   const fingerprint = /Desk fingerprint: (\S+)/.exec(run.stdout)?.[1];
   if (run.code !== 0 || !fingerprint) throw new Error(`cli setup failed (${run.code}):\n${run.stderr}`);
   return { username: 'admin', password, fingerprint };

@@ -7,6 +7,13 @@ import type { AppPluginOptions } from '../options';
 import { nowSeconds } from './tokens';
 
 export const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
+/**
+ * A spent proof-of-work id is forgotten only this long after its challenge expired. SECURITY:
+ * each node checks a challenge's expiry by its own clock; with several nodes on one database, a
+ * node whose clock runs ahead would otherwise delete ids that a node behind it still accepts
+ * challenges for, and the same solution could be spent twice. Tolerates clocks up to an hour apart.
+ */
+export const POW_SPENT_GRACE_SECONDS = 60 * 60;
 /** Keep revoked/expired session rows a day so "session is not valid" stays explainable in support. */
 const SESSION_GRACE_SECONDS = 24 * 60 * 60;
 
@@ -40,8 +47,9 @@ export function runMaintenance(db: Db, retentionDays: number, now = nowSeconds()
   const { attachmentChunks, attachments, messages, powSpent, sessions, ticketLabels, tickets, wraps } = tables(db);
   const expiredTickets = and(eq(tickets.status, 'closed'), isNotNull(tickets.closedAt), lt(tickets.closedAt, now - retentionDays * 86_400));
   const deadSessions = or(lt(sessions.expiresAt, now - SESSION_GRACE_SECONDS), lt(sessions.revokedAt, now - SESSION_GRACE_SECONDS));
-  // SECURITY: only ids whose challenge has expired may go; a live one must stay spent.
-  const expiredPow = lt(powSpent.expiresAt, now);
+  // SECURITY: only ids whose challenge has expired may go; a live one must stay spent — live by
+  // the clock of every node that may still check it, so only a grace after expiry by ours.
+  const expiredPow = lt(powSpent.expiresAt, now - POW_SPENT_GRACE_SECONDS);
   // An upload abandoned mid-way (a circuit that never came back) frees its space and its
   // reservation in the ticket quota. Requester-side createdAt is hour-rounded, so this is 24–25 h.
   const staleUploads = and(isNull(attachments.completedAt), lt(attachments.createdAt, now - INCOMPLETE_UPLOAD_TTL_SECONDS));

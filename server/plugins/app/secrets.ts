@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { asPowMacKey, type PowMacKey } from '../../../protocol';
 import type { AppPluginOptions } from '../options';
@@ -30,6 +30,22 @@ export function loadOrCreateSecrets(dataDir: string): Secrets {
     jwtKey: loadOrCreate(join(dataDir, SECRET_FILES.jwtKey)),
     powMacKey: asPowMacKey(new Uint8Array(loadOrCreate(join(dataDir, SECRET_FILES.powMacKey)))),
   });
+}
+
+/**
+ * A short public name of the secrets a node holds, logged at start so an operator can see that
+ * every node of one desk was given the same files (docs/OPERATIONS.md, "Two nodes"). A node with
+ * its own secrets refuses the others' sessions, seals two-factor secrets the others cannot open,
+ * answers pre-login with other fake salts (telling real names from unknown ones) and counts
+ * sign-in failures and rate limits apart. SECURITY: a keyed hash of a fixed label under both
+ * keys, truncated to 64 bits: it names the keys without helping anyone guess them.
+ */
+export function secretsFingerprint(secrets: Secrets): string {
+  return createHmac('sha256', Buffer.concat([secrets.jwtKey, secrets.powMacKey]))
+    .update('sealdesk/v1/secrets-fingerprint')
+    .digest()
+    .subarray(0, 8)
+    .toString('base64url');
 }
 
 function loadOrCreate(path: string): Buffer {

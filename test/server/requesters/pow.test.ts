@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asPowMacKey, deriveRequesterKeys, generatePassphrase, issuePowChallenge, readPowChallenge, solvePow, toB64, verifyPow } from '../../../protocol/index';
 import { powSpent } from '../../../db/schema';
-import { runMaintenance } from '../../../server/plugins/app/maintenance';
+import { POW_SPENT_GRACE_SECONDS, runMaintenance } from '../../../server/plugins/app/maintenance';
 import type { TestApp } from '../../helpers/app';
 import { buildJourneyApp, expectError, solvedPow, TEST_POW_DIFFICULTY } from '../../helpers/requester';
 import { CHEAP_KDF } from '../../fixtures/kdf';
@@ -103,7 +103,7 @@ describe('proof of work on POST /api/requesters', () => {
     expect((await register({ ...freshKeys(), pow })).statusCode).toBe(201);
   });
 
-  it('prunes spent ids only once their challenge has expired', async () => {
+  it("prunes spent ids only once their challenge has expired, with a grace for other nodes' clocks", async () => {
     const pow = await solvedPow(t, 'register');
     expect((await register({ ...freshKeys(), pow })).statusCode).toBe(201);
     const id = `pow:${readPowChallenge(pow.challenge).id}`;
@@ -115,7 +115,10 @@ describe('proof of work on POST /api/requesters', () => {
         .some((r) => r.id === id);
     await runMaintenance(t.db, 90);
     expect(has()).toBe(true);
+    // Just expired by this clock: a node whose clock is behind still accepts the challenge.
     await runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + 1);
+    expect(has()).toBe(true);
+    await runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + POW_SPENT_GRACE_SECONDS + 1);
     expect(has()).toBe(false);
   });
 });

@@ -41,6 +41,11 @@ const POW_DIFFICULTY = 8;
 // BENCH_NODE_LOGS=<dir>: keep each node's whole output (a JSON line per request) in <dir>/<name>-<k>.log
 // (default: in a temp dir, read for the server's errors and removed).
 const NODE_LOGS = process.env.BENCH_NODE_LOGS;
+// BENCH_EXPERIMENT=no-counts-trigger: drop the ticket_counts triggers on the PostgreSQL desks
+// after seeding (their queue counts go wrong) to see what the one hot counter row costs
+// submissions (docs/DECISIONS.md, "Submit on several nodes"). An experiment writes no result file.
+const EXPERIMENT = process.env.BENCH_EXPERIMENT;
+if (EXPERIMENT !== undefined && EXPERIMENT !== 'no-counts-trigger') throw new Error(`unknown BENCH_EXPERIMENT ${EXPERIMENT}`);
 const OUT = fileURLToPath(new URL('./submit-nodes.json', import.meta.url));
 /** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -353,6 +358,11 @@ try {
   const logDir = tempDir('logs');
   const t0 = performance.now();
   for (const s of setups) await seed(s);
+  if (EXPERIMENT === 'no-counts-trigger') {
+    for (const s of setups.filter((x) => x.databaseUrl)) {
+      for (const trigger of ['ticket_counts_after_insert_delete', 'ticket_counts_after_update']) await adminQuery(s.databaseUrl!, `DROP TRIGGER ${trigger} ON tickets`);
+    }
+  }
   const prepareSeconds = Math.round((performance.now() - t0) / 1000);
   console.log(`prepared ${WARM_UP + RUNS * N} submissions for each of ${setups.length} desks in ${prepareSeconds} s`);
 
@@ -438,14 +448,14 @@ try {
     node: process.version,
     at: new Date().toISOString(),
   };
-  writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+  if (EXPERIMENT === undefined) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   for (const c of configurations) {
     console.log(
       `${c.label}: ${c.medianPerSecond}/s (×${c.ratioToSqlite} of SQLite; per-run ${c.ratioOfRuns.toFixed(3)}); CPU µs/submission servers ${c.cpuMedianUs.servers}, PostgreSQL ${c.cpuMedianUs.postgres}, load generator ${c.cpuMedianUs.loadGenerator}; ` +
         `${c.count.stored}/${c.count.acknowledged} stored, ${c.count.missing} missing, ${c.count.incomplete} incomplete, ${c.count.unacknowledgedStored} unacknowledged; statuses ${JSON.stringify(c.statuses)}${Object.keys(c.serverErrors).length ? `; server errors ${JSON.stringify(c.serverErrors)}` : ''}`,
     );
   }
-  console.log(`→ ${OUT} (${result.seconds} s)`);
+  console.log(`→ ${EXPERIMENT === undefined ? OUT : `no result file (experiment ${EXPERIMENT})`} (${result.seconds} s)`);
   // A lost or doubled write fails the bench. 5xx answers are reported (the result row shows them), not fatal.
   if (!result.storedExactlyOnce) process.exitCode = 1;
 } finally {

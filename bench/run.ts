@@ -100,11 +100,26 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
       })),
       {
         bench: 'submit-nodes' as const,
-        figure: 'after the run, counted in each database: acknowledged tickets stored exactly once and whole (first message + 2 wraps); answers other than 201',
+        figure:
+          'after the run, counted in each database with the nodes stopped: acknowledged tickets stored exactly once and whole (first message + 2 wraps), nothing unacknowledged',
         value: (r.configurations as Json[])
           .map(
             (c) =>
-              `${c.name}: ${c.count.stored}/${c.count.acknowledged} stored, ${c.count.missing} lost, ${c.count.incomplete} torn; ${
+              `${c.name}: ${c.count.stored}/${c.count.acknowledged} stored, ${c.count.missing} lost, ${c.count.incomplete} torn, ${c.count.unacknowledgedStored} unacknowledged`,
+          )
+          .join('; '),
+        baseline: `${(r.configurations as Json[]).reduce((sum, c) => sum + c.count.acknowledged, 0)} acknowledged`,
+        ratio: '—',
+        target: 'all exactly once',
+        met: r.storedExactlyOnce,
+      },
+      {
+        bench: 'submit-nodes' as const,
+        figure: 'answers other than 201 during the run (the server errors behind them: bench/submit-nodes.json, serverErrors)',
+        value: (r.configurations as Json[])
+          .map(
+            (c) =>
+              `${c.name}: ${
                 Object.entries(c.statuses as Record<string, number>)
                   .filter(([code]) => code !== '201')
                   .map(([code, n]) => `${n}× ${code}`)
@@ -114,8 +129,8 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
           .join('; '),
         baseline: `${(r.configurations as Json[]).reduce((sum, c) => sum + c.posted, 0)} posted`,
         ratio: '—',
-        target: 'all exactly once; no 5xx but 503',
-        met: r.storedExactlyOnce && r.allAcknowledged,
+        target: 'no 5xx but 503',
+        met: r.allAcknowledged,
       },
     ];
   },

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['crypto', 'submit', 'queue', 'rotation', 'attachments', 'attachments-browser', 'flood', 'page-weight', 'reach'] as const;
+const BENCHES = ['crypto', 'submit', 'submit-nodes', 'queue', 'rotation', 'attachments', 'attachments-browser', 'flood', 'page-weight', 'reach'] as const;
 type Bench = (typeof BENCHES)[number];
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -53,7 +53,7 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
   submit: (r) => [
     {
       bench: 'submit',
-      figure: `ticket submissions, POST /api/tickets (${r.submissionsPerRun}/run, ${r.concurrency} clients, median of ${r.runs.length})`,
+      figure: `ticket submissions, POST /api/tickets (${r.submissionsPerRun}/run or ${r.runSecondsAtMost} s, ${r.concurrency} clients, median of ${r.runs.length})`,
       value: `${fmt(r.median.appPerSecond, 0)} /s`,
       baseline: `${fmt(r.median.barePerSecond, 0)} /s (bare Fastify + one insert)`,
       ratio: `${fmt(r.median.ratio, 3)} (per-run median ${fmt(r.median.ratioOfRuns, 3)})`,
@@ -75,6 +75,65 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
         ]
       : []),
   ],
+  // Issue 14: the desk as server processes, 1 node on SQLite beside 1 and 2 nodes on one durable
+  // PostgreSQL; 2 cores shared by the load generator, the nodes and PostgreSQL (docs/DECISIONS.md).
+  'submit-nodes': (r) => {
+    const [sqlite, ...pgs] = r.configurations as Json[];
+    const load = `load ${r.loadAverageAtRuns.join(' / ')}`;
+    const cpu = (c: Json) => c.cpuMedianUs.servers + c.cpuMedianUs.postgres;
+    return [
+      ...pgs.map((c) => ({
+        bench: 'submit-nodes' as const,
+        figure: `submissions to ${c.label} (server processes; PostgreSQL durable: fsync ${r.postgres.fsync}, synchronous_commit ${r.postgres.synchronous_commit}; ${r.submissionsPerRun}/run or ${r.runSecondsAtMost} s, ${r.concurrency} clients${c.nodes > 1 ? ' round-robin' : ''}, median of ${r.runs}; ${load})`,
+        value: `${fmt(c.medianPerSecond, 0)} /s`,
+        baseline: `${fmt(sqlite!.medianPerSecond, 0)} /s (1 node, SQLite, same run)`,
+        ratio: `${fmt(c.ratioToSqlite, 3)} (per-run median ${fmt(c.ratioOfRuns, 3)})`,
+        target: '— (2 cores: no scaling expected)',
+      })),
+      ...pgs.map((c) => ({
+        bench: 'submit-nodes' as const,
+        figure: `CPU per submission, ${c.label}: node processes + PostgreSQL (load generator ${fmt(c.cpuMedianUs.loadGenerator, 0)} µs apart)`,
+        value: `${fmt(c.cpuMedianUs.servers, 0)} + ${fmt(c.cpuMedianUs.postgres, 0)} µs`,
+        baseline: `${fmt(sqlite!.cpuMedianUs.servers, 0)} µs (1 node, SQLite: the node alone)`,
+        ratio: fmt(cpu(c) / sqlite!.cpuMedianUs.servers, 2),
+        target: '—',
+      })),
+      {
+        bench: 'submit-nodes' as const,
+        figure:
+          'after the run, counted in each database with the nodes stopped: acknowledged tickets stored exactly once and whole (first message + 2 wraps), nothing unacknowledged',
+        value: (r.configurations as Json[])
+          .map(
+            (c) =>
+              `${c.name}: ${c.count.stored}/${c.count.acknowledged} stored, ${c.count.missing} lost, ${c.count.incomplete} torn, ${c.count.unacknowledgedStored} unacknowledged`,
+          )
+          .join('; '),
+        baseline: `${(r.configurations as Json[]).reduce((sum, c) => sum + c.count.acknowledged, 0)} acknowledged`,
+        ratio: '—',
+        target: 'all exactly once',
+        met: r.storedExactlyOnce,
+      },
+      {
+        bench: 'submit-nodes' as const,
+        figure: 'answers other than 201 during the run (the server errors behind them: bench/submit-nodes.json, serverErrors)',
+        value: (r.configurations as Json[])
+          .map(
+            (c) =>
+              `${c.name}: ${
+                Object.entries(c.statuses as Record<string, number>)
+                  .filter(([code]) => code !== '201')
+                  .map(([code, n]) => `${n}× ${code}`)
+                  .join(', ') || 'none'
+              }`,
+          )
+          .join('; '),
+        baseline: `${(r.configurations as Json[]).reduce((sum, c) => sum + c.posted, 0)} posted`,
+        ratio: '—',
+        target: 'no 5xx but 503',
+        met: r.allAcknowledged,
+      },
+    ];
+  },
   queue: (r) => [
     ...r.results.map((c: Json) => ({
       bench: 'queue' as const,

@@ -15,12 +15,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { applyPragmas } from '../db/client';
-import { requesters, teamKeys } from '../db/schema';
-import { createTicket, ticketSubmission, generateStaffKeys, generateTeamKey, issuePowChallenge, ready, solvePow, toB64 } from '../protocol/index';
+import { teamKeys } from '../db/schema';
+import { generateTeamKey, ready, toB64 } from '../protocol/index';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
-import { newId } from '../server/plugins/app/tokens';
-import { POW_TTL_SECONDS } from '../server/services/pow';
+import { prepareSubmissions, type Job } from './submissions';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RUNS = 5;
@@ -28,7 +27,6 @@ const CONCURRENCY = 8;
 const POW_DIFFICULTY = 8;
 /** The architecture issue's bar: the app keeps at least this share of the bare baseline's rate. */
 const TARGET_RATIO = 0.7;
-const TICKETS_PER_REQUESTER = 5; // the default open-ticket quota: the bench respects real limits
 const OUT = fileURLToPath(new URL(process.env.BENCH_SYNC === 'NORMAL' ? './submit-sync-normal.json' : './submit.json', import.meta.url));
 // BENCH_PROFILE=<prefix>: CPU-profile each timed drive (both servers and the clients share this
 // process) into <prefix>-<app|bare>-<run>.cpuprofile. Profiling slows everything, so such a run
@@ -95,39 +93,9 @@ interface Drive {
   processCpuUs: number;
 }
 
-interface Job {
-  token: string;
-  body: string;
-}
-
-/** Client-side work for one run, untimed: requesters + sessions, sealed tickets, solved PoW. */
+/** The shared submission builder (bench/submissions.ts), then a pause. */
 async function prepare(): Promise<Job[]> {
-  const jobs: Job[] = [];
-  let identity = generateStaffKeys(); // any X25519 + Ed25519 pair; passphrase derivation is not under test
-  let token = '';
-  const now = Math.floor(Date.now() / 1000);
-  for (let i = 0; i < N; i++) {
-    if (i % TICKETS_PER_REQUESTER === 0) {
-      identity = generateStaffKeys();
-      const id = newId();
-      app.db
-        .insert(requesters)
-        .values({ id, boxPk: toB64(identity.box.publicKey), signPk: toB64(identity.sign.publicKey), createdAt: now - (now % 3600) })
-        .run();
-      token = (await app.issueSession('requester', id)).token;
-    }
-    const t = createTicket({
-      payload: { v: 1, subject: `bench ${i}`, body: 'x'.repeat(600), category: 'bench', lang: 'en' },
-      requesterSignSk: identity.sign.secretKey,
-      requesterBoxPk: identity.box.publicKey,
-      team: { version: 1, publicKey: team.publicKey },
-    });
-    // Issued exactly as POST /api/pow does (same MAC key), without 3×N trips through its rate limit.
-    const challenge = issuePowChallenge(app.secrets.powMacKey, { purpose: 'ticket', difficulty: POW_DIFFICULTY, ttlSeconds: POW_TTL_SECONDS, now });
-    const pow = { challenge, nonce: await solvePow(challenge) };
-    jobs.push({ token, body: JSON.stringify({ ...ticketSubmission(t), pow }) });
-    if (i % 50 === 0) await new Promise((r) => setImmediate(r));
-  }
+  const jobs = await prepareSubmissions(app, { version: 1, publicKey: team.publicKey }, N, POW_DIFFICULTY);
   // Preparing saturates the event loop; let @fastify/under-pressure's samples settle before timing,
   // or the first requests are shed with 503 (which is the server doing its job).
   await new Promise((r) => setTimeout(r, 3000));

@@ -23,10 +23,10 @@ let work: string;
 beforeAll(async () => {
   t = fx.t;
   tech = { ...fx.staff.tom, id: fx.staff.tom.staffId };
-  const seeded = seedRequester(fx.app);
+  const seeded = await seedRequester(fx.app);
   requester = { ...seeded, id: seeded.requesterId };
   requesterToken = seeded.token;
-  ticket = seedTicket(fx.app, fx.desk, requester, { subject: 'Strange app on my phone' });
+  ticket = await seedTicket(fx.app, fx.desk, requester, { subject: 'Strange app on my phone' });
   url = await listen(t);
   work = mkdtempSync(join(tmpdir(), 'sealdesk-cli-attach-'));
 });

@@ -13,10 +13,10 @@ let urgent: SeededTicket;
 let other: SeededTicket;
 
 beforeAll(async () => {
-  const requester = seedRequester(fx.app);
-  const tag = seedLabel(fx.app, fx.desk, 'Border crossing');
-  other = seedTicket(fx.app, fx.desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
-  urgent = seedTicket(fx.app, fx.desk, requester, {
+  const requester = await seedRequester(fx.app);
+  const tag = await seedLabel(fx.app, fx.desk, 'Border crossing');
+  other = await seedTicket(fx.app, fx.desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
+  urgent = await seedTicket(fx.app, fx.desk, requester, {
     subject: 'Điện thoại bị tịch thu',
     body: 'They took it at the border.',
     category: 'device',

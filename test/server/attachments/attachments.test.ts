@@ -18,9 +18,9 @@ let ticket: SeededTicket;
 
 async function setup(env: Record<string, string> = {}) {
   t = await buildTestApp({ env });
-  desk = seedDesk(t.app);
-  requester = seedRequester(t.app);
-  ticket = seedTicket(t.app, desk, requester);
+  desk = await seedDesk(t.app);
+  requester = await seedRequester(t.app);
+  ticket = await seedTicket(t.app, desk, requester);
 }
 
 const randomFile = (bytes: number) => new Uint8Array(randomBytes(bytes));
@@ -78,8 +78,8 @@ describe('attachments: round trip, uploader and signature', () => {
     expect(meta.size).toBe(bytes.length);
 
     // And both the requester and a technician decrypt the download to the same bytes
-    const tech = seedStaff(t.app, desk, 'tom');
-    seedTeamKey(t.app, desk, { grantTo: [desk.admin, tech] });
+    const tech = await seedStaff(t.app, desk, 'tom');
+    await seedTeamKey(t.app, desk, { grantTo: [desk.admin, tech] });
     for (const token of [requester.token, tech.token]) {
       const plain = await decryptAll(meta.fileKey, f.layout, await download(token, listed!));
       expect(Buffer.from(plain).equals(Buffer.from(bytes))).toBe(true);
@@ -201,7 +201,7 @@ describe('attachment authorization', () => {
   });
 
   it('answers another requester 404 on every route, as for a ticket that does not exist', async () => {
-    const other = seedRequester(t.app);
+    const other = await seedRequester(t.app);
     const responses = [
       await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(other.token) }),
       await status(t, other.token, ticket.ticketId, f.attachmentId),
@@ -219,13 +219,13 @@ describe('attachment authorization', () => {
   });
 
   it('does not serve an attachment through another ticket id the caller may see', async () => {
-    const second = seedTicket(t.app, desk, requester, { team: { version: 1, publicKey: p.generateTeamKey().publicKey } });
+    const second = await seedTicket(t.app, desk, requester, { team: { version: 1, publicKey: p.generateTeamKey().publicKey } });
     expect((await getChunk(t, requester.token, second.ticketId, f.attachmentId, 0)).statusCode).toBe(404);
     expect((await status(t, requester.token, second.ticketId, f.attachmentId)).statusCode).toBe(404);
   });
 
   it('refuses staff the key log has not admitted with 403', async () => {
-    const stranger: SignedInStaff = seedStaff(t.app, desk, 'mallory', { admit: false });
+    const stranger: SignedInStaff = await seedStaff(t.app, desk, 'mallory', { admit: false });
     const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(stranger.token) });
     expect(res.statusCode).toBe(403);
   });

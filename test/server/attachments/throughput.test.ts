@@ -23,9 +23,9 @@ let ticket: SeededTicket;
 
 beforeEach(async () => {
   t = await buildTestApp({ env: { SEALDESK_MAX_TICKET_MB: '200' } });
-  const desk = seedDesk(t.app);
-  requester = seedRequester(t.app);
-  ticket = seedTicket(t.app, desk, requester);
+  const desk = await seedDesk(t.app);
+  requester = await seedRequester(t.app);
+  ticket = await seedTicket(t.app, desk, requester);
 });
 afterEach(async () => {
   await t.close();

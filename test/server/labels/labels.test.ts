@@ -59,10 +59,10 @@ describe('label filters without label names', () => {
   it('filters by blind tag to exactly the carrying tickets, and nothing anywhere holds a name', async () => {
     // Given twelve tickets, labelled through the API with a varying subset of the dictionary
     const tags = NAMES.map((n) => sealLabelName(labelKeyOf(fx.desk), n).tag);
-    const requester = seedRequester(fx.app);
+    const requester = await seedRequester(fx.app);
     const carrying = new Map<string, Set<string>>(tags.map((tag) => [tag, new Set()]));
     for (let i = 0; i < 12; i++) {
-      const { ticketId } = seedTicket(fx.app, fx.desk, requester, { subject: `case ${i}` });
+      const { ticketId } = await seedTicket(fx.app, fx.desk, requester, { subject: `case ${i}` });
       const mine = tags.filter((_, k) => (i >> k) & 1);
       expect((await call('PATCH', `/api/staff/tickets/${ticketId}`, { labels: mine })).statusCode).toBe(200);
       for (const tag of mine) carrying.get(tag)!.add(ticketId);

@@ -5,8 +5,8 @@ import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../..
 // write path can leave them stale.
 const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
-beforeAll(() => {
-  requester = seedRequester(fx.app);
+beforeAll(async () => {
+  requester = await seedRequester(fx.app);
 });
 
 const counts = async (query = '') =>
@@ -16,14 +16,14 @@ const counts = async (query = '') =>
 
 describe('GET /api/staff/tickets counts', () => {
   it('follow a PATCH, a new ticket and a write from another connection at once', async () => {
-    const { ticketId } = seedTicket(fx.app, fx.desk, requester);
+    const { ticketId } = await seedTicket(fx.app, fx.desk, requester);
     expect((await counts()).new).toBe(1);
     expect((await counts()).new).toBe(1); // served from the cache
     // When a technician opens it through the API
     await fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${ticketId}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` }, payload: { status: 'open' } });
     expect(await counts()).toMatchObject({ new: 0, open: 1 });
     // When a ticket arrives through this connection
-    seedTicket(fx.app, fx.desk, requester);
+    await seedTicket(fx.app, fx.desk, requester);
     expect(await counts()).toMatchObject({ new: 1, open: 1 });
     // When another process (a CLI beside the server) writes through its own connection
     const { default: Database } = await import('better-sqlite3');
@@ -34,7 +34,7 @@ describe('GET /api/staff/tickets counts', () => {
   });
 
   it('are kept per filter', async () => {
-    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'waiting_requester' });
+    await seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'waiting_requester' });
     expect((await counts('?assignee=mine')).waiting_requester).toBe(1);
     expect((await counts('?assignee=unassigned')).waiting_requester).toBe(0);
   });
@@ -44,7 +44,7 @@ describe('GET /api/staff/tickets counts cache keys', () => {
   it('never serves the unfiltered counts for assignee=unassigned (or the reverse)', async () => {
     const before = await counts();
     const unassigned = await counts('?assignee=unassigned');
-    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'resolved' });
+    await seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'resolved' });
     // Warm both keys on the same stamp, in both orders
     const all = await counts();
     const none = await counts('?assignee=unassigned');
@@ -71,9 +71,9 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
       expect(await counts('?priority=high')).toEqual(exact("where priority = 'high'"));
       expect(await counts('?priority=high&assignee=mine')).toEqual(exact("where priority = 'high' and assignee_id = ?", [tech]));
     };
-    const doomed = seedRequester(fx.app);
+    const doomed = await seedRequester(fx.app);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech }).ticketId);
+    for (let i = 0; i < 12; i++) ids.push((await seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech })).ticketId);
     await check();
     // Triage through the API: every field that counts, one at a time and all at once
     const patch = (id: string, payload: object) =>

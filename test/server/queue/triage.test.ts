@@ -8,10 +8,10 @@ let requester: SeededRequester;
 let ticketId: string;
 
 beforeAll(async () => {
-  requester = seedRequester(fx.app);
+  requester = await seedRequester(fx.app);
 });
-beforeEach(() => {
-  ticketId = seedTicket(fx.app, fx.desk, requester).ticketId;
+beforeEach(async () => {
+  ticketId = (await seedTicket(fx.app, fx.desk, requester)).ticketId;
 });
 
 const patch = (id: string, body: unknown, token = fx.staff.tech.token) =>
@@ -66,8 +66,8 @@ describe('PATCH /api/staff/tickets/:id', () => {
   });
 
   it('replaces the label set with the given dictionary tags and audits tags only', async () => {
-    const a = seedLabel(fx.app, fx.desk, `Doxxing ${ticketId}`);
-    const b = seedLabel(fx.app, fx.desk, `Spyware ${ticketId}`);
+    const a = await seedLabel(fx.app, fx.desk, `Doxxing ${ticketId}`);
+    const b = await seedLabel(fx.app, fx.desk, `Spyware ${ticketId}`);
     expect((await patch(ticketId, { labels: [a, b, a] })).json().labels).toEqual([a, b].sort());
     expect((await patch(ticketId, { labels: [b] })).json().labels).toEqual([b]);
     expect((await patch(ticketId, { labels: [] })).json().labels).toEqual([]);
@@ -85,8 +85,8 @@ describe('PATCH /api/staff/tickets/:id', () => {
   });
 
   it('refuses to assign a disabled or unknown staff member', async () => {
-    const gone = seedStaff(fx.app, fx.desk, `gone-${ticketId.slice(0, 4)}`.toLowerCase());
-    disableStaff(fx.app, gone.staffId);
+    const gone = await seedStaff(fx.app, fx.desk, `gone-${ticketId.slice(0, 4)}`.toLowerCase());
+    await disableStaff(fx.app, gone.staffId);
     for (const assigneeId of [gone.staffId, 'A'.repeat(22)]) {
       const res = await patch(ticketId, { assigneeId });
       expect(res.statusCode).toBe(400);
@@ -119,7 +119,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
 
 describe('who may use the queue', () => {
   it('refuses an activated member who has not been admitted (403 not_admitted)', async () => {
-    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
+    const newcomer = await seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     for (const req of [
       { method: 'GET' as const, url: '/api/staff/tickets' },
       { method: 'GET' as const, url: `/api/staff/tickets/${ticketId}` },
@@ -133,9 +133,9 @@ describe('who may use the queue', () => {
   });
 
   it('refuses a disabled member at once, even with a live session (401)', async () => {
-    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
+    const leaver = await seedStaff(fx.app, fx.desk, 'leaver');
     expect((await patch(ticketId, { priority: 'high' }, leaver.token)).statusCode).toBe(200);
-    disableStaff(fx.app, leaver.staffId);
+    await disableStaff(fx.app, leaver.staffId);
     const res = await patch(ticketId, { priority: 'low' }, leaver.token);
     expect(res.statusCode).toBe(401);
     expect(row(ticketId).priority).toBe('high');

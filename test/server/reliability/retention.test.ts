@@ -79,24 +79,24 @@ function addNote(t: TestApp, desk: Desk, ticketId: string): void {
  * with its chunks, 3 tags.
  */
 async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
-  const desk = seedDesk(t.app);
-  const requester = seedRequester(t.app);
-  const urgent = seedLabel(t.app, desk, 'urgent');
-  const malware = seedLabel(t.app, desk, 'malware');
+  const desk = await seedDesk(t.app);
+  const requester = await seedRequester(t.app);
+  const urgent = await seedLabel(t.app, desk, 'urgent');
+  const malware = await seedLabel(t.app, desk, 'malware');
   const closedAgo = (ticketId: string, days: number) => t.sqlite.prepare('update tickets set closed_at = ? where id = ?').run(now - days * DAY, ticketId);
 
-  const old = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
+  const old = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
   closedAgo(old.ticketId, 100);
   addNote(t, desk, old.ticketId);
   const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 300_000);
-  const older = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
+  const older = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
   closedAgo(older.ticketId, 120);
 
-  const recent = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
+  const recent = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
   closedAgo(recent.ticketId, 10);
-  const open = seedTicket(t.app, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
+  const open = await seedTicket(t.app, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
   await addAttachment(t, open.ticketId, open.ticketKey, requester, 70_000);
-  const resolved = seedTicket(t.app, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
+  const resolved = await seedTicket(t.app, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
 
   const expiredMessageCt = (t.sqlite.prepare('select ct from messages where id = ?').get(old.messageId) as { ct: string }).ct;
   return {

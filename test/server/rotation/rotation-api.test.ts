@@ -37,14 +37,15 @@ const reseal = (batch: Status['batch']) =>
     ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1, teamPublicKey(fx.desk, 2)),
   }));
 
-beforeEach(() => {
+beforeEach(async () => {
   // Given a desk with 5 tickets (2 with notes) wrapped to v1 (granted to the admin and tom), and v2
   // just appended and granted to the admin only
   admin = fx.desk.admin;
   tech = fx.staff.tom;
-  const requester = seedRequester(fx.app);
-  seeded = [0, 1, 2, 3, 4].map((i) => seedTicket(fx.app, fx.desk, requester, { withNotes: i < 2 }));
-  seedTeamKey(fx.app, fx.desk);
+  const requester = await seedRequester(fx.app);
+  seeded = [];
+  for (let i = 0; i < 5; i++) seeded.push(await seedTicket(fx.app, fx.desk, requester, { withNotes: i < 2 }));
+  await seedTeamKey(fx.app, fx.desk);
   v1 = fx.desk.teamKeys.get(1)!;
   v2 = fx.desk.teamKeys.get(2)!;
 });
@@ -77,7 +78,7 @@ describe('GET /api/admin/rotation', () => {
   it('refuses a technician (403) and a requester token (401)', async () => {
     const asTech = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(tech.token) });
     expect(asTech.statusCode).toBe(403);
-    const requester = seedRequester(fx.app);
+    const requester = await seedRequester(fx.app);
     const asRequester = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(requester.token) });
     expect(asRequester.statusCode).toBe(401);
     expect(asRequester.json()).toMatchObject({ error: { code: 'unauthorized' } });

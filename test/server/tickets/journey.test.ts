@@ -34,7 +34,7 @@ const fx = withDesk({ via: 'db' });
 describe('requester journey (register → submit → staff reply → requester follow-up)', () => {
   it('carries an encrypted request to staff and a signed reply back, end to end', async () => {
     // Given a set-up desk with an admitted technician, and a requester who registered with PoW and signed in
-    const tech = seedStaff(fx.app, fx.desk, 'tech');
+    const tech = await seedStaff(fx.app, fx.desk, 'tech');
     const requester = await newRequester(fx.t, fx.desk);
 
     // When the requester submits a ticket
@@ -57,7 +57,7 @@ describe('requester journey (register → submit → staff reply → requester f
       .from(grants)
       .where(and(eq(grants.staffId, tech.staffId), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
       .get()!;
-    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(storedKeyLogState(fx.app), grant.teamKeyVersion).publicKey);
+    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(await storedKeyLogState(fx.app), grant.teamKeyVersion).publicKey);
     const K = openTeamWrap(st.ticket.teamWrap, teamKeys, 'ticket');
     const first = st.messages[0]!;
     expect(first).toMatchObject({ messageId, seq: 1, kind: 'message', author: { type: 'requester' } });

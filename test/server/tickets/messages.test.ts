@@ -74,7 +74,7 @@ describe('POST /api/tickets/:id/messages', () => {
     expectError(await post(alice.token, ticketId, signedByMallory), 400, 'bad_signature');
     const zeroed = reply(ticketId, ticketKey, alice);
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: { ...zeroed.envelope, sig: 'A'.repeat(86) } }), 400, 'bad_signature');
-    const other = seedStaff(fx.app, fx.desk, 'other-signer');
+    const other = await seedStaff(fx.app, fx.desk, 'other-signer');
     expectError(await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, other)), 400, 'bad_signature');
     const { sig: _sig, ...unsigned } = zeroed.envelope;
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: unsigned }), 400, 'validation_failed');
@@ -164,7 +164,7 @@ describe('internal notes', () => {
     expectError(await post(fx.staff.tech.token, ticketId, { ...note(ticketId, N, fx.staff.tech), noteWrap: wrapKeyForTeam(N, teamPk()) }), 409, 'conflict');
     expect((await post(fx.staff.tech.token, ticketId, note(ticketId, N, fx.staff.tech, 'second'))).statusCode).toBe(201);
     // A note signed by someone else is refused
-    const other = seedStaff(fx.app, fx.desk, 'other-note-signer');
+    const other = await seedStaff(fx.app, fx.desk, 'other-note-signer');
     expectError(await post(fx.staff.tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
     // Notes are audited as such, without content
     const audited = fx.t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
@@ -196,10 +196,10 @@ describe('internal notes', () => {
 describe('staff access', () => {
   it('refuses staff the key log has not admitted (403 not_admitted) and disabled staff (401)', async () => {
     const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
-    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
+    const newcomer = await seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     expectError(await thread(newcomer.token, ticketId), 403, 'not_admitted');
     expectError(await post(newcomer.token, ticketId, reply(ticketId, ticketKey, newcomer)), 403, 'not_admitted');
-    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
+    const leaver = await seedStaff(fx.app, fx.desk, 'leaver');
     expect((await thread(leaver.token, ticketId)).statusCode).toBe(200);
     fx.t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.staffId)).run();
     expectError(await thread(leaver.token, ticketId), 401, 'unauthorized');
@@ -219,8 +219,8 @@ describe('messages-per-hour quota', () => {
   it('refuses the requester message over the hourly quota with 429 quota_exceeded, counting the first message', async () => {
     const local = await buildJourneyApp({ env: { SEALDESK_MAX_MESSAGES_PER_HOUR: '3' } });
     try {
-      const d = seedDesk(local.app);
-      const tk = seedStaff(local.app, d, 'tk');
+      const d = await seedDesk(local.app);
+      const tk = await seedStaff(local.app, d, 'tk');
       const r = await newRequester(local, d);
       const { ticketId, ticketKey } = await submitTicket(local, d, r);
       const send = (who: { token: string; keys: JourneyRequester['keys'] }) => post(who.token, ticketId, reply(ticketId, ticketKey, who), local.app);

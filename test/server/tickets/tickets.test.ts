@@ -129,10 +129,10 @@ describe('POST /api/tickets after a team key rotation', () => {
   it('refuses a wrap for a retired team key version and accepts the new one', async () => {
     const local = await buildJourneyApp();
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const stale = await ticketBody(local, d, r); // sealed to v1
-      seedTeamKey(local.app, d, { retirePrevious: true });
+      await seedTeamKey(local.app, d, { retirePrevious: true });
       const res = await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: stale.body });
       expectError(res, 409, 'stale_team_key');
       const fresh = await ticketBody(local, d, r); // sealed to v2
@@ -145,10 +145,10 @@ describe('POST /api/tickets after a team key rotation', () => {
   it('refuses a wrap for the previous version while a rotation is under way (not yet retired)', async () => {
     const local = await buildJourneyApp();
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const old = await ticketBody(local, d, r);
-      seedTeamKey(local.app, d);
+      await seedTeamKey(local.app, d);
       expectError(await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: old.body }), 409, 'stale_team_key');
     } finally {
       await local.close();
@@ -160,7 +160,7 @@ describe('open-ticket quota', () => {
   it('refuses a third open ticket with 429 quota_exceeded, and frees a slot when one is resolved', async () => {
     const local = await buildJourneyApp({ env: { SEALDESK_MAX_OPEN_TICKETS: '2' } });
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const first = await submitTicket(local, d, r);
       await submitTicket(local, d, r);

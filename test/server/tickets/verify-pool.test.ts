@@ -104,7 +104,7 @@ describe('POST /api/tickets through the pool', () => {
   let alice: JourneyRequester;
   beforeAll(async () => {
     t = await buildJourneyApp();
-    desk = seedDesk(t.app);
+    desk = await seedDesk(t.app);
     alice = await newRequester(t, desk);
   });
   afterAll(async () => t.close());
@@ -120,7 +120,7 @@ describe('POST /api/tickets through the pool', () => {
   it('answers 503 overloaded with retry-after when the pool is full, nothing stored', async () => {
     const full = await buildJourneyApp({ verifyPool: { threads: 1, maxQueued: 0 } });
     try {
-      const d = seedDesk(full.app);
+      const d = await seedDesk(full.app);
       const bob = await newRequester(full, d);
       const { body } = await ticketBody(full, d, bob);
       const res = await full.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: body });

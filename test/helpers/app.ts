@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import * as sqliteSchema from '../../db/schema';
 import * as pgSchema from '../../db/schema-pg';
 import { buildApp, dbFilePath, type BuildAppOptions } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
-import type { Db, Schema } from '../../server/services/data';
+import { asDb, type Db, type Schema } from '../../server/services/data';
 import { CHEAP_AUTH_HASH_KDF, CHEAP_KDF } from '../fixtures/kdf';
 import { testDatabase } from './postgres';
 
@@ -53,10 +54,21 @@ export interface TestApp {
    * PostgreSQL reading it throws: such a test is SQLite-only and listed in vitest.config.ts.
    */
   sqlite: Sqlite;
+  /**
+   * What a process on the same database needs beside SEALDESK_DATA_DIR (the operator CLI): on
+   * PostgreSQL, SEALDESK_DATABASE_URL; on SQLite nothing (the file is in the data dir).
+   */
+  databaseEnv: Record<string, string>;
+  /** One hand-written statement (sqlAll/sqlGet/sqlRun below), on the app's database. */
+  raw: RawQuery;
+  /** The same on a connection of its own, opened and closed for it: another process beside the server (sqlRunElsewhere). */
+  rawElsewhere: RawQuery;
   config: Config;
   dataDir: string;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** Closes the database connection under the running app (a database gone away). */
+  disconnect: () => Promise<void>;
   /** Closes the app and the database, and removes the temp dir if this helper created it. */
   close: () => Promise<void>;
 }
@@ -64,9 +76,19 @@ export interface TestApp {
 /** Where a PostgreSQL test app notes its database, so a restart on the same data dir finds it again. */
 const PG_DATABASE_NOTE = 'test-pg-database-url';
 
+type RawQuery = (text: string, params: readonly unknown[]) => Promise<{ rows: unknown[]; changes: number }>;
+
+/** PostgreSQL's bigint (the twin of SQLite's INTEGER, db/schema-pg/columns.ts) read as a number, as drizzle reads it. */
+const INT8_OID = 20;
+const pgTypes = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) };
+
 interface TestDatabaseHandle {
   db: Db;
   sqlite: Sqlite;
+  raw: RawQuery;
+  rawElsewhere: RawQuery;
+  env: Record<string, string>;
+  disconnect: () => Promise<void>;
   build: Pick<BuildAppOptions, 'db' | 'pg'>;
   close: () => Promise<void>;
 }
@@ -78,6 +100,20 @@ async function openTestDatabase(dataDir: string, ownsDir: boolean): Promise<Test
       db: opened.db,
       sqlite: opened.sqlite,
       build: { db: opened },
+      env: {},
+      disconnect: async () => opened.sqlite.close(),
+      rawElsewhere: async (text, params) => {
+        const other = openDb(dbFilePath(dataDir), { migrate: false });
+        try {
+          return { rows: [], changes: other.sqlite.prepare(text).run(...params).changes };
+        } finally {
+          other.sqlite.close();
+        }
+      },
+      raw: async (text, params) => {
+        const stmt = opened.sqlite.prepare(text);
+        return stmt.reader ? { rows: stmt.all(...params), changes: 0 } : { rows: [], changes: stmt.run(...params).changes };
+      },
       close: async () => {
         if (opened.sqlite.open) opened.sqlite.close();
       },
@@ -88,18 +124,37 @@ async function openTestDatabase(dataDir: string, ownsDir: boolean): Promise<Test
   // kept data dirs go with the cluster at the end of the run.
   const database = existsSync(note) ? null : await testDatabase();
   if (database) writeFileSync(note, database.url);
-  const pg: OpenedPgDb = await openPgDb(database?.url ?? readFileSync(note, 'utf8'));
+  const url = database?.url ?? readFileSync(note, 'utf8');
+  const opened: OpenedPgDb = await openPgDb(url);
   const sqlite = new Proxy({} as Sqlite, {
     get() {
       throw new Error('SQLite-only: this test reads the raw SQLite connection, and the suite runs on PostgreSQL (list it in vitest.config.ts)');
     },
   });
   return {
-    db: pg.db as unknown as Db,
+    db: asDb(opened.db),
     sqlite,
-    build: { pg },
+    build: { pg: opened },
+    env: { SEALDESK_DATABASE_URL: url },
+    disconnect: () => opened.close(),
+    rawElsewhere: async (text, params) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        let n = 0;
+        const result = await client.query({ text: text.replace(/\?/g, () => `$${++n}`), values: params as unknown[], types: pgTypes });
+        return { rows: result.rows, changes: result.rowCount ?? 0 };
+      } finally {
+        await client.end();
+      }
+    },
+    raw: async (text, params) => {
+      let n = 0;
+      const result = await opened.pool.query({ text: text.replace(/\?/g, () => `$${++n}`), values: params as unknown[], types: pgTypes });
+      return { rows: result.rows, changes: result.rowCount ?? 0 };
+    },
     close: async () => {
-      await pg.close();
+      await opened.close();
       if (ownsDir && database) await database.drop();
     },
   };
@@ -146,6 +201,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     db: database.db,
     backend: testBackend,
     sqlite: database.sqlite,
+    raw: database.raw,
+    rawElsewhere: database.rawElsewhere,
+    databaseEnv: database.env,
+    disconnect: database.disconnect,
     config,
     dataDir,
     logs,
@@ -189,4 +248,39 @@ export async function buildPgTestApp(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------- hand-written SQL on either backend
+// For tests that read or plant rows below the query builders: `?` placeholders (bound, never
+// spliced), snake_case names as in the migrations. Integers read as numbers on both backends.
+
+/** Every row of a hand-written query. */
+export async function sqlAll<T = Record<string, unknown>>(t: Pick<TestApp, 'raw'>, text: string, ...params: unknown[]): Promise<T[]> {
+  return (await t.raw(text, params)).rows as T[];
+}
+
+/** The first row of a hand-written query (undefined when there is none). */
+export async function sqlGet<T = Record<string, unknown>>(t: Pick<TestApp, 'raw'>, text: string, ...params: unknown[]): Promise<T | undefined> {
+  return (await sqlAll<T>(t, text, ...params))[0];
+}
+
+/** A hand-written write; resolves to the rows it changed. */
+export async function sqlRun(t: Pick<TestApp, 'raw'>, text: string, ...params: unknown[]): Promise<number> {
+  return (await t.raw(text, params)).changes;
+}
+
+/** The names of the desk's tables (drizzle's own bookkeeping aside), on either backend. */
+export async function tableNames(t: Pick<TestApp, 'raw' | 'backend'>): Promise<string[]> {
+  const rows = await sqlAll<{ name: string }>(
+    t,
+    t.backend === 'sqlite'
+      ? "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'"
+      : "select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like '__drizzle%'",
+  );
+  return rows.map((r) => r.name).sort();
+}
+
+/** A hand-written write through a connection of its own (a CLI beside the server); resolves to the rows it changed. */
+export async function sqlRunElsewhere(t: Pick<TestApp, 'rawElsewhere'>, text: string, ...params: unknown[]): Promise<number> {
+  return (await t.rawElsewhere(text, params)).changes;
 }

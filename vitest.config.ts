@@ -35,16 +35,16 @@ const NOT_ON_POSTGRES = [
 ];
 
 const shared = {
-  environment: 'node',
+  environment: 'node' as const,
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  pool: 'forks',
+  pool: 'forks' as const,
   // One throwaway PostgreSQL server for the whole run (test/helpers/postgres.ts).
   globalSetup: ['test/helpers/postgres-global-setup.ts'],
   // @fastify/autoload imports the route and plugin files itself; run it through Vite so those
   // imports load the TypeScript sources in the same module graph as the tests.
   server: { deps: { inline: ['@fastify/autoload'] } },
-} as const;
+};
 
 // Separate from vite.config.ts: the client build sets a Vite `root` that would hide test/.
 export default defineConfig({

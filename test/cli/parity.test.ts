@@ -33,7 +33,7 @@ const EXPECTED: Record<number, SignatureStatus> = {
 };
 
 /** Inserts a record as a server that skipped its own checks would store it. */
-function plant(seq: number, author: { type: 'requester' } | { type: 'staff'; staffId: string }, signSk: p.SignSecretKey, key: p.TicketKey, body: string) {
+async function plant(seq: number, author: { type: 'requester' } | { type: 'staff'; staffId: string }, signSk: p.SignSecretKey, key: p.TicketKey, body: string) {
   const messageId = p.newId();
   const env = p.sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signSk });
   await t.db.insert(messages).values({
@@ -94,8 +94,8 @@ beforeAll(async () => {
   expect((await api(t.app, 'PATCH', `/api/admin/staff/${rex.staffId}`, { status: 'disabled' }, desk.admin.token)).status).toBe(200);
   await appendEntry(t.app, desk.admin, 'staff-remove', { staffId: rex.staffId });
   // And two records a compromised server slipped in
-  plant(5, { type: 'requester' }, p.generateStaffKeys().sign.secretKey, k, 'send me your password');
-  plant(6, { type: 'staff', staffId: eve.staffId }, eve.keys.sign.secretKey, k, 'install this app');
+  await plant(5, { type: 'requester' }, p.generateStaffKeys().sign.secretKey, k, 'send me your password');
+  await plant(6, { type: 'staff', staffId: eve.staffId }, eve.keys.sign.secretKey, k, 'install this app');
 });
 afterAll(async () => t.close());
 

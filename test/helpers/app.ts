@@ -101,7 +101,9 @@ async function openTestDatabase(dataDir: string, ownsDir: boolean): Promise<Test
       sqlite: opened.sqlite,
       build: { db: opened },
       env: {},
-      disconnect: async () => opened.sqlite.close(),
+      disconnect: async () => {
+        opened.sqlite.close();
+      },
       rawElsewhere: async (text, params) => {
         const other = openDb(dbFilePath(dataDir), { migrate: false });
         try {

@@ -15,12 +15,12 @@ beforeAll(async () => {
       app.get('/test/requester', { onRequest: app.requireRequester }, async (request) => ({ id: request.requester?.id }));
     },
   });
-  addStaff('tech', 'technician');
-  addStaff('boss', 'admin');
+  await addStaff('tech', 'technician');
+  await addStaff('boss', 'admin');
 });
 afterAll(async () => t.close());
 
-function addStaff(id: string, role: 'technician' | 'admin', status: 'active' | 'disabled' | 'reset' = 'active') {
+async function addStaff(id: string, role: 'technician' | 'admin', status: 'active' | 'disabled' | 'reset' = 'active') {
   await t.db.insert(staff).values({
     id,
     username: id,
@@ -134,7 +134,7 @@ describe('requireStaff', () => {
   });
 
   it('refuses a disabled or reset staff member at once', async () => {
-    addStaff('gone', 'technician');
+    await addStaff('gone', 'technician');
     const { token } = await t.app.issueSession('staff', 'gone');
     expect((await get('/test/staff', token)).statusCode).toBe(200);
     await t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, 'gone'));
@@ -144,7 +144,7 @@ describe('requireStaff', () => {
   });
 
   it('revokes every session of a subject', async () => {
-    addStaff('many', 'technician');
+    await addStaff('many', 'technician');
     const a = await t.app.issueSession('staff', 'many');
     const b = await t.app.issueSession('staff', 'many');
     expect(await t.app.revokeSubjectSessions('staff', 'many')).toBe(2);

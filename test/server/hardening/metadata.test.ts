@@ -68,11 +68,7 @@ describe('failed staff sign-ins', () => {
     await recordFailedSignIn(fx.app.db, 'nobody-like-this', now);
 
     // Then the chain grew by one row per name, at once
-    expect(
-      await rows(FAILED_SIGN_IN_ACTION)
-        .map((r) => r.target)
-        .sort(),
-    ).toEqual(['admin', 'nobody-like-this']);
+    expect((await rows(FAILED_SIGN_IN_ACTION)).map((r) => r.target).sort()).toEqual(['admin', 'nobody-like-this']);
     expect(await rows(FAILED_SIGN_IN_TALLY_ACTION)).toEqual([]);
 
     // When the next hour begins, the finished hour is written as one tally per repeated name

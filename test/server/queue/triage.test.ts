@@ -28,7 +28,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
     // Then the ticket is theirs and the change is in the audit chain
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ticketId, assigneeId: fx.staff.tech.staffId, status: 'new' });
-    expect(await row(ticketId).assigneeId).toBe(fx.staff.tech.staffId);
+    expect((await row(ticketId)).assigneeId).toBe(fx.staff.tech.staffId);
     const [entry] = await auditFor(ticketId);
     expect(entry).toMatchObject({ actorStaffId: fx.staff.tech.staffId, action: 'ticket.triage' });
     expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: fx.staff.tech.staffId });
@@ -39,19 +39,19 @@ describe('PATCH /api/staff/tickets/:id', () => {
     await patch(ticketId, { assigneeId: fx.staff.other.staffId }, fx.staff.other.token);
     expect((await patch(ticketId, { assigneeId: fx.staff.tech.staffId })).json().assigneeId).toBe(fx.staff.tech.staffId);
     expect((await patch(ticketId, { assigneeId: null }, fx.staff.other.token)).json().assigneeId).toBeNull();
-    expect(await auditFor(ticketId).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([fx.staff.other.staffId, fx.staff.tech.staffId, null]);
+    expect((await auditFor(ticketId)).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([fx.staff.other.staffId, fx.staff.tech.staffId, null]);
   });
 
   it('updates status and priority together and audits both with their new values', async () => {
     const res = await patch(ticketId, { status: 'open', priority: 'urgent' });
     expect(res.json()).toMatchObject({ status: 'open', priority: 'urgent' });
-    expect(JSON.parse(await auditFor(ticketId)[0]!.detail)).toEqual({ fields: ['priority', 'status'], status: 'open', priority: 'urgent' });
-    expect(await row(ticketId).updatedAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
+    expect(JSON.parse((await auditFor(ticketId))[0]!.detail)).toEqual({ fields: ['priority', 'status'], status: 'open', priority: 'urgent' });
+    expect((await row(ticketId)).updatedAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
   });
 
   it('sets closedAt when closing, keeps it when closing again, and clears it on reopening', async () => {
     await patch(ticketId, { status: 'closed' });
-    const closedAt = await row(ticketId).closedAt;
+    const closedAt = (await row(ticketId)).closedAt;
     expect(closedAt).toEqual(expect.any(Number));
     // Given the ticket was closed a while ago
     await fx.t.db
@@ -60,10 +60,10 @@ describe('PATCH /api/staff/tickets/:id', () => {
       .where(eq(tickets.id, ticketId));
     // When it is closed again, the retention clock does not restart
     await patch(ticketId, { status: 'closed' });
-    expect(await row(ticketId).closedAt).toBe(closedAt! - 1000);
+    expect((await row(ticketId)).closedAt).toBe(closedAt! - 1000);
     // When it is reopened, it leaves the retention job's reach
     await patch(ticketId, { status: 'open' });
-    expect(await row(ticketId).closedAt).toBeNull();
+    expect((await row(ticketId)).closedAt).toBeNull();
   });
 
   it('replaces the label set with the given dictionary tags and audits tags only', async () => {
@@ -72,7 +72,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
     expect((await patch(ticketId, { labels: [a, b, a] })).json().labels).toEqual([a, b].sort());
     expect((await patch(ticketId, { labels: [b] })).json().labels).toEqual([b]);
     expect((await patch(ticketId, { labels: [] })).json().labels).toEqual([]);
-    const details = await auditFor(ticketId).map((x) => x.detail);
+    const details = (await auditFor(ticketId)).map((x) => x.detail);
     expect(JSON.parse(details[0]!)).toEqual({ fields: ['labels'], labels: [a, b].sort() });
     for (const d of details) expect(d.toLowerCase()).not.toMatch(/doxxing|spyware/);
   });
@@ -81,7 +81,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
     const res = await patch(ticketId, { status: 'resolved', labels: [labelTagOf(fx.desk, 'never added')] });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('unknown_label');
-    expect(await row(ticketId).status).toBe('new');
+    expect((await row(ticketId)).status).toBe('new');
     expect(await auditFor(ticketId)).toEqual([]);
   });
 
@@ -93,7 +93,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('unknown_assignee');
     }
-    expect(await row(ticketId).assigneeId).toBeNull();
+    expect((await row(ticketId)).assigneeId).toBeNull();
   });
 
   it.each([
@@ -130,7 +130,7 @@ describe('who may use the queue', () => {
       const res = await fx.app.inject({ ...req, headers: { authorization: `Bearer ${newcomer.token}` } });
       expect(res.statusCode).toBe(403);
     }
-    expect(await row(ticketId).status).toBe('new');
+    expect((await row(ticketId)).status).toBe('new');
   });
 
   it('refuses a disabled member at once, even with a live session (401)', async () => {
@@ -139,7 +139,7 @@ describe('who may use the queue', () => {
     await disableStaff(fx.app, leaver.staffId);
     const res = await patch(ticketId, { priority: 'low' }, leaver.token);
     expect(res.statusCode).toBe(401);
-    expect(await row(ticketId).priority).toBe('high');
+    expect((await row(ticketId)).priority).toBe('high');
   });
 
   it('refuses a requester token with 401 on every queue and label route the app serves', async () => {

@@ -46,7 +46,7 @@ describe('staff two-factor: enrol, sign in, recover, disable', () => {
     expect(await status(fx.staff.tom.token!)).toEqual({ enabled: true, pending: false, required: false, recoveryCodesLeft: 10 });
   });
 
-  it('stores the TOTP secret sealed and the recovery codes only hashed', () => {
+  it('stores the TOTP secret sealed and the recovery codes only hashed', async () => {
     const row = (await fx.t.db.select().from(staffTotp).where(eq(staffTotp.staffId, fx.staff.tom.staffId)))[0]!;
     expect(row.sealedSecret).toMatch(/^v1\./);
     const dump = JSON.stringify(await sqlAll(fx.t, 'select * from staff_totp')) + JSON.stringify(await sqlAll(fx.t, 'select * from staff_recovery_codes'));

@@ -211,9 +211,7 @@ async function insertStaff(app: App, username: string, role: Role, status: 'acti
 }
 
 async function grant(app: App, member: Pick<StaffActor, 'staffId' | 'keys'>, version: number, pair: p.TeamKeyPair): Promise<void> {
-  await app.db
-    .insert(tables(app.db).grants)
-    .values({ staffId: member.staffId, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, member.keys.box.publicKey) });
+  await app.db.insert(tables(app.db).grants).values({ staffId: member.staffId, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, member.keys.box.publicKey) });
 }
 
 /**
@@ -316,9 +314,7 @@ export interface SeededRequester {
 export async function seedRequester(app: App): Promise<SeededRequester> {
   const requesterId = p.newId();
   const keys = p.generateStaffKeys(); // any Ed25519 + X25519 identity
-  await app.db
-    .insert(tables(app.db).requesters)
-    .values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 });
+  await app.db.insert(tables(app.db).requesters).values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 });
   return { requesterId, keys, token: await seededSession(app, 'requester', requesterId) };
 }
 
@@ -382,14 +378,13 @@ export async function seedTicket(app: App, desk: Desk, requester: Pick<SeededReq
         closedAt: seed.status === 'closed' ? stamp : null,
       })
       .returning({ seq: tickets.seq });
-    await tx
-      .insert(messages)
-      .values({ id: created.messageId, ticketId: created.ticketId, seq: 1, kind: 'message', authorType: 'requester', ...created.message, createdAt: stamp });
+    await tx.insert(messages).values({ id: created.messageId, ticketId: created.ticketId, seq: 1, kind: 'message', authorType: 'requester', ...created.message, createdAt: stamp });
     await tx.insert(wraps).values([
       { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: team.version, sealed: created.teamWrap.sealed },
       { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: created.requesterWrap.sealed },
     ]);
-    if (noteWrap) await tx.insert(wraps).values({ ticketId: created.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: noteWrap.teamKeyVersion, sealed: noteWrap.sealed });
+    if (noteWrap)
+      await tx.insert(wraps).values({ ticketId: created.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: noteWrap.teamKeyVersion, sealed: noteWrap.sealed });
     for (const tag of seed.labelTags ?? []) await tx.insert(ticketLabels).values({ ticketSeq: row!.seq, tag });
   });
   return { ticketId: created.ticketId, messageId: created.messageId, ticketKey: created.ticketKey, noteKey, subject, category };
@@ -456,9 +451,14 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** A session token issued the way `app.issueSession` does (same row, same claims), straight into the database. */
 export async function seededSession(app: App, subjectType: SubjectType, subjectId: string): Promise<string> {
-  const jti = p.newId();
+  return (await seededSessions(app, subjectType, subjectId, 1))[0]!;
+}
+
+/** `count` such tokens for one subject, in one INSERT (a suite that spends a token per request). */
+export async function seededSessions(app: App, subjectType: SubjectType, subjectId: string, count: number): Promise<string[]> {
   const now = nowSeconds();
   const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
-  await app.db.insert(tables(app.db).sessions).values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) });
-  return app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
+  const rows = Array.from({ length: count }, () => ({ jti: p.newId(), subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) }));
+  await app.db.insert(tables(app.db).sessions).values(rows);
+  return rows.map(({ jti }) => app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt }));
 }

@@ -93,6 +93,29 @@ interface TestDatabaseHandle {
   close: () => Promise<void>;
 }
 
+/**
+ * The PostgreSQL database of a data dir: a fresh one, noted in the dir, the first time; the noted
+ * one after that (a restart, or an app after a CLI that ran first). Databases of data dirs the
+ * caller keeps go with the cluster at the end of the run.
+ */
+async function pgDatabaseOf(dataDir: string): Promise<{ url: string; database: Awaited<ReturnType<typeof testDatabase>> | null }> {
+  const note = join(dataDir, PG_DATABASE_NOTE);
+  if (existsSync(note)) return { url: readFileSync(note, 'utf8'), database: null };
+  const database = await testDatabase();
+  writeFileSync(note, database.url);
+  return { url: database.url, database };
+}
+
+/**
+ * The environment a process needs to work on the database a test app on `dataDir` uses (before
+ * or after the app is built), beside SEALDESK_DATA_DIR: nothing on SQLite, SEALDESK_DATABASE_URL
+ * on PostgreSQL.
+ */
+export async function testDatabaseEnv(dataDir: string): Promise<Record<string, string>> {
+  if (!onPostgres) return {};
+  return { SEALDESK_DATABASE_URL: (await pgDatabaseOf(dataDir)).url };
+}
+
 async function openTestDatabase(dataDir: string, ownsDir: boolean): Promise<TestDatabaseHandle> {
   if (!onPostgres) {
     const opened = openDb(dbFilePath(dataDir));
@@ -121,12 +144,7 @@ async function openTestDatabase(dataDir: string, ownsDir: boolean): Promise<Test
       },
     };
   }
-  const note = join(dataDir, PG_DATABASE_NOTE);
-  // A fresh database per app; a restart on a kept data dir reopens the one it noted. Databases of
-  // kept data dirs go with the cluster at the end of the run.
-  const database = existsSync(note) ? null : await testDatabase();
-  if (database) writeFileSync(note, database.url);
-  const url = database?.url ?? readFileSync(note, 'utf8');
+  const { url, database } = await pgDatabaseOf(dataDir);
   const opened: OpenedPgDb = await openPgDb(url);
   const sqlite = new Proxy({} as Sqlite, {
     get() {

@@ -8,9 +8,9 @@ import { seedDesk, seedRequester, seedTicket } from '../test/helpers/desk';
 
 await p.ready();
 const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_TICKET_MB: '1024' } });
-const desk = seedDesk(t.app);
-const requester = seedRequester(t.app);
-const ticket = seedTicket(t.app, desk, requester);
+const desk = await seedDesk(t.app);
+const requester = await seedRequester(t.app);
+const ticket = await seedTicket(t.app, desk, requester);
 const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
 
 let sampler: NodeJS.Timeout | undefined;

@@ -58,7 +58,7 @@ export async function startFloodDesk(): Promise<FloodDesk> {
     env: { SEALDESK_POW_DIFFICULTY: String(FLOOD_POW_DIFFICULTY), SEALDESK_LOG_LEVEL: 'warn' },
     underPressure: {},
   });
-  const desk = seedDesk(t.app);
+  const desk = await seedDesk(t.app);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as { port: number };
   return { t, desk, origin: `http://127.0.0.1:${port}`, close: () => t.close() };

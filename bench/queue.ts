@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { buildTestApp } from '../test/helpers/app';
-import { labelKeyOf, labelTagOf, seedDesk, seedStaff } from '../test/helpers/desk';
+import { labelKeyOf, labelTagOf, seedDesk, seedStaff, type SignedInStaff } from '../test/helpers/desk';
 import { labels } from '../db/schema';
 import { sealLabelName } from '../protocol';
 
@@ -41,8 +41,9 @@ const t = await buildTestApp({
   },
 });
 try {
-  const desk = seedDesk(t.app);
-  const techs = Array.from({ length: 20 }, (_, i) => seedStaff(t.app, desk, `tech${i}`));
+  const desk = await seedDesk(t.app);
+  const techs: SignedInStaff[] = [];
+  for (let i = 0; i < 20; i++) techs.push(await seedStaff(t.app, desk, `tech${i}`));
   const viewer = techs[0]!;
   for (const name of LABEL_NAMES) {
     const sealed = sealLabelName(labelKeyOf(desk), name);

@@ -19,9 +19,9 @@ const BATCH = 500;
 await p.ready();
 const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn' } });
 try {
-  const desk = seedDesk(t.app);
+  const desk = await seedDesk(t.app);
   const v1 = { version: desk.teamKeyVersion, pair: desk.teamKey, pub: teamPublicKey(desk) };
-  const requester = seedRequester(t.app);
+  const requester = await seedRequester(t.app);
 
   // Seed: one transaction, prepared statements; the wraps are real crypto_box_seal outputs.
   const seedStart = performance.now();
@@ -48,7 +48,7 @@ try {
   // The desk label key, as POST /api/admin/label-key stores it: committed and wrapped to v1.
   const labelKey = p.newLabelKey();
   const labelEntry = p.signKeyLogEntry(
-    p.buildKeyLogEntry(storedKeyLogState(t.app), {
+    p.buildKeyLogEntry(await storedKeyLogState(t.app), {
       type: 'label-key',
       body: { commit: p.labelKeyCommitment(labelKey) },
       signer: desk.admin.staffId,

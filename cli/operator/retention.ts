@@ -1,10 +1,12 @@
 import type { CommandIo } from '../staff/io';
 import { existsSync } from 'node:fs';
 import { openDb } from '../../db/client';
+import { openPgDb } from '../../db/pg';
 import { dbFilePath } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { runMaintenance, type MaintenanceResult } from '../../server/plugins/app/maintenance';
 import { nowSeconds } from '../../server/plugins/app/tokens';
+import { asDb } from '../../server/services/data';
 
 const USAGE = 'usage: sealdesk retention [--dry-run] [--days N]\n';
 const MAX_DAYS = 36_500;
@@ -13,7 +15,9 @@ const MAX_DAYS = 36_500;
  * `retention [--dry-run] [--days N]`: the scheduled retention job, now. Deletes closed tickets
  * older than the policy (SEALDESK_RETENTION_DAYS, or --days) with everything that hangs off
  * them, plus dead sessions and expired proof-of-work ids, and prints what went. Safe while the
- * server runs: one SQLite transaction, secure_delete on this connection too.
+ * server runs: one transaction, and on SQLite secure_delete on this connection too. On
+ * PostgreSQL (SEALDESK_DATABASE_URL) it runs on that database; deleted rows are not overwritten
+ * there (docs/OPERATIONS.md, "Retention and secure deletion on PostgreSQL").
  */
 export async function retentionCommand(args: string[], io: CommandIo): Promise<number> {
   const parsed = parseArgs(args);
@@ -24,6 +28,17 @@ export async function retentionCommand(args: string[], io: CommandIo): Promise<n
   const { dryRun, days } = parsed;
   const config = loadConfig(io.env as NodeJS.ProcessEnv);
   const retentionDays = days ?? config.retentionDays;
+  const now = nowSeconds();
+  if (config.database.kind === 'postgres') {
+    const pg = await openPgDb(config.database.url, { poolSize: 1 });
+    try {
+      const result = await runMaintenance(asDb(pg.db), retentionDays, now, { dryRun });
+      io.stdout.write(report(result, retentionDays, now, dryRun));
+      return 0;
+    } finally {
+      await pg.close();
+    }
+  }
   const file = dbFilePath(config.dataDir);
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
 
@@ -31,7 +46,6 @@ export async function retentionCommand(args: string[], io: CommandIo): Promise<n
   try {
     // SECURITY: deleted ciphertext must be overwritten, not left in free pages (applyPragmas sets it).
     if (sqlite.pragma('secure_delete', { simple: true }) !== 1) throw new Error('secure_delete is off; refusing to delete');
-    const now = nowSeconds();
     const result = await runMaintenance(db, retentionDays, now, { dryRun });
     io.stdout.write(report(result, retentionDays, now, dryRun));
     return 0;

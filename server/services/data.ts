@@ -43,11 +43,21 @@ export function affectedRows(result: unknown): number {
   return r.changes ?? r.rowCount ?? 0;
 }
 
-/** Hand-written SQL (rotation's anti-joins): the rows, whatever the dialect. Alias columns in double quotes. */
+/** PostgreSQL's bigint: the twin of SQLite's INTEGER (db/schema-pg/columns.ts). */
+const PG_INT8 = 20;
+
+/**
+ * Hand-written SQL (rotation's anti-joins): the rows, whatever the dialect. Alias columns in double
+ * quotes. Integer columns read as numbers on both: node-postgres hands a bigint over as a string,
+ * so those columns are converted here, as drizzle's `bigint({ mode: 'number' })` columns are.
+ */
 export async function rawRows<T>(db: Db, query: SQL): Promise<T[]> {
   if (dialectOf(db) === 'sqlite') return db.all<T>(query);
-  const result = (await (db as unknown as { execute(q: SQL): Promise<{ rows: T[] }> }).execute(query)) as { rows: T[] };
-  return result.rows;
+  type PgResult = { rows: Record<string, unknown>[]; fields?: { name: string; dataTypeID: number }[] };
+  const result = (await (db as unknown as { execute(q: SQL): Promise<PgResult> }).execute(query)) as PgResult;
+  const int8 = (result.fields ?? []).filter((f) => f.dataTypeID === PG_INT8).map((f) => f.name);
+  if (int8.length > 0) for (const row of result.rows) for (const name of int8) if (row[name] !== null) row[name] = Number(row[name]);
+  return result.rows as T[];
 }
 
 /** Hand-written SQL that returns no rows (an INSERT … ON CONFLICT); resolves to the rows it changed. */

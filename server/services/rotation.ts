@@ -11,10 +11,6 @@ import { appendAuditRow } from '../plugins/app/audit';
 import { nowSeconds } from '../plugins/app/tokens';
 import { decodeCursor, encodeCursor } from './cursor';
 import { rawExec, rawRows, transaction, type Db } from './data';
-
-// Hand-written SQL skips drizzle's column mapping: PostgreSQL's integer columns are `bigint`
-// (db/schema-pg/columns.ts), which node-postgres hands over as strings, so every integer read
-// here goes through Number() (counts are cast in SQL instead).
 import { currentTeamKeyVersion } from './keylog';
 
 export { MAX_REWRAP_BATCH, WRAP_KEY_KINDS };
@@ -99,7 +95,7 @@ async function pendingLabelWrap(db: Db, current: number): Promise<PendingWrap | 
          AND NOT EXISTS (SELECT 1 FROM label_key_wraps n WHERE n.team_key_version > l.team_key_version)
          AND NOT EXISTS (SELECT 1 FROM rotation_skips s WHERE s.key_kind = 'label' AND s.team_key_version = l.team_key_version)`,
   );
-  return row ? { ticketId: null, keyKind: 'label', teamKeyVersion: Number(row.teamKeyVersion), sealed: row.sealed } : null;
+  return row ? { ticketId: null, keyKind: 'label', teamKeyVersion: row.teamKeyVersion, sealed: row.sealed } : null;
 }
 
 /** Per key kind: keys that have a team wrap for the current version, of all keys with a team wrap. */
@@ -127,7 +123,7 @@ async function skippedWraps(db: Db, current: number): Promise<SkippedWrap[]> {
     sql`SELECT ticket_id AS "ticketId", key_kind AS "keyKind", team_key_version AS "teamKeyVersion", reason AS "reason", skipped_at AS "skippedAt", skipped_by AS "skippedBy"
        FROM rotation_skips WHERE team_key_version < ${current} ORDER BY skipped_at, ticket_id, key_kind`,
   );
-  return rows.map((r) => ({ ...r, teamKeyVersion: Number(r.teamKeyVersion), skippedAt: Number(r.skippedAt), ticketId: r.ticketId === LABEL_OWNER ? null : r.ticketId }));
+  return rows.map((r) => ({ ...r, ticketId: r.ticketId === LABEL_OWNER ? null : r.ticketId }));
 }
 
 export async function rotationStatus(db: Db, opts: { limit: number; cursor?: string | undefined }): Promise<RotationStatus> {
@@ -151,13 +147,11 @@ export async function rotationStatus(db: Db, opts: { limit: number; cursor?: str
     sql`SELECT w.key_kind AS "kind", cast(count(*) as integer) AS "n" ${pendingFrom(current)} GROUP BY w.key_kind`,
   );
   const label = await pendingLabelWrap(db, current);
-  const rows = (
-    await rawRows<PendingWrap & { id: number }>(
-      db,
-      sql`SELECT w.id AS "id", w.ticket_id AS "ticketId", w.key_kind AS "keyKind", w.team_key_version AS "teamKeyVersion", w.sealed AS "sealed"
+  const rows = await rawRows<PendingWrap & { id: number }>(
+    db,
+    sql`SELECT w.id AS "id", w.ticket_id AS "ticketId", w.key_kind AS "keyKind", w.team_key_version AS "teamKeyVersion", w.sealed AS "sealed"
        ${pendingFrom(current)} AND w.id > ${afterId} ORDER BY w.id LIMIT ${opts.limit + 1}`,
-    )
-  ).map((r) => ({ ...r, id: Number(r.id), teamKeyVersion: Number(r.teamKeyVersion) }));
+  );
   // The one label wrap leads the first page (no cursor) as soon as that page has room for it, so
   // keyset paging over the ticket wraps stays exact; re-wrapped wraps leave the pending set, so a
   // client that asks again from the start always reaches it.
@@ -176,7 +170,7 @@ export async function rotationStatus(db: Db, opts: { limit: number; cursor?: str
     )
   )
     .filter((v) => v.wraps > 0 || v.retiredAt === null)
-    .map((v) => ({ version: Number(v.version), wraps: v.wraps, retired: v.retiredAt !== null }));
+    .map((v) => ({ version: v.version, wraps: v.wraps, retired: v.retiredAt !== null }));
 
   // Informational: the rotating client must seal grants only to box keys taken from the verified
   // key log, never to keys this list names (a compromised server could slip its own key in).

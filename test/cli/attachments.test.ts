@@ -9,6 +9,7 @@ import type { TestApp } from '../helpers/app';
 import { seedRequester, seedTicket, withDesk, type SeededRequester, type SeededTicket, type SignedInStaff } from '../helpers/desk';
 import { encryptFile, uploadFile } from '../server/attachments/upload';
 import { listen, runCommand } from '../helpers/cli';
+import { sqlRun } from '../helpers/app';
 
 // The staff CLI's attachment commands, in-process against the real app on an ephemeral port.
 const fx = withDesk({ via: 'db', technicians: ['tom'] });
@@ -23,10 +24,10 @@ let work: string;
 beforeAll(async () => {
   t = fx.t;
   tech = { ...fx.staff.tom, id: fx.staff.tom.staffId };
-  const seeded = seedRequester(fx.app);
+  const seeded = await seedRequester(fx.app);
   requester = { ...seeded, id: seeded.requesterId };
   requesterToken = seeded.token;
-  ticket = seedTicket(fx.app, fx.desk, requester, { subject: 'Strange app on my phone' });
+  ticket = await seedTicket(fx.app, fx.desk, requester, { subject: 'Strange app on my phone' });
   url = await listen(t);
   work = mkdtempSync(join(tmpdir(), 'sealdesk-cli-attach-'));
 });
@@ -100,7 +101,7 @@ describe('staff CLI: attach, attachments, download', () => {
       name: 'photo.jpg',
     });
     await uploadFile(t, requesterToken, ticket.ticketId, f);
-    t.sqlite.prepare('update attachment_chunks set data = ? where attachment_id = ? and idx = 1').run(Buffer.from(f.chunks[0]!.subarray(0, f.chunks[1]!.length)), f.attachmentId);
+    await sqlRun(t, 'update attachment_chunks set data = ? where attachment_id = ? and idx = 1', Buffer.from(f.chunks[0]!.subarray(0, f.chunks[1]!.length)), f.attachmentId);
     const out = mkdtempSync(join(work, 'tampered-'));
     const res = await cli(['download', ticket.ticketId, f.attachmentId, '--out', out]);
     expect(res.code).toBe(1);

@@ -7,13 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandlers } from '../../client/src/worker-handlers';
 import type { SignatureStatus } from '../../client-core';
 import { SIGNATURE_LABELS } from '../../cli/staff/format';
-import { messages } from '../../db/schema';
+import { testTables } from '../helpers/app';
 import * as p from '../../protocol/index';
 import type { TestApp } from '../helpers/app';
 import { buildTestApp } from '../helpers/app';
 import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
 import { listen, runCommand } from '../helpers/cli';
+
+const { messages } = testTables;
 
 let t: TestApp;
 let url: string;
@@ -31,24 +33,21 @@ const EXPECTED: Record<number, SignatureStatus> = {
 };
 
 /** Inserts a record as a server that skipped its own checks would store it. */
-function plant(seq: number, author: { type: 'requester' } | { type: 'staff'; staffId: string }, signSk: p.SignSecretKey, key: p.TicketKey, body: string) {
+async function plant(seq: number, author: { type: 'requester' } | { type: 'staff'; staffId: string }, signSk: p.SignSecretKey, key: p.TicketKey, body: string) {
   const messageId = p.newId();
   const env = p.sealMessage({ kind: 'message', ticketId, messageId, key, payload: { v: 1, body }, authorSignSk: signSk });
-  t.db
-    .insert(messages)
-    .values({
-      id: messageId,
-      ticketId,
-      seq,
-      kind: 'message',
-      authorType: author.type,
-      authorStaffId: author.type === 'staff' ? author.staffId : null,
-      nonce: env.nonce,
-      ct: env.ct,
-      sig: env.sig,
-      createdAt: 1_700_000_000 + seq,
-    })
-    .run();
+  await t.db.insert(messages).values({
+    id: messageId,
+    ticketId,
+    seq,
+    kind: 'message',
+    authorType: author.type,
+    authorStaffId: author.type === 'staff' ? author.staffId : null,
+    nonce: env.nonce,
+    ct: env.ct,
+    sig: env.sig,
+    createdAt: 1_700_000_000 + seq,
+  });
 }
 
 async function post(member: StaffActor, body: unknown) {
@@ -95,8 +94,8 @@ beforeAll(async () => {
   expect((await api(t.app, 'PATCH', `/api/admin/staff/${rex.staffId}`, { status: 'disabled' }, desk.admin.token)).status).toBe(200);
   await appendEntry(t.app, desk.admin, 'staff-remove', { staffId: rex.staffId });
   // And two records a compromised server slipped in
-  plant(5, { type: 'requester' }, p.generateStaffKeys().sign.secretKey, k, 'send me your password');
-  plant(6, { type: 'staff', staffId: eve.staffId }, eve.keys.sign.secretKey, k, 'install this app');
+  await plant(5, { type: 'requester' }, p.generateStaffKeys().sign.secretKey, k, 'send me your password');
+  await plant(6, { type: 'staff', staffId: eve.staffId }, eve.keys.sign.secretKey, k, 'install this app');
 });
 afterAll(async () => t.close());
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '../../client-core';
 import * as p from '../../protocol';
-import { buildTestApp } from '../helpers/app';
+import { buildTestApp, testDatabaseEnv } from '../helpers/app';
 import { api, invite, withDesk } from '../helpers/desk';
 import { listen, runCommand } from '../helpers/cli';
 
@@ -81,7 +81,11 @@ describe('npm run cli -- setup (headless): the first admin gets a generated pass
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('prints the pin first and the passphrase after; the admin signs in with it', async () => {
-    const run = await runCommand(['setup', '--username', 'root', '--print-passphrase'], { SEALDESK_DATA_DIR: dataDir, SEALDESK_LOG_LEVEL: 'warn' });
+    const run = await runCommand(['setup', '--username', 'root', '--print-passphrase'], {
+      SEALDESK_DATA_DIR: dataDir,
+      SEALDESK_LOG_LEVEL: 'warn',
+      ...(await testDatabaseEnv(dataDir)),
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.split('\n')[1]).toMatch(/^Desk fingerprint: [A-Za-z0-9_-]{43}$/);
     const passphrase = printedPassphrase(run.stdout);

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grants, wraps } from '../../db/schema';
+import { testTables } from '../helpers/app';
 import * as p from '../../protocol/index';
 import type { DeskApi } from '../../cli/staff/api';
 import { rotateTeamKey } from '../../cli/staff/rotate';
@@ -9,6 +9,8 @@ import { buildTestApp, type TestApp } from '../helpers/app';
 import { addTechnician, api, appendEntry, setupDesk, type Desk, type StaffActor } from '../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow } from '../helpers/requester';
 import { listen, runCommand } from '../helpers/cli';
+
+const { grants, wraps } = testTables;
 
 interface Made {
   ticketId: string;
@@ -109,23 +111,8 @@ describe("npm run cli -- rotate (SPEC §7): the core's rotation steps driven ove
     expect(status.progress).toEqual({ ticket: { done: 5, total: 12 }, note: { done: 0, total: 3 }, label: { done: 0, total: 1 } });
     expect(status.previousVersions).toEqual([{ version: 1, wraps: 16, retired: false }]);
     // And tom got a v2 grant, rex (removed) did not
-    expect(
-      t.db
-        .select()
-        .from(grants)
-        .where(eq(grants.staffId, tom.staffId))
-        .all()
-        .map((g) => g.teamKeyVersion)
-        .sort(),
-    ).toEqual([1, 2]);
-    expect(
-      t.db
-        .select()
-        .from(grants)
-        .where(eq(grants.staffId, rex.staffId))
-        .all()
-        .some((g) => g.teamKeyVersion === 2),
-    ).toBe(false);
+    expect((await t.db.select().from(grants).where(eq(grants.staffId, tom.staffId))).map((g) => g.teamKeyVersion).sort()).toEqual([1, 2]);
+    expect((await t.db.select().from(grants).where(eq(grants.staffId, rex.staffId))).some((g) => g.teamKeyVersion === 2)).toBe(false);
   });
 
   it('a second `rotate` while one is unfinished continues it: no new team key', async () => {
@@ -152,9 +139,9 @@ describe("npm run cli -- rotate (SPEC §7): the core's rotation steps driven ove
     // Then nothing is pending, v1 holds no wraps and no grants at all (rex's old grant included)
     const status = (await api(t.app, 'GET', '/api/admin/rotation', undefined, desk.admin.token)).body;
     expect(status).toMatchObject({ currentVersion: 2, previousVersions: [], pending: { tickets: 0, notes: 0, labels: 0 } });
-    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 1)).all()).toHaveLength(0);
-    expect(t.db.select().from(grants).where(eq(grants.teamKeyVersion, 1)).all()).toHaveLength(0);
-    expect(t.db.select().from(grants).where(eq(grants.staffId, rex.staffId)).all()).toHaveLength(0);
+    expect(await t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 1))).toHaveLength(0);
+    expect(await t.db.select().from(grants).where(eq(grants.teamKeyVersion, 1))).toHaveLength(0);
+    expect(await t.db.select().from(grants).where(eq(grants.staffId, rex.staffId))).toHaveLength(0);
   });
 
   it('leaves every ticket and note readable by a technician with v2 alone', async () => {

@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../../db/schema';
+import { testTables } from '../helpers/app';
 import { asSignPublicKey, newId, openMessage, sealMessage, toB64, generateStaffKeys } from '../../protocol';
 import { seedLabel, seedRequester, seedTicket, withDesk, type SeededTicket } from '../helpers/desk';
 import { listen, runCommand } from '../helpers/cli';
+
+const { messages } = testTables;
 
 // The staff CLI's technician commands, run in-process against the real app listening on an
 // ephemeral port: login, key-log verification and every call go over HTTP.
@@ -13,10 +15,10 @@ let urgent: SeededTicket;
 let other: SeededTicket;
 
 beforeAll(async () => {
-  const requester = seedRequester(fx.app);
-  const tag = seedLabel(fx.app, fx.desk, 'Border crossing');
-  other = seedTicket(fx.app, fx.desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
-  urgent = seedTicket(fx.app, fx.desk, requester, {
+  const requester = await seedRequester(fx.app);
+  const tag = await seedLabel(fx.app, fx.desk, 'Border crossing');
+  other = await seedTicket(fx.app, fx.desk, requester, { subject: 'Lost my 2FA phone', category: 'account', status: 'open' });
+  urgent = await seedTicket(fx.app, fx.desk, requester, {
     subject: 'Điện thoại bị tịch thu',
     body: 'They took it at the border.',
     category: 'device',
@@ -59,12 +61,7 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     // Then the server holds one staff message, signed by their logged key, sealed under K
-    const stored = fx.t.db
-      .select()
-      .from(messages)
-      .where(eq(messages.ticketId, urgent.ticketId))
-      .all()
-      .find((m) => m.authorType === 'staff')!;
+    const stored = (await fx.t.db.select().from(messages).where(eq(messages.ticketId, urgent.ticketId))).find((m) => m.authorType === 'staff')!;
     expect(stored).toMatchObject({ kind: 'message', authorStaffId: fx.staff.tom.staffId, seq: 2 });
     expect(res.stdout).toContain(stored.id);
     const payload = openMessage({
@@ -104,20 +101,17 @@ describe('staff CLI: queue, show, reply over HTTP', () => {
       payload: { v: 1, body: 'send me your password' },
       authorSignSk: generateStaffKeys().sign.secretKey,
     });
-    fx.t.db
-      .insert(messages)
-      .values({
-        id: messageId,
-        ticketId: other.ticketId,
-        seq: 2,
-        kind: 'message',
-        authorType: 'requester',
-        nonce: forged.nonce,
-        ct: forged.ct,
-        sig: forged.sig,
-        createdAt: 1_700_000_000,
-      })
-      .run();
+    await fx.t.db.insert(messages).values({
+      id: messageId,
+      ticketId: other.ticketId,
+      seq: 2,
+      kind: 'message',
+      authorType: 'requester',
+      nonce: forged.nonce,
+      ct: forged.ct,
+      sig: forged.sig,
+      createdAt: 1_700_000_000,
+    });
     // When the technician reads the thread
     const res = await cli(['show', other.ticketId]);
     // Then the genuine message is ✓, the forged one is ✗ with no plaintext shown

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../protocol/index';
 import type { TestApp } from '../helpers/app';
-import { buildTestApp } from '../helpers/app';
+import { buildTestApp, sqlRun } from '../helpers/app';
 import { TEST_POW_DIFFICULTY } from '../helpers/requester';
 import { ADMIN, addMember, activateInvite, fileTicket, reply, teamDesk, type Member, type TeamDesk, type Ticket } from '../server/admin/team-desk';
 import { listen, runCommand } from './run';
@@ -112,7 +112,7 @@ describe('admin commands', () => {
         .filter((l) => /^\d+ /.test(l))
         .every((l) => l.includes(' una ')),
     ).toBe(true);
-    t.db.$client.prepare(`UPDATE audit SET action = 'staff.nothing' WHERE seq = 2`).run();
+    await sqlRun(t, `UPDATE audit SET action = 'staff.nothing' WHERE seq = 2`);
     const broken = await asAdmin(['audit', '--limit', '1']);
     expect(broken.code).toBe(4);
     expect(broken.stdout).toContain('AUDIT CHAIN BROKEN at row 2');

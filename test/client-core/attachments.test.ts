@@ -21,15 +21,15 @@ let staffVault: core.Vault;
 
 beforeAll(async () => {
   t = await buildTestApp({ env: { SEALDESK_MAX_TICKET_MB: '400' } });
-  desk = seedDesk(t.app);
-  requester = seedRequester(t.app);
-  ticket = seedTicket(t.app, desk, requester);
+  desk = await seedDesk(t.app);
+  requester = await seedRequester(t.app);
+  ticket = await seedTicket(t.app, desk, requester);
   requesterVault = core.createVault();
-  requesterVault.keyLog = storedKeyLogState(t.app);
+  requesterVault.keyLog = await storedKeyLogState(t.app);
   requesterVault.requester = requester.keys;
   requesterVault.ticketKeys.set(ticket.ticketId, ticket.ticketKey);
   staffVault = core.createVault();
-  staffVault.keyLog = storedKeyLogState(t.app);
+  staffVault.keyLog = await storedKeyLogState(t.app);
   staffVault.staff = { staffId: desk.admin.staffId, keys: desk.admin.keys };
   staffVault.ticketKeys.set(ticket.ticketId, ticket.ticketKey);
 });

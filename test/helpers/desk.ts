@@ -1,19 +1,21 @@
 // THE desk fixture (docs/ARCHITECTURE.md, "Tests"): one `Desk` type — a first admin, admitted
-// staff, the team keys, live tokens — built one of two ways, with real libsodium and real SQLite:
+// staff, the team keys, live tokens — built one of two ways, with real libsodium and a real
+// database (SQLite, or PostgreSQL with SEALDESK_TEST_BACKEND=postgres; see ./app.ts):
 //   through the API (the real routes via app.inject; what a client does):
 //     const desk = await setupDesk(t.app);                  // first admin, genesis, team key v1
 //     const tom = await addTechnician(t.app, desk, 'tom');  // invited, activated, admitted, logged in
 //   through the database (scale, or when staff set-up is not the subject; the same rows and signed
 //   key-log entries the routes would write):
-//     const desk = seedDesk(t.app);  const tom = seedStaff(t.app, desk, 'tom');
-//     const r = seedRequester(t.app);  seedTicket(t.app, desk, r, { status: 'open' });
+//     const desk = await seedDesk(t.app);  const tom = await seedStaff(t.app, desk, 'tom');
+//     const r = await seedRequester(t.app);  await seedTicket(t.app, desk, r, { status: 'open' });
 // and `withDesk(...)` for the usual beforeAll/afterAll. Staff passwords use CHEAP_KDF from
 // test/fixtures/kdf.ts, and buildTestApp (./app.ts) is the one place the server's auth-hash cost
 // is lowered.
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import * as p from '../../protocol/index';
-import { desk as deskTable, grants, keylogEntries, labels, messages, requesters, sessions, staff, teamKeys, ticketLabels, tickets, wraps } from '../../db/schema';
+import type { tickets as ticketsTable } from '../../db/schema';
+import { tables, transaction } from '../../server/services/data';
 import { createSetupToken } from '../../server/plugins/app/desk';
 import { SESSION_TTL_SECONDS, storedSessionTimes, type SubjectType } from '../../server/plugins/app/auth';
 import { nowSeconds } from '../../server/plugins/app/tokens';
@@ -162,71 +164,67 @@ export async function addTechnician(app: App, desk: Desk, username: string, opts
 }
 
 // ---------------------------------------------------------------- through the database
+// On either backend (test/helpers/app.ts picks it): the tables of the app's own dialect
+// (`tables`), awaited query builders, and the data layer's `transaction`.
 
 /** The verified key-log state of the rows in keylog_entries. */
-export function storedKeyLogState(app: App): p.KeyLogState {
-  const rows = app.db.select({ entry: keylogEntries.entry }).from(keylogEntries).orderBy(keylogEntries.seq).all();
+export async function storedKeyLogState(app: App): Promise<p.KeyLogState> {
+  const { keylogEntries } = tables(app.db);
+  const rows = await app.db.select({ entry: keylogEntries.entry }).from(keylogEntries).orderBy(keylogEntries.seq);
   return p.verifyKeyLog(rows.map((r) => JSON.parse(r.entry) as p.KeyLogEntry));
 }
 
-function storeEntry(app: App, entry: p.KeyLogEntry): void {
-  app.db
-    .insert(keylogEntries)
-    .values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at })
-    .run();
+async function storeEntry(app: App, entry: p.KeyLogEntry): Promise<void> {
+  const { keylogEntries } = tables(app.db);
+  await app.db.insert(keylogEntries).values({ seq: entry.seq, hash: p.entryHash(entry), type: entry.type, entry: JSON.stringify(entry), at: entry.at });
 }
 
 /** Signs (as the desk's admin) and stores the next key-log entry. */
-function appendSeeded<T extends Exclude<p.KeyLogType, 'genesis'>>(app: App, desk: Desk, type: T, body: p.KeyLogBodies[T]): void {
-  const entry = p.buildKeyLogEntry(storedKeyLogState(app), { type, body, signer: desk.admin.staffId, at: at() });
-  storeEntry(app, p.signKeyLogEntry(entry, desk.admin.keys.sign.secretKey));
+async function appendSeeded<T extends Exclude<p.KeyLogType, 'genesis'>>(app: App, desk: Desk, type: T, body: p.KeyLogBodies[T]): Promise<void> {
+  const entry = p.buildKeyLogEntry(await storedKeyLogState(app), { type, body, signer: desk.admin.staffId, at: at() });
+  await storeEntry(app, p.signKeyLogEntry(entry, desk.admin.keys.sign.secretKey));
 }
 
 /** A staff row with real login material under CHEAP_KDF, so a real client (the CLI) can log in. */
-function insertStaff(app: App, username: string, role: Role, status: 'active' | 'disabled' | 'reset'): Omit<StaffActor, 'token'> {
+async function insertStaff(app: App, username: string, role: Role, status: 'active' | 'disabled' | 'reset'): Promise<Omit<StaffActor, 'token'>> {
   const staffId = p.newId();
   const password = passwordOf(username);
   const keys = p.generateStaffKeys();
   const salt = p.newStaffSalt();
   const { kek, authSecret } = p.deriveStaffSecrets(password, salt, CHEAP_KDF);
-  app.db
-    .insert(staff)
-    .values({
-      id: staffId,
-      username,
-      role,
-      status,
-      kdfSalt: salt,
-      kdfOpslimit: CHEAP_KDF.opslimit,
-      kdfMemlimit: CHEAP_KDF.memlimit,
-      authHash: p.hashAuthSecret(authSecret, CHEAP_KDF),
-      boxPk: p.toB64(keys.box.publicKey),
-      signPk: p.toB64(keys.sign.publicKey),
-      keyBlob: JSON.stringify(p.sealStaffKeyBlob(keys, kek, staffId)),
-      createdAt: T0,
-      updatedAt: T0,
-    })
-    .run();
+  await app.db.insert(tables(app.db).staff).values({
+    id: staffId,
+    username,
+    role,
+    status,
+    kdfSalt: salt,
+    kdfOpslimit: CHEAP_KDF.opslimit,
+    kdfMemlimit: CHEAP_KDF.memlimit,
+    authHash: p.hashAuthSecret(authSecret, CHEAP_KDF),
+    boxPk: p.toB64(keys.box.publicKey),
+    signPk: p.toB64(keys.sign.publicKey),
+    keyBlob: JSON.stringify(p.sealStaffKeyBlob(keys, kek, staffId)),
+    createdAt: T0,
+    updatedAt: T0,
+  });
   return { staffId, username, password, role, keys };
 }
 
-function grant(app: App, member: Pick<StaffActor, 'staffId' | 'keys'>, version: number, pair: p.TeamKeyPair): void {
-  app.db
-    .insert(grants)
-    .values({ staffId: member.staffId, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, member.keys.box.publicKey) })
-    .run();
+async function grant(app: App, member: Pick<StaffActor, 'staffId' | 'keys'>, version: number, pair: p.TeamKeyPair): Promise<void> {
+  await app.db.insert(tables(app.db).grants).values({ staffId: member.staffId, teamKeyVersion: version, sealed: p.sealGrant(pair.secretKey, member.keys.box.publicKey) });
 }
 
 /**
  * setupDesk's result written straight into the database: the first admin, a real signed key log
  * (genesis + team-key v1), the team key row, the admin's grant, the desk fingerprint. The admin's
  * token is issued directly (login is the staff suites' subject). `teamKey: false` stops after the
- * genesis entry (a desk before its first team key; seedTeamKey adds it). Synchronous: a ready
- * app has loaded libsodium (the routes await it).
+ * genesis entry (a desk before its first team key; seedTeamKey adds it).
  */
-export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean } = {}): Desk {
-  const { deskId } = app.db.select({ deskId: deskTable.deskId }).from(deskTable).get()!;
-  const admin = insertStaff(app, opts.username ?? 'admin', 'admin', 'active');
+export async function seedDesk(app: App, opts: { username?: string; teamKey?: boolean } = {}): Promise<Desk> {
+  await p.ready();
+  const { desk: deskTable } = tables(app.db);
+  const [{ deskId }] = (await app.db.select({ deskId: deskTable.deskId }).from(deskTable)) as [{ deskId: string }];
+  const admin = await insertStaff(app, opts.username ?? 'admin', 'admin', 'active');
   const genesis = p.signKeyLogEntry(
     p.buildGenesisEntry({
       deskId,
@@ -238,17 +236,17 @@ export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean 
     }),
     admin.keys.sign.secretKey,
   );
-  storeEntry(app, genesis);
+  await storeEntry(app, genesis);
   const desk: Desk = {
     deskId,
     fingerprint: p.verifyKeyLog([genesis]).fingerprint,
-    admin: { ...admin, token: seededSession(app, 'staff', admin.staffId) },
+    admin: { ...admin, token: await seededSession(app, 'staff', admin.staffId) },
     teamKey: p.generateTeamKey(), // version 0: a placeholder until seedTeamKey publishes v1
     teamKeyVersion: 0,
     teamKeys: new Map(),
   };
-  app.db.update(deskTable).set({ fingerprint: desk.fingerprint }).run();
-  if (opts.teamKey !== false) seedTeamKey(app, desk);
+  await app.db.update(deskTable).set({ fingerprint: desk.fingerprint });
+  if (opts.teamKey !== false) await seedTeamKey(app, desk);
   return desk;
 }
 
@@ -257,33 +255,36 @@ export function seedDesk(app: App, opts: { username?: string; teamKey?: boolean 
  * the log by a staff-add the admin signed plus a grant of every team key the desk has; with a
  * session token issued directly.
  */
-export function seedStaff(app: App, desk: Desk, username: string, opts: { role?: Role; status?: 'active' | 'disabled' | 'reset'; admit?: boolean } = {}): SignedInStaff {
-  const member = insertStaff(app, username, opts.role ?? 'technician', opts.status ?? 'active');
+export async function seedStaff(
+  app: App,
+  desk: Desk,
+  username: string,
+  opts: { role?: Role; status?: 'active' | 'disabled' | 'reset'; admit?: boolean } = {},
+): Promise<SignedInStaff> {
+  const member = await insertStaff(app, username, opts.role ?? 'technician', opts.status ?? 'active');
   if (opts.admit !== false) {
     const { staffId, role, keys } = member;
-    appendSeeded(app, desk, 'staff-add', { staffId, username, role, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey) });
-    for (const [version, pair] of desk.teamKeys) grant(app, member, version, pair);
+    await appendSeeded(app, desk, 'staff-add', { staffId, username, role, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey) });
+    for (const [version, pair] of desk.teamKeys) await grant(app, member, version, pair);
   }
-  return { ...member, token: seededSession(app, 'staff', member.staffId) };
+  return { ...member, token: await seededSession(app, 'staff', member.staffId) };
 }
 
 /**
  * The next team key: a `team-key` entry signed by the admin, its row, and grants to `grantTo`
  * (default the admin); optionally retires the previous version. It becomes `desk.teamKey`.
  */
-export function seedTeamKey(app: App, desk: Desk, opts: { grantTo?: Pick<StaffActor, 'staffId' | 'keys'>[]; retirePrevious?: boolean } = {}): number {
+export async function seedTeamKey(app: App, desk: Desk, opts: { grantTo?: Pick<StaffActor, 'staffId' | 'keys'>[]; retirePrevious?: boolean } = {}): Promise<number> {
+  const { teamKeys } = tables(app.db);
   const previous = desk.teamKeyVersion;
   const version = previous + 1;
   const pair = p.generateTeamKey();
-  appendSeeded(app, desk, 'team-key', { version, boxPk: p.toB64(pair.publicKey) });
-  app.db
-    .insert(teamKeys)
-    .values({ version, boxPk: p.toB64(pair.publicKey), createdAt: T0 })
-    .run();
-  for (const member of opts.grantTo ?? [desk.admin]) grant(app, member, version, pair);
+  await appendSeeded(app, desk, 'team-key', { version, boxPk: p.toB64(pair.publicKey) });
+  await app.db.insert(teamKeys).values({ version, boxPk: p.toB64(pair.publicKey), createdAt: T0 });
+  for (const member of opts.grantTo ?? [desk.admin]) await grant(app, member, version, pair);
   if (opts.retirePrevious && previous > 0) {
-    appendSeeded(app, desk, 'team-key-retire', { version: previous });
-    app.db.update(teamKeys).set({ retiredAt: T0 }).where(eq(teamKeys.version, previous)).run();
+    await appendSeeded(app, desk, 'team-key-retire', { version: previous });
+    await app.db.update(teamKeys).set({ retiredAt: T0 }).where(eq(teamKeys.version, previous));
   }
   desk.teamKeys.set(version, pair);
   desk.teamKey = pair;
@@ -310,18 +311,15 @@ export interface SeededRequester {
 }
 
 /** A registered requester with random keys (the passphrase KDF is not what these suites test). */
-export function seedRequester(app: App): SeededRequester {
+export async function seedRequester(app: App): Promise<SeededRequester> {
   const requesterId = p.newId();
   const keys = p.generateStaffKeys(); // any Ed25519 + X25519 identity
-  app.db
-    .insert(requesters)
-    .values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 })
-    .run();
-  return { requesterId, keys, token: seededSession(app, 'requester', requesterId) };
+  await app.db.insert(tables(app.db).requesters).values({ id: requesterId, boxPk: p.toB64(keys.box.publicKey), signPk: p.toB64(keys.sign.publicKey), createdAt: T0 });
+  return { requesterId, keys, token: await seededSession(app, 'requester', requesterId) };
 }
 
-type Status = (typeof tickets.$inferSelect)['status'];
-type Priority = (typeof tickets.$inferSelect)['priority'];
+type Status = (typeof ticketsTable.$inferSelect)['status'];
+type Priority = (typeof ticketsTable.$inferSelect)['priority'];
 
 export interface TicketSeed {
   subject?: string;
@@ -351,7 +349,7 @@ export interface SeededTicket {
  * A real encrypted ticket in the rows POST /api/tickets stores: the first message signed by the
  * requester, K wrapped to the current team key and to the requester, label tags, optionally N.
  */
-export function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester, 'requesterId' | 'keys'>, seed: TicketSeed = {}): SeededTicket {
+export async function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester, 'requesterId' | 'keys'>, seed: TicketSeed = {}): Promise<SeededTicket> {
   const subject = seed.subject ?? `subject ${p.newId().slice(0, 8)}`;
   const category = seed.category ?? 'account';
   const team = seed.team ?? teamPublicKey(desk);
@@ -362,10 +360,12 @@ export function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester
     team,
   });
   const noteKey = seed.withNotes ? p.newNoteKey() : null;
+  const noteWrap = noteKey ? p.wrapKeyForTeam(noteKey, team) : null;
   // Requester-side times are stored rounded down to the hour (docs/PROTOCOL.md).
   const stamp = Math.floor((seed.createdAt ?? Math.floor(Date.now() / 1000)) / 3600) * 3600;
-  app.db.transaction((tx) => {
-    const row = tx
+  await transaction(app.db, async (tx) => {
+    const { tickets, messages, wraps, ticketLabels } = tables(tx);
+    const [row] = await tx
       .insert(tickets)
       .values({
         id: created.ticketId,
@@ -377,38 +377,29 @@ export function seedTicket(app: App, desk: Desk, requester: Pick<SeededRequester
         updatedAt: stamp,
         closedAt: seed.status === 'closed' ? stamp : null,
       })
-      .returning({ seq: tickets.seq })
-      .get();
-    tx.insert(messages)
-      .values({ id: created.messageId, ticketId: created.ticketId, seq: 1, kind: 'message', authorType: 'requester', ...created.message, createdAt: stamp })
-      .run();
-    tx.insert(wraps)
-      .values([
-        { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: team.version, sealed: created.teamWrap.sealed },
-        { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: created.requesterWrap.sealed },
-      ])
-      .run();
-    if (noteKey) {
-      const n = p.wrapKeyForTeam(noteKey, team);
-      tx.insert(wraps).values({ ticketId: created.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: n.teamKeyVersion, sealed: n.sealed }).run();
-    }
-    for (const tag of seed.labelTags ?? []) tx.insert(ticketLabels).values({ ticketSeq: row.seq, tag }).run();
+      .returning({ seq: tickets.seq });
+    await tx.insert(messages).values({ id: created.messageId, ticketId: created.ticketId, seq: 1, kind: 'message', authorType: 'requester', ...created.message, createdAt: stamp });
+    await tx.insert(wraps).values([
+      { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'team', teamKeyVersion: team.version, sealed: created.teamWrap.sealed },
+      { ticketId: created.ticketId, keyKind: 'ticket', recipient: 'requester', teamKeyVersion: null, sealed: created.requesterWrap.sealed },
+    ]);
+    if (noteWrap)
+      await tx.insert(wraps).values({ ticketId: created.ticketId, keyKind: 'note', recipient: 'team', teamKeyVersion: noteWrap.teamKeyVersion, sealed: noteWrap.sealed });
+    for (const tag of seed.labelTags ?? []) await tx.insert(ticketLabels).values({ ticketSeq: row!.seq, tag });
   });
   return { ticketId: created.ticketId, messageId: created.messageId, ticketKey: created.ticketKey, noteKey, subject, category };
 }
 
 /** Puts a label in the dictionary the way a client would (sealed under L) and returns its tag. */
-export function seedLabel(app: App, desk: Desk, name: string): string {
+export async function seedLabel(app: App, desk: Desk, name: string): Promise<string> {
   const sealed = p.sealLabelName(labelKeyOf(desk), name);
-  app.db
-    .insert(labels)
-    .values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: T0 })
-    .run();
+  await app.db.insert(tables(app.db).labels).values({ tag: sealed.tag, sealedName: JSON.stringify(sealed.envelope), createdAt: T0 });
   return sealed.tag;
 }
 
-export function disableStaff(app: App, staffId: string): void {
-  app.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, staffId)).run();
+export async function disableStaff(app: App, staffId: string): Promise<void> {
+  const { staff } = tables(app.db);
+  await app.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, staffId));
 }
 
 // ---------------------------------------------------------------- the usual beforeAll/afterAll
@@ -443,10 +434,10 @@ export function withDesk<const Name extends string = never>(options: WithDeskOpt
   (each ? beforeEach : beforeAll)(async () => {
     await p.ready();
     const t = await buildTestApp({ ...appOptions, env: { SEALDESK_POW_DIFFICULTY: TEST_POW_DIFFICULTY, ...env } });
-    const desk = via === 'db' ? seedDesk(t.app) : await setupDesk(t.app);
+    const desk = via === 'db' ? await seedDesk(t.app) : await setupDesk(t.app);
     const members = {} as Record<Name, SignedInStaff>;
     for (const username of technicians) {
-      members[username] = via === 'db' ? seedStaff(t.app, desk, username) : ((await addTechnician(t.app, desk, username)) as SignedInStaff);
+      members[username] = via === 'db' ? await seedStaff(t.app, desk, username) : ((await addTechnician(t.app, desk, username)) as SignedInStaff);
     }
     Object.assign(fixture, { t, app: t.app, desk, staff: members });
   });
@@ -458,18 +449,16 @@ export function withDesk<const Name extends string = never>(options: WithDeskOpt
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/**
- * A session token issued the way `app.issueSession` does (same row, same claims), but written
- * synchronously through the SQLite handle so the seeders stay synchronous. SQLite-only, like
- * every seeder here that writes with `app.db` directly.
- */
-export function seededSession(app: App, subjectType: SubjectType, subjectId: string): string {
-  const jti = p.newId();
+/** A session token issued the way `app.issueSession` does (same row, same claims), straight into the database. */
+export async function seededSession(app: App, subjectType: SubjectType, subjectId: string): Promise<string> {
+  return (await seededSessions(app, subjectType, subjectId, 1))[0]!;
+}
+
+/** `count` such tokens for one subject, in one INSERT (a suite that spends a token per request). */
+export async function seededSessions(app: App, subjectType: SubjectType, subjectId: string, count: number): Promise<string[]> {
   const now = nowSeconds();
   const expiresAt = now + SESSION_TTL_SECONDS[subjectType];
-  app.db
-    .insert(sessions)
-    .values({ jti, subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) })
-    .run();
-  return app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt });
+  const rows = Array.from({ length: count }, () => ({ jti: p.newId(), subjectType, subjectId, ...storedSessionTimes(subjectType, now, expiresAt) }));
+  await app.db.insert(tables(app.db).sessions).values(rows);
+  return rows.map(({ jti }) => app.jwt.sign({ sub: subjectId, typ: subjectType, jti, exp: expiresAt }));
 }

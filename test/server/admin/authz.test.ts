@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../../protocol/index';
 import { addTechnician, api, withDesk } from '../../helpers/desk';
+import { sqlAll } from '../../helpers/app';
 
 const fx = withDesk({ technicians: ['tom'] });
 let adminRoutes: { method: string; url: string }[];
@@ -90,7 +91,7 @@ describe('POST /api/admin/invites', () => {
     const ok = await api(fx.app, 'POST', '/api/admin/invites', { username: 'ivy', role: 'technician' }, fx.desk.admin.token);
     expect(ok.status).toBe(201);
     expect(ok.body.expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(71 * 3600);
-    const raw = fx.t.sqlite.prepare('select * from invites').all();
+    const raw = await sqlAll(fx.t, 'select * from invites');
     expect(JSON.stringify(raw)).not.toContain(ok.body.inviteToken);
   });
 

@@ -5,15 +5,17 @@
 // leave the desk with a root of trust nobody can extend.
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { staff } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
 import { patchStaff } from '../../../server/services/staff-accounts';
 import { buildTestApp } from '../../helpers/app';
 import { activate, addTechnician, api, invite, login, setupDesk, withDesk } from '../../helpers/desk';
 
+const { staff } = testTables;
+
 const fx = withDesk({ technicians: ['tom'] });
 
-const genesisRow = () => fx.t.db.select().from(staff).where(eq(staff.id, fx.desk.admin.staffId)).get()!;
+const genesisRow = async () => (await fx.t.db.select().from(staff).where(eq(staff.id, fx.desk.admin.staffId)))[0]!;
 
 describe('an activated admin account the key log does not vouch for', () => {
   it('is refused (403) on every admin route and the key log, and the genesis admin keeps its keys', async () => {
@@ -22,7 +24,7 @@ describe('an activated admin account the key log does not vouch for', () => {
     const password = 'eve has a long password';
     const eve = await activate(fx.app, inviteToken, password);
     const eveToken = (await login(fx.app, 'eve', password)).token;
-    const before = genesisRow();
+    const before = await genesisRow();
 
     // When eve tries each admin power with a well-formed body
     const attempts: [string, string, unknown?][] = [
@@ -70,7 +72,7 @@ describe('an activated admin account the key log does not vouch for', () => {
     expect(keylog.status).toBe(403);
 
     // Then the genesis admin is untouched: active, same keys, same key blob, still able to sign
-    expect(genesisRow()).toEqual(before);
+    expect(await genesisRow()).toEqual(before);
     const stillAdmin = await api(fx.app, 'GET', '/api/admin/staff', undefined, fx.desk.admin.token);
     expect(stillAdmin.status).toBe(200);
     expect(stillAdmin.body.staff.find((s: { staffId: string }) => s.staffId === eve.staffId)).toMatchObject({ role: 'admin', admitted: false });
@@ -98,8 +100,8 @@ describe('the last key-log admin', () => {
       const d = await setupDesk(local.app);
       const rita = await addTechnician(local.app, d, 'rita');
       await api(local.app, 'PATCH', `/api/admin/staff/${rita.staffId}`, { role: 'admin' }, d.admin.token);
-      const row = () => local.db.select().from(staff).where(eq(staff.id, d.admin.staffId)).get()!;
-      const before = row();
+      const row = async () => (await local.db.select().from(staff).where(eq(staff.id, d.admin.staffId)))[0]!;
+      const before = await row();
       // When an operator path (no HTTP guard) tries each narrowing change
       for (const patch of [{ reset: true as const }, { status: 'disabled' as const }, { role: 'technician' as const }]) {
         await expect(patchStaff(local.db, rita.staffId, d.admin.staffId, patch, { revokeSessions: async () => 0 })).rejects.toThrow(
@@ -107,7 +109,7 @@ describe('the last key-log admin', () => {
         );
       }
       // Then nothing changed: the only keys that can sign the next key-log entry survive
-      expect(row()).toEqual(before);
+      expect(await row()).toEqual(before);
       // And the genesis admin can still extend the key log
       const bob = await addTechnician(local.app, d, 'bob');
       expect((await api(local.app, 'GET', '/api/staff/me', undefined, bob.token)).body.admitted).toBe(true);

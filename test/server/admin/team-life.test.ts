@@ -5,12 +5,14 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '../../../client-core';
 import { expectOk } from '../../../cli/staff/api';
-import { grants, staff } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
-import { buildTestApp, type TestApp } from '../../helpers/app';
+import { buildTestApp, sqlRun, type TestApp } from '../../helpers/app';
 import { api } from '../../helpers/desk';
 import { TEST_POW_DIFFICULTY } from '../../helpers/requester';
 import { activateInvite, ADMIN, addMember, fileTicket, teamDesk, type Member, type TeamDesk } from './team-desk';
+
+const { grants, staff } = testTables;
 
 let t: TestApp;
 let d: TeamDesk;
@@ -50,7 +52,7 @@ describe('GET /api/admin/staff: what the console lists', () => {
     expect(list.invites).toContainEqual(expect.objectContaining({ username: 'rex', reenrolment: true }));
     expect(invite.expiresAt - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(2 * 3600);
     // And the day is all the database holds of it
-    expect(t.db.select({ d: staff.lastSignInDay }).from(staff).where(eq(staff.id, tom.staffId)).get()!.d).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect((await t.db.select({ d: staff.lastSignInDay }).from(staff).where(eq(staff.id, tom.staffId)))[0]!.d).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // And the roster view (over a freshly verified key log) computes the fingerprint the member saw,
     // with the protocol's one formatter
     const view = core.rosterView((await d.admin()).vault, list);
@@ -95,7 +97,7 @@ describe('disable: one request with the admin’s signed staff-remove', () => {
     for (const s of [phone, laptop]) expect((await api(t.app, 'GET', '/api/staff/tickets', undefined, s.token)).status).toBe(401);
     expect((await api(t.app, 'GET', '/api/staff/me', undefined, phone.token)).status).toBe(401);
     // And no grant is left, and the verified key log lists tom as removed
-    expect(t.db.select().from(grants).where(eq(grants.staffId, tom.staffId)).all()).toEqual([]);
+    expect(await t.db.select().from(grants).where(eq(grants.staffId, tom.staffId))).toEqual([]);
     const state = p.verifyKeyLog((await expectOk(d.deskApi, 'GET', '/api/keylog')).entries);
     expect(state.staff.get(tom.staffId)?.active).toBe(false);
     const last = (await expectOk(d.deskApi, 'GET', `/api/keylog?after=${entry!.seq - 1}`)).entries[0];
@@ -190,7 +192,7 @@ describe('GET /api/admin/policy and the audit filters', () => {
 
   it('reports a tampered chain with the first broken row', async () => {
     const admin = await d.admin();
-    t.db.$client.prepare(`UPDATE audit SET detail = '{"forged":true}' WHERE seq = 3`).run();
+    await sqlRun(t, `UPDATE audit SET detail = '{"forged":true}' WHERE seq = 3`);
     const res = (await api(t.app, 'GET', '/api/admin/audit?limit=5', undefined, admin.token)).body;
     expect(res.chain).toMatchObject({ ok: false, brokenAt: 3 });
   });

@@ -2,12 +2,14 @@ import { and, eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { attachmentChunks } from '../../../db/schema';
+import { testTables, sqlGet, sqlRun } from '../../helpers/app';
 import * as p from '../../../protocol/index';
 import { runMaintenance } from '../../../server/plugins/app/maintenance';
 import { buildTestApp, type TestApp } from '../../helpers/app';
 import { bearer, seedDesk, seedRequester, seedStaff, seedTeamKey, seedTicket, type Desk, type SeededRequester, type SeededTicket, type SignedInStaff } from '../../helpers/desk';
 import { announce, complete, encryptFile, getChunk, putChunk, status, uploadFile, type EncryptedFile } from './upload';
+
+const { attachmentChunks } = testTables;
 
 const MiB = 1024 * 1024;
 
@@ -18,9 +20,9 @@ let ticket: SeededTicket;
 
 async function setup(env: Record<string, string> = {}) {
   t = await buildTestApp({ env });
-  desk = seedDesk(t.app);
-  requester = seedRequester(t.app);
-  ticket = seedTicket(t.app, desk, requester);
+  desk = await seedDesk(t.app);
+  requester = await seedRequester(t.app);
+  ticket = await seedTicket(t.app, desk, requester);
 }
 
 const randomFile = (bytes: number) => new Uint8Array(randomBytes(bytes));
@@ -78,8 +80,8 @@ describe('attachments: round trip, uploader and signature', () => {
     expect(meta.size).toBe(bytes.length);
 
     // And both the requester and a technician decrypt the download to the same bytes
-    const tech = seedStaff(t.app, desk, 'tom');
-    seedTeamKey(t.app, desk, { grantTo: [desk.admin, tech] });
+    const tech = await seedStaff(t.app, desk, 'tom');
+    await seedTeamKey(t.app, desk, { grantTo: [desk.admin, tech] });
     for (const token of [requester.token, tech.token]) {
       const plain = await decryptAll(meta.fileKey, f.layout, await download(token, listed!));
       expect(Buffer.from(plain).equals(Buffer.from(bytes))).toBe(true);
@@ -108,7 +110,7 @@ describe('attachments: round trip, uploader and signature', () => {
     const moved = await encryptFor(randomFile(100));
     const movedRes = await announce(t, requester.token, ticket.ticketId, moved, { attachmentId: p.newId() });
     expect(errorCode(movedRes)).toBe('bad_signature');
-    expect(t.sqlite.prepare('select count(*) as n from attachments').get()).toEqual({ n: 0 });
+    expect(await sqlGet(t, 'select count(*) as n from attachments')).toEqual({ n: 0 });
   });
 
   it('lets chunk tampering, reordering and truncation on the server be detected', async () => {
@@ -117,10 +119,10 @@ describe('attachments: round trip, uploader and signature', () => {
 
     // When someone with database access flips one bit of chunk 1
     const where = and(eq(attachmentChunks.attachmentId, f.attachmentId), eq(attachmentChunks.idx, 1));
-    const row = t.db.select().from(attachmentChunks).where(where).get()!;
+    const row = (await t.db.select().from(attachmentChunks).where(where))[0]!;
     const bad = Buffer.from(row.data);
     bad[100] = bad[100]! ^ 1;
-    t.db.update(attachmentChunks).set({ data: bad }).where(where).run();
+    await t.db.update(attachmentChunks).set({ data: bad }).where(where);
 
     // Then the download fails instead of yielding altered bytes
     const chunks = await download(requester.token, { attachmentId: f.attachmentId, chunkCount: f.chunks.length });
@@ -167,7 +169,7 @@ describe('attachments: resumable, idempotent upload', () => {
     expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, f.chunks[0]!)).statusCode).toBe(204);
     const reSealed = p.encryptAttachmentChunk(f.fileKey, { ...f.layout, index: 0 }, new Uint8Array(f.layout.chunkBytes));
     expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, reSealed)).statusCode).toBe(204);
-    const stored = t.db.select().from(attachmentChunks).where(eq(attachmentChunks.attachmentId, f.attachmentId)).all();
+    const stored = await t.db.select().from(attachmentChunks).where(eq(attachmentChunks.attachmentId, f.attachmentId));
     expect(stored).toHaveLength(1);
     expect(Buffer.compare(stored[0]!.data, Buffer.from(f.chunks[0]!))).toBe(0);
   });
@@ -201,7 +203,7 @@ describe('attachment authorization', () => {
   });
 
   it('answers another requester 404 on every route, as for a ticket that does not exist', async () => {
-    const other = seedRequester(t.app);
+    const other = await seedRequester(t.app);
     const responses = [
       await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(other.token) }),
       await status(t, other.token, ticket.ticketId, f.attachmentId),
@@ -219,13 +221,13 @@ describe('attachment authorization', () => {
   });
 
   it('does not serve an attachment through another ticket id the caller may see', async () => {
-    const second = seedTicket(t.app, desk, requester, { team: { version: 1, publicKey: p.generateTeamKey().publicKey } });
+    const second = await seedTicket(t.app, desk, requester, { team: { version: 1, publicKey: p.generateTeamKey().publicKey } });
     expect((await getChunk(t, requester.token, second.ticketId, f.attachmentId, 0)).statusCode).toBe(404);
     expect((await status(t, requester.token, second.ticketId, f.attachmentId)).statusCode).toBe(404);
   });
 
   it('refuses staff the key log has not admitted with 403', async () => {
-    const stranger: SignedInStaff = seedStaff(t.app, desk, 'mallory', { admit: false });
+    const stranger: SignedInStaff = await seedStaff(t.app, desk, 'mallory', { admit: false });
     const res = await t.app.inject({ method: 'GET', url: `/api/tickets/${ticket.ticketId}/attachments`, headers: bearer(stranger.token) });
     expect(res.statusCode).toBe(403);
   });
@@ -234,7 +236,7 @@ describe('attachment authorization', () => {
     const missing = p.newId();
     const res = await announce(t, desk.admin.token, missing, await encryptFor(randomFile(10), desk.admin.keys.sign.secretKey));
     expect(res.statusCode).toBe(404);
-    expect(t.sqlite.prepare('select count(*) as n from attachments where ticket_id = ?').get(missing)).toEqual({ n: 0 });
+    expect(await sqlGet(t, 'select count(*) as n from attachments where ticket_id = ?', missing)).toEqual({ n: 0 });
   });
 
   it('needs a session: no token is 401', async () => {
@@ -243,7 +245,7 @@ describe('attachment authorization', () => {
   });
 
   it('refuses a new attachment on a closed ticket with 409 ticket_closed', async () => {
-    t.sqlite.prepare("update tickets set status = 'closed', closed_at = 1 where id = ?").run(ticket.ticketId);
+    await sqlRun(t, "update tickets set status = 'closed', closed_at = 1 where id = ?", ticket.ticketId);
     const res = await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(10)));
     expect(res.statusCode).toBe(409);
     expect(errorCode(res)).toBe('ticket_closed');
@@ -306,7 +308,7 @@ describe('attachment limits and validation', () => {
       const big = await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 1, f.chunks[0]!);
       expect(big.statusCode).toBe(413);
       expect(errorCode(big)).toBe('payload_too_large');
-      expect(t.sqlite.prepare('select count(*) as n from attachment_chunks').get()).toEqual({ n: 0 });
+      expect(await sqlGet(t, 'select count(*) as n from attachment_chunks')).toEqual({ n: 0 });
     });
 
     it('answers 413 to an oversized Content-Length before the body is sent', async () => {
@@ -367,14 +369,14 @@ describe('unfinished uploads', () => {
     await putChunk(t, requester.token, ticket.ticketId, stale.attachmentId, 0, stale.chunks[0]!);
     // The quota is taken by the reservation
     expect((await announce(t, requester.token, ticket.ticketId, await encryptFor(randomFile(10)))).statusCode).toBe(413);
-    const created = (t.sqlite.prepare('select created_at as c from attachments where id = ?').get(stale.attachmentId) as { c: number }).c;
+    const created = ((await sqlGet(t, 'select created_at as c from attachments where id = ?', stale.attachmentId)) as { c: number }).c;
 
     // A day later (plus the hour of rounding) it is swept; a dry run counts it without deleting
     const later = created + 25 * 3600 + 1;
     expect((await runMaintenance(t.db, 90, later, { dryRun: true })).incompleteUploadsDeleted).toBe(1);
     expect((await runMaintenance(t.db, 90, created + 3600)).incompleteUploadsDeleted).toBe(0);
     expect((await runMaintenance(t.db, 90, later)).incompleteUploadsDeleted).toBe(1);
-    expect(t.sqlite.prepare('select count(*) as n from attachment_chunks').get()).toEqual({ n: 0 });
+    expect(await sqlGet(t, 'select count(*) as n from attachment_chunks')).toEqual({ n: 0 });
     // The sweep "a day later" also expires sessions older than that: the requester signs in again.
     const token = (await t.app.issueSession('requester', requester.requesterId)).token;
     expect((await status(t, token, ticket.ticketId, stale.attachmentId)).statusCode).toBe(404);
@@ -386,6 +388,6 @@ describe('unfinished uploads', () => {
     const f = await encryptFor(randomFile(1000));
     await uploadFile(t, requester.token, ticket.ticketId, f);
     expect((await runMaintenance(t.db, 90, Math.floor(Date.now() / 1000) + 30 * 86_400)).incompleteUploadsDeleted).toBe(0);
-    expect(t.sqlite.prepare('select count(*) as n from attachment_chunks where attachment_id = ?').get(f.attachmentId)).toEqual({ n: 1 });
+    expect(await sqlGet(t, 'select count(*) as n from attachment_chunks where attachment_id = ?', f.attachmentId)).toEqual({ n: 1 });
   });
 });

@@ -10,7 +10,7 @@ import { ApiCallError, httpAttachments } from '../../../cli/staff/api';
 import * as core from '../../../client-core';
 import * as p from '../../../protocol/index';
 import { BACKSTOP_FRAMES } from '../../../server/services/wal-checkpointer';
-import { buildTestApp, type TestApp } from '../../helpers/app';
+import { buildTestApp, onPostgres, sqlAll, sqlGet, type TestApp } from '../../helpers/app';
 import { listen } from '../../helpers/cli';
 import { seedDesk, seedRequester, seedTicket, type SeededRequester, type SeededTicket } from '../../helpers/desk';
 import { announce, encryptFile, putChunk, uploadFile } from './upload';
@@ -23,9 +23,9 @@ let ticket: SeededTicket;
 
 beforeEach(async () => {
   t = await buildTestApp({ env: { SEALDESK_MAX_TICKET_MB: '200' } });
-  const desk = seedDesk(t.app);
-  requester = seedRequester(t.app);
-  ticket = seedTicket(t.app, desk, requester);
+  const desk = await seedDesk(t.app);
+  requester = await seedRequester(t.app);
+  ticket = await seedTicket(t.app, desk, requester);
 });
 afterEach(async () => {
   await t.close();
@@ -36,7 +36,8 @@ const until = async (what: () => boolean, ms: number) => {
   return what();
 };
 
-describe('WAL checkpoints off the event loop', () => {
+// SQLite-only: the WAL checkpointer (PostgreSQL checkpoints in its own processes).
+describe.skipIf(onPostgres)('WAL checkpoints off the event loop', () => {
   it("copies an upload's pages into the database file from the worker, with the loop's own mark only as a backstop", async () => {
     // The loop's connection no longer checkpoints at SQLite's 1000 pages
     expect(t.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(BACKSTOP_FRAMES);
@@ -50,7 +51,7 @@ describe('WAL checkpoints off the event loop', () => {
     // Then the database file grows by all but the last < 1000 pages (the worker copies at every
     // 1000 pending pages): only a checkpoint writes it, and the loop's own did not run
     expect(await until(() => statSync(dbFile).size - before > 7 * MiB, 10_000)).toBe(true);
-    const stored = t.sqlite.prepare('SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?').get(f.attachmentId) as { n: number };
+    const stored = (await sqlGet(t, 'SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?', f.attachmentId)) as { n: number };
     expect(stored.n).toBe(f.chunks.length);
   });
 });
@@ -70,7 +71,7 @@ describe('chunk body buffers reused between requests', () => {
     const short = await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 2, f.chunks[2]!.subarray(1));
     // Then it is refused and nothing is stored for it (not the stale bytes of a reused buffer)
     expect(short.statusCode).toBe(400);
-    const rows = t.sqlite.prepare('SELECT idx, data FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx').all(f.attachmentId) as { idx: number; data: Buffer }[];
+    const rows = (await sqlAll(t, 'SELECT idx, data FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx', f.attachmentId)) as { idx: number; data: Buffer }[];
     expect(rows.map((r) => r.idx)).toEqual([0, 1]);
     rows.forEach((r) => expect(Buffer.compare(r.data, Buffer.from(f.chunks[r.idx]!))).toBe(0));
   });
@@ -97,9 +98,9 @@ describe('chunk body buffers reused between requests', () => {
       socket.on('error', fail);
     });
     // Then nothing was stored, and the same chunk uploads whole afterwards
-    expect(t.sqlite.prepare('SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?').get(f.attachmentId)).toEqual({ n: 0 });
+    expect(await sqlGet(t, 'SELECT count(*) AS n FROM attachment_chunks WHERE attachment_id = ?', f.attachmentId)).toEqual({ n: 0 });
     expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, 0, chunk)).statusCode).toBe(204);
-    const stored = t.sqlite.prepare('SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = 0').get(f.attachmentId) as { data: Buffer };
+    const stored = (await sqlGet(t, 'SELECT data FROM attachment_chunks WHERE attachment_id = ? AND idx = 0', f.attachmentId)) as { data: Buffer };
     expect(Buffer.compare(stored.data, Buffer.from(chunk))).toBe(0);
   });
 });

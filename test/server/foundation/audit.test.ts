@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audit } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { AUDIT_GENESIS_HASH } from '../../../server/plugins/app/audit';
 import { buildTestApp, type TestApp } from '../../helpers/app';
+
+const { audit } = testTables;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,7 +20,7 @@ describe('audit log', () => {
     const c = await t.app.appendAudit('s1', 'ticket.assign', 'T1', { to: 's2' });
     // Then they are numbered, linked and verify
     expect([a.seq, b.seq, c.seq]).toEqual([1, 2, 3]);
-    const rows = t.db.select().from(audit).all();
+    const rows = await t.db.select().from(audit);
     expect(rows[0]?.prevHash).toBe(AUDIT_GENESIS_HASH);
     expect(rows[1]?.prevHash).toBe(a.hash);
     expect(rows[2]?.prevHash).toBe(b.hash);
@@ -27,11 +29,10 @@ describe('audit log', () => {
   });
 
   it('detects an edited row', async () => {
-    t.db
+    await t.db
       .update(audit)
       .set({ detail: JSON.stringify({ role: 'admin' }) })
-      .where(eq(audit.seq, 2))
-      .run();
+      .where(eq(audit.seq, 2));
     expect(await t.app.verifyAuditChain()).toEqual({ ok: false, count: 1, brokenAt: 2 });
   });
 
@@ -39,7 +40,7 @@ describe('audit log', () => {
     const local = await buildTestApp();
     try {
       for (const action of ['a', 'b', 'c']) await local.app.appendAudit(null, action, null);
-      local.db.delete(audit).where(eq(audit.seq, 2)).run();
+      await local.db.delete(audit).where(eq(audit.seq, 2));
       expect(await local.app.verifyAuditChain()).toEqual({ ok: false, count: 1, brokenAt: 3 });
     } finally {
       await local.close();

@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessions, staff } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { buildTestApp, type TestApp } from '../../helpers/app';
+
+const { sessions, staff } = testTables;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,30 +15,27 @@ beforeAll(async () => {
       app.get('/test/requester', { onRequest: app.requireRequester }, async (request) => ({ id: request.requester?.id }));
     },
   });
-  addStaff('tech', 'technician');
-  addStaff('boss', 'admin');
+  await addStaff('tech', 'technician');
+  await addStaff('boss', 'admin');
 });
 afterAll(async () => t.close());
 
-function addStaff(id: string, role: 'technician' | 'admin', status: 'active' | 'disabled' | 'reset' = 'active') {
-  t.db
-    .insert(staff)
-    .values({
-      id,
-      username: id,
-      role,
-      status,
-      kdfSalt: 'salt',
-      kdfOpslimit: 3,
-      kdfMemlimit: 67108864,
-      authHash: 'hash',
-      boxPk: 'box',
-      signPk: 'sign',
-      keyBlob: '{}',
-      createdAt: 1,
-      updatedAt: 1,
-    })
-    .run();
+async function addStaff(id: string, role: 'technician' | 'admin', status: 'active' | 'disabled' | 'reset' = 'active') {
+  await t.db.insert(staff).values({
+    id,
+    username: id,
+    role,
+    status,
+    kdfSalt: 'salt',
+    kdfOpslimit: 3,
+    kdfMemlimit: 67108864,
+    authHash: 'hash',
+    boxPk: 'box',
+    signPk: 'sign',
+    keyBlob: '{}',
+    createdAt: 1,
+    updatedAt: 1,
+  });
 }
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -98,11 +97,10 @@ describe('requireStaff', () => {
 
   it('refuses a token whose session row has expired', async () => {
     const { token, jti } = await t.app.issueSession('staff', 'tech');
-    t.db
+    await t.db
       .update(sessions)
       .set({ expiresAt: Math.floor(Date.now() / 1000) - 1 })
-      .where(eq(sessions.jti, jti))
-      .run();
+      .where(eq(sessions.jti, jti));
     await expectUnauthorized('/test/staff', token);
   });
 
@@ -126,7 +124,7 @@ describe('requireStaff', () => {
 
   it('refuses a token whose session row was deleted', async () => {
     const { token, jti } = await t.app.issueSession('staff', 'tech');
-    t.db.delete(sessions).where(eq(sessions.jti, jti)).run();
+    await t.db.delete(sessions).where(eq(sessions.jti, jti));
     await expectUnauthorized('/test/staff', token);
   });
 
@@ -136,17 +134,17 @@ describe('requireStaff', () => {
   });
 
   it('refuses a disabled or reset staff member at once', async () => {
-    addStaff('gone', 'technician');
+    await addStaff('gone', 'technician');
     const { token } = await t.app.issueSession('staff', 'gone');
     expect((await get('/test/staff', token)).statusCode).toBe(200);
-    t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, 'gone')).run();
+    await t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, 'gone'));
     await expectUnauthorized('/test/staff', token);
-    t.db.update(staff).set({ status: 'reset' }).where(eq(staff.id, 'gone')).run();
+    await t.db.update(staff).set({ status: 'reset' }).where(eq(staff.id, 'gone'));
     await expectUnauthorized('/test/staff', token);
   });
 
   it('revokes every session of a subject', async () => {
-    addStaff('many', 'technician');
+    await addStaff('many', 'technician');
     const a = await t.app.issueSession('staff', 'many');
     const b = await t.app.issueSession('staff', 'many');
     expect(await t.app.revokeSubjectSessions('staff', 'many')).toBe(2);

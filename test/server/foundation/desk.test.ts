@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desk, staff } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { createSetupToken, SETUP_TOKEN_TTL_SECONDS } from '../../../server/plugins/app/desk';
 import { hashOneTimeToken } from '../../../server/plugins/app/tokens';
 import { buildTestApp, type TestApp } from '../../helpers/app';
+
+const { desk, staff } = testTables;
 
 let t: TestApp;
 beforeAll(async () => {
@@ -37,25 +39,22 @@ describe('GET /api/desk', () => {
   });
 
   it('reports setup complete once the genesis fingerprint and an admin exist', async () => {
-    t.db.update(desk).set({ fingerprint: 'fp' }).where(eq(desk.id, 1)).run();
+    await t.db.update(desk).set({ fingerprint: 'fp' }).where(eq(desk.id, 1));
     expect((await t.app.inject({ url: '/api/desk' })).json().setupComplete).toBe(false);
-    t.db
-      .insert(staff)
-      .values({
-        id: 'a1',
-        username: 'root',
-        role: 'admin',
-        kdfSalt: 's',
-        kdfOpslimit: 3,
-        kdfMemlimit: 1,
-        authHash: 'h',
-        boxPk: 'b',
-        signPk: 's',
-        keyBlob: '{}',
-        createdAt: 1,
-        updatedAt: 1,
-      })
-      .run();
+    await t.db.insert(staff).values({
+      id: 'a1',
+      username: 'root',
+      role: 'admin',
+      kdfSalt: 's',
+      kdfOpslimit: 3,
+      kdfMemlimit: 1,
+      authHash: 'h',
+      boxPk: 'b',
+      signPk: 's',
+      keyBlob: '{}',
+      createdAt: 1,
+      updatedAt: 1,
+    });
     const body = (await t.app.inject({ url: '/api/desk' })).json();
     expect(body.setupComplete).toBe(true);
     expect(body.fingerprint).toBe('fp');
@@ -66,7 +65,7 @@ describe('createSetupToken', () => {
   it('stores only a hash of the token, valid for 24 hours, replacing any earlier one', async () => {
     const first = await createSetupToken(t.db, 1000);
     const second = await createSetupToken(t.db, 2000);
-    const row = t.db.select().from(desk).where(eq(desk.id, 1)).get();
+    const row = (await t.db.select().from(desk).where(eq(desk.id, 1)))[0];
     expect(second.token).not.toBe(first.token);
     expect(row?.setupTokenHash).toBe(hashOneTimeToken(second.token));
     expect(row?.setupTokenHash).not.toContain(second.token);

@@ -16,7 +16,7 @@ describe('GET /api/health', () => {
 
   it('fails with the error shape when the database is gone', async () => {
     const local = await buildTestApp();
-    local.sqlite.close();
+    await local.disconnect();
     const res = await local.app.inject({ method: 'GET', url: '/api/health' });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toEqual({ error: { code: 'internal', message: 'internal server error' } });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as p from '../../../protocol/index';
 import { appendKeyLogEntry } from '../../../server/services/keylog';
-import { buildTestApp, type TestApp } from '../../helpers/app';
+import { buildTestApp, type TestApp, sqlAll, sqlGet } from '../../helpers/app';
 import { addTechnician, api, appendEntry, keyLogState, login, type StaffActor, withDesk } from '../../helpers/desk';
 
 const fx = withDesk();
@@ -111,7 +111,7 @@ describe('team keys in the key log', () => {
     // Given team key v2 appended and granted to the admin
     const v2 = p.generateTeamKey();
     await appendEntry(fx.app, fx.desk.admin, 'team-key', { version: 2, boxPk: p.toB64(v2.publicKey) });
-    expect(fx.t.sqlite.prepare('select version, retired_at from team_keys order by version').all()).toEqual([
+    expect(await sqlAll(fx.t, 'select version, retired_at from team_keys order by version')).toEqual([
       { version: 1, retired_at: null },
       { version: 2, retired_at: null },
     ]);
@@ -120,8 +120,8 @@ describe('team keys in the key log', () => {
     // When v1 is retired
     await appendEntry(fx.app, fx.desk.admin, 'team-key-retire', { version: 1 });
     // Then v1 is marked retired, its grants are gone, and grants to it are refused
-    expect(fx.t.sqlite.prepare('select retired_at from team_keys where version = 1').get()).not.toEqual({ retired_at: null });
-    expect(fx.t.sqlite.prepare('select count(*) as n from grants where team_key_version = 1').get()).toEqual({ n: 0 });
+    expect(await sqlGet(fx.t, 'select retired_at from team_keys where version = 1')).not.toEqual({ retired_at: null });
+    expect(await sqlGet(fx.t, 'select count(*) as n from grants where team_key_version = 1')).toEqual({ n: 0 });
     const me = (await api(fx.app, 'GET', '/api/staff/me', undefined, fx.desk.admin.token)).body;
     expect(me.grants.map((g: { teamKeyVersion: number }) => g.teamKeyVersion)).toEqual([2]);
     const stale = await api(fx.app, 'POST', '/api/admin/grants', { grants: [{ staffId: fx.desk.admin.staffId, teamKeyVersion: 1, sealed }] }, fx.desk.admin.token);

@@ -1,7 +1,7 @@
 // The desk on PostgreSQL (issue 14), through the HTTP API only: the same services, guards and
 // transactions as on SQLite, against a real PostgreSQL server (vitest's globalSetup starts a
-// throwaway cluster; test/helpers/postgres.ts). The rest of the server suites still seed through
-// the SQLite handle and run on SQLite only (docs/DECISIONS.md, "One async data layer").
+// throwaway cluster; test/helpers/postgres.ts). The whole server suite also runs on PostgreSQL as
+// the `server-on-postgres` project (vitest.config.ts; docs/OPERATIONS.md, "Tests on PostgreSQL").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgDb, type OpenedPgDb } from '../../../db/pg';
 import * as p from '../../../protocol/index';

@@ -12,8 +12,8 @@ let tech: SignedInStaff;
 let requester: JourneyRequester;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  desk = seedDesk(t.app);
-  tech = seedStaff(t.app, desk, 'tom');
+  desk = await seedDesk(t.app);
+  tech = await seedStaff(t.app, desk, 'tom');
   requester = await newRequester(t, desk);
 });
 afterAll(async () => t.close());
@@ -111,7 +111,7 @@ describe('GET /api/staff/tickets by last activity', () => {
     // updatedAt in their inbox, learns nothing of it)
     const before = await updatedAt(b);
     await note(b);
-    await triage(b, { priority: 'urgent', assigneeId: tech.staffId, labels: [seedLabel(t.app, desk, 'phones')] });
+    await triage(b, { priority: 'urgent', assigneeId: tech.staffId, labels: [await seedLabel(t.app, desk, 'phones')] });
     await triage(b, { status: 'new' }); // the status it already has: no change, no activity
     expect(await updatedAt(b)).toBe(before);
     expect(await order()).toEqual([a, c, b]);

@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
+import { sqlAll, sqlGet, sqlRunElsewhere } from '../../helpers/app';
 
 // Counts are cached between writes (server/services/queue-counts.ts); these tests pin that no
 // write path can leave them stale.
 const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
-beforeAll(() => {
-  requester = seedRequester(fx.app);
+beforeAll(async () => {
+  requester = await seedRequester(fx.app);
 });
 
 const counts = async (query = '') =>
@@ -16,25 +17,22 @@ const counts = async (query = '') =>
 
 describe('GET /api/staff/tickets counts', () => {
   it('follow a PATCH, a new ticket and a write from another connection at once', async () => {
-    const { ticketId } = seedTicket(fx.app, fx.desk, requester);
+    const { ticketId } = await seedTicket(fx.app, fx.desk, requester);
     expect((await counts()).new).toBe(1);
     expect((await counts()).new).toBe(1); // served from the cache
     // When a technician opens it through the API
     await fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${ticketId}`, headers: { authorization: `Bearer ${fx.staff.tech.token}` }, payload: { status: 'open' } });
     expect(await counts()).toMatchObject({ new: 0, open: 1 });
     // When a ticket arrives through this connection
-    seedTicket(fx.app, fx.desk, requester);
+    await seedTicket(fx.app, fx.desk, requester);
     expect(await counts()).toMatchObject({ new: 1, open: 1 });
     // When another process (a CLI beside the server) writes through its own connection
-    const { default: Database } = await import('better-sqlite3');
-    const other = new Database(`${fx.t.dataDir}/sealdesk.db`);
-    other.prepare("update tickets set status = 'closed', closed_at = 1 where id = ?").run(ticketId);
-    other.close();
+    await sqlRunElsewhere(fx.t, "update tickets set status = 'closed', closed_at = 1 where id = ?", ticketId);
     expect(await counts()).toMatchObject({ new: 1, open: 0, closed: 1 });
   });
 
   it('are kept per filter', async () => {
-    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'waiting_requester' });
+    await seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'waiting_requester' });
     expect((await counts('?assignee=mine')).waiting_requester).toBe(1);
     expect((await counts('?assignee=unassigned')).waiting_requester).toBe(0);
   });
@@ -44,7 +42,7 @@ describe('GET /api/staff/tickets counts cache keys', () => {
   it('never serves the unfiltered counts for assignee=unassigned (or the reverse)', async () => {
     const before = await counts();
     const unassigned = await counts('?assignee=unassigned');
-    seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'resolved' });
+    await seedTicket(fx.app, fx.desk, requester, { assigneeId: fx.staff.tech.staffId, status: 'resolved' });
     // Warm both keys on the same stamp, in both orders
     const all = await counts();
     const none = await counts('?assignee=unassigned');
@@ -56,24 +54,23 @@ describe('GET /api/staff/tickets counts cache keys', () => {
 
 describe('GET /api/staff/tickets counts under every kind of write', () => {
   it('equal a fresh count of the tickets after triage, other connections and cascading deletes', async () => {
-    const { default: Database } = await import('better-sqlite3');
     const tech = fx.staff.tech.staffId;
-    const exact = (where = '', params: unknown[] = []) => {
+    const exact = async (where = '', params: unknown[] = []) => {
       const out: Record<string, number> = { new: 0, open: 0, waiting_requester: 0, resolved: 0, closed: 0 };
-      for (const r of fx.t.sqlite.prepare(`select status, count(*) as n from tickets ${where} group by status`).all(...params) as { status: string; n: number }[])
-        out[r.status] = r.n;
+      for (const r of (await sqlAll(fx.t, `select status, count(*) as n from tickets ${where} group by status`, ...params)) as { status: string; n: number }[]) out[r.status] = r.n;
       return out;
     };
     const check = async () => {
-      expect(await counts()).toEqual(exact());
-      expect(await counts('?assignee=mine')).toEqual(exact('where assignee_id = ?', [tech]));
-      expect(await counts('?assignee=unassigned')).toEqual(exact('where assignee_id is null'));
-      expect(await counts('?priority=high')).toEqual(exact("where priority = 'high'"));
-      expect(await counts('?priority=high&assignee=mine')).toEqual(exact("where priority = 'high' and assignee_id = ?", [tech]));
+      expect(await counts()).toEqual(await exact());
+      expect(await counts('?assignee=mine')).toEqual(await exact('where assignee_id = ?', [tech]));
+      expect(await counts('?assignee=unassigned')).toEqual(await exact('where assignee_id is null'));
+      expect(await counts('?priority=high')).toEqual(await exact("where priority = 'high'"));
+      expect(await counts('?priority=high&assignee=mine')).toEqual(await exact("where priority = 'high' and assignee_id = ?", [tech]));
     };
-    const doomed = seedRequester(fx.app);
+    const doomed = await seedRequester(fx.app);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech }).ticketId);
+    for (let i = 0; i < 12; i++)
+      ids.push((await seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech })).ticketId);
     await check();
     // Triage through the API: every field that counts, one at a time and all at once
     const patch = (id: string, payload: object) =>
@@ -85,12 +82,9 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
     expect((await patch(ids[3]!, { assigneeId: null })).statusCode).toBe(200);
     await check();
     // Another connection (the CLI beside the server), and a deleted requester whose tickets go by cascade
-    const other = new Database(`${fx.t.dataDir}/sealdesk.db`);
-    other.pragma('foreign_keys = ON');
-    other.prepare("update tickets set status = 'waiting_requester', priority = 'high' where id = ?").run(ids[4]);
-    other.prepare('delete from requesters where id = ?').run(doomed.requesterId);
-    other.close();
-    expect(fx.t.sqlite.prepare('select count(*) as n from tickets where requester_id = ?').get(doomed.requesterId)).toEqual({ n: 0 });
+    await sqlRunElsewhere(fx.t, "update tickets set status = 'waiting_requester', priority = 'high' where id = ?", ids[4]);
+    await sqlRunElsewhere(fx.t, 'delete from requesters where id = ?', doomed.requesterId);
+    expect(await sqlGet(fx.t, 'select count(*) as n from tickets where requester_id = ?', doomed.requesterId)).toEqual({ n: 0 });
     await check();
   });
 });

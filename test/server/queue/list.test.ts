@@ -28,16 +28,16 @@ const STATUSES = ['new', 'open', 'waiting_requester', 'resolved', 'closed'] as c
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 
 beforeAll(async () => {
-  harassmentTag = seedLabel(fx.app, fx.desk, 'Harassment');
-  phishingTag = seedLabel(fx.app, fx.desk, 'Phishing');
-  const requester = seedRequester(fx.app);
+  harassmentTag = await seedLabel(fx.app, fx.desk, 'Harassment');
+  phishingTag = await seedLabel(fx.app, fx.desk, 'Phishing');
+  const requester = await seedRequester(fx.app);
   // 60 tickets with a deterministic spread of every triage attribute.
   for (let i = 0; i < 60; i++) {
     const status = STATUSES[i % 5]!;
     const priority = PRIORITIES[i % 4]!;
     const assigneeId = i % 3 === 0 ? fx.staff.alice.staffId : i % 3 === 1 ? fx.staff.bob.staffId : null;
     const labels = [...(i % 2 === 0 ? [phishingTag] : []), ...(i % 7 === 0 ? [harassmentTag] : [])];
-    const ticket = seedTicket(fx.app, fx.desk, requester, { status, priority, assigneeId, labelTags: labels, subject: `ticket ${i}` });
+    const ticket = await seedTicket(fx.app, fx.desk, requester, { status, priority, assigneeId, labelTags: labels, subject: `ticket ${i}` });
     seeded.push({ ticketId: ticket.ticketId, status, priority, assigneeId, labels: labels.sort(), subject: `ticket ${i}` });
   }
 });

@@ -11,8 +11,8 @@ let desk: Desk;
 let tech: SignedInStaff;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  desk = seedDesk(t.app);
-  tech = seedStaff(t.app, desk, 'tom');
+  desk = await seedDesk(t.app);
+  tech = await seedStaff(t.app, desk, 'tom');
 });
 afterAll(async () => t.close());
 

@@ -5,7 +5,7 @@ const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
 
 beforeAll(async () => {
-  requester = seedRequester(fx.app);
+  requester = await seedRequester(fx.app);
 });
 
 const page = async (query: string) => {
@@ -20,7 +20,8 @@ describe('GET /api/staff/tickets paging', () => {
     ['status=open&', 'open'],
   ] as const)('neither skips nor repeats a ticket while new ones arrive between pages (%s)', async (filter, status) => {
     // Given 23 tickets in the filtered view
-    const original = Array.from({ length: 23 }, (_, i) => seedTicket(fx.app, fx.desk, requester, { status, subject: `orig ${i}` }).ticketId).reverse();
+    const original: string[] = [];
+    for (let i = 0; i < 23; i++) original.unshift((await seedTicket(fx.app, fx.desk, requester, { status, subject: `orig ${i}` })).ticketId);
     const seen: string[] = [];
     let cursor: string | null = null;
     let first = true;
@@ -31,7 +32,7 @@ describe('GET /api/staff/tickets paging', () => {
       cursor = p.nextCursor;
       if (first) expect(p.tickets.map((x) => x.ticketId)).toEqual(original.slice(0, 5));
       first = false;
-      for (let k = 0; k < 3; k++) seedTicket(fx.app, fx.desk, requester, { status });
+      for (let k = 0; k < 3; k++) await seedTicket(fx.app, fx.desk, requester, { status });
     } while (cursor !== null);
     // Then every original ticket that was in the view came exactly once, in order, and none of the new ones
     const fromOriginal = seen.filter((id) => original.includes(id));

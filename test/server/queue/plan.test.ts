@@ -8,10 +8,10 @@ let tag: string;
 const statements: string[] = [];
 
 beforeAll(async () => {
-  tag = seedLabel(fx.app, fx.desk, 'plan');
-  const requester = seedRequester(fx.app);
+  tag = await seedLabel(fx.app, fx.desk, 'plan');
+  const requester = await seedRequester(fx.app);
   for (let i = 0; i < 30; i++)
-    seedTicket(fx.app, fx.desk, requester, {
+    await seedTicket(fx.app, fx.desk, requester, {
       status: i % 2 ? 'open' : 'new',
       priority: i % 5 ? 'normal' : 'high',
       assigneeId: i % 3 ? fx.staff.tech.staffId : null,

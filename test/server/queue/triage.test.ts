@@ -1,23 +1,25 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { audit, tickets } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { disableStaff, labelTagOf, seedLabel, seedRequester, seedStaff, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
+
+const { audit, tickets } = testTables;
 
 const fx = withDesk({ via: 'db', technicians: ['tech', 'other'] });
 let requester: SeededRequester;
 let ticketId: string;
 
 beforeAll(async () => {
-  requester = seedRequester(fx.app);
+  requester = await seedRequester(fx.app);
 });
-beforeEach(() => {
-  ticketId = seedTicket(fx.app, fx.desk, requester).ticketId;
+beforeEach(async () => {
+  ticketId = (await seedTicket(fx.app, fx.desk, requester)).ticketId;
 });
 
 const patch = (id: string, body: unknown, token = fx.staff.tech.token) =>
   fx.app.inject({ method: 'PATCH', url: `/api/staff/tickets/${id}`, headers: { authorization: `Bearer ${token}` }, payload: body as object });
-const row = (id: string) => fx.t.db.select().from(tickets).where(eq(tickets.id, id)).get()!;
-const auditFor = (id: string) => fx.t.db.select().from(audit).where(eq(audit.target, id)).all();
+const row = async (id: string) => (await fx.t.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
+const auditFor = async (id: string) => await fx.t.db.select().from(audit).where(eq(audit.target, id));
 
 describe('PATCH /api/staff/tickets/:id', () => {
   it('lets a technician claim a ticket, records who did it, and returns the new state', async () => {
@@ -26,8 +28,8 @@ describe('PATCH /api/staff/tickets/:id', () => {
     // Then the ticket is theirs and the change is in the audit chain
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ ticketId, assigneeId: fx.staff.tech.staffId, status: 'new' });
-    expect(row(ticketId).assigneeId).toBe(fx.staff.tech.staffId);
-    const [entry] = auditFor(ticketId);
+    expect((await row(ticketId)).assigneeId).toBe(fx.staff.tech.staffId);
+    const [entry] = await auditFor(ticketId);
     expect(entry).toMatchObject({ actorStaffId: fx.staff.tech.staffId, action: 'ticket.triage' });
     expect(JSON.parse(entry!.detail)).toEqual({ fields: ['assigneeId'], assigneeId: fx.staff.tech.staffId });
     expect((await fx.app.verifyAuditChain()).ok).toBe(true);
@@ -37,41 +39,40 @@ describe('PATCH /api/staff/tickets/:id', () => {
     await patch(ticketId, { assigneeId: fx.staff.other.staffId }, fx.staff.other.token);
     expect((await patch(ticketId, { assigneeId: fx.staff.tech.staffId })).json().assigneeId).toBe(fx.staff.tech.staffId);
     expect((await patch(ticketId, { assigneeId: null }, fx.staff.other.token)).json().assigneeId).toBeNull();
-    expect(auditFor(ticketId).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([fx.staff.other.staffId, fx.staff.tech.staffId, null]);
+    expect((await auditFor(ticketId)).map((a) => JSON.parse(a.detail).assigneeId)).toEqual([fx.staff.other.staffId, fx.staff.tech.staffId, null]);
   });
 
   it('updates status and priority together and audits both with their new values', async () => {
     const res = await patch(ticketId, { status: 'open', priority: 'urgent' });
     expect(res.json()).toMatchObject({ status: 'open', priority: 'urgent' });
-    expect(JSON.parse(auditFor(ticketId)[0]!.detail)).toEqual({ fields: ['priority', 'status'], status: 'open', priority: 'urgent' });
-    expect(row(ticketId).updatedAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
+    expect(JSON.parse((await auditFor(ticketId))[0]!.detail)).toEqual({ fields: ['priority', 'status'], status: 'open', priority: 'urgent' });
+    expect((await row(ticketId)).updatedAt).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 5);
   });
 
   it('sets closedAt when closing, keeps it when closing again, and clears it on reopening', async () => {
     await patch(ticketId, { status: 'closed' });
-    const closedAt = row(ticketId).closedAt;
+    const closedAt = (await row(ticketId)).closedAt;
     expect(closedAt).toEqual(expect.any(Number));
     // Given the ticket was closed a while ago
-    fx.t.db
+    await fx.t.db
       .update(tickets)
       .set({ closedAt: closedAt! - 1000 })
-      .where(eq(tickets.id, ticketId))
-      .run();
+      .where(eq(tickets.id, ticketId));
     // When it is closed again, the retention clock does not restart
     await patch(ticketId, { status: 'closed' });
-    expect(row(ticketId).closedAt).toBe(closedAt! - 1000);
+    expect((await row(ticketId)).closedAt).toBe(closedAt! - 1000);
     // When it is reopened, it leaves the retention job's reach
     await patch(ticketId, { status: 'open' });
-    expect(row(ticketId).closedAt).toBeNull();
+    expect((await row(ticketId)).closedAt).toBeNull();
   });
 
   it('replaces the label set with the given dictionary tags and audits tags only', async () => {
-    const a = seedLabel(fx.app, fx.desk, `Doxxing ${ticketId}`);
-    const b = seedLabel(fx.app, fx.desk, `Spyware ${ticketId}`);
+    const a = await seedLabel(fx.app, fx.desk, `Doxxing ${ticketId}`);
+    const b = await seedLabel(fx.app, fx.desk, `Spyware ${ticketId}`);
     expect((await patch(ticketId, { labels: [a, b, a] })).json().labels).toEqual([a, b].sort());
     expect((await patch(ticketId, { labels: [b] })).json().labels).toEqual([b]);
     expect((await patch(ticketId, { labels: [] })).json().labels).toEqual([]);
-    const details = auditFor(ticketId).map((x) => x.detail);
+    const details = (await auditFor(ticketId)).map((x) => x.detail);
     expect(JSON.parse(details[0]!)).toEqual({ fields: ['labels'], labels: [a, b].sort() });
     for (const d of details) expect(d.toLowerCase()).not.toMatch(/doxxing|spyware/);
   });
@@ -80,19 +81,19 @@ describe('PATCH /api/staff/tickets/:id', () => {
     const res = await patch(ticketId, { status: 'resolved', labels: [labelTagOf(fx.desk, 'never added')] });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('unknown_label');
-    expect(row(ticketId).status).toBe('new');
-    expect(auditFor(ticketId)).toEqual([]);
+    expect((await row(ticketId)).status).toBe('new');
+    expect(await auditFor(ticketId)).toEqual([]);
   });
 
   it('refuses to assign a disabled or unknown staff member', async () => {
-    const gone = seedStaff(fx.app, fx.desk, `gone-${ticketId.slice(0, 4)}`.toLowerCase());
-    disableStaff(fx.app, gone.staffId);
+    const gone = await seedStaff(fx.app, fx.desk, `gone-${ticketId.slice(0, 4)}`.toLowerCase());
+    await disableStaff(fx.app, gone.staffId);
     for (const assigneeId of [gone.staffId, 'A'.repeat(22)]) {
       const res = await patch(ticketId, { assigneeId });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('unknown_assignee');
     }
-    expect(row(ticketId).assigneeId).toBeNull();
+    expect((await row(ticketId)).assigneeId).toBeNull();
   });
 
   it.each([
@@ -119,7 +120,7 @@ describe('PATCH /api/staff/tickets/:id', () => {
 
 describe('who may use the queue', () => {
   it('refuses an activated member who has not been admitted (403 not_admitted)', async () => {
-    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
+    const newcomer = await seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     for (const req of [
       { method: 'GET' as const, url: '/api/staff/tickets' },
       { method: 'GET' as const, url: `/api/staff/tickets/${ticketId}` },
@@ -129,16 +130,16 @@ describe('who may use the queue', () => {
       const res = await fx.app.inject({ ...req, headers: { authorization: `Bearer ${newcomer.token}` } });
       expect(res.statusCode).toBe(403);
     }
-    expect(row(ticketId).status).toBe('new');
+    expect((await row(ticketId)).status).toBe('new');
   });
 
   it('refuses a disabled member at once, even with a live session (401)', async () => {
-    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
+    const leaver = await seedStaff(fx.app, fx.desk, 'leaver');
     expect((await patch(ticketId, { priority: 'high' }, leaver.token)).statusCode).toBe(200);
-    disableStaff(fx.app, leaver.staffId);
+    await disableStaff(fx.app, leaver.staffId);
     const res = await patch(ticketId, { priority: 'low' }, leaver.token);
     expect(res.statusCode).toBe(401);
-    expect(row(ticketId).priority).toBe('high');
+    expect((await row(ticketId)).priority).toBe('high');
   });
 
   it('refuses a requester token with 401 on every queue and label route the app serves', async () => {

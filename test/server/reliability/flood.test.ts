@@ -6,8 +6,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { legitJourney, startFlood, startFloodDesk, type FloodDesk, type FloodTally, type LegitJourney } from '../../../bench/flood';
-import { tickets } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { RATE_LIMITS } from '../../../server/rate-limits';
+
+const { tickets } = testTables;
 
 const CONNECTIONS = 32;
 /** The flood lasts at least this long, and until the legitimate journeys are done. */
@@ -67,7 +69,7 @@ describe('a PoW-less flood', () => {
     // The legitimate requester got through, and their tickets are stored.
     expect(journeys).toHaveLength(2);
     for (const j of journeys) {
-      const row = d.t.db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, j.ticketId)).get();
+      const row = (await d.t.db.select({ requesterId: tickets.requesterId }).from(tickets).where(eq(tickets.id, j.ticketId)))[0];
       expect(row?.requesterId).toBe(j.requesterId);
     }
 

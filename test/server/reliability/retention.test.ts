@@ -10,7 +10,7 @@ import * as p from '../../../protocol/index';
 import { dbFilePath } from '../../../server/app';
 import { runMaintenance, type MaintenanceResult } from '../../../server/plugins/app/maintenance';
 import { nowSeconds } from '../../../server/plugins/app/tokens';
-import { buildTestApp, type TestApp } from '../../helpers/app';
+import { buildTestApp, onPostgres, sqlGet, sqlRun, type TestApp } from '../../helpers/app';
 import { runCommand } from '../../helpers/cli';
 import { seedDesk, seedLabel, seedRequester, seedTicket, teamPublicKey, type Desk, type SeededRequester } from '../../helpers/desk';
 import { encryptFile } from '../attachments/upload';
@@ -35,42 +35,55 @@ interface Scene {
   expiredChunk: Buffer;
 }
 
-const count = (t: TestApp, sql: string, ...args: unknown[]) => (t.sqlite.prepare(sql).get(...args) as { n: number }).n;
-const rowsOf = (t: TestApp, ids: string[]) => {
+const count = async (t: TestApp, sql: string, ...args: unknown[]) => (await sqlGet<{ n: number }>(t, sql, ...args))!.n;
+const rowsOf = async (t: TestApp, ids: string[]) => {
   const marks = ids.map(() => '?').join(',');
   return {
-    tickets: count(t, `select count(*) as n from tickets where id in (${marks})`, ...ids),
-    messages: count(t, `select count(*) as n from messages where ticket_id in (${marks})`, ...ids),
-    wraps: count(t, `select count(*) as n from wraps where ticket_id in (${marks})`, ...ids),
-    attachments: count(t, `select count(*) as n from attachments where ticket_id in (${marks})`, ...ids),
-    chunks: count(t, `select count(*) as n from attachment_chunks c join attachments a on a.id = c.attachment_id where a.ticket_id in (${marks})`, ...ids),
-    labels: count(t, `select count(*) as n from ticket_labels l join tickets t on t.seq = l.ticket_seq where t.id in (${marks})`, ...ids),
+    tickets: await count(t, `select count(*) as n from tickets where id in (${marks})`, ...ids),
+    messages: await count(t, `select count(*) as n from messages where ticket_id in (${marks})`, ...ids),
+    wraps: await count(t, `select count(*) as n from wraps where ticket_id in (${marks})`, ...ids),
+    attachments: await count(t, `select count(*) as n from attachments where ticket_id in (${marks})`, ...ids),
+    chunks: await count(t, `select count(*) as n from attachment_chunks c join attachments a on a.id = c.attachment_id where a.ticket_id in (${marks})`, ...ids),
+    labels: await count(t, `select count(*) as n from ticket_labels l join tickets t on t.seq = l.ticket_seq where t.id in (${marks})`, ...ids),
   };
 };
 
 /** A real encrypted attachment (protocol module), stored the way the upload routes store it. */
 async function addAttachment(t: TestApp, ticketId: string, ticketKey: p.TicketKey, requester: SeededRequester, bytes: number): Promise<Buffer[]> {
   const f = await encryptFile({ ticketId, ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(bytes)) });
-  t.sqlite
-    .prepare(
-      "insert into attachments (id, ticket_id, uploader_type, meta, padded_size, chunk_bytes, chunk_count, completed_at, created_at) values (?, ?, 'requester', ?, ?, ?, ?, ?, ?)",
-    )
-    .run(f.attachmentId, ticketId, JSON.stringify(f.meta), f.layout.paddedBytes, f.layout.chunkBytes, f.chunks.length, 1_700_000_000, 1_700_000_000);
-  const insertChunk = t.sqlite.prepare('insert into attachment_chunks (attachment_id, idx, data) values (?, ?, ?)');
-  f.chunks.forEach((c, i) => insertChunk.run(f.attachmentId, i, Buffer.from(c)));
+  await sqlRun(
+    t,
+    "insert into attachments (id, ticket_id, uploader_type, meta, padded_size, chunk_bytes, chunk_count, completed_at, created_at) values (?, ?, 'requester', ?, ?, ?, ?, ?, ?)",
+    f.attachmentId,
+    ticketId,
+    JSON.stringify(f.meta),
+    f.layout.paddedBytes,
+    f.layout.chunkBytes,
+    f.chunks.length,
+    1_700_000_000,
+    1_700_000_000,
+  );
+  for (const [i, c] of f.chunks.entries()) await sqlRun(t, 'insert into attachment_chunks (attachment_id, idx, data) values (?, ?, ?)', f.attachmentId, i, Buffer.from(c));
   return f.chunks.map((c) => Buffer.from(c));
 }
 
 /** A staff note on a ticket: a note message plus its note-key wrap, as the notes route stores them. */
-function addNote(t: TestApp, desk: Desk, ticketId: string): void {
+async function addNote(t: TestApp, desk: Desk, ticketId: string): Promise<void> {
   const noteKey = p.newNoteKey();
   const messageId = p.newId();
   const envelope = p.sealMessage({ kind: 'note', ticketId, messageId, key: noteKey, payload: { v: 1, body: 'internal' }, authorSignSk: desk.admin.keys.sign.secretKey });
-  t.sqlite
-    .prepare("insert into messages (id, ticket_id, seq, kind, author_type, author_staff_id, nonce, ct, sig, created_at) values (?, ?, 2, 'note', 'staff', ?, ?, ?, ?, 1700000000)")
-    .run(messageId, ticketId, desk.admin.staffId, envelope.nonce, envelope.ct, envelope.sig);
+  await sqlRun(
+    t,
+    "insert into messages (id, ticket_id, seq, kind, author_type, author_staff_id, nonce, ct, sig, created_at) values (?, ?, 2, 'note', 'staff', ?, ?, ?, ?, 1700000000)",
+    messageId,
+    ticketId,
+    desk.admin.staffId,
+    envelope.nonce,
+    envelope.ct,
+    envelope.sig,
+  );
   const wrap = p.wrapKeyForTeam(noteKey, teamPublicKey(desk));
-  t.sqlite.prepare("insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values (?, 'note', 'team', ?, ?)").run(ticketId, wrap.teamKeyVersion, wrap.sealed);
+  await sqlRun(t, "insert into wraps (ticket_id, key_kind, recipient, team_key_version, sealed) values (?, 'note', 'team', ?, ?)", ticketId, wrap.teamKeyVersion, wrap.sealed);
 }
 
 /**
@@ -79,26 +92,26 @@ function addNote(t: TestApp, desk: Desk, ticketId: string): void {
  * with its chunks, 3 tags.
  */
 async function seedScene(t: TestApp, now = nowSeconds()): Promise<Scene> {
-  const desk = seedDesk(t.app);
-  const requester = seedRequester(t.app);
-  const urgent = seedLabel(t.app, desk, 'urgent');
-  const malware = seedLabel(t.app, desk, 'malware');
-  const closedAgo = (ticketId: string, days: number) => t.sqlite.prepare('update tickets set closed_at = ? where id = ?').run(now - days * DAY, ticketId);
+  const desk = await seedDesk(t.app);
+  const requester = await seedRequester(t.app);
+  const urgent = await seedLabel(t.app, desk, 'urgent');
+  const malware = await seedLabel(t.app, desk, 'malware');
+  const closedAgo = async (ticketId: string, days: number) => await sqlRun(t, 'update tickets set closed_at = ? where id = ?', now - days * DAY, ticketId);
 
-  const old = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
-  closedAgo(old.ticketId, 100);
-  addNote(t, desk, old.ticketId);
+  const old = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent, malware], createdAt: now - 130 * DAY });
+  await closedAgo(old.ticketId, 100);
+  await addNote(t, desk, old.ticketId);
   const expiredChunks = await addAttachment(t, old.ticketId, old.ticketKey, requester, 300_000);
-  const older = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
-  closedAgo(older.ticketId, 120);
+  const older = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 150 * DAY });
+  await closedAgo(older.ticketId, 120);
 
-  const recent = seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
-  closedAgo(recent.ticketId, 10);
-  const open = seedTicket(t.app, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
+  const recent = await seedTicket(t.app, desk, requester, { status: 'closed', labelTags: [urgent], createdAt: now - 40 * DAY });
+  await closedAgo(recent.ticketId, 10);
+  const open = await seedTicket(t.app, desk, requester, { status: 'open', labelTags: [malware], createdAt: now - 400 * DAY });
   await addAttachment(t, open.ticketId, open.ticketKey, requester, 70_000);
-  const resolved = seedTicket(t.app, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
+  const resolved = await seedTicket(t.app, desk, requester, { status: 'resolved', createdAt: now - 400 * DAY });
 
-  const expiredMessageCt = (t.sqlite.prepare('select ct from messages where id = ?').get(old.messageId) as { ct: string }).ct;
+  const expiredMessageCt = ((await sqlGet(t, 'select ct from messages where id = ?', old.messageId)) as { ct: string }).ct;
   return {
     expired: [old.ticketId, older.ticketId],
     kept: [recent.ticketId, open.ticketId, resolved.ticketId],
@@ -125,8 +138,8 @@ describe('runMaintenance: retention', () => {
   it('deletes closed tickets past the policy with their messages, wraps, attachments and tags, and reports each count', async () => {
     // Given two tickets closed past the 90-day policy, and three that must stay
     const { t, scene } = await sceneApp();
-    const keptBefore = rowsOf(t, scene.kept);
-    expect(rowsOf(t, scene.expired)).toEqual({ tickets: 2, messages: 3, wraps: 5, attachments: 1, chunks: scene.expectedCounts.attachmentChunksDeleted, labels: 3 });
+    const keptBefore = await rowsOf(t, scene.kept);
+    expect(await rowsOf(t, scene.expired)).toEqual({ tickets: 2, messages: 3, wraps: 5, attachments: 1, chunks: scene.expectedCounts.attachmentChunksDeleted, labels: 3 });
     expect(scene.expectedCounts.attachmentChunksDeleted).toBeGreaterThan(1);
 
     // When the job runs
@@ -134,9 +147,9 @@ describe('runMaintenance: retention', () => {
 
     // Then it reports what went with the tickets, and exactly that is gone
     expect(result).toMatchObject(scene.expectedCounts);
-    expect(rowsOf(t, scene.expired)).toEqual({ tickets: 0, messages: 0, wraps: 0, attachments: 0, chunks: 0, labels: 0 });
+    expect(await rowsOf(t, scene.expired)).toEqual({ tickets: 0, messages: 0, wraps: 0, attachments: 0, chunks: 0, labels: 0 });
     // And the recently closed, open and resolved tickets keep everything
-    expect(rowsOf(t, scene.kept)).toEqual(keptBefore);
+    expect(await rowsOf(t, scene.kept)).toEqual(keptBefore);
     expect(keptBefore.tickets).toBe(3);
     // And a second run finds nothing more
     expect(await runMaintenance(t.db, POLICY_DAYS)).toMatchObject({ closedTicketsDeleted: 0, messagesDeleted: 0, wrapsDeleted: 0, attachmentChunksDeleted: 0 });
@@ -144,9 +157,9 @@ describe('runMaintenance: retention', () => {
 
   it('in a dry run counts the same and deletes nothing', async () => {
     const { t, scene } = await sceneApp();
-    const before = { expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) };
+    const before = { expired: await rowsOf(t, scene.expired), kept: await rowsOf(t, scene.kept) };
     expect(await runMaintenance(t.db, POLICY_DAYS, nowSeconds(), { dryRun: true })).toMatchObject(scene.expectedCounts);
-    expect({ expired: rowsOf(t, scene.expired), kept: rowsOf(t, scene.kept) }).toEqual(before);
+    expect({ expired: await rowsOf(t, scene.expired), kept: await rowsOf(t, scene.kept) }).toEqual(before);
   });
 });
 
@@ -154,7 +167,7 @@ describe('retention CLI', () => {
   it('prints the counts: --dry-run deletes nothing, --days overrides the policy, a real run deletes', async () => {
     // Given a desk whose database a running app holds open
     const { t, scene } = await sceneApp();
-    const env = { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) };
+    const env = { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS), ...t.databaseEnv };
 
     // When `retention --dry-run` runs
     const dry = await runCommand(['retention', '--dry-run'], env);
@@ -162,7 +175,7 @@ describe('retention CLI', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('dry run, nothing deleted');
     expect(dry.stdout).toMatch(/^closed tickets would delete: 2$/m);
-    expect(rowsOf(t, scene.expired).tickets).toBe(2);
+    expect((await rowsOf(t, scene.expired)).tickets).toBe(2);
 
     // When `--days 5` is asked for in a dry run, the ticket closed 10 days ago counts too
     const wider = await runCommand(['retention', '--dry-run', '--days', '5'], env);
@@ -184,8 +197,8 @@ describe('retention CLI', () => {
       ].join('\n'),
     );
     expect(run.stdout).toMatch(/^retention: 90 days \(tickets closed before \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$/m);
-    expect(rowsOf(t, scene.expired).tickets).toBe(0);
-    expect(rowsOf(t, scene.kept).tickets).toBe(3);
+    expect((await rowsOf(t, scene.expired)).tickets).toBe(0);
+    expect((await rowsOf(t, scene.kept)).tickets).toBe(3);
   }, 120_000);
 
   it('rejects bad arguments with exit code 2', async () => {
@@ -194,30 +207,35 @@ describe('retention CLI', () => {
     }
   });
 
-  it('leaves no trace of the deleted ciphertext in the database files (secure_delete)', async () => {
-    // Given the expired ticket's message ciphertext and an attachment chunk are in the file
-    const { t, scene } = await sceneApp();
-    const file = dbFilePath(t.dataDir);
-    const onDisk = () => {
-      t.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      return Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`)]);
-    };
-    expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
-    const before = onDisk();
-    expect(before.includes(scene.expiredMessageCt)).toBe(true);
-    // (a slice from the middle of the chunk: it lives in overflow pages, which a delete without
-    // secure_delete puts on the freelist untouched)
-    expect(before.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(true);
+  // SQLite-only: PostgreSQL has no secure_delete (docs/OPERATIONS.md, "Retention and secure deletion on PostgreSQL").
+  it.skipIf(onPostgres)(
+    'leaves no trace of the deleted ciphertext in the database files (secure_delete)',
+    async () => {
+      // Given the expired ticket's message ciphertext and an attachment chunk are in the file
+      const { t, scene } = await sceneApp();
+      const file = dbFilePath(t.dataDir);
+      const onDisk = () => {
+        t.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+        return Buffer.concat([readFileSync(file), readFileSync(`${file}-wal`)]);
+      };
+      expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+      const before = onDisk();
+      expect(before.includes(scene.expiredMessageCt)).toBe(true);
+      // (a slice from the middle of the chunk: it lives in overflow pages, which a delete without
+      // secure_delete puts on the freelist untouched)
+      expect(before.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(true);
 
-    // When the retention CLI deletes them (its own connection, in this process)
-    const run = await runCommand(['retention'], { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) });
-    expect(run.code, run.stderr).toBe(0);
+      // When the retention CLI deletes them (its own connection, in this process)
+      const run = await runCommand(['retention'], { SEALDESK_DATA_DIR: t.dataDir, SEALDESK_RETENTION_DAYS: String(POLICY_DAYS) });
+      expect(run.code, run.stderr).toBe(0);
 
-    // Then neither is anywhere in the database or its WAL: overwritten, not just unlinked
-    const after = onDisk();
-    expect(after.includes(scene.expiredMessageCt)).toBe(false);
-    expect(after.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(false);
-  }, 120_000);
+      // Then neither is anywhere in the database or its WAL: overwritten, not just unlinked
+      const after = onDisk();
+      expect(after.includes(scene.expiredMessageCt)).toBe(false);
+      expect(after.includes(scene.expiredChunk.subarray(20_000, 20_064))).toBe(false);
+    },
+    120_000,
+  );
 });
 
 describe('the scheduled job', () => {
@@ -234,11 +252,11 @@ describe('the scheduled job', () => {
     cleanups.push(() => t.close());
 
     // Then the expired tickets are already gone, and the run is logged with its counts
-    expect(rowsOf(t, scene.expired).tickets).toBe(0);
-    expect(rowsOf(t, scene.kept).tickets).toBe(3);
+    expect((await rowsOf(t, scene.expired)).tickets).toBe(0);
+    expect((await rowsOf(t, scene.kept)).tickets).toBe(3);
     const logged = t.logs.filter((l) => l.msg === 'maintenance');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject(scene.expectedCounts);
-    expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+    if (t.backend === 'sqlite') expect(t.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
   });
 });

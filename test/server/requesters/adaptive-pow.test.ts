@@ -13,7 +13,7 @@ let t: TestApp;
 let d: Desk;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  d = seedDesk(t.app);
+  d = await seedDesk(t.app);
 });
 afterAll(async () => t.close());
 

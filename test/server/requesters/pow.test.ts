@@ -1,16 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asPowMacKey, deriveRequesterKeys, generatePassphrase, issuePowChallenge, readPowChallenge, solvePow, toB64, verifyPow } from '../../../protocol/index';
-import { powSpent } from '../../../db/schema';
+import { testTables, sqlGet } from '../../helpers/app';
 import { POW_SPENT_GRACE_SECONDS, runMaintenance } from '../../../server/plugins/app/maintenance';
 import type { TestApp } from '../../helpers/app';
 import { buildJourneyApp, expectError, solvedPow, TEST_POW_DIFFICULTY } from '../../helpers/requester';
 import { CHEAP_KDF } from '../../fixtures/kdf';
 
+const { powSpent } = testTables;
+
 let t: TestApp;
 let deskId: string;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  deskId = (t.sqlite.prepare('select desk_id as d from desk').get() as { d: string }).d;
+  deskId = ((await sqlGet(t, 'select desk_id as d from desk')) as { d: string }).d;
 });
 afterAll(async () => t.close());
 
@@ -31,13 +33,7 @@ describe('POST /api/pow', () => {
     expect(body.expiresAt - Math.floor(Date.now() / 1000)).toBeGreaterThan(9 * 60);
     expect(body.expiresAt - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(10 * 60);
     // Stateless: nothing is stored until a challenge is spent.
-    expect(
-      t.db
-        .select()
-        .from(powSpent)
-        .all()
-        .filter((r) => r.id.endsWith(claims.id)),
-    ).toEqual([]);
+    expect((await t.db.select().from(powSpent)).filter((r) => r.id.endsWith(claims.id))).toEqual([]);
   });
 
   it('refuses an unknown purpose', async () => {
@@ -107,19 +103,14 @@ describe('proof of work on POST /api/requesters', () => {
     const pow = await solvedPow(t, 'register');
     expect((await register({ ...freshKeys(), pow })).statusCode).toBe(201);
     const id = `pow:${readPowChallenge(pow.challenge).id}`;
-    const has = () =>
-      t.db
-        .select()
-        .from(powSpent)
-        .all()
-        .some((r) => r.id === id);
+    const has = async () => (await t.db.select().from(powSpent)).some((r) => r.id === id);
     await runMaintenance(t.db, 90);
-    expect(has()).toBe(true);
+    expect(await has()).toBe(true);
     // Just expired by this clock: a node whose clock is behind still accepts the challenge.
     await runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + 1);
-    expect(has()).toBe(true);
+    expect(await has()).toBe(true);
     await runMaintenance(t.db, 90, readPowChallenge(pow.challenge).exp + POW_SPENT_GRACE_SECONDS + 1);
-    expect(has()).toBe(false);
+    expect(await has()).toBe(false);
   });
 });
 

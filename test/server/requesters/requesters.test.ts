@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveRequesterKeys, generatePassphrase, readPowChallenge, signRequesterChallenge, toB64 } from '../../../protocol/index';
-import { requesters } from '../../../db/schema';
+import { testTables, sqlGet } from '../../helpers/app';
 import { CHEAP_KDF } from '../../fixtures/kdf';
 import type { TestApp } from '../../helpers/app';
 import { bearer, buildJourneyApp, expectError, registerRequester, signIn, solvedPow } from '../../helpers/requester';
+
+const { requesters } = testTables;
 
 let t: TestApp;
 let deskId: string;
 beforeAll(async () => {
   t = await buildJourneyApp();
-  deskId = (t.sqlite.prepare('select desk_id as d from desk').get() as { d: string }).d;
+  deskId = ((await sqlGet(t, 'select desk_id as d from desk')) as { d: string }).d;
 });
 afterAll(async () => t.close());
 
@@ -25,11 +27,7 @@ describe('POST /api/requesters', () => {
   it('stores only the two public keys and answers 201 with a fresh requester id', async () => {
     const r = await registerRequester(t, deskId);
     expect(r.requesterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    const row = t.db
-      .select()
-      .from(requesters)
-      .all()
-      .find((x) => x.id === r.requesterId)!;
+    const row = (await t.db.select().from(requesters)).find((x) => x.id === r.requesterId)!;
     expect(row).toEqual({ id: r.requesterId, boxPk: toB64(r.keys.box.publicKey), signPk: toB64(r.keys.sign.publicKey), createdAt: expect.any(Number) });
     expect(row.createdAt % 3600).toBe(0);
   });

@@ -8,7 +8,7 @@ import * as core from '../../../client-core';
 import { expectOk } from '../../../cli/staff/api';
 import { rotateTeamKey } from '../../../cli/staff/rotate';
 import type { StaffSession } from '../../../cli/staff/session';
-import { labelKeyWraps, rotationSkips, wraps } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 
@@ -17,6 +17,8 @@ import { buildTestApp, type TestApp } from '../../helpers/app';
 import { api } from '../../helpers/desk';
 import { bearer, registerRequester, signIn, solvedPow, TEST_POW_DIFFICULTY } from '../../helpers/requester';
 import { addMember, fileTicket, teamDesk, type Member, type TeamDesk, type Ticket } from '../admin/team-desk';
+
+const { labelKeyWraps, rotationSkips, wraps } = testTables;
 
 let t: TestApp;
 let d: TeamDesk;
@@ -82,7 +84,7 @@ describe('submission: wraps the server can tell are bad are refused', () => {
         expect(res.statusCode, `${where} ${sealed}`).toBe(400);
       }
     }
-    expect(t.db.select().from(wraps).where(eq(wraps.ticketId, created.ticketId)).all()).toEqual([]);
+    expect(await t.db.select().from(wraps).where(eq(wraps.ticketId, created.ticketId))).toEqual([]);
     // And a grant or a label key wrap of the wrong length is refused too
     const admin = await d.admin();
     const grant = await api(t.app, 'POST', '/api/admin/grants', { grants: [{ staffId: tom.staffId, teamKeyVersion: 1, sealed: p.toB64(randomBytes(32)) }] }, admin.token);
@@ -102,7 +104,7 @@ describe('rotation re-seals the label key and skips what cannot be opened', () =
   it('the setup committed a desk label key and stores it sealed to team key v1 only', async () => {
     const state = p.verifyKeyLog((await expectOk(d.deskApi, 'GET', '/api/keylog')).entries);
     expect(state.labelKeyCommit).not.toBeNull();
-    expect(t.db.select({ v: labelKeyWraps.teamKeyVersion }).from(labelKeyWraps).all()).toEqual([{ v: 1 }]);
+    expect(await t.db.select({ v: labelKeyWraps.teamKeyVersion }).from(labelKeyWraps)).toEqual([{ v: 1 }]);
     // A label-key entry cannot be appended on its own (its wrap must come with it)
     const admin = await d.admin();
     const entry = p.signKeyLogEntry(
@@ -119,16 +121,14 @@ describe('rotation re-seals the label key and skips what cannot be opened', () =
     // Given one ticket whose team wrap is 80 random bytes, and one whose stored wrap was corrupted
     garbage = tickets[4]!;
     broken = tickets[5]!;
-    t.db
+    await t.db
       .update(wraps)
       .set({ sealed: p.toB64(randomBytes(80)) })
-      .where(and(eq(wraps.ticketId, garbage.ticketId), eq(wraps.recipient, 'team')))
-      .run();
-    t.db
+      .where(and(eq(wraps.ticketId, garbage.ticketId), eq(wraps.recipient, 'team')));
+    await t.db
       .update(wraps)
       .set({ sealed: 'not*base64url' })
-      .where(and(eq(wraps.ticketId, broken.ticketId), eq(wraps.recipient, 'team')))
-      .run();
+      .where(and(eq(wraps.ticketId, broken.ticketId), eq(wraps.recipient, 'team')));
     // When the admin rotates in batches of 2, stopping after two batches (a closed laptop)
     const partial = await rotateTeamKey(await d.admin(), { batchSize: 2, maxBatches: 2, onProgress: (l) => lines.push(l) });
     expect(partial).toMatchObject({ version: 2, complete: false });
@@ -152,9 +152,9 @@ describe('rotation re-seals the label key and skips what cannot be opened', () =
     // And the skip is audited; after retirement nothing of v1 is left, the skip list included
     const audit = (await api(t.app, 'GET', '/api/admin/audit?what=rotation.skip', undefined, (await d.admin()).token)).body.entries;
     expect(audit.reduce((n: number, e: { detail: { skipped: number } }) => n + e.detail.skipped, 0)).toBe(2);
-    expect(t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 1)).all()).toEqual([]);
-    expect(t.db.select().from(rotationSkips).all()).toEqual([]);
-    expect(t.db.select({ v: labelKeyWraps.teamKeyVersion }).from(labelKeyWraps).all()).toEqual([{ v: 2 }]);
+    expect(await t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 1))).toEqual([]);
+    expect(await t.db.select().from(rotationSkips)).toEqual([]);
+    expect(await t.db.select({ v: labelKeyWraps.teamKeyVersion }).from(labelKeyWraps)).toEqual([{ v: 2 }]);
   });
 
   it('refuses team-key-retire while a wrap is neither re-wrapped nor reported', async () => {
@@ -208,7 +208,7 @@ describe('rotation re-seals the label key and skips what cannot be opened', () =
     // Given the server swaps the stored label wrap for one sealing a key of its own choosing
     const state = p.verifyKeyLog((await expectOk(d.deskApi, 'GET', '/api/keylog')).entries);
     const planted = p.wrapKeyForTeam(p.newLabelKey(), p.teamPublicKeyOf(state));
-    t.db.update(labelKeyWraps).set({ sealed: planted.sealed }).where(eq(labelKeyWraps.teamKeyVersion, planted.teamKeyVersion)).run();
+    await t.db.update(labelKeyWraps).set({ sealed: planted.sealed }).where(eq(labelKeyWraps.teamKeyVersion, planted.teamKeyVersion));
     // Then unlock reports labels unavailable and no label can be sealed or looked up
     const s = await d.session('tom', tom.password);
     expect(() => core.labelTagFor(s.vault, 'border crossing')).toThrow(/label key/);

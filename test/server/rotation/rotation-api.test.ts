@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { wraps } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
 import { bearer, seedRequester, seedTeamKey, seedTicket, teamPublicKey, withDesk, type SignedInStaff, type SeededTicket } from '../../helpers/desk';
+
+const { wraps } = testTables;
 
 interface Status {
   currentVersion: number | null;
@@ -37,14 +39,15 @@ const reseal = (batch: Status['batch']) =>
     ...p.rewrapForRotation({ teamKeyVersion: w.teamKeyVersion, sealed: w.sealed }, v1, teamPublicKey(fx.desk, 2)),
   }));
 
-beforeEach(() => {
+beforeEach(async () => {
   // Given a desk with 5 tickets (2 with notes) wrapped to v1 (granted to the admin and tom), and v2
   // just appended and granted to the admin only
   admin = fx.desk.admin;
   tech = fx.staff.tom;
-  const requester = seedRequester(fx.app);
-  seeded = [0, 1, 2, 3, 4].map((i) => seedTicket(fx.app, fx.desk, requester, { withNotes: i < 2 }));
-  seedTeamKey(fx.app, fx.desk);
+  const requester = await seedRequester(fx.app);
+  seeded = [];
+  for (let i = 0; i < 5; i++) seeded.push(await seedTicket(fx.app, fx.desk, requester, { withNotes: i < 2 }));
+  await seedTeamKey(fx.app, fx.desk);
   v1 = fx.desk.teamKeys.get(1)!;
   v2 = fx.desk.teamKeys.get(2)!;
 });
@@ -77,7 +80,7 @@ describe('GET /api/admin/rotation', () => {
   it('refuses a technician (403) and a requester token (401)', async () => {
     const asTech = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(tech.token) });
     expect(asTech.statusCode).toBe(403);
-    const requester = seedRequester(fx.app);
+    const requester = await seedRequester(fx.app);
     const asRequester = await fx.app.inject({ method: 'GET', url: '/api/admin/rotation', headers: bearer(requester.token) });
     expect(asRequester.statusCode).toBe(401);
     expect(asRequester.json()).toMatchObject({ error: { code: 'unauthorized' } });
@@ -100,7 +103,7 @@ describe('POST /api/admin/rewrap', () => {
     // Then nothing is pending and each key opens with v2 to the same bytes
     expect((await status()).pending).toEqual({ tickets: 0, notes: 0, labels: 0 });
     for (const ticket of seeded) {
-      const rows = fx.t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.ticketId)).all();
+      const rows = await fx.t.db.select().from(wraps).where(eq(wraps.ticketId, ticket.ticketId));
       const k = rows.find((r) => r.keyKind === 'ticket' && r.teamKeyVersion === 2)!;
       expect(p.toB64(p.openTeamWrap({ teamKeyVersion: 2, sealed: k.sealed }, v2, 'ticket'))).toBe(p.toB64(ticket.ticketKey));
       const n = rows.find((r) => r.keyKind === 'note' && r.teamKeyVersion === 2);
@@ -114,7 +117,7 @@ describe('POST /api/admin/rewrap', () => {
     const body = { wraps: reseal((await status()).batch) };
     expect((await rewrap(body)).statusCode).toBe(200);
     expect((await rewrap(body)).statusCode).toBe(200);
-    const v2Rows = fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all();
+    const v2Rows = await fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2));
     expect(v2Rows).toHaveLength(7);
   });
 
@@ -124,7 +127,7 @@ describe('POST /api/admin/rewrap', () => {
     const res = await rewrap({ wraps: [...good.slice(1), stale] });
     expect(res.statusCode).toBe(409);
     expect(res.json()).toMatchObject({ error: { code: 'stale_team_key' } });
-    expect(fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+    expect(await fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2))).toHaveLength(0);
   });
 
   it('answers 404 for a ticket that does not exist or a note key a ticket never had', async () => {
@@ -134,7 +137,7 @@ describe('POST /api/admin/rewrap', () => {
     const noNotes = seeded.find((x) => x.noteKey === null)!;
     const planted = await rewrap({ wraps: [{ ...one!, ticketId: noNotes.ticketId, keyKind: 'note' }] });
     expect(planted.statusCode).toBe(404);
-    expect(fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2)).all()).toHaveLength(0);
+    expect(await fx.t.db.select().from(wraps).where(eq(wraps.teamKeyVersion, 2))).toHaveLength(0);
   });
 
   it('validates the batch: at most 500 wraps, 80-byte sealed boxes, no unknown fields', async () => {

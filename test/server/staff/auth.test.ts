@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { sessions } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
 import { buildTestApp } from '../../helpers/app';
 import { addTechnician, api, withDesk } from '../../helpers/desk';
+
+const { sessions } = testTables;
 
 const fx = withDesk({
   technicians: ['tom'],
@@ -56,7 +58,7 @@ describe('GET /api/staff/me token hardening', () => {
 
   it('refuses the token of a deleted session', async () => {
     const { token, jti } = await fx.app.issueSession('staff', fx.staff.tom.staffId);
-    fx.t.db.delete(sessions).where(eq(sessions.jti, jti)).run();
+    await fx.t.db.delete(sessions).where(eq(sessions.jti, jti));
     await expect401(token);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_DELAY_SECONDS, FREE_FAILURES } from '../../../server/services/sign-in-throttle';
-import { buildTestApp } from '../../helpers/app';
+import { buildTestApp, sqlAll, sqlRun } from '../../helpers/app';
 import { addTechnician, api, withDesk } from '../../helpers/desk';
 import { enrolTotp, signIn, totpCode } from '../../helpers/two-factor';
 
@@ -13,7 +13,7 @@ const tryWrong = async (username: string) => {
   return { status: res.statusCode, body: res.json() as any, retryAfter: res.headers['retry-after'] };
 };
 /** Moves every stored failure `seconds` into the past: the clock of the back-off, without waiting. */
-const timePasses = (seconds: number) => fx.t.sqlite.prepare('update sign_in_failures set last_failure_at = last_failure_at - ?').run(seconds);
+const timePasses = async (seconds: number) => await sqlRun(fx.t, 'update sign_in_failures set last_failure_at = last_failure_at - ?', seconds);
 
 describe('POST /api/staff/login per-account back-off', () => {
   it('allows 20 failures, then refuses even the right password with the same answer as for an unknown name', async () => {
@@ -47,21 +47,21 @@ describe('POST /api/staff/login per-account back-off', () => {
     } finally {
       await again.close();
     }
-    const dump = JSON.stringify(fx.t.sqlite.prepare('select * from sign_in_failures').all());
+    const dump = JSON.stringify(await sqlAll(fx.t, 'select * from sign_in_failures'));
     expect(dump).not.toContain('tom');
     expect(dump).not.toContain('ghost');
   });
 
   it('doubles the wait with each further failure, and ends it', async () => {
     // Given the first wait has passed
-    timePasses(FIRST_DELAY_SECONDS);
+    await timePasses(FIRST_DELAY_SECONDS);
     // When one more wrong try is made, the next wait is twice as long
     expect((await tryWrong('tom')).status).toBe(401);
     const blocked = await tryWrong('tom');
     expect(blocked.status).toBe(429);
     expect(blocked.retryAfter).toBe(String(2 * FIRST_DELAY_SECONDS));
     // Then once it has passed, the right password signs in and clears the count
-    timePasses(2 * FIRST_DELAY_SECONDS);
+    await timePasses(2 * FIRST_DELAY_SECONDS);
     expect((await signIn(fx.app, 'tom', fx.staff.tom.password)).status).toBe(200);
     expect((await tryWrong('tom')).status).toBe(401);
     expect((await signIn(fx.app, 'tom', fx.staff.tom.password)).status).toBe(200);

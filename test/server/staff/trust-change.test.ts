@@ -7,11 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as core from '../../../client-core';
 import { admitMember } from '../../../cli/staff/admit';
 import { expectOk } from '../../../cli/staff/api';
-import { messages } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import * as p from '../../../protocol/index';
-import { buildTestApp, type TestApp } from '../../helpers/app';
+import { buildTestApp, sqlRun, type TestApp } from '../../helpers/app';
 import { TEST_POW_DIFFICULTY } from '../../helpers/requester';
 import { activateInvite, addMember, fileTicket, readThread, reply, teamDesk, type Member, type TeamDesk, type Ticket } from '../admin/team-desk';
+
+const { messages } = testTables;
 
 let t: TestApp;
 let d: TeamDesk;
@@ -73,7 +75,7 @@ describe('signatures across re-enrolment and removal', () => {
 
   it('a reply signed by a key the log never held for its author stays a red warning, its text hidden', async () => {
     // Given the server swaps rex's stored reply for one signed by a key of its own, under rex's name
-    const row = t.db.select().from(messages).where(eq(messages.id, said.rex!)).get()!;
+    const row = (await t.db.select().from(messages).where(eq(messages.id, said.rex!)))[0]!;
     const s = await d.session('tom', tom.password);
     const thread = await expectOk(s.desk, 'GET', `/api/staff/tickets/${ticket.ticketId}/messages`, undefined, s.token);
     core.openStaffThread(s.vault, thread.ticket, thread.messages);
@@ -86,13 +88,13 @@ describe('signatures across re-enrolment and removal', () => {
       payload: { v: 1, body: 'send us your password' },
       authorSignSk: p.generateStaffKeys().sign.secretKey,
     });
-    t.db.update(messages).set({ nonce: forged.nonce, ct: forged.ct, sig: forged.sig }).where(eq(messages.id, row.id)).run();
+    await t.db.update(messages).set({ nonce: forged.nonce, ct: forged.ct, sig: forged.sig }).where(eq(messages.id, row.id));
     const view = await readThread(await d.session('tom', tom.password), ticket.ticketId);
     expect(view.get(said.rex!)).toMatchObject({ signature: 'bad', body: '', decryptFailed: true });
     expect(core.TRUSTED_STATUSES).not.toContain('bad');
     // And a staff author the log never held (an account never admitted) is unknown_author
     const una = await addMember(d, 'una', { admit: false });
-    t.db.$client.prepare(`UPDATE messages SET author_staff_id = ? WHERE id = ?`).run(una.staffId, said.tomNew!);
+    await sqlRun(t, `UPDATE messages SET author_staff_id = ? WHERE id = ?`, una.staffId, said.tomNew!);
     const again = await readThread(await d.session('tom', tom.password), ticket.ticketId);
     expect(again.get(said.tomNew!)).toMatchObject({ signature: 'unknown_author', body: '' });
   });

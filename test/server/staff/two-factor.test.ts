@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { Secret } from 'otpauth';
 import { describe, expect, it } from 'vitest';
-import { staffTotp } from '../../../db/schema';
+import { testTables, sqlAll } from '../../helpers/app';
 import { addTechnician, api, withDesk } from '../../helpers/desk';
 import { enrolTotp, signIn, startOfTotpStep, totpCode } from '../../helpers/two-factor';
+
+const { staffTotp } = testTables;
 
 const fx = withDesk({ technicians: ['tom'] });
 
@@ -44,10 +46,10 @@ describe('staff two-factor: enrol, sign in, recover, disable', () => {
     expect(await status(fx.staff.tom.token!)).toEqual({ enabled: true, pending: false, required: false, recoveryCodesLeft: 10 });
   });
 
-  it('stores the TOTP secret sealed and the recovery codes only hashed', () => {
-    const row = fx.t.db.select().from(staffTotp).where(eq(staffTotp.staffId, fx.staff.tom.staffId)).get()!;
+  it('stores the TOTP secret sealed and the recovery codes only hashed', async () => {
+    const row = (await fx.t.db.select().from(staffTotp).where(eq(staffTotp.staffId, fx.staff.tom.staffId)))[0]!;
     expect(row.sealedSecret).toMatch(/^v1\./);
-    const dump = JSON.stringify(fx.t.sqlite.prepare('select * from staff_totp').all()) + JSON.stringify(fx.t.sqlite.prepare('select * from staff_recovery_codes').all());
+    const dump = JSON.stringify(await sqlAll(fx.t, 'select * from staff_totp')) + JSON.stringify(await sqlAll(fx.t, 'select * from staff_recovery_codes'));
     const raw = Buffer.from(Secret.fromBase32(secret).bytes);
     for (const form of [secret, raw.toString('hex'), raw.toString('base64url'), raw.toString('base64')]) expect(dump).not.toContain(form);
     for (const c of recoveryCodes) {

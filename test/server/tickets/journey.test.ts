@@ -12,10 +12,12 @@ import {
   verifyKeyLog,
   type KeyLogEntry,
 } from '../../../protocol/index';
-import { grants } from '../../../db/schema';
+import { testTables, sqlAll } from '../../helpers/app';
 import { and, eq } from 'drizzle-orm';
 import { bearer, seedStaff, storedKeyLogState, withDesk } from '../../helpers/desk';
 import { FIRST_MESSAGE, newRequester, submitTicket } from '../../helpers/requester';
+
+const { grants } = testTables;
 
 interface ThreadBody {
   ticket: { ticketId: string; status: string; requesterSignPk: string; requesterWrap?: { sealed: string }; teamWrap?: { teamKeyVersion: number; sealed: string } | null };
@@ -34,7 +36,7 @@ const fx = withDesk({ via: 'db' });
 describe('requester journey (register → submit → staff reply → requester follow-up)', () => {
   it('carries an encrypted request to staff and a signed reply back, end to end', async () => {
     // Given a set-up desk with an admitted technician, and a requester who registered with PoW and signed in
-    const tech = seedStaff(fx.app, fx.desk, 'tech');
+    const tech = await seedStaff(fx.app, fx.desk, 'tech');
     const requester = await newRequester(fx.t, fx.desk);
 
     // When the requester submits a ticket
@@ -52,12 +54,13 @@ describe('requester journey (register → submit → staff reply → requester f
     const staffThread = await fx.app.inject({ method: 'GET', url: `/api/staff/tickets/${ticketId}/messages`, headers: bearer(tech.token) });
     expect(staffThread.statusCode).toBe(200);
     const st = staffThread.json<ThreadBody>();
-    const grant = fx.t.db
-      .select()
-      .from(grants)
-      .where(and(eq(grants.staffId, tech.staffId), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
-      .get()!;
-    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(storedKeyLogState(fx.app), grant.teamKeyVersion).publicKey);
+    const grant = (
+      await fx.t.db
+        .select()
+        .from(grants)
+        .where(and(eq(grants.staffId, tech.staffId), eq(grants.teamKeyVersion, st.ticket.teamWrap!.teamKeyVersion)))
+    )[0]!;
+    const teamKeys = openGrant(grant.sealed, tech.keys.box, teamPublicKeyOf(await storedKeyLogState(fx.app), grant.teamKeyVersion).publicKey);
     const K = openTeamWrap(st.ticket.teamWrap, teamKeys, 'ticket');
     const first = st.messages[0]!;
     expect(first).toMatchObject({ messageId, seq: 1, kind: 'message', author: { type: 'requester' } });
@@ -133,7 +136,7 @@ describe('requester journey (register → submit → staff reply → requester f
     expect(mineAfter.tickets[0]!.messageCount).toBe(3);
 
     // And the staff post was audited by action and ticket id, without content
-    const audited = fx.t.sqlite.prepare('select action, target, detail from audit where actor_staff_id = ?').all(tech.staffId);
+    const audited = await sqlAll(fx.t, 'select action, target, detail from audit where actor_staff_id = ?', tech.staffId);
     expect(audited).toEqual([{ action: 'ticket.reply', target: ticketId, detail: '{}' }]);
   });
 });

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { newId, newNoteKey, openGrant, openTeamWrap, sealMessage, wrapKeyForTeam, type NoteKey, type TicketKey } from '../../../protocol/index';
-import { grants, staff, tickets } from '../../../db/schema';
+import { testTables, sqlAll, sqlGet } from '../../helpers/app';
 import { appendMessage } from '../../../server/services/messages';
 import { bearer, seedDesk, seedStaff, teamPublicKey, withDesk, type SignedInStaff } from '../../helpers/desk';
 import { buildJourneyApp, expectError, newRequester, submitTicket, type JourneyRequester } from '../../helpers/requester';
+
+const { grants, staff, tickets } = testTables;
 
 interface Thread {
   ticket: Record<string, unknown>;
@@ -74,7 +76,7 @@ describe('POST /api/tickets/:id/messages', () => {
     expectError(await post(alice.token, ticketId, signedByMallory), 400, 'bad_signature');
     const zeroed = reply(ticketId, ticketKey, alice);
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: { ...zeroed.envelope, sig: 'A'.repeat(86) } }), 400, 'bad_signature');
-    const other = seedStaff(fx.app, fx.desk, 'other-signer');
+    const other = await seedStaff(fx.app, fx.desk, 'other-signer');
     expectError(await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, other)), 400, 'bad_signature');
     const { sig: _sig, ...unsigned } = zeroed.envelope;
     expectError(await post(alice.token, ticketId, { ...zeroed, envelope: unsigned }), 400, 'validation_failed');
@@ -99,7 +101,7 @@ describe('POST /api/tickets/:id/messages', () => {
       payload: { ...n, noteWrap: wrapKeyForTeam(N, teamPk()) },
     });
     expectError(res, 401, 'unauthorized');
-    expect(fx.t.sqlite.prepare("select count(*) as n from messages where ticket_id = ? and kind = 'note'").get(ticketId)).toEqual({ n: 0 });
+    expect(await sqlGet(fx.t, "select count(*) as n from messages where ticket_id = ? and kind = 'note'", ticketId)).toEqual({ n: 0 });
   });
 
   it('refuses a note by a requester author in the messages service itself (403), whatever route called it', async () => {
@@ -117,27 +119,26 @@ describe('POST /api/tickets/:id/messages', () => {
         now: Math.floor(Date.now() / 1000),
       });
     await expect(attempt()).rejects.toThrow(expect.objectContaining({ code: 'forbidden', status: 403 }));
-    expect(fx.t.sqlite.prepare('select count(*) as n from messages where id = ?').get(r.messageId)).toEqual({ n: 0 });
+    expect(await sqlGet(fx.t, 'select count(*) as n from messages where id = ?', r.messageId)).toEqual({ n: 0 });
   });
 
   it('refuses a requester message to a closed ticket (409 ticket_closed)', async () => {
     const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
-    fx.t.db
+    await fx.t.db
       .update(tickets)
       .set({ status: 'closed', closedAt: Math.floor(Date.now() / 1000) })
-      .where(eq(tickets.id, ticketId))
-      .run();
+      .where(eq(tickets.id, ticketId));
     expectError(await post(alice.token, ticketId, reply(ticketId, ticketKey, alice)), 409, 'ticket_closed');
   });
 
   it('moves status: staff reply new → open, requester reply waiting_requester → open', async () => {
     const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
-    const status = () => fx.t.db.select({ s: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)).get()!.s;
+    const status = async () => (await fx.t.db.select({ s: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)))[0]!.s;
     expect((await post(fx.staff.tech.token, ticketId, reply(ticketId, ticketKey, fx.staff.tech))).statusCode).toBe(201);
-    expect(status()).toBe('open');
-    fx.t.db.update(tickets).set({ status: 'waiting_requester' }).where(eq(tickets.id, ticketId)).run();
+    expect(await status()).toBe('open');
+    await fx.t.db.update(tickets).set({ status: 'waiting_requester' }).where(eq(tickets.id, ticketId));
     expect((await post(alice.token, ticketId, reply(ticketId, ticketKey, alice))).statusCode).toBe(201);
-    expect(status()).toBe('open');
+    expect(await status()).toBe('open');
   });
 });
 
@@ -164,10 +165,10 @@ describe('internal notes', () => {
     expectError(await post(fx.staff.tech.token, ticketId, { ...note(ticketId, N, fx.staff.tech), noteWrap: wrapKeyForTeam(N, teamPk()) }), 409, 'conflict');
     expect((await post(fx.staff.tech.token, ticketId, note(ticketId, N, fx.staff.tech, 'second'))).statusCode).toBe(201);
     // A note signed by someone else is refused
-    const other = seedStaff(fx.app, fx.desk, 'other-note-signer');
+    const other = await seedStaff(fx.app, fx.desk, 'other-note-signer');
     expectError(await post(fx.staff.tech.token, ticketId, note(ticketId, N, other)), 400, 'bad_signature');
     // Notes are audited as such, without content
-    const audited = fx.t.sqlite.prepare("select action, detail from audit where target = ? and action = 'ticket.note'").all(ticketId);
+    const audited = await sqlAll(fx.t, "select action, detail from audit where target = ? and action = 'ticket.note'", ticketId);
     expect(audited).toEqual([
       { action: 'ticket.note', detail: '{}' },
       { action: 'ticket.note', detail: '{}' },
@@ -176,7 +177,7 @@ describe('internal notes', () => {
     // Then staff see both notes and can open N with the team key
     const st = (await thread(fx.staff.tech.token, ticketId)).json<Thread & { ticket: { noteWrap: { teamKeyVersion: number; sealed: string } } }>();
     expect(st.messages.map((m) => m.kind)).toEqual(['message', 'message', 'note', 'note']);
-    const grant = fx.t.db.select().from(grants).where(eq(grants.staffId, fx.staff.tech.staffId)).get()!;
+    const grant = (await fx.t.db.select().from(grants).where(eq(grants.staffId, fx.staff.tech.staffId)))[0]!;
     expect(openTeamWrap(st.ticket.noteWrap, openGrant(grant.sealed, fx.staff.tech.keys.box), 'note')).toEqual(N);
 
     // And the requester sees no trace of them: no note, dense seq, no noteWrap, count and times unchanged
@@ -196,12 +197,12 @@ describe('internal notes', () => {
 describe('staff access', () => {
   it('refuses staff the key log has not admitted (403 not_admitted) and disabled staff (401)', async () => {
     const { ticketId, ticketKey } = await submitTicket(fx.t, fx.desk, alice);
-    const newcomer = seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
+    const newcomer = await seedStaff(fx.app, fx.desk, 'newcomer', { admit: false });
     expectError(await thread(newcomer.token, ticketId), 403, 'not_admitted');
     expectError(await post(newcomer.token, ticketId, reply(ticketId, ticketKey, newcomer)), 403, 'not_admitted');
-    const leaver = seedStaff(fx.app, fx.desk, 'leaver');
+    const leaver = await seedStaff(fx.app, fx.desk, 'leaver');
     expect((await thread(leaver.token, ticketId)).statusCode).toBe(200);
-    fx.t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.staffId)).run();
+    await fx.t.db.update(staff).set({ status: 'disabled' }).where(eq(staff.id, leaver.staffId));
     expectError(await thread(leaver.token, ticketId), 401, 'unauthorized');
   });
 
@@ -219,8 +220,8 @@ describe('messages-per-hour quota', () => {
   it('refuses the requester message over the hourly quota with 429 quota_exceeded, counting the first message', async () => {
     const local = await buildJourneyApp({ env: { SEALDESK_MAX_MESSAGES_PER_HOUR: '3' } });
     try {
-      const d = seedDesk(local.app);
-      const tk = seedStaff(local.app, d, 'tk');
+      const d = await seedDesk(local.app);
+      const tk = await seedStaff(local.app, d, 'tk');
       const r = await newRequester(local, d);
       const { ticketId, ticketKey } = await submitTicket(local, d, r);
       const send = (who: { token: string; keys: JourneyRequester['keys'] }) => post(who.token, ticketId, reply(ticketId, ticketKey, who), local.app);

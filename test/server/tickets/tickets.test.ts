@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { newId, sealMessage, toB64 } from '../../../protocol/index';
-import { messages, tickets, wraps } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { eq } from 'drizzle-orm';
 import { bearer, seedDesk, seedTeamKey, withDesk } from '../../helpers/desk';
 import { FIRST_MESSAGE, buildJourneyApp, expectError, newRequester, solvedPow, submitTicket, ticketBody, type JourneyRequester } from '../../helpers/requester';
+
+const { messages, tickets, wraps } = testTables;
 
 const fx = withDesk({ via: 'db' });
 let alice: JourneyRequester;
@@ -12,20 +14,20 @@ beforeAll(async () => {
 });
 
 const create = (token: string, payload: object) => fx.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(token), payload });
-const ticketRows = (id: string) => fx.t.db.select().from(tickets).where(eq(tickets.id, id)).all();
+const ticketRows = async (id: string) => await fx.t.db.select().from(tickets).where(eq(tickets.id, id));
 
 describe('POST /api/tickets', () => {
   it('stores the ticket, both wraps and the first message, with hour-rounded times', async () => {
     const { ticketId, messageId } = await submitTicket(fx.t, fx.desk, alice);
-    const [row] = ticketRows(ticketId);
+    const [row] = await ticketRows(ticketId);
     expect(row).toMatchObject({ requesterId: alice.requesterId, status: 'new', priority: 'normal', assigneeId: null });
     expect(row!.createdAt % 3600).toBe(0);
-    const w = fx.t.db.select().from(wraps).where(eq(wraps.ticketId, ticketId)).all();
+    const w = await fx.t.db.select().from(wraps).where(eq(wraps.ticketId, ticketId));
     expect(w.map((x) => [x.keyKind, x.recipient, x.teamKeyVersion]).sort()).toEqual([
       ['ticket', 'requester', null],
       ['ticket', 'team', fx.desk.teamKeyVersion],
     ]);
-    const m = fx.t.db.select().from(messages).where(eq(messages.ticketId, ticketId)).all();
+    const m = await fx.t.db.select().from(messages).where(eq(messages.ticketId, ticketId));
     expect(m).toMatchObject([{ id: messageId, seq: 1, kind: 'message', authorType: 'requester', authorStaffId: null }]);
   });
 
@@ -33,7 +35,7 @@ describe('POST /api/tickets', () => {
     const { body } = await ticketBody(fx.t, fx.desk, alice);
     const { pow: _pow, ...noPow } = body;
     expectError(await create(alice.token, noPow), 400, 'pow_required');
-    expect(ticketRows(body.ticketId)).toEqual([]);
+    expect(await ticketRows(body.ticketId)).toEqual([]);
   });
 
   it('refuses a proof of work issued for registration', async () => {
@@ -46,7 +48,7 @@ describe('POST /api/tickets', () => {
     expect((await create(alice.token, first.body)).statusCode).toBe(201);
     const second = await ticketBody(fx.t, fx.desk, alice);
     expectError(await create(alice.token, { ...second.body, pow: first.body.pow }), 400, 'pow_replayed');
-    expect(ticketRows(second.body.ticketId)).toEqual([]);
+    expect(await ticketRows(second.body.ticketId)).toEqual([]);
   });
 
   it('refuses a duplicate ticket id and a duplicate message id (409)', async () => {
@@ -80,7 +82,7 @@ describe('POST /api/tickets', () => {
       }),
     };
     expectError(await create(alice.token, dupMessage), 409, 'conflict');
-    expect(ticketRows(other.body.ticketId)).toEqual([]);
+    expect(await ticketRows(other.body.ticketId)).toEqual([]);
   });
 
   it('refuses a first message that is unsigned, signed by someone else, or moved from another ticket', async () => {
@@ -109,7 +111,7 @@ describe('POST /api/tickets', () => {
   it('refuses a wrap for an unknown team key version (409 stale_team_key)', async () => {
     const { body } = await ticketBody(fx.t, fx.desk, alice);
     expectError(await create(alice.token, { ...body, teamWrap: { ...body.teamWrap, teamKeyVersion: 99 } }), 409, 'stale_team_key');
-    expect(ticketRows(body.ticketId)).toEqual([]);
+    expect(await ticketRows(body.ticketId)).toEqual([]);
   });
 
   it('refuses an oversized body (413)', async () => {
@@ -129,10 +131,10 @@ describe('POST /api/tickets after a team key rotation', () => {
   it('refuses a wrap for a retired team key version and accepts the new one', async () => {
     const local = await buildJourneyApp();
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const stale = await ticketBody(local, d, r); // sealed to v1
-      seedTeamKey(local.app, d, { retirePrevious: true });
+      await seedTeamKey(local.app, d, { retirePrevious: true });
       const res = await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: stale.body });
       expectError(res, 409, 'stale_team_key');
       const fresh = await ticketBody(local, d, r); // sealed to v2
@@ -145,10 +147,10 @@ describe('POST /api/tickets after a team key rotation', () => {
   it('refuses a wrap for the previous version while a rotation is under way (not yet retired)', async () => {
     const local = await buildJourneyApp();
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const old = await ticketBody(local, d, r);
-      seedTeamKey(local.app, d);
+      await seedTeamKey(local.app, d);
       expectError(await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: old.body }), 409, 'stale_team_key');
     } finally {
       await local.close();
@@ -160,14 +162,14 @@ describe('open-ticket quota', () => {
   it('refuses a third open ticket with 429 quota_exceeded, and frees a slot when one is resolved', async () => {
     const local = await buildJourneyApp({ env: { SEALDESK_MAX_OPEN_TICKETS: '2' } });
     try {
-      const d = seedDesk(local.app);
+      const d = await seedDesk(local.app);
       const r = await newRequester(local, d);
       const first = await submitTicket(local, d, r);
       await submitTicket(local, d, r);
       const third = await ticketBody(local, d, r);
       const res = await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: third.body });
       expectError(res, 429, 'quota_exceeded');
-      local.db.update(tickets).set({ status: 'resolved' }).where(eq(tickets.id, first.ticketId)).run();
+      await local.db.update(tickets).set({ status: 'resolved' }).where(eq(tickets.id, first.ticketId));
       expect((await local.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(r.token), payload: third.body })).statusCode).toBe(201);
     } finally {
       await local.close();

@@ -3,13 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { createTicket, generateStaffKeys, generateTeamKey, ready, ticketSubmission, toB64 } from '../../../protocol/index';
-import { tickets } from '../../../db/schema';
+import { testTables } from '../../helpers/app';
 import { AppError } from '../../../server/errors';
 import { assertSigned, type SignedMessage } from '../../../server/services/messages';
 import { createVerifyPool } from '../../../server/verify/pool';
 import type { TestApp } from '../../helpers/app';
 import { bearer, seedDesk, type Desk } from '../../helpers/desk';
 import { buildJourneyApp, expectError, newRequester, ticketBody, type JourneyRequester } from '../../helpers/requester';
+
+const { tickets } = testTables;
 
 /** A first message signed by `author`, as the submit route checks it. */
 function signedFirstMessage(author = generateStaffKeys()): { message: SignedMessage; signPk: string } {
@@ -104,7 +106,7 @@ describe('POST /api/tickets through the pool', () => {
   let alice: JourneyRequester;
   beforeAll(async () => {
     t = await buildJourneyApp();
-    desk = seedDesk(t.app);
+    desk = await seedDesk(t.app);
     alice = await newRequester(t, desk);
   });
   afterAll(async () => t.close());
@@ -114,19 +116,19 @@ describe('POST /api/tickets through the pool', () => {
     const { body } = await ticketBody(t, desk, { keys: mallory });
     const res = await t.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(alice.token), payload: body });
     expect(expectError(res, 400, 'bad_signature').message).toBe("the message signature does not verify against its author's key");
-    expect(t.db.select().from(tickets).where(eq(tickets.id, body.ticketId)).all()).toEqual([]);
+    expect(await t.db.select().from(tickets).where(eq(tickets.id, body.ticketId))).toEqual([]);
   });
 
   it('answers 503 overloaded with retry-after when the pool is full, nothing stored', async () => {
     const full = await buildJourneyApp({ verifyPool: { threads: 1, maxQueued: 0 } });
     try {
-      const d = seedDesk(full.app);
+      const d = await seedDesk(full.app);
       const bob = await newRequester(full, d);
       const { body } = await ticketBody(full, d, bob);
       const res = await full.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: body });
       expectError(res, 503, 'overloaded');
       expect(res.headers['retry-after']).toBeDefined();
-      expect(full.db.select().from(tickets).where(eq(tickets.id, body.ticketId)).all()).toEqual([]);
+      expect(await full.db.select().from(tickets).where(eq(tickets.id, body.ticketId))).toEqual([]);
     } finally {
       await full.close();
     }

@@ -135,7 +135,7 @@ try {
   let rss: { baselineMiB: number; peakMiB: number; deltaMiB: number } | undefined;
   for (const chunkBytes of CHUNK_SIZES) {
     const mod = await moduleRun(chunkBytes);
-    const end = await endpointRun(chunkBytes, chunkBytes === p.ATTACHMENT_CHUNK_BYTES);
+    const end = await endpointRun(chunkBytes, chunkBytes === CHUNK_SIZES[0]);
     if (end.rss) {
       const toMiB = (n: number) => Number((n / MiB).toFixed(1));
       rss = { baselineMiB: toMiB(end.rss.baseline), peakMiB: toMiB(end.rss.peak), deltaMiB: toMiB(end.rss.peak - end.rss.baseline) };
@@ -158,7 +158,7 @@ try {
     );
     runs.push(run);
   }
-  const main = runs.find((r) => r.chunkBytes === p.ATTACHMENT_CHUNK_BYTES)!;
+  const main = runs.find((r) => r.chunkBytes === p.ATTACHMENT_CHUNK_BYTES) ?? runs[0]!;
   console.log(`server RSS during the ${FILE_BYTES / MiB} MiB upload: +${rss!.deltaMiB} MiB (baseline ${rss!.baselineMiB} MiB, peak ${rss!.peakMiB} MiB)`);
   const result = {
     date: new Date().toISOString(),

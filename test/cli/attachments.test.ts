@@ -98,6 +98,8 @@ describe('staff CLI: attach, attachments, download', () => {
       signSk: requester.keys.sign.secretKey,
       bytes: new Uint8Array(randomBytes(300_000)),
       name: 'photo.jpg',
+      // Two chunks, so one can be swapped for a cut copy of the other.
+      chunkBytes: 256 * 1024,
     });
     await uploadFile(t, requesterToken, ticket.ticketId, f);
     t.sqlite.prepare('update attachment_chunks set data = ? where attachment_id = ? and idx = 1').run(Buffer.from(f.chunks[0]!.subarray(0, f.chunks[1]!.length)), f.attachmentId);

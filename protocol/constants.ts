@@ -41,9 +41,11 @@ export const FINGERPRINT_GROUP_DIGITS = 5;
 /**
  * SPEC §3: attachments (PROTOCOL.md §5). A body is cut into chunks of `chunkBytes` plaintext
  * (one of ATTACHMENT_CHUNK_SIZES, declared on upload; ATTACHMENT_CHUNK_BYTES by default), each
- * sealed on its own: nonce(24) ‖ AEAD ciphertext(+16).
+ * sealed on its own: nonce(24) ‖ AEAD ciphertext(+16). Both clients (web app, staff CLI) declare
+ * 1 MiB: each request costs about as much as a quarter MiB of data (DECISIONS.md "Attachment
+ * throughput"); on a bad circuit the clients lower the chunks in flight, not the chunk size.
  */
-export const ATTACHMENT_CHUNK_BYTES = 256 * 1024;
+export const ATTACHMENT_CHUNK_BYTES = 1024 * 1024;
 export const ATTACHMENT_CHUNK_SIZES = [64 * 1024, 128 * 1024, 256 * 1024, 512 * 1024, 1024 * 1024] as const;
 export const ATTACHMENT_CHUNK_OVERHEAD = 24 + 16;
 /** The smallest padded size; every padded size is a multiple of it (PROTOCOL.md §5.1). */

@@ -112,19 +112,25 @@ export function httpAttachments(base: string, token: string): UploadTransport & 
       if (body) Object.assign(headers, { 'content-type': body.type, 'content-length': body.bytes.length });
       const unreachable = () => new ApiCallError(0, 'network', `${what}: cannot reach the desk at ${base}`);
       const request = (secure ? https : http).request(url, { method, headers, agent, signal: signal as AbortSignal | undefined }, (res) => {
+        // A chunk answer declares its length, and node's parser holds the body to it: read it into
+        // one buffer of that size (no list of pieces, no concatenating copy of every chunk).
+        const declared = Number(res.headers['content-length']);
+        const sized = Number.isSafeInteger(declared) && declared > 0 && declared <= MAX_ANSWER_BYTES ? Buffer.allocUnsafe(declared) : undefined;
         const parts: Buffer[] = [];
         let length = 0;
         res.on('data', (part: Buffer) => {
-          length += part.length;
-          if (length > MAX_ANSWER_BYTES) {
+          if (length + part.length > (sized?.length ?? MAX_ANSWER_BYTES)) {
             res.destroy();
             reject(new ApiCallError(res.statusCode ?? 0, 'bad_response', `${what}: the desk's answer is larger than any attachment answer`));
             return;
           }
-          parts.push(part);
+          if (sized) part.copy(sized, length);
+          else parts.push(part);
+          length += part.length;
         });
         res.on('end', () => {
-          const answer = { status: res.statusCode ?? 0, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, length) };
+          const body = sized ? sized.subarray(0, length) : parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+          const answer = { status: res.statusCode ?? 0, body };
           if (answer.status >= 200 && answer.status < 300) resolve(answer);
           else reject(failure(answer, what));
         });

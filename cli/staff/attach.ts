@@ -47,6 +47,32 @@ async function openTicket(s: StaffSession, ticketId: string): Promise<{ ticket: 
   return { ticket: { ticketId, requesterSignPk: thread.ticket.requesterSignPk }, attachments };
 }
 
+/** Chunks in flight on a fresh upload (the client core's default); each resume halves it. */
+const UPLOAD_IN_FLIGHT = 4;
+
+/**
+ * Uploads one file; a dropped connection is retried chunk by chunk (the client core), then the
+ * upload is resumed from what the server holds with half as many chunks in flight each time
+ * (4 → 2 → 1), as the web app does: 1 MiB chunks sharing a slow Tor circuit must each finish
+ * within the server's 60 s per request (DECISIONS.md "Attachment throughput"), and one at a time
+ * needs only ~17 KB/s. Errors that are not worth retrying, and a failure at one in flight, throw.
+ */
+export async function uploadResuming(
+  upload: core.PreparedUpload,
+  source: core.UploadSource,
+  transport: core.UploadTransport,
+  opts: { onProgress?: (p: core.TransferProgress) => void; onResume?: (inFlight: number) => void } = {},
+): Promise<Attachment> {
+  for (let inFlight = UPLOAD_IN_FLIGHT; ; inFlight = Math.floor(inFlight / 2)) {
+    try {
+      return await core.uploadAttachment(upload, source, transport, { onProgress: opts.onProgress, inFlight });
+    } catch (err) {
+      if (!(err as { retryable?: boolean }).retryable || inFlight === 1) throw err;
+      opts.onResume?.(Math.floor(inFlight / 2));
+    }
+  }
+}
+
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 export async function attachCommand(args: string[], io: CommandIo): Promise<number> {
@@ -84,15 +110,10 @@ export async function attachCommand(args: string[], io: CommandIo): Promise<numb
       io.stderr.write(`  ${pct}%${p.etaSeconds === null || pct === 100 ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`}\n`);
     }
   };
-  // A dropped connection is retried chunk by chunk; then once more from what the server holds.
-  let done: Attachment;
-  try {
-    done = await core.uploadAttachment(upload, source, transport, { onProgress });
-  } catch (err) {
-    if (!(err as { retryable?: boolean }).retryable) throw err;
-    io.stderr.write('  the connection dropped; resuming\n');
-    done = await core.uploadAttachment(upload, source, transport, { onProgress });
-  }
+  const done = await uploadResuming(upload, source, transport, {
+    onProgress,
+    onResume: (inFlight) => io.stderr.write(`  the connection dropped; resuming with ${inFlight} chunk(s) at a time\n`),
+  });
   io.stdout.write(`attachment ${done.attachmentId} sent (${name}, ${info.size} bytes)\n`);
   if (values.message) {
     const reply = core.sealStaffReply(s.vault, ticketId, values.message, values.lang);

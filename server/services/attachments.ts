@@ -20,7 +20,7 @@ import {
   verifyAttachmentMetaSignature,
 } from '../../protocol/index';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors';
-import { dialectOf, tables, transaction, type Db } from './data';
+import { dialectOf, rawExec, tables, transaction, type Db } from './data';
 import { first, prepareAs, preparedPer } from './prepared';
 import { admittedSignPk } from './staff-admission';
 import { requesterSignPkOf } from './tickets';
@@ -102,13 +102,24 @@ const chunkStatements = preparedPer((db) => {
         .from(a)
         .where(and(eq(a.id, ph('attachmentId')), eq(a.ticketId, ph('ticketId')))),
     ),
-    hasChunk: prepareAs(
+    // A chunk PUT's whole lookup in one statement: the attachment's shape, its uploader and whether
+    // chunk `idx` is stored already; no metadata envelope is read or parsed per chunk.
+    uploadTarget: prepareAs(
       db,
-      'attachment_has_chunk',
+      'attachment_upload_target',
       db
-        .select({ idx: c.idx })
-        .from(c)
-        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+        .select({
+          uploaderType: a.uploaderType,
+          uploaderStaffId: a.uploaderStaffId,
+          paddedSize: a.paddedSize,
+          chunkBytes: a.chunkBytes,
+          chunkCount: a.chunkCount,
+          completedAt: a.completedAt,
+          storedIdx: c.idx,
+        })
+        .from(a)
+        .leftJoin(c, and(eq(c.attachmentId, a.id), eq(c.idx, ph('idx'))))
+        .where(and(eq(a.id, ph('attachmentId')), eq(a.ticketId, ph('ticketId')))),
     ),
     completedAt: prepareAs(
       db,
@@ -126,13 +137,15 @@ const chunkStatements = preparedPer((db) => {
         .values({ attachmentId: ph('attachmentId'), idx: ph('idx'), data: ph('data') })
         .onConflictDoNothing(),
     ),
+    // A chunk GET in one statement, as the PUT: the attachment's state and the chunk's bytes.
     chunkData: prepareAs(
       db,
       'attachment_chunk_data',
       db
-        .select({ data: c.data })
-        .from(c)
-        .where(and(eq(c.attachmentId, ph('attachmentId')), eq(c.idx, ph('idx')))),
+        .select({ chunkCount: a.chunkCount, completedAt: a.completedAt, data: c.data })
+        .from(a)
+        .leftJoin(c, and(eq(c.attachmentId, a.id), eq(c.idx, ph('idx'))))
+        .where(and(eq(a.id, ph('attachmentId')), eq(a.ticketId, ph('ticketId')))),
     ),
   };
 });
@@ -154,14 +167,17 @@ async function loadRow(db: Db, ticketId: string, attachmentId: string): Promise<
   return row;
 }
 
-const sameUploader = (row: Row, u: Uploader) => (u.type === 'staff' ? row.uploaderType === 'staff' && row.uploaderStaffId === u.staffId : row.uploaderType === 'requester');
+type UploaderColumns = Pick<Row, 'uploaderType' | 'uploaderStaffId'>;
+
+const sameUploader = (row: UploaderColumns, u: Uploader) =>
+  u.type === 'staff' ? row.uploaderType === 'staff' && row.uploaderStaffId === u.staffId : row.uploaderType === 'requester';
 
 /**
  * SECURITY: only the uploader writes an attachment's body. Anyone else holding K could otherwise
  * replace the chunks of an unfinished upload under metadata signed by someone else. (A requester
  * caller owns the ticket — the guard checked — so "requester" names exactly them.)
  */
-function assertUploader(row: Row, u: Uploader): void {
+function assertUploader(row: UploaderColumns, u: Uploader): void {
   if (!sameUploader(row, u)) throw forbidden('only the uploader may add to this attachment');
 }
 
@@ -271,16 +287,18 @@ export interface ChunkTarget {
 }
 
 export async function chunkUploadTarget(db: Db, ticketId: string, attachmentId: string, index: number, uploader: Uploader): Promise<ChunkTarget> {
-  const row = await loadRow(db, ticketId, attachmentId);
+  // SECURITY: the ticket id is part of the lookup (as in loadRow), and the uploader is checked on
+  // this very row: the per-request authorisation of the object is never skipped.
+  const row = await first(chunkStatements(db).uploadTarget.execute({ attachmentId, ticketId, idx: index }));
+  if (!row) throw notFound('no such attachment');
   assertUploader(row, uploader);
   checkIndex(row, index);
   // A completed attachment is immutable: a download must get what the uploader completed.
   if (row.completedAt !== null) throw conflict('the attachment is already complete', 'attachment_complete');
-  const alreadyStored = (await first(chunkStatements(db).hasChunk.execute({ attachmentId, idx: index }))) !== undefined;
-  return { attachmentId, index, expectedBytes: chunkCipherBytes(row.paddedSize, row.chunkBytes, index), alreadyStored };
+  return { attachmentId, index, expectedBytes: chunkCipherBytes(row.paddedSize, row.chunkBytes, index), alreadyStored: row.storedIdx !== null };
 }
 
-function checkIndex(row: Row, index: number): void {
+function checkIndex(row: Pick<Row, 'chunkCount'>, index: number): void {
   if (index >= row.chunkCount) throw badRequest('chunk_out_of_range', `chunk index must be below ${row.chunkCount}`);
 }
 
@@ -319,12 +337,35 @@ export async function listAttachments(db: Db, ticketId: string): Promise<Attachm
   return rows.map(toWire);
 }
 
-/** One sealed chunk of a completed attachment. */
+/** One sealed chunk of a completed attachment (the stored Buffer itself: the route sends it as is). */
 export async function getChunk(db: Db, ticketId: string, attachmentId: string, index: number): Promise<Buffer> {
-  const row = await loadRow(db, ticketId, attachmentId);
+  // SECURITY: looked up within the ticket the caller was authorised for (as loadRow).
+  const row = await first(chunkStatements(db).chunkData.execute({ attachmentId, ticketId, idx: index }));
+  if (!row) throw notFound('no such attachment');
   checkIndex(row, index);
   if (row.completedAt === null) throw conflict('the attachment is not complete yet', 'attachment_incomplete');
-  const chunk = await first(chunkStatements(db).chunkData.execute({ attachmentId, idx: index }));
-  if (!chunk) throw notFound('no such chunk');
-  return chunk.data;
+  if (!row.data) throw notFound('no such chunk');
+  return row.data;
+}
+
+/**
+ * Chunk bytes the connection may pass through SQLite's page cache before its unused pages are
+ * released. A chunk's pages are written once and read rarely, but SQLite keeps every page it
+ * touched in the connection's cache (64 MiB, db/client.ts): a 25 MiB upload or download filled it
+ * with the file — ~60 MiB of server RSS (bench/attachments.ts) — and pushed out the index pages
+ * the queue and the session checks live on. Releasing after every 8 MiB bounds what attachments
+ * hold there to about that; the cost is re-reading those hot pages (from the OS cache) a few
+ * times per file. DECISIONS.md "Attachment throughput".
+ */
+export const CHUNK_CACHE_BYTES = 8 * 1024 * 1024;
+const chunkBytesSinceRelease = new WeakMap<Db, number>();
+
+/** Counts chunk bytes stored or read on `db`; every CHUNK_CACHE_BYTES, frees SQLite's unused cache pages. */
+export async function afterChunkIo(db: Db, bytes: number): Promise<void> {
+  // PostgreSQL's buffers are the database server's, not this process's.
+  if (dialectOf(db) !== 'sqlite') return;
+  const total = (chunkBytesSinceRelease.get(db) ?? 0) + bytes;
+  chunkBytesSinceRelease.set(db, total >= CHUNK_CACHE_BYTES ? 0 : total);
+  // sqlite3_db_release_memory: frees clean, unused pages only; an open transaction keeps its own.
+  if (total >= CHUNK_CACHE_BYTES) await rawExec(db, sql`pragma shrink_memory`);
 }

@@ -10,6 +10,9 @@ import { seedRequester, seedTicket, withDesk, type SeededRequester, type SeededT
 import { encryptFile, uploadFile } from '../server/attachments/upload';
 import { listen, runCommand } from '../helpers/cli';
 import { sqlRun } from '../helpers/app';
+import * as core from '../../client-core';
+import { ApiCallError, httpAttachments } from '../../cli/staff/api';
+import { uploadResuming } from '../../cli/staff/attach';
 
 // The staff CLI's attachment commands, in-process against the real app on an ephemeral port.
 const fx = withDesk({ via: 'db', technicians: ['tom'] });
@@ -99,6 +102,8 @@ describe('staff CLI: attach, attachments, download', () => {
       signSk: requester.keys.sign.secretKey,
       bytes: new Uint8Array(randomBytes(300_000)),
       name: 'photo.jpg',
+      // Two chunks, so one can be swapped for a cut copy of the other.
+      chunkBytes: 256 * 1024,
     });
     await uploadFile(t, requesterToken, ticket.ticketId, f);
     await sqlRun(t, 'update attachment_chunks set data = ? where attachment_id = ? and idx = 1', Buffer.from(f.chunks[0]!.subarray(0, f.chunks[1]!.length)), f.attachmentId);
@@ -107,5 +112,59 @@ describe('staff CLI: attach, attachments, download', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/stream_corrupt.*nothing was kept/);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('attach resumes a dropped upload with half as many chunks in flight, sending only the chunks the server lacks', async () => {
+    // Given a ten-chunk file whose connection goes down once two chunks are stored, and stays down
+    // until the driver gives up (each chunk's try and two retries), over the CLI's real transport
+    // and a real port
+    const v = core.createVault();
+    v.requester = requester.keys;
+    v.ticketKeys.set(ticket.ticketId, ticket.ticketKey);
+    v.keyLog = p.verifyKeyLog((await t.app.inject({ method: 'GET', url: '/api/keylog' })).json<{ entries: p.KeyLogEntry[] }>().entries);
+    const bytes = new Uint8Array(randomBytes(10 * p.ATTACHMENT_CHUNK_BYTES - 1000));
+    const upload = core.prepareUpload(v, ticket.ticketId, { name: 'dump.bin', type: 'application/octet-stream', size: bytes.length });
+    const real = httpAttachments(url, requesterToken);
+    let down = false;
+    let running = 0;
+    const runs = [{ peak: 0, stored: [] as number[], sent: [] as number[] }];
+    const transport: core.UploadTransport = {
+      ...real,
+      async putChunk(ticketId, attachmentId, index, chunk, signal) {
+        const run = runs.at(-1)!;
+        run.sent.push(index);
+        run.peak = Math.max(run.peak, ++running);
+        try {
+          if (down) throw new ApiCallError(0, 'network', 'the connection dropped');
+          await real.putChunk(ticketId, attachmentId, index, chunk, signal);
+          run.stored.push(index);
+          if (runs.length === 1 && run.stored.length === 2) down = true;
+        } finally {
+          running--;
+        }
+      },
+    };
+    const resumes: number[] = [];
+
+    // When it is uploaded as `attach` does
+    const done = await uploadResuming(upload, (from) => [bytes.subarray(from)], transport, {
+      onResume: (inFlight) => {
+        resumes.push(inFlight);
+        down = false;
+        runs.push({ peak: 0, stored: [], sent: [] });
+      },
+    });
+
+    // Then it resumed once, at two chunks in flight, without re-sending a stored chunk
+    expect(resumes).toEqual([2]);
+    expect(runs[1]!.peak).toBeLessThanOrEqual(2);
+    expect(runs[1]!.stored.length).toBeGreaterThan(2);
+    expect(runs[1]!.sent.filter((i) => runs[0]!.stored.includes(i))).toEqual([]);
+    // And the file is whole
+    expect(done).toMatchObject({ complete: true, chunkCount: 10 });
+    const ticketView = { ticketId: ticket.ticketId, requesterSignPk: p.toB64(requester.keys.sign.publicKey) };
+    const pieces: Uint8Array[] = [];
+    for await (const piece of core.downloadAttachment(v, ticketView, done, real)) pieces.push(piece);
+    expect(Buffer.compare(Buffer.concat(pieces), Buffer.from(bytes))).toBe(0);
   });
 });

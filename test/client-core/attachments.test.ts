@@ -84,8 +84,8 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
   }
 
   it('resumes an interrupted upload by sending only the chunks the server lacks', async () => {
-    // Given a 2 MiB upload whose connection drops at chunk 5 (4 chunks in flight)
-    const bytes = new Uint8Array(randomBytes(2 * MiB));
+    // Given an 8-chunk upload whose connection drops at chunk 5 (4 chunks in flight)
+    const bytes = new Uint8Array(randomBytes(8 * CHUNK));
     const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'big.log', type: 'text/plain', size: bytes.length });
     const first = injectTransport(t, requester.token);
     first.failOnce.add(5);
@@ -107,7 +107,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
   });
 
   it('retries a chunk on a retryable error without failing the upload', async () => {
-    const bytes = new Uint8Array(randomBytes(600_000));
+    const bytes = new Uint8Array(randomBytes(2 * CHUNK + 100_000));
     const tr = injectTransport(t, requester.token);
     tr.failOnce.add(1);
     const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'r.bin', type: 'application/octet-stream', size: bytes.length });
@@ -117,7 +117,7 @@ describe('uploadAttachment / downloadAttachment through the real server', () => 
   });
 
   it('cancels on the signal with CoreError cancelled, and the upload can be resumed', async () => {
-    const bytes = new Uint8Array(randomBytes(MiB));
+    const bytes = new Uint8Array(randomBytes(4 * CHUNK));
     const upload = core.prepareUpload(requesterVault, ticket.ticketId, { name: 'c.bin', type: 'application/octet-stream', size: bytes.length });
     const controller = new AbortController();
     const tr = injectTransport(t, requester.token);

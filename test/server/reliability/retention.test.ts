@@ -50,7 +50,8 @@ const rowsOf = async (t: TestApp, ids: string[]) => {
 
 /** A real encrypted attachment (protocol module), stored the way the upload routes store it. */
 async function addAttachment(t: TestApp, ticketId: string, ticketKey: p.TicketKey, requester: SeededRequester, bytes: number): Promise<Buffer[]> {
-  const f = await encryptFile({ ticketId, ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(bytes)) });
+  // 256 KiB chunks, so a 300 kB file has several (the clients' default is 1 MiB).
+  const f = await encryptFile({ ticketId, ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(bytes)), chunkBytes: 256 * 1024 });
   await sqlRun(
     t,
     "insert into attachments (id, ticket_id, uploader_type, meta, padded_size, chunk_bytes, chunk_count, completed_at, created_at) values (?, ?, 'requester', ?, ?, ?, ?, ?, ?)",

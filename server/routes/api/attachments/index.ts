@@ -18,6 +18,7 @@ import { AppError, badRequest } from '../../../errors';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';
 import {
+  afterChunkIo,
   attachmentStatus,
   chunkUploadTarget,
   completeAttachment,
@@ -46,9 +47,10 @@ function uploaderOf(request: FastifyRequest): Uploader {
  * a bound blob, so once a chunk is committed its buffer is free; without reuse every chunk left
  * ~256 KiB for the garbage collector, and a 25 MiB upload's worth of them could pile up in the
  * server's RSS before a collection (bench/attachments.ts; DECISIONS.md "Attachment throughput").
- * At most SPARE_BUFFERS per length: the pool never holds more than a few chunks.
+ * At most SPARE_BUFFERS per length (a client sends 4 chunks at once): the pool never holds more
+ * than a few chunks.
  */
-const SPARE_BUFFERS = 8;
+const SPARE_BUFFERS = 4;
 const spareBuffers = new Map<number, Buffer[]>();
 const takeBuffer = (length: number) => spareBuffers.get(length)?.pop() ?? Buffer.allocUnsafe(length);
 function giveBack(buf: Buffer): void {
@@ -180,7 +182,10 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         try {
           await readChunkBody(request.body, data, index);
           // Stored before (a retry after a lost answer): acknowledged, not rewritten.
-          if (!target.alreadyStored) await app.groupCommit((tx) => storeChunk(tx, target, data));
+          if (!target.alreadyStored) {
+            await app.groupCommit((tx) => storeChunk(tx, target, data));
+            await afterChunkIo(app.db, data.length);
+          }
         } finally {
           giveBack(data);
         }
@@ -242,6 +247,7 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { id, aid, index } = request.params;
       const data = await getChunk(app.db, id, aid, index);
+      await afterChunkIo(app.db, data.length);
       return reply.header('cache-control', 'no-store').type(OCTET_STREAM).send(data);
     },
   );

@@ -16,7 +16,7 @@ import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { appendMessage, assertSignedByAuthor, requesterThread } from '../../../services/messages';
 import { checkPow } from '../../../services/pow';
-import { createTicket, listRequesterTickets, requesterSignPk } from '../../../services/tickets';
+import { listRequesterTickets, requesterSignPk } from '../../../services/tickets';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 413, 429);
 
@@ -64,8 +64,9 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
         maxOpenTickets: app.config.quotas.openTicketsPerRequester,
         now,
       };
-      // Shares its durable COMMIT with the other submissions of this event-loop turn.
-      const created = await app.groupCommit((tx) => createTicket(tx, ticket));
+      // Off the event loop on SQLite (the writer thread), sharing its durable COMMIT with the
+      // other submissions that reach the writer together.
+      const created = await app.write('createTicket', ticket);
       return reply.code(201).send(created);
     },
   );

@@ -8,11 +8,20 @@
 // To move another hot write off the event loop (an attachment chunk, a reply), add its service
 // function here and call `app.write('<name>', args)` from the route.
 import type { Db } from './data';
-import { createTicket } from './tickets';
+import { createTicket, submitTicket, type NewTicket, type SubmittedTicket, type VerifySignature } from './tickets';
+
+/** What a procedure may use besides the handle: on the writer thread, checks run in that thread. */
+export interface WriteContext {
+  /** assertSigned in the writer thread; the verify pool (app.verifySignature) when inline. */
+  verifySignature: VerifySignature;
+}
 
 export const writeProcedures = {
-  createTicket,
-} satisfies Record<string, (db: Db, args: never) => Promise<unknown>>;
+  /** Ticket, wraps, first message and PoW spend, already verified by the caller. */
+  createTicket: (db: Db, t: NewTicket) => createTicket(db, t),
+  /** The submit route's whole write: the signing key, the signature, then createTicket. */
+  submitTicket: (db: Db, t: SubmittedTicket, ctx: WriteContext) => submitTicket(db, t, ctx.verifySignature),
+} satisfies Record<string, (db: Db, args: never, ctx: WriteContext) => Promise<unknown>>;
 
 export type WriteProcedures = typeof writeProcedures;
 export type WriteName = keyof WriteProcedures;

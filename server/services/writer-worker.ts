@@ -6,11 +6,14 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { applyPragmas } from '../../db/client';
 import * as schema from '../../db/schema';
+import { ready } from '../../protocol/index';
 import { AppError } from '../errors';
+import { assertSigned } from './messages';
 import { BACKSTOP_FRAMES } from './wal-checkpointer';
-import { writeProcedures, type WriteName } from './writer-procedures';
+import { writeProcedures, type WriteContext, type WriteName } from './writer-procedures';
 import type { WriteFailure, WriteReply, WriteRequest } from './writer-thread';
 
+await ready();
 const port = parentPort;
 if (!port) throw new Error('server/services/writer-worker.ts runs only as a worker thread');
 const { file } = workerData as { file: string };
@@ -26,6 +29,8 @@ applyPragmas(sqlite);
 // Checkpoints are the checkpointer thread's job (wal-checkpointer.ts); this is the backstop, as on the loop.
 sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_FRAMES}`);
 const db = drizzle(sqlite, { schema });
+// The same assertSigned the event loop and the verify pool run: the same refusal, code and message.
+const context: WriteContext = { verifySignature: async (m, signPk) => assertSigned(m, signPk) };
 
 function failure(err: unknown): WriteFailure {
   // A domain refusal crosses as its code and message; a storage error as its SQLite code (the
@@ -38,9 +43,9 @@ function failure(err: unknown): WriteFailure {
 
 async function serve(job: WriteRequest): Promise<WriteReply> {
   try {
-    const procedure = writeProcedures[job.name as WriteName] as ((handle: typeof db, args: unknown) => Promise<unknown>) | undefined;
+    const procedure = writeProcedures[job.name as WriteName] as ((handle: typeof db, args: unknown, ctx: WriteContext) => Promise<unknown>) | undefined;
     if (procedure === undefined) throw new Error(`no write procedure '${job.name}'`);
-    return { id: job.id, ok: true, value: await procedure(db, job.args) };
+    return { id: job.id, ok: true, value: await procedure(db, job.args, context) };
   } catch (err) {
     return { id: job.id, ok: false, error: failure(err) };
   }

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { resolve } from 'node:path';
 import type { Db, Sqlite } from '../../../db/client';
@@ -5,7 +6,7 @@ import type { AppPluginOptions } from '../options';
 import { createDurabilityBarrier, type FsyncWal } from '../../services/durability-barrier';
 import { asDb, transaction, type TransactionBody } from '../../services/data';
 import { startWalCheckpointer } from '../../services/wal-checkpointer';
-import { writeProcedures, type WriteArgs, type WriteName, type WriteResult } from '../../services/writer-procedures';
+import { writeProcedures, type WriteArgs, type WriteContext, type WriteName, type WriteResult } from '../../services/writer-procedures';
 import { createWriterThread } from '../../services/writer-thread';
 
 /** Run a write in the next shared COMMIT (SQLite) or its own transaction (PostgreSQL); see services/data.ts. */
@@ -28,7 +29,7 @@ declare module 'fastify' {
   }
 }
 
-export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'pg' | 'closeDbOnShutdown'> {
+export interface DbPluginOptions extends Pick<AppPluginOptions, 'opened' | 'pg' | 'closeDbOnShutdown' | 'writerThread'> {
   /** Test seam: how the barrier flushes the -wal file (default: fsync on the libuv thread pool). */
   fsyncWal?: FsyncWal;
 }
@@ -44,7 +45,7 @@ export default fp<DbPluginOptions>(
       app.decorate('db', db);
       app.decorate('sqlite', undefined as unknown as Sqlite);
       app.decorate('groupCommit', <T>(work: TransactionBody<T>) => transaction(db, work));
-      app.decorate('write', inline(db));
+      app.decorate('write', inline(app, db));
       if (opts.closeDbOnShutdown) app.addHook('onClose', () => pgDb.close());
       return;
     }
@@ -73,8 +74,9 @@ export default fp<DbPluginOptions>(
     // "Attachment throughput"); the loop's own automatic checkpoint stays as the backstop.
     // The hot writes (writer-procedures.ts) run on their own connection in a worker thread, which
     // needs the database in a file under WAL (readers beside a writer); otherwise inline.
-    const writer = wal && sqlite.name !== ':memory:' && sqlite.name !== '' ? createWriterThread(resolve(sqlite.name)) : undefined;
-    app.decorate('write', writer ? writer.run : inline(db));
+    const threaded = wal && opts.writerThread !== false && sqlite.name !== ':memory:' && sqlite.name !== '';
+    const writer = threaded ? createWriterThread(resolve(sqlite.name), opts.writerThread || {}) : undefined;
+    app.decorate('write', writer ? writer.run : inline(app, db));
     const checkpointer = wal ? startWalCheckpointer(sqlite, { onFailure: (err) => app.log.error({ err }, 'WAL checkpoint worker failed; checkpointing on the loop') }) : undefined;
     app.addHook('onClose', async () => {
       // Stopped first, so the loop's connection is the last one and closing it checkpoints. The
@@ -91,6 +93,8 @@ export default fp<DbPluginOptions>(
 );
 
 /** The write procedures run on `db` itself (PostgreSQL, or SQLite without a writer thread). */
-function inline(db: Db): Write {
-  return (name, args) => (writeProcedures[name] as (handle: Db, a: typeof args) => Promise<WriteResult<typeof name>>)(db, args);
+function inline(app: FastifyInstance, db: Db): Write {
+  // Looked up per call: the verify plugin decorates the app after this one.
+  const context: WriteContext = { verifySignature: (m, signPk) => app.verifySignature(m, signPk) };
+  return (name, args) => (writeProcedures[name] as (handle: Db, a: typeof args, ctx: WriteContext) => Promise<WriteResult<typeof name>>)(db, args, context);
 }

@@ -10,6 +10,8 @@ const NOT_ON_POSTGRES = [
   // connection (PostgreSQL's COMMIT is its own barrier), SQLite's online backup API and its CLI.
   'test/server/foundation/durability-barrier.test.ts',
   'test/server/foundation/group-commit.test.ts',
+  // The writer thread owns a second SQLite connection to the file (PostgreSQL writes on the loop).
+  'test/server/tickets/writer-thread.test.ts',
   'test/server/foundation/backup.test.ts',
   // The data dir's sealdesk.db file (created 0600, reopened after a restart) and the query planner
   // of SQLite (EXPLAIN QUERY PLAN); a full disk and a read-only file as SQLite reports them.

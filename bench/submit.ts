@@ -39,7 +39,10 @@ const bareDir = mkdtempSync(join(tmpdir(), 'sealdesk-bench-bare-'));
 // The app logs one line per request at info, as in production; the lines go nowhere.
 const discard = new Writable({ write: (_c, _e, done) => done() });
 const config = loadConfig({ SEALDESK_DATA_DIR: dataDir, SEALDESK_POW_DIFFICULTY: String(POW_DIFFICULTY), SEALDESK_LOG_LEVEL: 'info', PORT: '0' });
-const app = await buildApp(config, { logStream: discard });
+// BENCH_WRITER=off runs the submission on the event loop (no writer thread) for an A/B in one run
+// of the same code; such a run writes no result file.
+const WRITER_OFF = process.env.BENCH_WRITER === 'off';
+const app = await buildApp(config, { logStream: discard, ...(WRITER_OFF ? { writerThread: false } : {}) });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const appUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/tickets`;
 
@@ -209,7 +212,7 @@ try {
     node: process.version,
     at: new Date().toISOString(),
   };
-  const written = !PROFILE;
+  const written = !PROFILE && !WRITER_OFF;
   if (written) writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `median: app ${appMedian}/s, bare ${bareMedian}/s, ratio ${(ratio * 100).toFixed(1)}%, median per-run ratio ${(median(runs.map((x) => x.ratio)) * 100).toFixed(1)}% (target ≥ ${TARGET_RATIO * 100}%) → ${written ? OUT : 'no result file (experiment)'}`,

@@ -45,6 +45,8 @@ export interface BuildAppOptions {
   staffKdfFloor?: KdfParams;
   /** Overrides for the signature verification pool (tests force a full queue). */
   verifyPool?: VerifyPoolOptions;
+  /** The SQLite writer thread's queue bound, or false to run its writes on the loop (tests, benches). */
+  writerThread?: AppPluginOptions['writerThread'];
 }
 
 export const DB_FILE_NAME = 'sealdesk.db';
@@ -142,6 +144,7 @@ async function assemble(config: Config, opts: BuildAppOptions, secrets: Secrets,
     authHashKdf: Object.freeze({ ...(opts.authHashKdf ?? AUTH_HASH_KDF) }),
     staffKdfFloor: Object.freeze({ ...(opts.staffKdfFloor ?? STAFF_KDF_FLOOR) }),
     verifyPool: opts.verifyPool,
+    writerThread: opts.writerThread,
   };
   await app.register(autoload, { dir: here('./plugins/external'), options: pluginOptions });
   await app.register(autoload, { dir: here('./plugins/app'), options: pluginOptions });

@@ -1,6 +1,7 @@
 import type { OpenedDb } from '../../db/client';
 import type { OpenedPgDb } from '../../db/pg';
 import type pg from 'pg';
+import type { WriterThreadOptions } from '../services/writer-thread';
 import type { KdfParams } from '../../protocol/index';
 import type { Secrets } from './app/secrets';
 import type { VerifyPoolOptions } from '../verify/pool';
@@ -33,4 +34,6 @@ export interface AppPluginOptions {
   staffKdfFloor: KdfParams;
   /** Size and queue bound of the signature verification pool (tests; default: defaults of verify/pool.ts). */
   verifyPool?: VerifyPoolOptions;
+  /** The SQLite writer thread's queue bound (tests), or false to run its writes inline (services/writer-thread.ts). */
+  writerThread?: WriterThreadOptions | false;
 }

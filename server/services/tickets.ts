@@ -2,9 +2,10 @@
 // ciphertext, sealed keys, or coarse metadata; the server never holds K.
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { tickets } from '../../db/schema';
-import { conflict, notFound } from '../errors';
+import { conflict, notFound, unauthorized } from '../errors';
 import { dialectOf, rawExec, tables, transaction, type Db } from './data';
 import { assertCurrentTeamKey } from './keylog';
+import type { SignedMessage } from './messages';
 import { first, prepareAs, preparedPer } from './prepared';
 import { assertFirstTicketPrepaid, spendPow, type VerifiedPow } from './pow';
 import { assertOpenTicketQuota, hourFloor } from './quotas';
@@ -117,6 +118,28 @@ export function createTicket(db: Db, t: NewTicket): Promise<{ ticketId: string; 
     await insert.firstMessage.execute({ id: t.messageId, ticketId: t.ticketId, ...t.message, at });
     return { ticketId: t.ticketId, createdAt: at };
   });
+}
+
+/** Checks a message signature; rejects with 400 `bad_signature` (assertSigned, or the verify pool). */
+export type VerifySignature = (m: SignedMessage, signPk: string) => Promise<void>;
+
+/**
+ * The whole submission after its PoW was checked: the requester's signing key, the first
+ * message's signature, then createTicket. One unit, so the writer thread (writer-procedures.ts)
+ * gets it in one message. SECURITY: the signature is checked against the key stored for the
+ * session's requester before anything is written, and outside the transaction.
+ */
+export async function submitTicket(db: Db, t: SubmittedTicket, verifySignature: VerifySignature): Promise<{ ticketId: string; createdAt: number }> {
+  const signPk = await requesterSignPk(db, t.requesterId);
+  if (!signPk) throw unauthorized('session is not valid');
+  await verifySignature({ kind: 'message', ticketId: t.ticketId, messageId: t.messageId, envelope: t.envelope }, signPk);
+  return createTicket(db, t);
+}
+
+/** A submission as the route received it: the stored fields plus the first message's envelope as signed. */
+export interface SubmittedTicket extends NewTicket {
+  /** The whole envelope (with its version), which the signature covers; `message` is what is stored. */
+  readonly envelope: SignedMessage['envelope'];
 }
 
 export interface RequesterTicketRow {

@@ -40,6 +40,7 @@ export interface TestAppOptions {
   clientDist?: BuildAppOptions['clientDist'];
   underPressure?: BuildAppOptions['underPressure'];
   verifyPool?: BuildAppOptions['verifyPool'];
+  writerThread?: BuildAppOptions['writerThread'];
   /** Keep the protocol's floor on enrolment parameters (the floor's own tests); default: CHEAP_KDF passes. */
   productionStaffKdfFloor?: boolean;
 }
@@ -208,6 +209,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       // The suite enrols staff with CHEAP_KDF; the floor's own tests ask for the real one.
       ...(options.productionStaffKdfFloor === true ? { staffKdfFloor: undefined } : {}),
       verifyPool: options.verifyPool,
+      writerThread: options.writerThread,
     });
     if (options.extend) await options.extend(app);
     await app.ready();

@@ -100,7 +100,9 @@ describe('verify pool', () => {
   });
 });
 
-describe('POST /api/tickets through the pool', () => {
+// On SQLite the submit route's signature check runs in the writer thread (services/writer-thread.ts),
+// with the same assertSigned; without it (PostgreSQL) on the pool.
+describe('POST /api/tickets: the signature checked off the event loop', () => {
   let t: TestApp;
   let desk: Desk;
   let alice: JourneyRequester;
@@ -119,8 +121,8 @@ describe('POST /api/tickets through the pool', () => {
     expect(await t.db.select().from(tickets).where(eq(tickets.id, body.ticketId))).toEqual([]);
   });
 
-  it('answers 503 overloaded with retry-after when the pool is full, nothing stored', async () => {
-    const full = await buildJourneyApp({ verifyPool: { threads: 1, maxQueued: 0 } });
+  it('answers 503 overloaded with retry-after when the writer thread is full, nothing stored', async () => {
+    const full = await buildJourneyApp({ writerThread: { maxQueued: 0 } });
     try {
       const d = await seedDesk(full.app);
       const bob = await newRequester(full, d);
@@ -131,6 +133,33 @@ describe('POST /api/tickets through the pool', () => {
       expect(await full.db.select().from(tickets).where(eq(tickets.id, body.ticketId))).toEqual([]);
     } finally {
       await full.close();
+    }
+  });
+
+  it('without the writer thread (as on PostgreSQL) checks the signature on the pool: 503 when it is full, 400 for a forgery', async () => {
+    const inline = await buildJourneyApp({ writerThread: false, verifyPool: { threads: 1, maxQueued: 0 } });
+    try {
+      const d = await seedDesk(inline.app);
+      const bob = await newRequester(inline, d);
+      const { body } = await ticketBody(inline, d, bob);
+      const res = await inline.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: body });
+      expectError(res, 503, 'overloaded');
+      expect(await inline.db.select().from(tickets).where(eq(tickets.id, body.ticketId))).toEqual([]);
+    } finally {
+      await inline.close();
+    }
+    const pooled = await buildJourneyApp({ writerThread: false });
+    try {
+      const d = await seedDesk(pooled.app);
+      const bob = await newRequester(pooled, d);
+      const forged = await ticketBody(pooled, d, { keys: generateStaffKeys() });
+      const refused = await pooled.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: forged.body });
+      expect(expectError(refused, 400, 'bad_signature').message).toBe("the message signature does not verify against its author's key");
+      const { body } = await ticketBody(pooled, d, bob);
+      const res = await pooled.app.inject({ method: 'POST', url: '/api/tickets', headers: bearer(bob.token), payload: body });
+      expect(res.statusCode, res.body).toBe(201);
+    } finally {
+      await pooled.close();
     }
   });
 });

@@ -11,12 +11,11 @@ import {
   TicketParams,
 } from '../../../../contract/index';
 import { ready } from '../../../../protocol/index';
-import { unauthorized } from '../../../errors';
 import { nowSeconds } from '../../../plugins/app/tokens';
 import { RATE_LIMITS } from '../../../rate-limits';
 import { appendMessage, assertSignedByAuthor, requesterThread } from '../../../services/messages';
 import { checkPow } from '../../../services/pow';
-import { createTicket, listRequesterTickets, requesterSignPk } from '../../../services/tickets';
+import { listRequesterTickets } from '../../../services/tickets';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 413, 429);
 
@@ -49,23 +48,22 @@ const ticketRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       // Cheapest refusal first: an unpaid request never reaches the signature check or the database.
       const pow = b.pow ? checkPow(app.secrets.powMacKey, b.pow, 'ticket', now) : null;
-      const signPk = await requesterSignPk(app.db, requesterId);
-      if (!signPk) throw unauthorized('session is not valid');
-      // Same check as assertSigned, on a worker thread: the loop serves other requests meanwhile.
-      await app.verifySignature({ kind: 'message', ticketId: b.ticketId, messageId: b.messageId, envelope: b.message }, signPk);
       const ticket = {
         requesterId,
         ticketId: b.ticketId,
         messageId: b.messageId,
         message: { nonce: b.message.nonce, ct: b.message.ct, sig: b.message.sig },
+        envelope: b.message,
         teamWrap: b.teamWrap,
         requesterWrap: b.requesterWrap,
         pow,
         maxOpenTickets: app.config.quotas.openTicketsPerRequester,
         now,
       };
-      // Shares its durable COMMIT with the other submissions of this event-loop turn.
-      const created = await app.groupCommit((tx) => createTicket(tx, ticket));
+      // The signing key, the signature and the write, as one unit: on SQLite in the writer thread
+      // (off the event loop, sharing a durable COMMIT with the submissions that reach it
+      // together), elsewhere inline with the signature on the verify pool (services/tickets.ts).
+      const created = await app.write('submitTicket', ticket);
       return reply.code(201).send(created);
     },
   );

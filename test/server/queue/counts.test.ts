@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
+import { seedLabel, seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 
-// Counts are cached between writes (server/services/queue-counts.ts); these tests pin that no
-// write path can leave them stale.
+// Counts are read from tables and copies that triggers maintain (server/services/queue-counts.ts:
+// ticket_counts, ticket_labels' copies of the ticket); these tests pin that no write path can
+// leave them stale.
 const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
 beforeAll(() => {
@@ -58,22 +59,40 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
   it('equal a fresh count of the tickets after triage, other connections and cascading deletes', async () => {
     const { default: Database } = await import('better-sqlite3');
     const tech = fx.staff.tech.staffId;
-    const exact = (where = '', params: unknown[] = []) => {
+    const tag = seedLabel(fx.app, fx.desk, 'counted');
+    const exact = (where = '', params: unknown[] = [], label = false) => {
       const out: Record<string, number> = { new: 0, open: 0, waiting_requester: 0, resolved: 0, closed: 0 };
-      for (const r of fx.t.sqlite.prepare(`select status, count(*) as n from tickets ${where} group by status`).all(...params) as { status: string; n: number }[])
+      // With a label: the tickets carrying it, read from the tickets themselves (not the copies).
+      const from = label ? `tickets join ticket_labels l on l.ticket_seq = tickets.seq and l.tag = '${tag}'` : 'tickets';
+      for (const r of fx.t.sqlite.prepare(`select tickets.status, count(*) as n from ${from} ${where} group by tickets.status`).all(...params) as { status: string; n: number }[])
         out[r.status] = r.n;
       return out;
     };
+    const ids: string[] = [];
     const check = async () => {
       expect(await counts()).toEqual(exact());
       expect(await counts('?assignee=mine')).toEqual(exact('where assignee_id = ?', [tech]));
       expect(await counts('?assignee=unassigned')).toEqual(exact('where assignee_id is null'));
       expect(await counts('?priority=high')).toEqual(exact("where priority = 'high'"));
       expect(await counts('?priority=high&assignee=mine')).toEqual(exact("where priority = 'high' and assignee_id = ?", [tech]));
+      expect(await counts(`?label=${tag}`)).toEqual(exact('', [], true));
+      expect(await counts(`?label=${tag}&assignee=mine`)).toEqual(exact('where tickets.assignee_id = ?', [tech], true));
+      expect(await counts(`?label=${tag}&assignee=unassigned`)).toEqual(exact('where tickets.assignee_id is null', [], true));
+      expect(await counts(`?label=${tag}&priority=high&assignee=mine`)).toEqual(exact("where tickets.priority = 'high' and tickets.assignee_id = ?", [tech], true));
+      // And the label view's page by activity is in the tickets' own order, whatever moved.
+      const page = (await fx.app.inject({ method: 'GET', url: `/api/staff/tickets?label=${tag}&limit=100`, headers: { authorization: `Bearer ${fx.staff.tech.token}` } })).json<{
+        tickets: { ticketId: string }[];
+      }>().tickets;
+      const order = fx.t.sqlite
+        .prepare(`select id from tickets join ticket_labels l on l.ticket_seq = tickets.seq and l.tag = ? order by tickets.updated_at desc, tickets.seq desc`)
+        .all(tag) as { id: string }[];
+      expect(page.map((x) => x.ticketId)).toEqual(order.map((r) => r.id));
     };
     const doomed = seedRequester(fx.app);
-    const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech }).ticketId);
+    for (let i = 0; i < 12; i++)
+      ids.push(
+        seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech, labelTags: i % 3 === 2 ? [] : [tag] }).ticketId,
+      );
     await check();
     // Triage through the API: every field that counts, one at a time and all at once
     const patch = (id: string, payload: object) =>
@@ -83,11 +102,17 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
     expect((await patch(ids[2]!, { assigneeId: tech })).statusCode).toBe(200);
     expect((await patch(ids[3]!, { status: 'closed', priority: 'high', assigneeId: tech })).statusCode).toBe(200);
     expect((await patch(ids[3]!, { assigneeId: null })).statusCode).toBe(200);
+    // Labels added to and removed from tickets already triaged
+    expect((await patch(ids[2]!, { labels: [tag] })).statusCode).toBe(200);
+    expect((await patch(ids[0]!, { labels: [] })).statusCode).toBe(200);
+    expect((await patch(ids[0]!, { labels: [tag], status: 'waiting_requester' })).statusCode).toBe(200);
     await check();
     // Another connection (the CLI beside the server), and a deleted requester whose tickets go by cascade
     const other = new Database(`${fx.t.dataDir}/sealdesk.db`);
     other.pragma('foreign_keys = ON');
     other.prepare("update tickets set status = 'waiting_requester', priority = 'high' where id = ?").run(ids[4]);
+    other.prepare('update tickets set updated_at = updated_at + 7200 where id = ?').run(ids[6]); // a reply moves it
+    other.prepare('update tickets set assignee_id = null where assignee_id = ?').run(tech); // as a staff deletion's set null does
     other.prepare('delete from requesters where id = ?').run(doomed.requesterId);
     other.close();
     expect(fx.t.sqlite.prepare('select count(*) as n from tickets where requester_id = ?').get(doomed.requesterId)).toEqual({ n: 0 });

@@ -18,7 +18,6 @@ import * as sqliteSchema from '../db/schema';
 import * as pgSchema from '../db/schema-pg';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
-import { CHEAP_AUTH_HASH_KDF, CHEAP_KDF } from '../test/fixtures/kdf';
 import { buildTestApp } from '../test/helpers/app';
 import { labelKeyOf, labelTagOf, seedDesk, seedStaff } from '../test/helpers/desk';
 import { adminQuery, databaseUrl, startPgCluster, type PgCluster } from '../test/helpers/postgres';
@@ -238,13 +237,9 @@ try {
       await copyToPostgres(pg.pool);
       pgSeedSeconds = round((performance.now() - started) / 1000);
       console.log(`PostgreSQL: cluster started and ${TICKETS} tickets copied in ${pgSeedSeconds}s`);
-      const pgApp = await buildApp(loadConfig({ SEALDESK_DATA_DIR: pgDir, ...ENV }), {
-        pg,
-        // As buildPgTestApp: under-pressure off (back-to-back requests) and the suite's KDF costs.
-        underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 },
-        authHashKdf: CHEAP_AUTH_HASH_KDF,
-        staffKdfFloor: CHEAP_KDF,
-      });
+      // Under-pressure off (back-to-back requests, as buildPgTestApp). The KDF costs stay the
+      // production ones: this app never hashes a secret (staff rows copied, sessions issued).
+      const pgApp = await buildApp(loadConfig({ SEALDESK_DATA_DIR: pgDir, ...ENV }), { pg, underPressure: { maxEventLoopDelay: 0, maxEventLoopUtilization: 0 } });
       benchHeader(pgApp);
       await pgApp.ready();
       try {

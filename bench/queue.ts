@@ -432,8 +432,12 @@ try {
   console.log(`seeded ${TICKETS} tickets in ${out.seedSeconds}s`);
   writeFileSync(new URL('./queue.json', import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
 } finally {
-  await t.close();
-  await cluster?.stop();
+  // The cluster first: it is this bench's own server process (stopped through its data directory's PID).
+  try {
+    await cluster?.stop();
+  } finally {
+    await t.close();
+  }
 }
 
 function round(x: number): number {

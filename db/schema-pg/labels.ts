@@ -1,7 +1,7 @@
 import { index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { int } from './columns';
 import { staff } from './staff';
-import { tickets } from './tickets';
+import { TICKET_PRIORITIES, TICKET_STATUSES, tickets } from './tickets';
 
 /** PostgreSQL twin of db/schema/labels.ts. */
 export const labels = pgTable('labels', {
@@ -11,6 +11,7 @@ export const labels = pgTable('labels', {
   createdAt: int('created_at').notNull(),
 });
 
+/** Twin of SQLite's ticket_labels, copies included (kept by the triggers of db/migrations-pg/0004). */
 export const ticketLabels = pgTable(
   'ticket_labels',
   {
@@ -18,6 +19,16 @@ export const ticketLabels = pgTable(
       .notNull()
       .references(() => tickets.seq, { onDelete: 'cascade' }),
     tag: text('tag').notNull(),
+    status: text('status', { enum: TICKET_STATUSES }).notNull().default('new'),
+    priority: text('priority', { enum: TICKET_PRIORITIES }).notNull().default('normal'),
+    assigneeId: text('assignee_id'),
+    updatedAt: int('updated_at').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.ticketSeq, t.tag] }), index('ticket_labels_tag_ticket_idx').on(t.tag, t.ticketSeq)],
+  (t) => [
+    primaryKey({ columns: [t.ticketSeq, t.tag] }),
+    index('ticket_labels_tag_ticket_idx').on(t.tag, t.ticketSeq),
+    index('ticket_labels_tag_activity_idx').on(t.tag, t.updatedAt, t.ticketSeq),
+    index('ticket_labels_tag_status_activity_idx').on(t.tag, t.status, t.updatedAt, t.ticketSeq),
+    index('ticket_labels_tag_counts_idx').on(t.tag, t.status, t.priority, t.assigneeId),
+  ],
 );

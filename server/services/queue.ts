@@ -78,19 +78,9 @@ const ticketColumns = ({ tickets }: Schema) => ({
 });
 
 /**
- * Conditions shared by the page and the counts. The label filter is not among them: it is a
- * join driven from ticket_labels (see listQueue and queue-counts), so only tickets carrying the
- * tag are read. test/server/queue/plan.test.ts pins the plans.
+ * The page's conditions on tickets but status and label (a label view is driven from
+ * ticket_labels: see the page functions below). test/server/queue/plan.test.ts pins the plans.
  */
-/**
- * The cache key for counts. Every filter state must map to its own key: in particular "no
- * assignee filter" and "unassigned" (undefined vs null, which JSON.stringify would merge).
- */
-function countsKey(f: QueueFilters): string {
-  const assignee = f.assigneeId === undefined ? '*' : f.assigneeId === null ? 'none' : `id:${f.assigneeId}`;
-  return `p:${f.priority ?? '*'}|a:${assignee}|l:${f.label ?? '*'}`;
-}
-
 function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label' | 'sort'>): SQL[] {
   const where: SQL[] = [];
   if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
@@ -110,47 +100,85 @@ export async function listQueue(db: Db, f: QueueFilters): Promise<QueuePage> {
   const sort = f.sort ?? 'activity';
   if (f.before !== undefined && f.before.sort !== sort) throw badRequest('validation_failed', 'querystring/cursor: the cursor belongs to another sort order');
   const schema = tables(db);
-  const { tickets, ticketLabels } = schema;
-  const shared = filterConditions(schema, f);
-  const pageWhere = [...shared];
+  const { tickets } = schema;
+  const pageWhere = filterConditions(schema, f);
   if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
   const byActivity = sort === 'activity';
-  // With a label the page is driven from ticket_labels (see below), whose seq is ticket_seq.
-  const seqColumn = f.label === undefined ? tickets.seq : ticketLabels.ticketSeq;
-  const after =
-    f.before === undefined
-      ? undefined
-      : f.before.sort === 'activity'
-        ? // A row-value comparison: SQLite walks the (…, updated_at, seq) index from the cursor on.
-          sql`(${tickets.updatedAt}, ${tickets.seq}) < (${f.before.updatedAt}, ${f.before.seq})`
-        : lt(seqColumn, f.before.seq);
-  const order = byActivity ? [desc(tickets.updatedAt), desc(tickets.seq)] : [desc(seqColumn)];
-  // One extra row tells whether another page exists without a second query.
   const rows =
     f.label === undefined
-      ? await db
-          .select(ticketColumns(schema))
-          .from(tickets)
-          .where(and(...pageWhere, after))
-          .orderBy(...order)
-          .limit(f.limit + 1)
-      : // CROSS JOIN makes SQLite drive from ticket_labels_tag_ticket_idx: only tickets carrying
-        // the tag are ever read. That index is in seq order, so newest-first needs no sort; by
-        // activity the carrying tickets are sorted (a cost that grows with the tag, not the desk).
-        await db
-          .select(ticketColumns(schema))
-          .from(ticketLabels)
-          .crossJoin(tickets)
-          .where(and(eq(ticketLabels.tag, f.label), eq(tickets.seq, ticketLabels.ticketSeq), ...pageWhere, after))
-          .orderBy(...order)
-          .limit(f.limit + 1);
+      ? await pageFromTickets(db, f, pageWhere, byActivity)
+      : byActivity
+        ? await labelPageByActivity(db, f, f.label)
+        : await labelPageNewest(db, f, f.label, pageWhere);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
     tickets: await hydrate(db, page),
     nextCursor: rows.length > f.limit && last ? (byActivity ? encodePairCursor('a1:', last.updatedAt, last.seq) : encodeCursor('q1:', last.seq)) : null,
-    counts: await countByStatus(db, countsKey(f), f, f.label, shared),
+    counts: await countByStatus(db, f),
   };
+}
+
+// Each page reads one extra row: it tells whether another page exists without a second query.
+
+/** The page without a label: a walk of the (filter, updated_at, seq) or (filter, seq) index. */
+function pageFromTickets(db: Db, f: QueueFilters, where: SQL[], byActivity: boolean): Promise<TicketRow[]> {
+  const schema = tables(db);
+  const { tickets } = schema;
+  const after =
+    f.before === undefined
+      ? undefined
+      : f.before.sort === 'activity'
+        ? // A row-value comparison: the index walk starts at the cursor.
+          sql`(${tickets.updatedAt}, ${tickets.seq}) < (${f.before.updatedAt}, ${f.before.seq})`
+        : lt(tickets.seq, f.before.seq);
+  return db
+    .select(ticketColumns(schema))
+    .from(tickets)
+    .where(and(...where, after))
+    .orderBy(...(byActivity ? [desc(tickets.updatedAt), desc(tickets.seq)] : [desc(tickets.seq)]))
+    .limit(f.limit + 1);
+}
+
+/**
+ * A label view by last activity: a walk of ticket_labels' own (tag, [status,] updated_at,
+ * ticket_seq) index over the copies the triggers keep (db/schema/labels.ts), so only the page's
+ * entries are read, however many tickets carry the tag; the tickets are then read by seq.
+ * CROSS JOIN keeps SQLite (and the intent) driving from ticket_labels.
+ */
+function labelPageByActivity(db: Db, f: QueueFilters, label: string): Promise<TicketRow[]> {
+  const schema = tables(db);
+  const { tickets, ticketLabels: l } = schema;
+  const where: SQL[] = [eq(l.tag, label)];
+  if (f.status !== undefined) where.push(eq(l.status, f.status));
+  if (f.priority !== undefined) where.push(eq(l.priority, f.priority));
+  if (f.assigneeId === null) where.push(isNull(l.assigneeId));
+  else if (f.assigneeId !== undefined) where.push(eq(l.assigneeId, f.assigneeId));
+  if (f.before?.sort === 'activity') where.push(sql`(${l.updatedAt}, ${l.ticketSeq}) < (${f.before.updatedAt}, ${f.before.seq})`);
+  return db
+    .select(ticketColumns(schema))
+    .from(l)
+    .crossJoin(tickets)
+    .where(and(...where, eq(tickets.seq, l.ticketSeq)))
+    .orderBy(desc(l.updatedAt), desc(l.ticketSeq))
+    .limit(f.limit + 1);
+}
+
+/**
+ * A label view newest first: a walk of (tag, ticket_seq) in seq order, each entry checked
+ * against the ticket's (status, seq) index; it stops at the page's last row.
+ */
+function labelPageNewest(db: Db, f: QueueFilters, label: string, where: SQL[]): Promise<TicketRow[]> {
+  const schema = tables(db);
+  const { tickets, ticketLabels: l } = schema;
+  const after = f.before?.sort === 'newest' ? lt(l.ticketSeq, f.before.seq) : undefined;
+  return db
+    .select(ticketColumns(schema))
+    .from(l)
+    .crossJoin(tickets)
+    .where(and(eq(l.tag, label), eq(tickets.seq, l.ticketSeq), ...where, after))
+    .orderBy(desc(l.ticketSeq))
+    .limit(f.limit + 1);
 }
 
 /** A queue cursor from the client back to the position it stands for (400 if it is not ours). */
@@ -200,7 +228,11 @@ async function hydrate(db: Db, rows: TicketRow[]): Promise<StaffTicket[]> {
     if (w.version !== null && !target.has(w.ticketId)) target.set(w.ticketId, { teamKeyVersion: w.version, sealed: w.sealed });
   }
   const labels = new Map<number, string[]>();
-  for (const l of await db.select().from(ticketLabels).where(inArray(ticketLabels.ticketSeq, seqs)).orderBy(asc(ticketLabels.tag))) {
+  for (const l of await db
+    .select({ ticketSeq: ticketLabels.ticketSeq, tag: ticketLabels.tag })
+    .from(ticketLabels)
+    .where(inArray(ticketLabels.ticketSeq, seqs))
+    .orderBy(asc(ticketLabels.tag))) {
     const list = labels.get(l.ticketSeq) ?? [];
     list.push(l.tag);
     labels.set(l.ticketSeq, list);

@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
+import { seedLabel, seedRequester, seedTicket, withDesk, type SeededRequester } from '../../helpers/desk';
 import { sqlAll, sqlGet, sqlRunElsewhere } from '../../helpers/app';
 
-// Counts are cached between writes (server/services/queue-counts.ts); these tests pin that no
-// write path can leave them stale.
+// Counts are read from tables and copies that triggers maintain (server/services/queue-counts.ts:
+// ticket_counts, ticket_labels' copies of the ticket); these tests pin that no write path can
+// leave them stale.
 const fx = withDesk({ via: 'db', technicians: ['tech'] });
 let requester: SeededRequester;
 beforeAll(async () => {
@@ -55,22 +56,45 @@ describe('GET /api/staff/tickets counts cache keys', () => {
 describe('GET /api/staff/tickets counts under every kind of write', () => {
   it('equal a fresh count of the tickets after triage, other connections and cascading deletes', async () => {
     const tech = fx.staff.tech.staffId;
-    const exact = async (where = '', params: unknown[] = []) => {
+    const tag = await seedLabel(fx.app, fx.desk, 'counted');
+    const exact = async (where = '', params: unknown[] = [], label = false) => {
       const out: Record<string, number> = { new: 0, open: 0, waiting_requester: 0, resolved: 0, closed: 0 };
-      for (const r of (await sqlAll(fx.t, `select status, count(*) as n from tickets ${where} group by status`, ...params)) as { status: string; n: number }[]) out[r.status] = r.n;
+      // With a label: the tickets carrying it, read from the tickets themselves (not the copies).
+      const from = label ? `tickets join ticket_labels l on l.ticket_seq = tickets.seq and l.tag = '${tag}'` : 'tickets';
+      for (const r of (await sqlAll(fx.t, `select tickets.status, count(*) as n from ${from} ${where} group by tickets.status`, ...params)) as { status: string; n: number }[])
+        out[r.status] = r.n;
       return out;
     };
+    const ids: string[] = [];
     const check = async () => {
       expect(await counts()).toEqual(await exact());
       expect(await counts('?assignee=mine')).toEqual(await exact('where assignee_id = ?', [tech]));
       expect(await counts('?assignee=unassigned')).toEqual(await exact('where assignee_id is null'));
       expect(await counts('?priority=high')).toEqual(await exact("where priority = 'high'"));
       expect(await counts('?priority=high&assignee=mine')).toEqual(await exact("where priority = 'high' and assignee_id = ?", [tech]));
+      expect(await counts(`?label=${tag}`)).toEqual(await exact('', [], true));
+      expect(await counts(`?label=${tag}&assignee=mine`)).toEqual(await exact('where tickets.assignee_id = ?', [tech], true));
+      expect(await counts(`?label=${tag}&assignee=unassigned`)).toEqual(await exact('where tickets.assignee_id is null', [], true));
+      expect(await counts(`?label=${tag}&priority=high&assignee=mine`)).toEqual(await exact("where tickets.priority = 'high' and tickets.assignee_id = ?", [tech], true));
+      // And the label view's page by activity is in the tickets' own order, whatever moved.
+      const page = (await fx.app.inject({ method: 'GET', url: `/api/staff/tickets?label=${tag}&limit=100`, headers: { authorization: `Bearer ${fx.staff.tech.token}` } })).json<{
+        tickets: { ticketId: string }[];
+      }>().tickets;
+      const order = (await sqlAll(
+        fx.t,
+        `select id from tickets join ticket_labels l on l.ticket_seq = tickets.seq and l.tag = ? order by tickets.updated_at desc, tickets.seq desc`,
+        tag,
+      )) as {
+        id: string;
+      }[];
+      expect(page.map((x) => x.ticketId)).toEqual(order.map((r) => r.id));
     };
     const doomed = await seedRequester(fx.app);
-    const ids: string[] = [];
     for (let i = 0; i < 12; i++)
-      ids.push((await seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech })).ticketId);
+      ids.push(
+        (await seedTicket(fx.app, fx.desk, i % 3 ? requester : doomed, { status: i % 2 ? 'open' : 'new', assigneeId: i % 4 ? null : tech, labelTags: i % 3 === 2 ? [] : [tag] }))
+          .ticketId,
+      );
     await check();
     // Triage through the API: every field that counts, one at a time and all at once
     const patch = (id: string, payload: object) =>
@@ -80,9 +104,15 @@ describe('GET /api/staff/tickets counts under every kind of write', () => {
     expect((await patch(ids[2]!, { assigneeId: tech })).statusCode).toBe(200);
     expect((await patch(ids[3]!, { status: 'closed', priority: 'high', assigneeId: tech })).statusCode).toBe(200);
     expect((await patch(ids[3]!, { assigneeId: null })).statusCode).toBe(200);
+    // Labels added to and removed from tickets already triaged
+    expect((await patch(ids[2]!, { labels: [tag] })).statusCode).toBe(200);
+    expect((await patch(ids[0]!, { labels: [] })).statusCode).toBe(200);
+    expect((await patch(ids[0]!, { labels: [tag], status: 'waiting_requester' })).statusCode).toBe(200);
     await check();
     // Another connection (the CLI beside the server), and a deleted requester whose tickets go by cascade
     await sqlRunElsewhere(fx.t, "update tickets set status = 'waiting_requester', priority = 'high' where id = ?", ids[4]);
+    await sqlRunElsewhere(fx.t, 'update tickets set updated_at = updated_at + 7200 where id = ?', ids[6]); // a reply moves it
+    await sqlRunElsewhere(fx.t, 'update tickets set assignee_id = null where assignee_id = ?', tech); // as a staff deletion's set null does
     await sqlRunElsewhere(fx.t, 'delete from requesters where id = ?', doomed.requesterId);
     expect(await sqlGet(fx.t, 'select count(*) as n from tickets where requester_id = ?', doomed.requesterId)).toEqual({ n: 0 });
     await check();

@@ -53,7 +53,7 @@ const summarise: Record<Bench, (r: Json) => Figure[]> = {
   submit: (r) => [
     {
       bench: 'submit',
-      figure: `ticket submissions, POST /api/tickets (${r.submissionsPerRun}/run or ${r.runSecondsAtMost} s, ${r.concurrency} clients, median of ${r.runs.length})`,
+      figure: `ticket submissions, POST /api/tickets (${r.submissionsPerRun}/run${r.runSecondsAtMost === undefined ? '' : ` or ${r.runSecondsAtMost} s`}, ${r.concurrency} clients, median of ${r.runs.length})`,
       value: `${fmt(r.median.appPerSecond, 0)} /s`,
       baseline: `${fmt(r.median.barePerSecond, 0)} /s (bare Fastify + one insert)`,
       ratio: `${fmt(r.median.ratio, 3)} (per-run median ${fmt(r.median.ratioOfRuns, 3)})`,

@@ -166,11 +166,7 @@ async function seed(setup: Setup): Promise<void> {
     setup.warmUp = jobs.slice(0, WARM_UP);
     setup.runJobs = Array.from({ length: RUNS }, (_, r) => jobs.slice(WARM_UP + r * N, WARM_UP + (r + 1) * N));
   } finally {
-    // app.close() awaits the SQLite WAL checkpoint worker's exit, and that worker is unref'd: with
-    // nothing else holding the event loop (no listening socket) Node would exit mid-close.
-    const holdLoop = setInterval(() => {}, 1000);
     await app.close();
-    clearInterval(holdLoop);
   }
 }
 
@@ -464,7 +460,11 @@ try {
   await Promise.all(started.map((node) => node.stop()));
   await cluster?.stop();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  const left = [...started.map((n) => n.pid).filter((pid) => alive(-pid) || alive(pid)), ...(postmaster && alive(postmaster) ? [postmaster] : [])];
+  // pg_ctl returns once the pid file is gone, a moment before the postmaster itself has exited:
+  // give everything a few seconds to go before calling it left behind.
+  const running = () => [...started.map((n) => n.pid).filter((pid) => alive(-pid) || alive(pid)), ...(postmaster && alive(postmaster) ? [postmaster] : [])];
+  for (let waited = 0; running().length > 0 && waited < 5000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  const left = running();
   if (left.length > 0) {
     console.error(`still running after the bench: ${left.join(', ')}`);
     process.exitCode = 1;

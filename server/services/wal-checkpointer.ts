@@ -51,6 +51,9 @@ export function startWalCheckpointer(sqlite: Sqlite, opts: { intervalMs?: number
     async close() {
       if (!closing) {
         closing = true;
+        // Held while it closes: a caller awaiting close() (an app's onClose in a script with
+        // nothing else on the loop) must not see Node exit with the promise unsettled (code 13).
+        worker.ref();
         worker.postMessage('close');
       }
       await exited;

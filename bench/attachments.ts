@@ -146,12 +146,12 @@ try {
     };
   }
 
-  // Warm-up: one small upload and download first, so every measured run meets a server that has
+  // Warm-up: one 8 MiB upload and download first, so every measured run meets a server that has
   // served one before (JIT, prepared statements, and on SQLite the writer thread, which a desk
   // starts on its first write — the ticket's own submission — and keeps).
   {
-    const warm = core.prepareUpload(v, info.ticketId, { name: 'warm.bin', type: 'application/octet-stream', size: 2 * MiB }, {});
-    const small = bytes.subarray(0, 2 * MiB);
+    const warm = core.prepareUpload(v, info.ticketId, { name: 'warm.bin', type: 'application/octet-stream', size: 8 * MiB }, {});
+    const small = bytes.subarray(0, 8 * MiB);
     const done = await core.uploadAttachment(
       warm,
       function* () {

@@ -23,6 +23,7 @@ const NOT_ON_POSTGRES = [
   // suite's (test/multinode) and pg_dump backup is test/db/pg-backup.test.ts.
   'test/server/foundation/process.test.ts',
   'test/server/reliability/durability.test.ts',
+  'test/server/reliability/chunk-durability.test.ts',
   'test/server/reliability/backup.test.ts',
   'test/server/hardening/descriptors.test.ts',
   'test/server/hardening/slow-clients.test.ts',

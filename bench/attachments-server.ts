@@ -2,13 +2,14 @@
 // app (temp SQLite file, WAL, durability barrier) on 127.0.0.1, one requester with one ticket.
 // Talks to the parent over IPC: sends what a client needs, samples its own RSS and reports its
 // CPU time on request.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as p from '../protocol/index';
 import { buildTestApp } from '../test/helpers/app';
 import { seedDesk, seedRequester, seedTicket } from '../test/helpers/desk';
 
 await p.ready();
-const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_TICKET_MB: '1024' } });
+// BENCH_WRITER=off: chunk writes on the event loop (no writer thread), for an A/B in one build.
+const t = await buildTestApp({ env: { SEALDESK_LOG_LEVEL: 'warn', SEALDESK_MAX_TICKET_MB: '1024' }, ...(process.env.BENCH_WRITER === 'off' ? { writerThread: false } : {}) });
 const desk = await seedDesk(t.app);
 const requester = await seedRequester(t.app);
 const ticket = await seedTicket(t.app, desk, requester);
@@ -46,6 +47,17 @@ process.on('message', (m: { cmd: string }) => {
     // This process's CPU time so far (every thread: the loop, the WAL checkpointer, libuv's pool).
     const c = process.cpuUsage();
     send({ cpuMs: (c.user + c.system) / 1000 });
+  } else if (m.cmd === 'threads') {
+    // CPU time of each thread so far (ns, /proc/self/task/<tid>/schedstat; Linux only): the loop
+    // (tid = pid), the writer thread, the WAL checkpointer, libuv's pool, V8's helpers.
+    const threads: Record<string, number> = {};
+    try {
+      for (const tid of readdirSync('/proc/self/task'))
+        threads[tid === String(process.pid) ? 'loop' : tid] = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // not Linux: no per-thread figures
+    }
+    send({ threads });
   } else if (m.cmd === 'close') {
     void t.close().then(() => process.exit(0));
   }

@@ -37,7 +37,7 @@ const server: ChildProcess = fork(fileURLToPath(new URL('./attachments-server.ts
     '--import',
     'tsx',
     '--expose-gc',
-    ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []),
+    ...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`, '--cpu-prof-interval=250'] : []),
   ],
   stdio: 'inherit',
 });
@@ -68,6 +68,20 @@ try {
   const serverCpu = async () => (server.send({ cmd: 'cpu' }), (await next<{ cpuMs: number }>()).cpuMs);
   const cpuSince = async (start: { client: number; server: number }) => ({ client: Math.round(cpuNow() - start.client), server: Math.round((await serverCpu()) - start.server) });
   const cpuMark = async () => ({ client: cpuNow(), server: await serverCpu() });
+  const serverThreads = async () => (server.send({ cmd: 'threads' }), (await next<{ threads: Record<string, number> }>()).threads);
+  /** The server's CPU ms per thread since `before`: the loop, then the busiest other threads. */
+  const threadsSince = async (before: Record<string, number>) => {
+    const after = await serverThreads();
+    const ms = Object.entries(after).map(([tid, ns]) => [tid, Math.round((ns - (before[tid] ?? 0)) / 1e6)] as const);
+    const loop = ms.find(([tid]) => tid === 'loop')?.[1] ?? 0;
+    return {
+      loop,
+      others: ms
+        .filter(([tid, n]) => tid !== 'loop' && n >= 5)
+        .map(([, n]) => n)
+        .sort((a, b) => b - a),
+    };
+  };
 
   async function moduleRun(chunkBytes: number) {
     const fileKey = p.newFileKey();
@@ -101,12 +115,15 @@ try {
   async function endpointRun(chunkBytes: number, sampleRss: boolean) {
     const upload = core.prepareUpload(v, info.ticketId, { name: 'bench.bin', type: 'application/octet-stream', size: FILE_BYTES }, { chunkBytes });
     const rssBaseline = sampleRss ? (server.send({ cmd: 'rss-start' }), (await next<{ baseline: number }>()).baseline) : 0;
+    const uploadThreads0 = await serverThreads();
     const uploadCpu0 = await cpuMark();
     const u0 = performance.now();
     const done: Attachment = await core.uploadAttachment(upload, pieces, transport, { inFlight: IN_FLIGHT });
     const uploadMs = performance.now() - u0;
     const uploadCpu = await cpuSince(uploadCpu0);
+    const uploadThreads = await threadsSince(uploadThreads0);
     const rssPeak = sampleRss ? (server.send({ cmd: 'rss-stop' }), (await next<{ peak: number }>()).peak) : 0;
+    const downloadThreads0 = await serverThreads();
     const downloadCpu0 = await cpuMark();
     const d0 = performance.now();
     let off = 0;
@@ -117,14 +134,33 @@ try {
     }
     const downloadMs = performance.now() - d0;
     const downloadCpu = await cpuSince(downloadCpu0);
+    const downloadThreads = await threadsSince(downloadThreads0);
     if (!same || off !== FILE_BYTES) throw new Error('downloaded file differs from the upload');
     return {
       uploadMs,
       downloadMs,
       cpuMs: { upload: uploadCpu, download: downloadCpu },
+      serverThreadMs: { upload: uploadThreads, download: downloadThreads },
       chunkCount: upload.layout.chunkCount,
       rss: sampleRss ? { baseline: rssBaseline, peak: rssPeak } : undefined,
     };
+  }
+
+  // Warm-up: one 8 MiB upload and download first, so every measured run meets a server that has
+  // served one before (JIT, prepared statements, and on SQLite the writer thread, which a desk
+  // starts on its first write — the ticket's own submission — and keeps).
+  {
+    const warm = core.prepareUpload(v, info.ticketId, { name: 'warm.bin', type: 'application/octet-stream', size: 8 * MiB }, {});
+    const small = bytes.subarray(0, 8 * MiB);
+    const done = await core.uploadAttachment(
+      warm,
+      function* () {
+        yield small;
+      },
+      transport,
+      { inFlight: IN_FLIGHT },
+    );
+    for await (const _ of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT }));
   }
 
   const runs = [];
@@ -150,12 +186,15 @@ try {
       ratio: { upload: Number((mod.encryptMs / end.uploadMs).toFixed(2)), download: Number((mod.decryptMs / end.downloadMs).toFixed(2)) },
       /** CPU time (ms, all threads) of the module run and of each process during each transfer. */
       cpuMs: { module: mod.cpuMs, ...end.cpuMs },
+      /** The server's CPU ms per thread during each transfer: its event loop, then its other busy threads (writer, checkpointer, pools). */
+      serverThreadMs: end.serverThreadMs,
     };
     console.log(
       `${chunkBytes / 1024} KiB chunks: module encrypt ${run.module.encryptMBps} MiB/s, decrypt ${run.module.decryptMBps} MiB/s; ` +
         `upload ${run.endpoints.uploadMBps} MiB/s (${run.ratio.upload}× module), download ${run.endpoints.downloadMBps} MiB/s (${run.ratio.download}× module); ` +
         `CPU ms module ${mod.cpuMs.encrypt}/${mod.cpuMs.decrypt}, upload client ${end.cpuMs.upload.client} server ${end.cpuMs.upload.server}, ` +
-        `download client ${end.cpuMs.download.client} server ${end.cpuMs.download.server}`,
+        `download client ${end.cpuMs.download.client} server ${end.cpuMs.download.server}; ` +
+        `server threads upload loop ${end.serverThreadMs.upload.loop} others ${end.serverThreadMs.upload.others.join('/')}, download loop ${end.serverThreadMs.download.loop} others ${end.serverThreadMs.download.others.join('/')}`,
     );
     runs.push(run);
   }

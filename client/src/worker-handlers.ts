@@ -3,7 +3,7 @@
 // `self`) so tests call the very table the browser runs, in Node.
 import * as core from '../../client-core';
 import { MAX_CLEAN_BYTES, sniffImage, stripMetadata } from '../../client-core/metadata';
-import { CryptoError, estimateArgon2idMs, REQUESTER_KDF, solvePow, type KdfParams } from '../../protocol';
+import { ATTACHMENT_CHUNK_BYTES, CryptoError, estimateArgon2idMs, REQUESTER_KDF, solvePow, type KdfParams } from '../../protocol';
 import * as api from './api';
 import type { Attachment, AttachmentInspection, AttachmentView, ProgressEvent, RpcMethods } from './rpc';
 
@@ -34,14 +34,14 @@ const wireGrant = (g: { teamKeyVersion: number; sealedKey: string }) => ({ teamK
 const RESUME_FOR_MS = 10 * 60_000;
 const RESUME_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000];
 /**
- * The web app sends 1 MiB chunks (the largest PROTOCOL.md §5 allows), four at a time: each request
- * costs the browser's network stack about as much as a quarter of a MiB on the wire, so 256 KiB
- * chunks ran at a third of the speed (docs/DECISIONS.md "Browser upload speed"). A slow circuit
+ * The web app sends 1 MiB chunks (ATTACHMENT_CHUNK_BYTES, as the CLI; the largest PROTOCOL.md §5
+ * allows), four at a time: each request costs the browser's network stack about as much as a
+ * quarter of a MiB on the wire, so 256 KiB chunks ran at a third of the speed (docs/DECISIONS.md "Browser upload speed"). A slow circuit
  * must still finish every request inside the server's 60 s: each resume after a dropped or timed
  * out request halves the chunks in flight (4 → 2 → 1), so one 1 MiB chunk needs ≥ 17 KB/s, what
  * four 256 KiB chunks needed.
  */
-const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+const UPLOAD_CHUNK_BYTES = ATTACHMENT_CHUNK_BYTES;
 const UPLOAD_IN_FLIGHT = 4;
 /** Decrypted pieces are folded into the Blob every few MiB, so the worker holds little of the file. */
 const BLOB_FOLD_BYTES = 4 * 1024 * 1024;

@@ -7,8 +7,8 @@ import { endianness } from 'node:os';
 import { clearInterval, setInterval } from 'node:timers';
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** @type {{ file: string, frames: number, intervalMs: number }} */
-const { file, frames, intervalMs } = workerData;
+/** @type {{ file: string, frames: number, busyFrames: number, intervalMs: number }} */
+const { file, frames, busyFrames, intervalMs } = workerData;
 const db = new Database(file, { fileMustExist: true });
 // SECURITY/durability: a checkpoint syncs the WAL before it copies frames, and the database file
 // before the WAL may restart, under FULL and NORMAL alike (only OFF skips them); FULL says so.
@@ -22,18 +22,25 @@ db.pragma('cache_size = -256');
 const header = Buffer.alloc(100);
 const read32 = endianness() === 'LE' ? (at) => header.readUInt32LE(at) : (at) => header.readUInt32BE(at);
 let shm;
-const pendingFrames = () => {
+/** The WAL's last committed frame and how many of its frames wait to be copied. */
+const walState = () => {
   try {
     shm ??= openSync(`${file}-shm`, 'r');
-    if (readSync(shm, header, 0, 100, 0) < 100) return 0;
+    if (readSync(shm, header, 0, 100, 0) < 100) return { last: 0, pending: 0 };
   } catch {
-    return 0; // no -shm file yet: nothing written
+    return { last: 0, pending: 0 }; // no -shm file yet: nothing written
   }
-  return Math.max(0, read32(16) - read32(96));
+  return { last: read32(16), pending: Math.max(0, read32(16) - read32(96)) };
 };
 
+// Past `frames`, wait for a tick in which no frame was added (the burst of commits is over), so
+// the copy and its fsyncs do not compete with the commits' own; past `busyFrames`, do not wait.
+let lastSeen = -1;
 const timer = setInterval(() => {
-  if (pendingFrames() < frames) return;
+  const { last, pending } = walState();
+  const quiet = last === lastSeen;
+  lastSeen = last;
+  if (pending < frames || (pending < busyFrames && !quiet)) return;
   // PASSIVE: copies what no reader still needs; never waits for, or blocks, a reader or a writer.
   db.pragma('wal_checkpoint(PASSIVE)');
 }, intervalMs);

@@ -5,8 +5,8 @@
 // database file and fsyncs both files, so every ~4 MiB written (1000 pages) one request's COMMIT
 // also paid a copy and two fsyncs while every other request waited. An attachment chunk is
 // 256 KiB: a 25 MiB upload paid seven of them, about as much loop time as storing the chunks.
-// A worker thread with its own connection now runs the same checkpoint (PASSIVE, at the same
-// 1000-page mark) on another core; the loop's connection keeps an automatic checkpoint at a
+// A worker thread with its own connection now runs the same checkpoint (PASSIVE, past the same
+// 1000-page mark once no new frame came for a tick, or past 4000 pages in any case) on another core; the loop's connection keeps an automatic checkpoint at a
 // higher mark as the backstop, so the WAL stays bounded even if the worker lags or dies.
 // Durability does not depend on checkpoints: a commit is durable once its WAL frames are synced
 // (the durability barrier), and SQLite's checkpoint protocol is the same from any connection.
@@ -14,8 +14,17 @@ import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Sqlite } from '../../db/client';
 
-/** SQLite's default automatic-checkpoint mark (pages), now kept by the worker. */
+/** SQLite's default automatic-checkpoint mark (pages): the worker checkpoints past it once the WAL is quiet. */
 export const CHECKPOINT_FRAMES = 1000;
+/**
+ * Past this many pending pages (~16 MiB) the worker checkpoints even while writes keep coming.
+ * Below it, a checkpoint waits for a tick with no new frame: during a burst of large commits (an
+ * attachment's chunks, ~257 pages each) a checkpoint's copy and its two fsyncs competed with the
+ * commits' own WAL fsyncs for the disk and the cores; in the pause after the burst they compete
+ * with nothing (docs/DECISIONS.md "Attachment throughput", third pass). The same pages are copied
+ * either way, only later.
+ */
+export const BUSY_CHECKPOINT_FRAMES = 4000;
 /** The loop's own automatic checkpoint, used only while the worker lags (~40 MiB of WAL). */
 export const BACKSTOP_FRAMES = 10_000;
 
@@ -32,7 +41,10 @@ export function startWalCheckpointer(sqlite: Sqlite, opts: { intervalMs?: number
   };
   // execArgv: [] — the parent's flags (tsx's loader, --cpu-prof) are not the worker's business.
   // Unref'd: a checkpointer must never be what keeps a process alive.
-  const worker = new Worker(ENTRY, { execArgv: [], workerData: { file: resolve(sqlite.name), frames: CHECKPOINT_FRAMES, intervalMs: opts.intervalMs ?? 50 } });
+  const worker = new Worker(ENTRY, {
+    execArgv: [],
+    workerData: { file: resolve(sqlite.name), frames: CHECKPOINT_FRAMES, busyFrames: BUSY_CHECKPOINT_FRAMES, intervalMs: opts.intervalMs ?? 50 },
+  });
   worker.unref();
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_FRAMES}`);
   let closing = false;

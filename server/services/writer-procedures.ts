@@ -7,6 +7,7 @@
 //
 // To move another hot write off the event loop (an attachment chunk, a reply), add its service
 // function here and call `app.write('<name>', args)` from the route.
+import { writeChunk, type ChunkWrite } from './attachment-writes';
 import type { Db } from './data';
 import { createTicket, submitTicket, type NewTicket, type SubmittedTicket, type VerifySignature } from './tickets';
 
@@ -21,6 +22,8 @@ export const writeProcedures = {
   createTicket: (db: Db, t: NewTicket) => createTicket(db, t),
   /** The submit route's whole write: the signing key, the signature, then createTicket. */
   submitTicket: (db: Db, t: SubmittedTicket, ctx: WriteContext) => submitTicket(db, t, ctx.verifySignature),
+  /** One attachment chunk, its bytes transferred (attachment-writes.ts). */
+  writeChunk: (db: Db, c: ChunkWrite) => writeChunk(db, c),
 } satisfies Record<string, (db: Db, args: never, ctx: WriteContext) => Promise<unknown>>;
 
 export type WriteProcedures = typeof writeProcedures;

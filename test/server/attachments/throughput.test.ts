@@ -56,6 +56,26 @@ describe.skipIf(onPostgres)('WAL checkpoints off the event loop', () => {
   });
 });
 
+// SQLite-only: the writer thread (PostgreSQL runs the same procedure inline).
+describe.skipIf(onPostgres)('chunk writes off the event loop', () => {
+  it("stores a chunk through the writer thread's connection, not the loop's, and the loop reads it at once", async () => {
+    const f = await encryptFile({ ticketId: ticket.ticketId, ticketKey: ticket.ticketKey, signSk: requester.keys.sign.secretKey, bytes: new Uint8Array(randomBytes(3 * MiB)) });
+    expect((await announce(t, requester.token, ticket.ticketId, f)).statusCode).toBe(201);
+    const loopChanges = () => (t.sqlite.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const before = loopChanges();
+
+    // When every chunk is acknowledged
+    for (const [i, c] of f.chunks.entries()) expect((await putChunk(t, requester.token, ticket.ticketId, f.attachmentId, i, c)).statusCode).toBe(204);
+
+    // Then the loop's connection wrote none of them (total_changes counts this connection's rows)
+    expect(loopChanges()).toBe(before);
+    // And its next read sees every one, byte for byte (a 204 comes after the writer's COMMIT)
+    const rows = (await sqlAll(t, 'SELECT idx, data FROM attachment_chunks WHERE attachment_id = ? ORDER BY idx', f.attachmentId)) as { idx: number; data: Uint8Array }[];
+    expect(rows.map((r) => r.idx)).toEqual(f.chunks.map((_, i) => i));
+    for (const r of rows) expect(Buffer.compare(Buffer.from(r.data), Buffer.from(f.chunks[r.idx]!))).toBe(0);
+  });
+});
+
 describe('chunk body buffers reused between requests', () => {
   it('never stores what a reused buffer held before: a short body after full ones is refused, not completed', async () => {
     const f = await encryptFile({

@@ -26,7 +26,6 @@ import {
   getChunk,
   listAttachments,
   payloadTooLarge,
-  storeChunk,
   type Uploader,
 } from '../../../services/attachments';
 import { hourFloor } from '../../../services/quotas';
@@ -43,17 +42,21 @@ function uploaderOf(request: FastifyRequest): Uploader {
 }
 
 /**
- * Body buffers of chunks already stored, kept for the next chunk of the same length. SQLite copies
- * a bound blob, so once a chunk is committed its buffer is free; without reuse every chunk left
- * ~256 KiB for the garbage collector, and a 25 MiB upload's worth of them could pile up in the
- * server's RSS before a collection (bench/attachments.ts; DECISIONS.md "Attachment throughput").
- * At most SPARE_BUFFERS per length (a client sends 4 chunks at once): the pool never holds more
- * than a few chunks.
+ * Body buffers not handed on, kept for the next chunk of the same length: a chunk acknowledged as
+ * already stored, a refused one, or one stored inline (SQLite copies a bound blob, so once it is
+ * committed its buffer is free). Without reuse each left a chunk for the garbage collector, and a
+ * 25 MiB upload's worth could pile up in the server's RSS before a collection (bench/attachments.ts;
+ * DECISIONS.md "Attachment throughput"). A buffer whose bytes went to the writer thread was
+ * transferred (detached here) and is not kept. At most SPARE_BUFFERS per length (a client sends 4
+ * chunks at once): the pool never holds more than a few chunks.
  */
 const SPARE_BUFFERS = 4;
 const spareBuffers = new Map<number, Buffer[]>();
-const takeBuffer = (length: number) => spareBuffers.get(length)?.pop() ?? Buffer.allocUnsafe(length);
+// allocUnsafeSlow: a buffer that owns its whole ArrayBuffer, so it can be transferred (never a
+// slice of Node's shared pool, which would carry other requests' bytes).
+const takeBuffer = (length: number) => spareBuffers.get(length)?.pop() ?? Buffer.allocUnsafeSlow(length);
 function giveBack(buf: Buffer): void {
+  if (buf.buffer.byteLength === 0) return; // transferred to the writer thread
   const spare = spareBuffers.get(buf.length) ?? [];
   if (spare.length < SPARE_BUFFERS) spare.push(buf);
   spareBuffers.set(buf.length, spare);
@@ -183,8 +186,9 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
           await readChunkBody(request.body, data, index);
           // Stored before (a retry after a lost answer): acknowledged, not rewritten.
           if (!target.alreadyStored) {
-            await app.groupCommit((tx) => storeChunk(tx, target, data));
-            await afterChunkIo(app.db, data.length);
+            // Off the event loop on SQLite (the writer thread), the bytes moved there, not copied;
+            // settles once the chunk is durable, so the 204 below vouches for it.
+            await app.write('writeChunk', { target, data }, [data.buffer as ArrayBuffer]);
           }
         } finally {
           giveBack(data);

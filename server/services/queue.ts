@@ -283,31 +283,29 @@ type PageSubquery = ReturnType<ReturnType<typeof pageFromTickets>['as']>;
  * The page's tickets with what each summary needs — first message, requester key, team and note
  * wraps, tags, whose turn it is — in one statement: each is an indexed lookup by the ticket
  * (a join on the unique (ticket_id, seq) and the requester's primary key, or a correlated
- * subquery that reads one index range), never a scan.
+ * subquery that reads one index range), never a scan. Each correlated subquery costs a few
+ * microseconds per row on SQLite, so each returns what it has to say as one text value
+ * (parsed by `summaries`): four per row rather than seven (DECISIONS, "Queue at 100k").
  */
 function summariesOf(db: Db, page: PageSubquery) {
   const { messages, wraps, ticketLabels, requesters } = tables(db);
   const thread = alias(messages, 'thread');
-  // Newest version first, so the wrap read per (ticket, kind) is the one to use: during a
-  // rotation a ticket may carry v and v+1, and staff hold grants for both.
-  const newestWrap = (kind: 'ticket' | 'note', column: typeof wraps.teamKeyVersion | typeof wraps.sealed) =>
-    sql`(select ${column} from ${wraps} where ${wraps.ticketId} = ${page.id} and ${wraps.keyKind} = ${kind} and ${wraps.recipient} = 'team' order by ${wraps.teamKeyVersion} desc limit 1)`;
+  // '<version>:<sealed>' of the newest version: during a rotation a ticket may carry v and v+1,
+  // and staff hold grants for both. A sealed key is base64url, so ':' cannot occur in one.
+  const newestWrap = (kind: 'ticket' | 'note') =>
+    sql<
+      string | null
+    >`(select ${wraps.teamKeyVersion} || ':' || ${wraps.sealed} from ${wraps} where ${wraps.ticketId} = ${page.id} and ${wraps.keyKind} = ${kind} and ${wraps.recipient} = 'team' order by ${wraps.teamKeyVersion} desc limit 1)`;
   // Who spoke last, from metadata the server has anyway (author type and seq of each message):
   // exact for the whole team, and no per-member read receipts are kept (DECISIONS, issue 12).
-  const lastFrom = (author: 'requester' | 'staff') =>
-    sql<
-      number | null
-    >`(select max(${thread.seq}) from ${messages} ${sql.identifier('thread')} where ${thread.ticketId} = ${page.id} and ${thread.kind} = 'message' and ${thread.authorType} = ${author})`.mapWith(
-      Number,
-    );
-  // Tags in byte order on both dialects (SQLite's BINARY collation; "C" on PostgreSQL, whatever the
-  // database's default). A tag is base64url (contract LabelTag), so ',' cannot occur in one.
+  // '<last requester seq>:<last staff seq>', 0 for none.
+  const lastOf = (author: 'requester' | 'staff') => sql`coalesce(max(case when ${thread.authorType} = ${author} then ${thread.seq} end), 0)`;
+  const turns = sql<string>`(select ${lastOf('requester')} || ':' || ${lastOf('staff')} from ${messages} ${sql.identifier('thread')} where ${thread.ticketId} = ${page.id} and ${thread.kind} = 'message')`;
+  // The tags, ',' between them (a tag is base64url: contract LabelTag), sorted by `summaries`.
   const tagList =
     dialectOf(db) === 'pg'
-      ? sql<
-          string | null
-        >`(select string_agg(${ticketLabels.tag}, ',' order by ${ticketLabels.tag} collate "C") from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`
-      : sql<string | null>`(select group_concat(${ticketLabels.tag}, ',' order by ${ticketLabels.tag}) from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`;
+      ? sql<string | null>`(select string_agg(${ticketLabels.tag}, ',') from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`
+      : sql<string | null>`(select group_concat(${ticketLabels.tag}, ',') from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`;
   return db
     .select({
       seq: page.seq,
@@ -328,43 +326,43 @@ function summariesOf(db: Db, page: PageSubquery) {
       sig: messages.sig,
       messageCreatedAt: messages.createdAt,
       signPk: requesters.signPk,
-      teamVersion: newestWrap('ticket', wraps.teamKeyVersion).mapWith(Number),
-      teamSealed: newestWrap('ticket', wraps.sealed).mapWith(String),
-      noteVersion: newestWrap('note', wraps.teamKeyVersion).mapWith(Number),
-      noteSealed: newestWrap('note', wraps.sealed).mapWith(String),
+      teamWrap: newestWrap('ticket'),
+      noteWrap: newestWrap('note'),
       tags: tagList,
-      lastRequester: lastFrom('requester'),
-      lastStaff: lastFrom('staff'),
+      turns,
     })
     .from(page)
     .leftJoin(messages, and(eq(messages.ticketId, page.id), eq(messages.seq, 1)))
     .leftJoin(requesters, eq(requesters.id, page.requesterId));
 }
 
+/** '<version>:<sealed>' (see summariesOf) as a wrap. */
+function wrapOf(packed: string | null): TeamWrapOut | null {
+  if (packed === null) return null;
+  const colon = packed.indexOf(':');
+  return { teamKeyVersion: Number(packed.slice(0, colon)), sealed: packed.slice(colon + 1) };
+}
+
+/** Byte order, as SQLite's BINARY collation and PostgreSQL's "C" sort: tags are ASCII. */
+const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** The rows of a summaries statement as the API's ticket summaries (in the statement's order). */
 function summaries(rows: SummaryRow[]): Summary[] {
   return rows.map((r) => {
+    const teamWrap = wrapOf(r.teamWrap);
     // Ticket creation writes ticket, first message and both wraps in one transaction, and a
     // retirement only drops v once v+1 exists, so a miss here is corruption, not user input.
-    if (
-      r.messageId === null ||
-      r.messageSeq === null ||
-      r.kind === null ||
-      r.authorType === null ||
-      r.nonce === null ||
-      r.ct === null ||
-      r.sig === null ||
-      r.messageCreatedAt === null
-    )
+    if (r.messageId === null || r.messageSeq === null || r.kind === null || r.authorType === null || r.nonce === null || r.ct === null || r.sig === null || r.messageCreatedAt === null)
       throw new Error('ticket is missing its first message, team wrap or requester');
-    if (r.teamVersion === null || r.teamSealed === null || r.signPk === null) throw new Error('ticket is missing its first message, team wrap or requester');
-    const awaitingStaff = (r.lastRequester ?? 0) > (r.lastStaff ?? 0);
+    if (teamWrap === null || r.signPk === null) throw new Error('ticket is missing its first message, team wrap or requester');
+    const [lastRequester, lastStaff] = r.turns.split(':').map(Number) as [number, number];
+    const awaitingStaff = lastRequester > lastStaff;
     const ticket: StaffTicket = {
       ticketId: r.id,
       status: r.status,
       priority: r.priority,
       assigneeId: r.assigneeId,
-      labels: r.tags === null || r.tags === '' ? [] : r.tags.split(','),
+      labels: r.tags === null ? [] : r.tags.split(',').sort(byBytes),
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
       closedAt: r.closedAt,
@@ -377,9 +375,9 @@ function summaries(rows: SummaryRow[]): Summary[] {
         createdAt: r.messageCreatedAt,
       },
       awaitingStaff,
-      requesterReplied: awaitingStaff && r.lastStaff !== null,
-      teamWrap: { teamKeyVersion: r.teamVersion, sealed: r.teamSealed },
-      noteWrap: r.noteVersion === null || r.noteSealed === null ? null : { teamKeyVersion: r.noteVersion, sealed: r.noteSealed },
+      requesterReplied: awaitingStaff && lastStaff > 0,
+      teamWrap,
+      noteWrap: wrapOf(r.noteWrap),
       requesterSignPk: r.signPk,
     };
     return { seq: r.seq, ticket };

@@ -125,8 +125,8 @@ describe('queue summaries', () => {
     const expected = await expectedSummaries();
     const seen: Row[] = [];
     for (let cursor: string | null = '', pages = 0; cursor !== null && pages < 10; pages++) {
-      const res = await fx.app.inject({ method: 'GET', url: `/api/staff/tickets?limit=5${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(fx.staff.tech.token) });
-      const page = res.json<{ tickets: Row[]; nextCursor: string | null }>();
+      const url = `/api/staff/tickets?limit=5${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { tickets: Row[]; nextCursor: string | null } = (await fx.app.inject({ method: 'GET', url, headers: bearer(fx.staff.tech.token) })).json();
       seen.push(...page.tickets);
       cursor = page.nextCursor;
     }

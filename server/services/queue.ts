@@ -352,7 +352,16 @@ function summaries(rows: SummaryRow[]): Summary[] {
     const teamWrap = wrapOf(r.teamWrap);
     // Ticket creation writes ticket, first message and both wraps in one transaction, and a
     // retirement only drops v once v+1 exists, so a miss here is corruption, not user input.
-    if (r.messageId === null || r.messageSeq === null || r.kind === null || r.authorType === null || r.nonce === null || r.ct === null || r.sig === null || r.messageCreatedAt === null)
+    if (
+      r.messageId === null ||
+      r.messageSeq === null ||
+      r.kind === null ||
+      r.authorType === null ||
+      r.nonce === null ||
+      r.ct === null ||
+      r.sig === null ||
+      r.messageCreatedAt === null
+    )
       throw new Error('ticket is missing its first message, team wrap or requester');
     if (teamWrap === null || r.signPk === null) throw new Error('ticket is missing its first message, team wrap or requester');
     const [lastRequester, lastStaff] = r.turns.split(':').map(Number) as [number, number];

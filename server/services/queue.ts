@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { TICKET_STATUSES, tickets } from '../../db/schema';
-import { tables, type Db, type Schema } from './data';
+import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { TICKET_STATUSES } from '../../db/schema';
+import { dialectOf, tables, type Db, type Schema } from './data';
+import { prepareAs, preparedPer } from './prepared';
 import { badRequest, notFound } from '../errors';
 import { countByStatus, type StatusCounts } from './queue-counts';
 import { decodeCursor, decodePairCursor, encodeCursor, encodePairCursor } from './cursor';
@@ -63,8 +65,6 @@ export interface QueuePage {
   counts: StatusCounts;
 }
 
-type TicketRow = Pick<typeof tickets.$inferSelect, 'seq' | 'id' | 'status' | 'priority' | 'assigneeId' | 'createdAt' | 'updatedAt' | 'closedAt' | 'requesterId'>;
-
 const ticketColumns = ({ tickets }: Schema) => ({
   seq: tickets.seq,
   id: tickets.id,
@@ -77,15 +77,45 @@ const ticketColumns = ({ tickets }: Schema) => ({
   requesterId: tickets.requesterId,
 });
 
+const P = sql.placeholder;
+
+/**
+ * Which filters a page has. Each shape is one statement — the page and everything its summaries
+ * need — built by drizzle and compiled by the database once per connection, its values bound per
+ * request: building and compiling a statement cost more than running it (prepared.ts), and on
+ * PostgreSQL each statement is a round trip. At most 2 × 2 × 2 × 3 × 2 × 2 shapes.
+ */
+interface PageShape {
+  sort: QueueSort;
+  status: boolean;
+  priority: boolean;
+  assignee: 'any' | 'unassigned' | 'one';
+  label: boolean;
+  cursor: boolean;
+}
+
+function pageShape(f: QueueFilters, sort: QueueSort): PageShape {
+  return {
+    sort,
+    status: f.status !== undefined,
+    priority: f.priority !== undefined,
+    assignee: f.assigneeId === undefined ? 'any' : f.assigneeId === null ? 'unassigned' : 'one',
+    label: f.label !== undefined,
+    cursor: f.before !== undefined,
+  };
+}
+
+const shapeName = (s: PageShape) => `queue_page_${s.sort}_${+s.status}${+s.priority}${s.assignee}${+s.label}${+s.cursor}`;
+
 /**
  * The page's conditions on tickets but status and label (a label view is driven from
- * ticket_labels: see the page functions below). test/server/queue/plan.test.ts pins the plans.
+ * ticket_labels: see the page builders below). test/server/queue/plan.test.ts pins the plans.
  */
-function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | 'before' | 'status' | 'label' | 'sort'>): SQL[] {
+function filterConditions({ tickets }: Schema, s: PageShape): SQL[] {
   const where: SQL[] = [];
-  if (f.priority !== undefined) where.push(eq(tickets.priority, f.priority));
-  if (f.assigneeId === null) where.push(isNull(tickets.assigneeId));
-  else if (f.assigneeId !== undefined) where.push(eq(tickets.assigneeId, f.assigneeId));
+  if (s.priority) where.push(eq(tickets.priority, P('priority')));
+  if (s.assignee === 'unassigned') where.push(isNull(tickets.assigneeId));
+  else if (s.assignee === 'one') where.push(eq(tickets.assigneeId, P('assigneeId')));
   return where;
 }
 
@@ -95,49 +125,65 @@ function filterConditions({ tickets }: Schema, f: Omit<QueueFilters, 'limit' | '
  * while someone pages move above the cursor: they can neither shift nor repeat older pages (a
  * touched ticket shows at the top on the next first page). `counts` applies every filter except
  * status (so a status tab bar can show all five numbers).
+ *
+ * Two statements, independent of each other: on PostgreSQL they run at once on two pooled
+ * connections (one round trip's wait), on SQLite one after the other.
  */
 export async function listQueue(db: Db, f: QueueFilters): Promise<QueuePage> {
   const sort = f.sort ?? 'activity';
   if (f.before !== undefined && f.before.sort !== sort) throw badRequest('validation_failed', 'querystring/cursor: the cursor belongs to another sort order');
-  const schema = tables(db);
-  const { tickets } = schema;
-  const pageWhere = filterConditions(schema, f);
-  if (f.status !== undefined) pageWhere.push(eq(tickets.status, f.status));
   const byActivity = sort === 'activity';
-  const rows =
-    f.label === undefined
-      ? await pageFromTickets(db, f, pageWhere, byActivity)
-      : byActivity
-        ? await labelPageByActivity(db, f, f.label)
-        : await labelPageNewest(db, f, f.label, pageWhere);
-  const page = rows.slice(0, f.limit);
+  const shape = pageShape(f, sort);
+  const [rows, counts] = await Promise.all([
+    pageStatement(db, shape).execute({
+      status: f.status,
+      priority: f.priority,
+      assigneeId: f.assigneeId,
+      label: f.label,
+      beforeUpdatedAt: f.before?.sort === 'activity' ? f.before.updatedAt : undefined,
+      beforeSeq: f.before?.seq,
+      limit: f.limit + 1,
+    }),
+    countByStatus(db, f),
+  ]);
+  const ordered = summaries(rows).sort(byActivity ? activityOrder : newestOrder);
+  const page = ordered.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
-    tickets: await hydrate(db, page),
-    nextCursor: rows.length > f.limit && last ? (byActivity ? encodePairCursor('a1:', last.updatedAt, last.seq) : encodeCursor('q1:', last.seq)) : null,
-    counts: await countByStatus(db, f),
+    tickets: page.map((t) => t.ticket),
+    nextCursor: ordered.length > f.limit && last ? (byActivity ? encodePairCursor('a1:', last.ticket.updatedAt, last.seq) : encodeCursor('q1:', last.seq)) : null,
+    counts,
   };
 }
+
+// The statement has no outer ORDER BY: the page subquery walks its index in order and stops at
+// LIMIT, and sorting its ≤ 101 rows here keeps SQLite from planning a sort (plan.test.ts).
+type Summary = { seq: number; ticket: StaffTicket };
+const activityOrder = (a: Summary, b: Summary) => b.ticket.updatedAt - a.ticket.updatedAt || b.seq - a.seq;
+const newestOrder = (a: Summary, b: Summary) => b.seq - a.seq;
 
 // Each page reads one extra row: it tells whether another page exists without a second query.
 
 /** The page without a label: a walk of the (filter, updated_at, seq) or (filter, seq) index. */
-function pageFromTickets(db: Db, f: QueueFilters, where: SQL[], byActivity: boolean): Promise<TicketRow[]> {
+function pageFromTickets(db: Db, s: PageShape) {
   const schema = tables(db);
   const { tickets } = schema;
-  const after =
-    f.before === undefined
-      ? undefined
-      : f.before.sort === 'activity'
+  const where = filterConditions(schema, s);
+  if (s.status) where.push(eq(tickets.status, P('status')));
+  const byActivity = s.sort === 'activity';
+  if (s.cursor)
+    where.push(
+      byActivity
         ? // A row-value comparison: the index walk starts at the cursor.
-          sql`(${tickets.updatedAt}, ${tickets.seq}) < (${f.before.updatedAt}, ${f.before.seq})`
-        : lt(tickets.seq, f.before.seq);
+          sql`(${tickets.updatedAt}, ${tickets.seq}) < (${P('beforeUpdatedAt')}, ${P('beforeSeq')})`
+        : lt(tickets.seq, P('beforeSeq')),
+    );
   return db
     .select(ticketColumns(schema))
     .from(tickets)
-    .where(and(...where, after))
+    .where(and(...where))
     .orderBy(...(byActivity ? [desc(tickets.updatedAt), desc(tickets.seq)] : [desc(tickets.seq)]))
-    .limit(f.limit + 1);
+    .limit(P('limit'));
 }
 
 /**
@@ -146,39 +192,75 @@ function pageFromTickets(db: Db, f: QueueFilters, where: SQL[], byActivity: bool
  * entries are read, however many tickets carry the tag; the tickets are then read by seq.
  * CROSS JOIN keeps SQLite (and the intent) driving from ticket_labels.
  */
-function labelPageByActivity(db: Db, f: QueueFilters, label: string): Promise<TicketRow[]> {
+function labelPageByActivity(db: Db, s: PageShape) {
   const schema = tables(db);
   const { tickets, ticketLabels: l } = schema;
-  const where: SQL[] = [eq(l.tag, label)];
-  if (f.status !== undefined) where.push(eq(l.status, f.status));
-  if (f.priority !== undefined) where.push(eq(l.priority, f.priority));
-  if (f.assigneeId === null) where.push(isNull(l.assigneeId));
-  else if (f.assigneeId !== undefined) where.push(eq(l.assigneeId, f.assigneeId));
-  if (f.before?.sort === 'activity') where.push(sql`(${l.updatedAt}, ${l.ticketSeq}) < (${f.before.updatedAt}, ${f.before.seq})`);
+  const where: SQL[] = [eq(l.tag, P('label'))];
+  if (s.status) where.push(eq(l.status, P('status')));
+  if (s.priority) where.push(eq(l.priority, P('priority')));
+  if (s.assignee === 'unassigned') where.push(isNull(l.assigneeId));
+  else if (s.assignee === 'one') where.push(eq(l.assigneeId, P('assigneeId')));
+  if (s.cursor) where.push(sql`(${l.updatedAt}, ${l.ticketSeq}) < (${P('beforeUpdatedAt')}, ${P('beforeSeq')})`);
   return db
     .select(ticketColumns(schema))
     .from(l)
     .crossJoin(tickets)
     .where(and(...where, eq(tickets.seq, l.ticketSeq)))
     .orderBy(desc(l.updatedAt), desc(l.ticketSeq))
-    .limit(f.limit + 1);
+    .limit(P('limit'));
 }
 
 /**
  * A label view newest first: a walk of (tag, ticket_seq) in seq order, each entry checked
  * against the ticket's (status, seq) index; it stops at the page's last row.
  */
-function labelPageNewest(db: Db, f: QueueFilters, label: string, where: SQL[]): Promise<TicketRow[]> {
+function labelPageNewest(db: Db, s: PageShape) {
   const schema = tables(db);
   const { tickets, ticketLabels: l } = schema;
-  const after = f.before?.sort === 'newest' ? lt(l.ticketSeq, f.before.seq) : undefined;
+  const where = filterConditions(schema, s);
+  if (s.status) where.push(eq(tickets.status, P('status')));
+  const after = s.cursor ? lt(l.ticketSeq, P('beforeSeq')) : undefined;
   return db
     .select(ticketColumns(schema))
     .from(l)
     .crossJoin(tickets)
-    .where(and(eq(l.tag, label), eq(tickets.seq, l.ticketSeq), ...where, after))
+    .where(and(eq(l.tag, P('label')), eq(tickets.seq, l.ticketSeq), ...where, after))
     .orderBy(desc(l.ticketSeq))
-    .limit(f.limit + 1);
+    .limit(P('limit'));
+}
+
+type SummaryRow = Awaited<ReturnType<ReturnType<typeof summariesOf>['execute']>>[number];
+interface SummaryStatement {
+  execute(params: Record<string, unknown>): Promise<SummaryRow[]>;
+}
+
+const statements = preparedPer(() => new Map<string, SummaryStatement>());
+
+function pageStatement(db: Db, s: PageShape): SummaryStatement {
+  const name = shapeName(s);
+  const byName = statements(db);
+  let statement = byName.get(name);
+  if (statement === undefined) {
+    const page = s.label ? (s.sort === 'activity' ? labelPageByActivity(db, s) : labelPageNewest(db, s)) : pageFromTickets(db, s);
+    statement = prepareAs(db, name, summariesOf(db, page.as('page')));
+    byName.set(name, statement);
+  }
+  return statement;
+}
+
+function ticketStatement(db: Db): SummaryStatement {
+  const byName = statements(db);
+  let statement = byName.get('queue_ticket');
+  if (statement === undefined) {
+    const schema = tables(db);
+    const one = db
+      .select(ticketColumns(schema))
+      .from(schema.tickets)
+      .where(eq(schema.tickets.id, P('ticketId')));
+    statement = prepareAs(db, 'queue_ticket', summariesOf(db, one.as('page')));
+    byName.set('queue_ticket', statement);
+  }
+  return statement;
 }
 
 /** A queue cursor from the client back to the position it stands for (400 if it is not ours). */
@@ -189,106 +271,124 @@ export function queueCursorPosition(cursor: string, sort: QueueSort = 'activity'
 }
 
 export async function getStaffTicket(db: Db, ticketId: string): Promise<StaffTicket> {
-  const schema = tables(db);
-  const [row] = await db.select(ticketColumns(schema)).from(schema.tickets).where(eq(schema.tickets.id, ticketId));
-  if (!row) throw notFound('no such ticket');
-  const [ticket] = await hydrate(db, [row]);
-  if (!ticket) throw notFound('no such ticket');
-  return ticket;
+  const [summary] = summaries(await ticketStatement(db).execute({ ticketId }));
+  if (!summary) throw notFound('no such ticket');
+  return summary.ticket;
 }
 
+/** A subquery with the ticket columns the summaries read (every page builder selects them). */
+type PageSubquery = ReturnType<ReturnType<typeof pageFromTickets>['as']>;
+
 /**
- * Adds first message, wraps, tags, requester key and whose turn it is to a page of rows: five
- * batched indexed lookups per page, never one per ticket.
+ * The page's tickets with what each summary needs — first message, requester key, team and note
+ * wraps, tags, whose turn it is — in one statement: each is an indexed lookup by the ticket
+ * (a join on the unique (ticket_id, seq) and the requester's primary key, or a correlated
+ * subquery that reads one index range), never a scan. Each correlated subquery costs a few
+ * microseconds per row on SQLite, so each returns what it has to say as one text value
+ * (parsed by `summaries`): four per row rather than seven (DECISIONS, "Queue at 100k").
  */
-async function hydrate(db: Db, rows: TicketRow[]): Promise<StaffTicket[]> {
-  if (rows.length === 0) return [];
+function summariesOf(db: Db, page: PageSubquery) {
   const { messages, wraps, ticketLabels, requesters } = tables(db);
-  const ids = rows.map((r) => r.id);
-  const seqs = rows.map((r) => r.seq);
-
-  const firstMessages = new Map(
-    (
-      await db
-        .select()
-        .from(messages)
-        .where(and(inArray(messages.ticketId, ids), eq(messages.seq, 1)))
-    ).map((m) => [m.ticketId, m]),
-  );
-  // Newest version first, so the first wrap seen per (ticket, kind) is the one to use: during
-  // a rotation a ticket may carry v and v+1, and staff hold grants for both.
-  const teamWraps = new Map<string, TeamWrapOut>();
-  const noteWraps = new Map<string, TeamWrapOut>();
-  for (const w of await db
-    .select({ ticketId: wraps.ticketId, keyKind: wraps.keyKind, version: wraps.teamKeyVersion, sealed: wraps.sealed })
-    .from(wraps)
-    .where(and(inArray(wraps.ticketId, ids), eq(wraps.recipient, 'team')))
-    .orderBy(desc(wraps.teamKeyVersion))) {
-    const target = w.keyKind === 'ticket' ? teamWraps : noteWraps;
-    if (w.version !== null && !target.has(w.ticketId)) target.set(w.ticketId, { teamKeyVersion: w.version, sealed: w.sealed });
-  }
-  const labels = new Map<number, string[]>();
-  for (const l of await db
-    .select({ ticketSeq: ticketLabels.ticketSeq, tag: ticketLabels.tag })
-    .from(ticketLabels)
-    .where(inArray(ticketLabels.ticketSeq, seqs))
-    .orderBy(asc(ticketLabels.tag))) {
-    const list = labels.get(l.ticketSeq) ?? [];
-    list.push(l.tag);
-    labels.set(l.ticketSeq, list);
-  }
-  const requesterIds = [...new Set(rows.map((r) => r.requesterId))];
-  const signPks = new Map(
-    (await db.select({ id: requesters.id, signPk: requesters.signPk }).from(requesters).where(inArray(requesters.id, requesterIds))).map((r) => [r.id, r.signPk]),
-  );
-
+  const thread = alias(messages, 'thread');
+  // '<version>:<sealed>' of the newest version: during a rotation a ticket may carry v and v+1,
+  // and staff hold grants for both. A sealed key is base64url, so ':' cannot occur in one.
+  const newestWrap = (kind: 'ticket' | 'note') =>
+    sql<
+      string | null
+    >`(select ${wraps.teamKeyVersion} || ':' || ${wraps.sealed} from ${wraps} where ${wraps.ticketId} = ${page.id} and ${wraps.keyKind} = ${kind} and ${wraps.recipient} = 'team' order by ${wraps.teamKeyVersion} desc limit 1)`;
   // Who spoke last, from metadata the server has anyway (author type and seq of each message):
   // exact for the whole team, and no per-member read receipts are kept (DECISIONS, issue 12).
-  const turns = new Map(
-    (
-      await db
-        .select({
-          ticketId: messages.ticketId,
-          lastRequester: sql<number | null>`max(case when ${messages.authorType} = 'requester' then ${messages.seq} end)`,
-          lastStaff: sql<number | null>`max(case when ${messages.authorType} = 'staff' then ${messages.seq} end)`,
-        })
-        .from(messages)
-        .where(and(inArray(messages.ticketId, ids), eq(messages.kind, 'message')))
-        .groupBy(messages.ticketId)
-    ).map((t) => [t.ticketId, t]),
-  );
+  // '<last requester seq>:<last staff seq>', 0 for none.
+  const lastOf = (author: 'requester' | 'staff') => sql`coalesce(max(case when ${thread.authorType} = ${author} then ${thread.seq} end), 0)`;
+  const turns = sql<string>`(select ${lastOf('requester')} || ':' || ${lastOf('staff')} from ${messages} ${sql.identifier('thread')} where ${thread.ticketId} = ${page.id} and ${thread.kind} = 'message')`;
+  // The tags, ',' between them (a tag is base64url: contract LabelTag), sorted by `summaries`.
+  const tagList =
+    dialectOf(db) === 'pg'
+      ? sql<string | null>`(select string_agg(${ticketLabels.tag}, ',') from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`
+      : sql<string | null>`(select group_concat(${ticketLabels.tag}, ',') from ${ticketLabels} where ${ticketLabels.ticketSeq} = ${page.seq})`;
+  return db
+    .select({
+      seq: page.seq,
+      id: page.id,
+      status: page.status,
+      priority: page.priority,
+      assigneeId: page.assigneeId,
+      createdAt: page.createdAt,
+      updatedAt: page.updatedAt,
+      closedAt: page.closedAt,
+      messageId: messages.id,
+      messageSeq: messages.seq,
+      kind: messages.kind,
+      authorType: messages.authorType,
+      authorStaffId: messages.authorStaffId,
+      nonce: messages.nonce,
+      ct: messages.ct,
+      sig: messages.sig,
+      messageCreatedAt: messages.createdAt,
+      signPk: requesters.signPk,
+      teamWrap: newestWrap('ticket'),
+      noteWrap: newestWrap('note'),
+      tags: tagList,
+      turns,
+    })
+    .from(page)
+    .leftJoin(messages, and(eq(messages.ticketId, page.id), eq(messages.seq, 1)))
+    .leftJoin(requesters, eq(requesters.id, page.requesterId));
+}
 
+/** '<version>:<sealed>' (see summariesOf) as a wrap. */
+function wrapOf(packed: string | null): TeamWrapOut | null {
+  if (packed === null) return null;
+  const colon = packed.indexOf(':');
+  return { teamKeyVersion: Number(packed.slice(0, colon)), sealed: packed.slice(colon + 1) };
+}
+
+/** Byte order, as SQLite's BINARY collation and PostgreSQL's "C" sort: tags are ASCII. */
+const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The rows of a summaries statement as the API's ticket summaries (in the statement's order). */
+function summaries(rows: SummaryRow[]): Summary[] {
   return rows.map((r) => {
-    const m = firstMessages.get(r.id);
-    const turn = turns.get(r.id);
-    const awaitingStaff = (turn?.lastRequester ?? 0) > (turn?.lastStaff ?? 0);
-    const teamWrap = teamWraps.get(r.id);
-    const signPk = signPks.get(r.requesterId);
+    const teamWrap = wrapOf(r.teamWrap);
     // Ticket creation writes ticket, first message and both wraps in one transaction, and a
     // retirement only drops v once v+1 exists, so a miss here is corruption, not user input.
-    if (!m || !teamWrap || !signPk) throw new Error('ticket is missing its first message, team wrap or requester');
-    return {
+    if (
+      r.messageId === null ||
+      r.messageSeq === null ||
+      r.kind === null ||
+      r.authorType === null ||
+      r.nonce === null ||
+      r.ct === null ||
+      r.sig === null ||
+      r.messageCreatedAt === null
+    )
+      throw new Error('ticket is missing its first message, team wrap or requester');
+    if (teamWrap === null || r.signPk === null) throw new Error('ticket is missing its first message, team wrap or requester');
+    const [lastRequester, lastStaff] = r.turns.split(':').map(Number) as [number, number];
+    const awaitingStaff = lastRequester > lastStaff;
+    const ticket: StaffTicket = {
       ticketId: r.id,
       status: r.status,
       priority: r.priority,
       assigneeId: r.assigneeId,
-      labels: labels.get(r.seq) ?? [],
+      labels: r.tags === null ? [] : r.tags.split(',').sort(byBytes),
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
       closedAt: r.closedAt,
       firstMessage: {
-        messageId: m.id,
-        seq: m.seq,
-        kind: m.kind,
-        author: m.authorType === 'staff' && m.authorStaffId ? { type: 'staff', staffId: m.authorStaffId } : { type: 'requester' },
-        envelope: { v: 1, nonce: m.nonce, ct: m.ct, sig: m.sig },
-        createdAt: m.createdAt,
+        messageId: r.messageId,
+        seq: r.messageSeq,
+        kind: r.kind,
+        author: r.authorType === 'staff' && r.authorStaffId ? { type: 'staff', staffId: r.authorStaffId } : { type: 'requester' },
+        envelope: { v: 1, nonce: r.nonce, ct: r.ct, sig: r.sig },
+        createdAt: r.messageCreatedAt,
       },
       awaitingStaff,
-      requesterReplied: awaitingStaff && (turn?.lastStaff ?? null) !== null,
+      requesterReplied: awaitingStaff && lastStaff > 0,
       teamWrap,
-      noteWrap: noteWraps.get(r.id) ?? null,
-      requesterSignPk: signPk,
+      noteWrap: wrapOf(r.noteWrap),
+      requesterSignPk: r.signPk,
     };
+    return { seq: r.seq, ticket };
   });
 }

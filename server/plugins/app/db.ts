@@ -66,13 +66,8 @@ export default fp<DbPluginOptions>(
     const barrier = wal ? createDurabilityBarrier(sqlite, opts.fsyncWal) : undefined;
     if (barrier) {
       sqlite.pragma('synchronous = NORMAL');
-      // Callback-style: most replies find nothing pending and cost no promise (it runs on every reply).
-      app.addHook('onSend', (_request, _reply, payload, done) => {
-        if (!barrier.pending()) return done(null, payload);
-        barrier.untilDurable().then(
-          () => done(null, payload),
-          (err: unknown) => done(err as Error),
-        );
+      app.addHook('onSend', async () => {
+        if (barrier.pending()) await barrier.untilDurable();
       });
     }
     // WAL checkpoints run in a worker thread, not inside a request's COMMIT (docs/DECISIONS.md,

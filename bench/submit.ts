@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { applyPragmas } from '../db/client';
@@ -94,6 +95,8 @@ interface Drive {
   mainCpuUs?: number;
   /** Whole-process CPU per submission, µs (all threads: worker pool, fsyncs, GC helpers). */
   processCpuUs: number;
+  /** Share of the run's wall time the event loop (both servers and the client) was busy, 0–1. */
+  elu: number;
 }
 
 /** The shared submission builder (bench/submissions.ts), then a pause. */
@@ -137,6 +140,7 @@ async function drive(url: string, jobs: Job[], auth: boolean): Promise<Drive> {
       if (res.status !== 201) throw new Error(`${url} answered ${res.status}: ${text}`);
     }
   };
+  const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuSeconds();
   const t0 = performance.now();
@@ -144,7 +148,9 @@ async function drive(url: string, jobs: Job[], auth: boolean): Promise<Drive> {
   const seconds = (performance.now() - t0) / 1000;
   const main1 = mainThreadCpuSeconds();
   const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
   return {
+    elu: Number(elu.toFixed(3)),
     rate: jobs.length / seconds,
     mainCpuUs: main0 === undefined || main1 === undefined ? undefined : Math.round(((main1 - main0) * 1e6) / jobs.length),
     processCpuUs: Math.round((cpu.user + cpu.system) / jobs.length),
@@ -183,7 +189,7 @@ try {
       loadAverage,
     });
     console.log(
-      `run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s (ratio ${(appRate / bareRate).toFixed(2)}); main-thread CPU µs/submission app ${appRun.mainCpuUs ?? '?'}, bare ${bareRun.mainCpuUs ?? '?'}; process CPU app ${appRun.processCpuUs}, bare ${bareRun.processCpuUs}; load ${loadAverage}`,
+      `run ${r + 1}: app ${appRate.toFixed(0)}/s, bare ${bareRate.toFixed(0)}/s (ratio ${(appRate / bareRate).toFixed(2)}); main-thread CPU µs/submission app ${appRun.mainCpuUs ?? '?'}, bare ${bareRun.mainCpuUs ?? '?'}; process CPU app ${appRun.processCpuUs}, bare ${bareRun.processCpuUs}; loop busy app ${(appRun.elu * 100).toFixed(0)}%, bare ${(bareRun.elu * 100).toFixed(0)}%; load ${loadAverage}`,
     );
   }
   const appMedian = median(runs.map((x) => x.app));

@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm';
 import { requesters, tickets } from '../../../db/schema';
 import { AppError } from '../../../server/errors';
 import { transaction } from '../../../server/services/data';
-import { createTicket, type NewTicket } from '../../../server/services/tickets';
+import { assertSigned } from '../../../server/services/messages';
+import { createTicket, submitTicket, type NewTicket, type SubmittedTicket } from '../../../server/services/tickets';
 import { createWriterThread } from '../../../server/services/writer-thread';
 import { newId } from '../../../server/plugins/app/tokens';
 import type { TestApp } from '../../helpers/app';
@@ -85,6 +86,40 @@ describe('SQLite writer thread', () => {
     ]);
     for (const tk of inThread) expect(t.db.select().from(tickets).where(eq(tickets.id, tk.ticketId)).all()).toHaveLength(1);
     for (const id of onLoop) expect(t.db.select().from(requesters).where(eq(requesters.id, id)).all()).toHaveLength(1);
+  });
+
+  /** A submitTicket argument (the route's whole write: signing key, signature, createTicket). */
+  async function submission(overrides: Partial<SubmittedTicket> = {}): Promise<SubmittedTicket> {
+    const { body } = await ticketBody(t, desk, alice);
+    return {
+      ...(await newTicket()),
+      ticketId: body.ticketId,
+      messageId: body.messageId,
+      message: body.message,
+      envelope: body.message,
+      teamWrap: body.teamWrap,
+      requesterWrap: body.requesterWrap,
+      ...overrides,
+    };
+  }
+
+  it('answers each of many writes posted in one turn with its own outcome, signatures checked on its pool as on the loop', async () => {
+    const good = await Promise.all(Array.from({ length: 12 }, () => submission()));
+    const forged = await submission();
+    // Signed over another ticket id: the signature no longer matches what it claims to cover.
+    const tampered = { ...forged, ticketId: newId() };
+    const replayed = { ...(await submission()), pow: good[1]!.pow };
+    const batch = [...good, tampered, replayed];
+    // Posted in one synchronous run: they cross to the thread in one message.
+    const inThread = await Promise.all(batch.map((s) => outcome(t.app.write('submitTicket', s))));
+    expect(inThread.slice(0, 12)).toEqual(Array(12).fill('ok'));
+    // The forgery gets exactly the refusal the loop's own check gives.
+    const onLoop = await outcome(submitTicket(t.db, { ...tampered, ticketId: newId() }, async (m, pk) => assertSigned(m, pk)));
+    expect(onLoop).toMatchObject({ code: 'bad_signature' });
+    expect(inThread[12]).toEqual(onLoop);
+    expect(inThread[13]).toMatchObject({ code: 'pow_replayed' });
+    for (const s of good) expect(t.db.select().from(tickets).where(eq(tickets.id, s.ticketId)).all()).toHaveLength(1);
+    for (const s of [tampered, replayed]) expect(t.db.select().from(tickets).where(eq(tickets.id, s.ticketId)).all()).toEqual([]);
   });
 
   it('refuses with 503 overloaded past its queue bound, finishes what it holds on close, then refuses', async () => {

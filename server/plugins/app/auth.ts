@@ -149,7 +149,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
     app.decorate('staffKdfFloor', opts.staffKdfFloor);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
-    const { sessions, staff } = tables(app.db);
+    const { sessions } = tables(app.db);
 
     app.decorate('issueSession', async (subjectType: SubjectType, subjectId: string): Promise<IssuedSession> => {
       const jti = newId();

@@ -70,11 +70,23 @@ const CACHE_ENTRIES = 16;
 export async function keyLogState(db: Db): Promise<KeyLogState | null> {
   const { keylogEntries } = tables(db);
   const [head] = await db.select({ seq: keylogEntries.seq, hash: keylogEntries.hash }).from(keylogEntries).orderBy(desc(keylogEntries.seq)).limit(1);
+  return keyLogStateAt(db, head ?? null);
+}
+
+/**
+ * keyLogState for a head the caller has just read (in the same statement as other rows it
+ * needs: staff-admission.ts), so a cached head costs no query at all. Null before setup.
+ */
+export async function keyLogStateAt(db: Db, head: { seq: number; hash: string } | null): Promise<KeyLogState | null> {
   if (!head) return null;
   const hit = cache.get(`${head.seq}:${head.hash}`);
   if (hit) return hit.state;
-  const state = verifyKeyLog(await listKeyLogEntries(db));
-  remember({ headSeq: head.seq, headHash: head.hash, state });
+  const entries = await listKeyLogEntries(db);
+  const state = verifyKeyLog(entries);
+  // Cached under the last entry read, not the head asked for: an append between the two reads
+  // must not file the newer state under the older head.
+  const last = entries[entries.length - 1]!;
+  remember({ headSeq: last.seq, headHash: entryHash(last), state });
   return state;
 }
 

@@ -6,7 +6,7 @@ import type { KdfParams } from '../../../protocol/index';
 import { ID_PATTERN } from '../../../protocol/schemas';
 import type { AppPluginOptions } from '../options';
 import { AppError, forbidden, notFound, unauthorized } from '../../errors';
-import { isAdmitted, isKeyLogAdmin, notAdmitted } from '../../services/staff-admission';
+import { notAdmitted, staffStanding, standingIsAdmitted, standingIsKeyLogAdmin, type StaffStanding } from '../../services/staff-admission';
 import { isTicketOwner, ticketExists } from '../../services/tickets';
 import { affectedRows, tables, type Db } from '../../services/data';
 import { first, prepareAs, preparedPer } from '../../services/prepared';
@@ -149,7 +149,7 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
     app.decorate('staffKdfFloor', opts.staffKdfFloor);
     app.decorateRequest('staff', null);
     app.decorateRequest('requester', null);
-    const { sessions, staff } = tables(app.db);
+    const { sessions } = tables(app.db);
 
     app.decorate('issueSession', async (subjectType: SubjectType, subjectId: string): Promise<IssuedSession> => {
       const jti = newId();
@@ -202,22 +202,23 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
       return claims;
     }
 
-    async function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): Promise<StaffPrincipal> {
+    /** The session's account, active, with its standing (one statement: staff-admission.ts). */
+    async function loadActiveStaff(request: FastifyRequest, kinds: readonly SubjectType[] = ['staff']): Promise<{ principal: StaffPrincipal; standing: StaffStanding }> {
       const claims = await authenticate(request, kinds);
-      const [row] = await app.db.select({ id: staff.id, username: staff.username, role: staff.role, status: staff.status }).from(staff).where(eq(staff.id, claims.sub));
+      const standing = await staffStanding(app.db, claims.sub);
       // SECURITY: disabled or reset accounts lose access even if a session row survived.
-      if (!row || row.status !== 'active') throw unauthorized('account is not active');
+      if (!standing || standing.status !== 'active') throw unauthorized('account is not active');
       const scope = claims.typ === 'staff_enrolment' ? 'two_factor_enrolment' : 'staff';
-      return { id: row.id, username: row.username, role: row.role, jti: claims.jti, scope };
+      return { principal: { id: standing.id, username: standing.username, role: standing.role, jti: claims.jti, scope }, standing };
     }
 
     const requireStaff = async (request: FastifyRequest) => {
-      request.staff = await loadActiveStaff(request);
+      request.staff = (await loadActiveStaff(request)).principal;
     };
 
     const requireAdmitted = async (request: FastifyRequest) => {
-      const principal = await loadActiveStaff(request);
-      if (!(await isAdmitted(app.db, principal.id))) throw notAdmitted();
+      const { principal, standing } = await loadActiveStaff(request);
+      if (!(await standingIsAdmitted(app.db, standing))) throw notAdmitted();
       request.staff = principal;
     };
 
@@ -228,19 +229,19 @@ export default fp<Pick<AppPluginOptions, 'authHashKdf' | 'staffKdfFloor'>>(
 
     app.decorate('requireStaff', requireStaff);
     app.decorate('requireStaffOrEnrolment', async (request: FastifyRequest) => {
-      request.staff = await loadActiveStaff(request, ['staff', 'staff_enrolment']);
+      request.staff = (await loadActiveStaff(request, ['staff', 'staff_enrolment'])).principal;
     });
     app.decorate('requireAdmitted', requireAdmitted);
     app.decorate('requireRequester', requireRequester);
 
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      const principal = await loadActiveStaff(request);
+      const { principal, standing } = await loadActiveStaff(request);
       if (principal.role !== 'admin') throw forbidden('admin role required');
       // SECURITY: the staff table alone does not make an admin. An activated but un-admitted
       // admin account (an intercepted admin invite) could otherwise reset the genesis admin and
       // leave the desk with no key that can extend the key log. Admin powers need the key log's
       // word: listed active, role admin, with exactly the keys on the staff row.
-      if (!(await isKeyLogAdmin(app.db, principal.id))) throw forbidden('admin powers need an admin the key log vouches for');
+      if (!(await standingIsKeyLogAdmin(app.db, standing))) throw forbidden('admin powers need an admin the key log vouches for');
       request.staff = principal;
     });
 

@@ -22,13 +22,6 @@ export interface WriteRequest {
 export type WriteFailure = { app: { code: ErrorCode; message: string } } | { sqliteCode: string; message: string } | { message: string };
 export type WriteReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WriteFailure };
 
-/** What the thread is started with. */
-export interface WriterData {
-  file: string;
-  /** The loop's bound, which also bounds the thread's own signature checks. */
-  maxQueued: number;
-}
-
 export interface WriterThreadOptions {
   /** Writes posted and not yet answered; one more is refused with 503 `overloaded`. */
   maxQueued?: number;
@@ -80,21 +73,17 @@ export function createWriterThread(file: string, options: WriterThreadOptions = 
   const start = (): Worker => {
     // execArgv: [] — the parent's flags (tsx's loader, --cpu-prof) are not the worker's business;
     // writer-entry.mjs brings its own loader. Unref'd: a writer must never keep a process alive.
-    const w = new Worker(ENTRY, { execArgv: [], workerData: { file, maxQueued } satisfies WriterData });
+    const w = new Worker(ENTRY, { execArgv: [], workerData: { file } });
     w.unref();
-    w.on('message', (replies: WriteReply[]) => {
-      for (const reply of replies) {
-        const job = settle(reply.id);
-        if (!job) continue;
-        if (reply.ok) job.resolve(reply.value);
-        else job.reject(rebuild(reply.error));
-      }
+    w.on('message', (reply: WriteReply) => {
+      const job = settle(reply.id);
+      if (!job) return;
+      if (reply.ok) job.resolve(reply.value);
+      else job.reject(rebuild(reply.error));
     });
     // A writer that dies fails the writes it holds (500s, not hangs; SQLite rolls back what was
     // not committed when its connection goes) and is started again on the next write.
     const fail = (err: unknown) => {
-      outbox = [];
-      outboxTransfer = [];
       for (const id of [...pending.keys()]) settle(id)?.reject(err);
     };
     w.on('error', fail);
@@ -108,28 +97,14 @@ export function createWriterThread(file: string, options: WriterThreadOptions = 
     return w;
   };
 
-  // The writes posted in one turn of the event loop cross in one message (and the thread answers
-  // a committed batch in one): one wake-up and one 'message' event per batch, not per write.
-  // Sent from setImmediate, i.e. right after the poll phase that received the requests.
-  let outbox: WriteRequest[] = [];
-  let outboxTransfer: ArrayBuffer[] = [];
-  const send = () => {
-    const batch = outbox;
-    const transfer = outboxTransfer;
-    outbox = [];
-    outboxTransfer = [];
-    if (batch.length > 0) (worker ??= start()).postMessage(batch, transfer);
-  };
-
   function run<K extends WriteName>(name: K, args: WriteArgs<K>, transfer?: ArrayBuffer[]): Promise<WriteResult<K>> {
     // SECURITY: bounded: a flood is refused with 503 here, never queued without limit in memory.
     if (closing || pending.size >= maxQueued) return Promise.reject(overloaded());
+    worker ??= start();
     const id = nextId++;
     return new Promise<WriteResult<K>>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (outbox.length === 0) setImmediate(send);
-      outbox.push({ id, name, args });
-      if (transfer) outboxTransfer.push(...transfer);
+      worker!.postMessage({ id, name, args } satisfies WriteRequest, transfer);
     });
   }
 
@@ -137,7 +112,6 @@ export function createWriterThread(file: string, options: WriterThreadOptions = 
     closing = true;
     if (pending.size > 0) await new Promise<void>((done) => (drained = done));
     if (worker) {
-      // Every posted write is answered, so nothing is left in the outbox.
       worker.postMessage('close');
       await exited;
     }

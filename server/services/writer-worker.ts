@@ -8,15 +8,15 @@ import { applyPragmas } from '../../db/client';
 import * as schema from '../../db/schema';
 import { ready } from '../../protocol/index';
 import { AppError } from '../errors';
+import { assertSigned } from './messages';
 import { BACKSTOP_FRAMES } from './wal-checkpointer';
 import { writeProcedures, type WriteContext, type WriteName } from './writer-procedures';
-import { createVerifyPool, defaultThreads } from '../verify/pool';
-import type { WriteFailure, WriteReply, WriteRequest, WriterData } from './writer-thread';
+import type { WriteFailure, WriteReply, WriteRequest } from './writer-thread';
 
 await ready();
 const port = parentPort;
 if (!port) throw new Error('server/services/writer-worker.ts runs only as a worker thread');
-const { file, maxQueued } = workerData as WriterData;
+const { file } = workerData as { file: string };
 
 const sqlite = new Database(file, { fileMustExist: true });
 // SECURITY/durability: synchronous = FULL, so COMMIT returns only after the WAL is fsynced, and
@@ -29,13 +29,8 @@ applyPragmas(sqlite);
 // Checkpoints are the checkpointer thread's job (wal-checkpointer.ts); this is the backstop, as on the loop.
 sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_FRAMES}`);
 const db = drizzle(sqlite, { schema });
-// Signatures are checked on this thread's own verify pool (server/verify/: the same assertSigned
-// as the event loop, so the same refusal, code and message), not here: COMMIT blocks this thread
-// for its fsync (FULL), and meanwhile the pool checks the next writes' signatures, so a batch's
-// fsync overlaps the next batch's verification instead of following it (docs/DECISIONS.md,
-// "Submit throughput"). Bounded as the loop's side is: past it, 503 `overloaded`.
-const verifier = createVerifyPool({ threads: defaultThreads(), maxQueued });
-const context: WriteContext = { verifySignature: verifier.assertSigned };
+// The same assertSigned the event loop and the verify pool run: the same refusal, code and message.
+const context: WriteContext = { verifySignature: async (m, signPk) => assertSigned(m, signPk) };
 
 function failure(err: unknown): WriteFailure {
   // A domain refusal crosses as its code and message; a storage error as its SQLite code (the
@@ -56,27 +51,12 @@ async function serve(job: WriteRequest): Promise<WriteReply> {
   }
 }
 
-// Answers leave in one message per turn of this thread's loop: a committed batch settles all its
-// writes in one turn, so the event loop gets them with one wake-up.
-let outbox: WriteReply[] = [];
-const answer = (reply: WriteReply) => {
-  if (outbox.length === 0) setImmediate(sendAnswers);
-  outbox.push(reply);
-};
-function sendAnswers() {
-  const batch = outbox;
-  outbox = [];
-  port!.postMessage(batch);
-}
-
-port.on('message', (jobs: WriteRequest[] | 'close') => {
-  if (jobs === 'close') {
+port.on('message', (job: WriteRequest | 'close') => {
+  if (job === 'close') {
     // The loop sends this only once every job it posted has been answered.
-    void verifier.close().finally(() => {
-      sqlite.close();
-      port.close();
-    });
+    sqlite.close();
+    port.close();
     return;
   }
-  for (const job of jobs) void serve(job).then(answer);
+  void serve(job).then((reply) => port.postMessage(reply));
 });

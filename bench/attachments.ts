@@ -1,9 +1,10 @@
 // Attachment benchmark: `npx tsx bench/run.ts attachments` (or `npx tsx bench/attachments.ts`).
 // Writes bench/attachments.json. A 25 MiB file is uploaded and downloaded through the real
 // endpoints on a real 127.0.0.1 port, by the client core's drivers over the staff CLI's HTTP
-// transport (node:http, 4 chunks in flight), for three chunk sizes; each figure is compared with the
-// protocol module encrypting/decrypting the same file in memory with the same chunk size, in the
-// same run (the floor: what the crypto alone costs). The server runs in its own process
+// transport (node:http, 4 chunks in flight) and its chunk thread (cli/staff/chunk-cipher.ts), for
+// three chunk sizes; each figure is compared with the protocol module encrypting/decrypting the
+// same file in memory with the same chunk size, in the same run (the floor: what the crypto alone
+// costs). The server runs in its own process
 // (bench/attachments-server.ts), which samples its RSS during the upload at the default size,
 // measured first so that its baseline is a fresh server. CPU time of both processes is recorded
 // per phase beside the rates: on a loaded machine it says where the time goes when wall-clock
@@ -14,6 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { httpAttachments } from '../cli/staff/api';
+import { workerChunkCipher } from '../cli/staff/chunk-cipher';
 import * as core from '../client-core';
 import type { Attachment } from '../contract';
 import * as p from '../protocol/index';
@@ -42,6 +44,9 @@ const server: ChildProcess = fork(fileURLToPath(new URL('./attachments-server.ts
   stdio: 'inherit',
 });
 server.on('exit', (code, signal) => code !== 0 && console.error(`bench server exited: ${code ?? signal}`));
+// What the CLI seals and opens chunks with (its worker thread); BENCH_CIPHER=inline: on this thread.
+const workerCipher = process.env.BENCH_CIPHER === 'inline' ? undefined : workerChunkCipher();
+const cipher = workerCipher ?? core.inlineChunkCipher;
 const next = <T>() => new Promise<T>((resolve) => server.once('message', (m) => resolve(m as T)));
 try {
   const info = await next<{ address: string; token: string; ticketId: string; ticketKey: string; keys: Record<'boxPk' | 'boxSk' | 'signPk' | 'signSk', string> }>();
@@ -83,7 +88,15 @@ try {
     };
   };
 
-  async function moduleRun(chunkBytes: number) {
+  /**
+   * A pause before each measured phase: the server checkpoints the WAL frames of a write burst in
+   * the first quiet 50 ms tick after it (wal-checkpoint-worker.mjs), so without one an upload's
+   * checkpoint would land in whatever is measured next.
+   */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+
+  /** The module alone, in memory (the floor): warmed up once, then one run per call. */
+  async function moduleRunner(chunkBytes: number) {
     const fileKey = p.newFileKey();
     const layout = p.attachmentLayout({ ticketId: info.ticketId, attachmentId: p.newId(), plainBytes: FILE_BYTES, chunkBytes });
     const run = async () => {
@@ -103,13 +116,7 @@ try {
       return { encryptMs, decryptMs, encryptCpuMs, decryptCpuMs };
     };
     await run(); // warm-up (JIT, WASM memory growth)
-    const runs = [await run(), await run(), await run()];
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
-    return {
-      encryptMs: median(runs.map((r) => r.encryptMs)),
-      decryptMs: median(runs.map((r) => r.decryptMs)),
-      cpuMs: { encrypt: Math.round(median(runs.map((r) => r.encryptCpuMs))), decrypt: Math.round(median(runs.map((r) => r.decryptCpuMs))) },
-    };
+    return run;
   }
 
   async function endpointRun(chunkBytes: number, sampleRss: boolean) {
@@ -118,17 +125,18 @@ try {
     const uploadThreads0 = await serverThreads();
     const uploadCpu0 = await cpuMark();
     const u0 = performance.now();
-    const done: Attachment = await core.uploadAttachment(upload, pieces, transport, { inFlight: IN_FLIGHT });
+    const done: Attachment = await core.uploadAttachment(upload, pieces, transport, { inFlight: IN_FLIGHT, cipher });
     const uploadMs = performance.now() - u0;
     const uploadCpu = await cpuSince(uploadCpu0);
     const uploadThreads = await threadsSince(uploadThreads0);
     const rssPeak = sampleRss ? (server.send({ cmd: 'rss-stop' }), (await next<{ peak: number }>()).peak) : 0;
+    await settle(); // the upload's checkpoint is the upload's work, not the download's
     const downloadThreads0 = await serverThreads();
     const downloadCpu0 = await cpuMark();
     const d0 = performance.now();
     let off = 0;
     let same = true;
-    for await (const piece of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT })) {
+    for await (const piece of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT, cipher })) {
       same &&= Buffer.compare(Buffer.from(piece.buffer, piece.byteOffset, piece.length), Buffer.from(bytes.buffer, bytes.byteOffset + off, piece.length)) === 0;
       off += piece.length;
     }
@@ -158,9 +166,9 @@ try {
         yield small;
       },
       transport,
-      { inFlight: IN_FLIGHT },
+      { inFlight: IN_FLIGHT, cipher },
     );
-    for await (const _ of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT }));
+    for await (const _ of core.downloadAttachment(v, ticket, done, transport, { inFlight: IN_FLIGHT, cipher }));
   }
 
   const runs = [];
@@ -171,8 +179,24 @@ try {
   );
   let rss: { baselineMiB: number; peakMiB: number; deltaMiB: number } | undefined;
   for (const chunkBytes of CHUNK_SIZES) {
-    const mod = await moduleRun(chunkBytes);
-    const end = await endpointRun(chunkBytes, chunkBytes === CHUNK_SIZES[0]);
+    // Three pairs, each a module run and then a transfer: a ratio compares two figures of the same
+    // moment (this machine's speed drifts by ±30 % between runs), and the median pair's ratio is
+    // the figure. Rates are each side's median; CPU and thread figures are the first transfer's
+    // (the one that samples RSS).
+    const moduleOnce = await moduleRunner(chunkBytes);
+    const pairs = [];
+    for (let k = 0; k < 3; k++) {
+      await settle();
+      pairs.push({ m: await moduleOnce(), e: await endpointRun(chunkBytes, k === 0 && chunkBytes === CHUNK_SIZES[0]) });
+    }
+    const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const mod = {
+      encryptMs: mid(pairs.map(({ m }) => m.encryptMs)),
+      decryptMs: mid(pairs.map(({ m }) => m.decryptMs)),
+      cpuMs: { encrypt: Math.round(mid(pairs.map(({ m }) => m.encryptCpuMs))), decrypt: Math.round(mid(pairs.map(({ m }) => m.decryptCpuMs))) },
+    };
+    const end = { ...pairs[0]!.e, uploadMs: mid(pairs.map(({ e }) => e.uploadMs)), downloadMs: mid(pairs.map(({ e }) => e.downloadMs)) };
+    const pairRatios = { upload: pairs.map(({ m, e }) => m.encryptMs / e.uploadMs), download: pairs.map(({ m, e }) => m.decryptMs / e.downloadMs) };
     if (end.rss) {
       const toMiB = (n: number) => Number((n / MiB).toFixed(1));
       rss = { baselineMiB: toMiB(end.rss.baseline), peakMiB: toMiB(end.rss.peak), deltaMiB: toMiB(end.rss.peak - end.rss.baseline) };
@@ -183,7 +207,9 @@ try {
       module: { encryptMBps: mibps(mod.encryptMs), decryptMBps: mibps(mod.decryptMs) },
       endpoints: { uploadMBps: mibps(end.uploadMs), downloadMBps: mibps(end.downloadMs) },
       /** Endpoint speed as a fraction of the bare module speed (1.0 = no overhead beyond crypto). */
-      ratio: { upload: Number((mod.encryptMs / end.uploadMs).toFixed(2)), download: Number((mod.decryptMs / end.downloadMs).toFixed(2)) },
+      ratio: { upload: Number(mid(pairRatios.upload).toFixed(2)), download: Number(mid(pairRatios.download).toFixed(2)) },
+      /** Each pair's ratio, in run order. */
+      pairRatios: { upload: pairRatios.upload.map((r) => Number(r.toFixed(2))), download: pairRatios.download.map((r) => Number(r.toFixed(2))) },
       /** CPU time (ms, all threads) of the module run and of each process during each transfer. */
       cpuMs: { module: mod.cpuMs, ...end.cpuMs },
       /** The server's CPU ms per thread during each transfer: its event loop, then its other busy threads (writer, checkpointer, pools). */
@@ -205,7 +231,7 @@ try {
     node: process.version,
     fileMiB: FILE_BYTES / MiB,
     paddedMiB: p.paddedAttachmentSize(FILE_BYTES) / MiB,
-    transport: `client-core drivers over the staff CLI's node:http transport on a real 127.0.0.1 port, ${IN_FLIGHT} chunks in flight, server in its own process`,
+    transport: `client-core drivers over the staff CLI's node:http transport on a real 127.0.0.1 port, ${IN_FLIGHT} chunks in flight, chunks sealed and opened ${workerCipher ? "on the CLI's chunk thread" : 'inline'}, server in its own process`,
     // The machine's load average (1, 5, 15 min) when the run ended: the rates are wall-clock.
     loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
     defaultChunkBytes: p.ATTACHMENT_CHUNK_BYTES,
@@ -220,5 +246,6 @@ try {
   };
   writeFileSync(new URL('./attachments.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
 } finally {
+  await workerCipher?.close();
   server.send({ cmd: 'close' });
 }

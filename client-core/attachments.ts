@@ -27,6 +27,7 @@ import {
   ATTACHMENT_CHUNK_BYTES,
   type AttachmentLayout,
   type ByteSource,
+  type ChunkPlace,
   type FileKey,
   type MessageEnvelope,
   type SignSecretKey,
@@ -75,9 +76,29 @@ export interface TransferProgress {
   etaSeconds: number | null;
 }
 
+/**
+ * Where a transfer seals and opens its chunks: the protocol's own functions (default, inline on
+ * the caller's thread), or a runtime's way of running the same functions elsewhere, e.g. the
+ * staff CLI's worker thread (cli/staff/chunk-cipher.ts), so that the crypto of one chunk overlaps
+ * the network work of the others. SECURITY: a cipher must be exactly these protocol functions
+ * (same construction, random nonces, same checks); errors it reports must be the protocol's
+ * errors (StreamCorruptError for a chunk that is not this file's chunk i of n).
+ */
+export interface ChunkCipher {
+  /** encryptAttachmentChunk: the sealed chunk (nonce ‖ ciphertext). May consume `plain`. */
+  seal(fileKey: FileKey, place: ChunkPlace, plain: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /** openBodyChunk: the chunk's plaintext without padding, or StreamCorruptError. May consume `chunk`. */
+  open(fileKey: FileKey, layout: AttachmentLayout, index: number, chunk: Uint8Array): Uint8Array | Promise<Uint8Array>;
+}
+
+/** The protocol's functions on the calling thread. */
+export const inlineChunkCipher: ChunkCipher = Object.freeze({ seal: encryptAttachmentChunk, open: openBodyChunk });
+
 export interface TransferOptions {
   /** Chunks in flight at once (default 4). */
   inFlight?: number;
+  /** Where chunks are sealed and opened (default inlineChunkCipher). */
+  cipher?: ChunkCipher;
   signal?: CancelSignal;
   onProgress?: (p: TransferProgress) => void;
   /** Retries per chunk for errors `isRetryable` accepts (default 2; backoff 0.5 s, 1 s, …). */
@@ -264,13 +285,19 @@ export async function uploadAttachment(upload: PreparedUpload, source: UploadSou
     const fromByte = Math.min(firstMissing * layout.chunkBytes, layout.plainBytes);
     const bytes = typeof source === 'function' ? source(fromByte) : source;
     const runner = pool(Math.max(1, opts.inFlight ?? 4), signal);
+    const cipher = opts.cipher ?? inlineChunkCipher;
     try {
       const chunks = plainChunks(layout, bytes, { fromIndex: typeof source === 'function' ? firstMissing : 0, skip: (i) => stored.has(i) });
       for await (const { index, plain } of chunks) {
-        const chunk = encryptAttachmentChunk(upload.fileKey, { ...layout, index }, plain);
+        const plainLength = plain.length; // a cipher may consume (transfer) `plain`
+        // Sealing starts before the wait for a free slot: a cipher on another thread seals this
+        // chunk while the others are in flight (inline, it is done here, as before).
+        const sealed = Promise.resolve(cipher.seal(upload.fileKey, { ...layout, index }, plain));
+        sealed.catch(() => undefined); // observed by the task below; never an unhandled rejection
         await runner.launch(async () => {
+          const chunk = await sealed;
           await withRetries(() => transport.putChunk(ticketId, attachmentId, index, chunk, signal), opts, signal);
-          meter.add(plain.length);
+          meter.add(plainLength);
         });
       }
     } catch (err) {
@@ -367,20 +394,26 @@ export async function* downloadAttachment(
   const signal = opts.signal;
   const meter = progressMeter(layout.paddedBytes, 0, opts.now ?? Date.now, opts.onProgress);
   const ahead = Math.max(1, opts.inFlight ?? 4);
+  const cipher = opts.cipher ?? inlineChunkCipher;
+  const fileKey = meta.fileKey;
   const pending: Promise<Uint8Array>[] = [];
   let next = 0;
   const fetchNext = () => {
     const index = next++;
-    const p = withRetries(() => transport.getChunk(ticket.ticketId, attachment.attachmentId, index, signal), opts, signal);
+    // Each chunk is opened as soon as it arrives (a cipher elsewhere works while the next ones
+    // download), and bound to its own index either way; the fetch alone is retried, never a
+    // chunk that fails to open.
+    const p = withRetries(() => transport.getChunk(ticket.ticketId, attachment.attachmentId, index, signal), opts, signal).then((chunk) =>
+      cipher.open(fileKey, layout, index, chunk),
+    );
     p.catch(() => undefined); // observed below, in order; never an unhandled rejection
     pending.push(p);
   };
   try {
     for (let index = 0; index < layout.chunkCount; index++) {
       while (next < layout.chunkCount && pending.length < ahead) fetchNext();
-      const chunk = await pending.shift()!;
+      const plain = await pending.shift()!;
       if (signal?.aborted) throw cancelled();
-      const plain = openBodyChunk(meta.fileKey, layout, index, chunk);
       meter.add(chunkPlainBytes(layout.paddedBytes, layout.chunkBytes, index));
       if (plain.length > 0) yield plain;
     }

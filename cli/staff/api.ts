@@ -104,14 +104,18 @@ export function httpAttachments(base: string, token: string): UploadTransport & 
   const secure = origin.protocol === 'https:';
   // Sockets for the chunks in flight (4 by default) plus a spare for a status call.
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
-  const at = (ticketId: string, rest = '') => new URL(`/api/tickets/${ticketId}/attachments${rest}`, origin);
+  // A path per request (absolute, as `new URL(path, base)` resolves it for the JSON calls), the
+  // rest of the request's options once: a URL object per chunk showed in the CLI's profile.
+  // Ticket and attachment ids are base64url: nothing to escape.
+  const endpoint = { protocol: origin.protocol, hostname: origin.hostname.replace(/^\[|\]$/g, ''), port: origin.port, agent };
+  const at = (ticketId: string, rest = '') => `/api/tickets/${ticketId}/attachments${rest}`;
 
-  const call = (method: HttpMethod, url: URL, what: string, body?: { type: string; bytes: Uint8Array }, signal?: CancelSignal): Promise<RawAnswer> =>
+  const call = (method: HttpMethod, path: string, what: string, body?: { type: string; bytes: Uint8Array }, signal?: CancelSignal): Promise<RawAnswer> =>
     new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${token}` };
       if (body) Object.assign(headers, { 'content-type': body.type, 'content-length': body.bytes.length });
       const unreachable = () => new ApiCallError(0, 'network', `${what}: cannot reach the desk at ${base}`);
-      const request = (secure ? https : http).request(url, { method, headers, agent, signal: signal as AbortSignal | undefined }, (res) => {
+      const request = (secure ? https : http).request({ ...endpoint, path, method, headers, signal: signal as AbortSignal | undefined }, (res) => {
         // A chunk answer declares its length, and node's parser holds the body to it: read it into
         // one buffer of that size (no list of pieces, no concatenating copy of every chunk).
         const declared = Number(res.headers['content-length']);

@@ -14,6 +14,7 @@ import * as core from '../../client-core';
 import type { Attachment } from '../../contract';
 import { ID_PATTERN } from '../../protocol';
 import { expectOk, httpAttachments, serverUrl } from './api';
+import { cipherFor, workerChunkCipher } from './chunk-cipher';
 import { isRed, SIGNATURE_LABELS, table, when } from './format';
 import { CliError, parseFlags, type CommandIo } from './io';
 import { connect, DESK_OPTIONS, type StaffSession } from './session';
@@ -61,11 +62,11 @@ export async function uploadResuming(
   upload: core.PreparedUpload,
   source: core.UploadSource,
   transport: core.UploadTransport,
-  opts: { onProgress?: (p: core.TransferProgress) => void; onResume?: (inFlight: number) => void } = {},
+  opts: { onProgress?: (p: core.TransferProgress) => void; onResume?: (inFlight: number) => void; cipher?: core.ChunkCipher } = {},
 ): Promise<Attachment> {
   for (let inFlight = UPLOAD_IN_FLIGHT; ; inFlight = Math.floor(inFlight / 2)) {
     try {
-      return await core.uploadAttachment(upload, source, transport, { onProgress: opts.onProgress, inFlight });
+      return await core.uploadAttachment(upload, source, transport, { onProgress: opts.onProgress, inFlight, cipher: opts.cipher });
     } catch (err) {
       if (!(err as { retryable?: boolean }).retryable || inFlight === 1) throw err;
       opts.onResume?.(Math.floor(inFlight / 2));
@@ -110,10 +111,17 @@ export async function attachCommand(args: string[], io: CommandIo): Promise<numb
       io.stderr.write(`  ${pct}%${p.etaSeconds === null || pct === 100 ? '' : `, about ${Math.ceil(p.etaSeconds)} s left`}\n`);
     }
   };
-  const done = await uploadResuming(upload, source, transport, {
-    onProgress,
-    onResume: (inFlight) => io.stderr.write(`  the connection dropped; resuming with ${inFlight} chunk(s) at a time\n`),
-  });
+  const thread = workerChunkCipher();
+  let done: Attachment;
+  try {
+    done = await uploadResuming(upload, source, transport, {
+      onProgress,
+      onResume: (inFlight) => io.stderr.write(`  the connection dropped; resuming with ${inFlight} chunk(s) at a time\n`),
+      cipher: cipherFor(upload.layout.chunkCount, thread),
+    });
+  } finally {
+    await thread.close();
+  }
   io.stdout.write(`attachment ${done.attachmentId} sent (${name}, ${info.size} bytes)\n`);
   if (values.message) {
     const reply = core.sealStaffReply(s.vault, ticketId, values.message, values.lang);
@@ -188,36 +196,42 @@ export async function downloadCommand(args: string[], io: CommandIo): Promise<nu
   const chosen = attachments.filter((a) => (attachmentId ? a.attachmentId === attachmentId : a.complete));
   if (attachmentId && chosen.length === 0) throw new CliError('no such attachment on this ticket');
   const transport = httpAttachments(serverUrl(values.server, io.env), s.token);
+  const thread = workerChunkCipher();
   let failed = 0;
   let warn = false;
-  for (const a of chosen) {
-    const view = core.openAttachmentList(s.vault, ticket, [a])[0]!;
-    if (isRed(view.signature) || view.decryptFailed) {
-      io.stderr.write(`✗ ${a.attachmentId}: ${SIGNATURE_LABELS[view.signature].label}; not downloaded\n`);
-      failed++;
-      continue;
-    }
-    const final = await claimPath(dir, safeFileName(view.name, a.attachmentId));
-    const part = `${final}.part`;
-    try {
-      const out = createWriteStream(part, { flags: 'wx', mode: 0o600 });
-      for await (const piece of core.downloadAttachment(s.vault, ticket, a, transport)) {
-        if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
+  try {
+    for (const a of chosen) {
+      const view = core.openAttachmentList(s.vault, ticket, [a])[0]!;
+      if (isRed(view.signature) || view.decryptFailed) {
+        io.stderr.write(`✗ ${a.attachmentId}: ${SIGNATURE_LABELS[view.signature].label}; not downloaded\n`);
+        failed++;
+        continue;
       }
-      out.end();
-      await finished(out);
-      // The placeholder claimed the name; the checked file takes its place atomically.
-      await rename(part, final);
-    } catch (err) {
-      await unlink(part).catch(() => undefined);
-      await unlink(final).catch(() => undefined);
-      const code = (err as { code?: string }).code ?? 'error';
-      io.stderr.write(`✗ ${a.attachmentId}: ${code}: ${(err as Error).message}; nothing was kept\n`);
-      failed++;
-      continue;
+      const final = await claimPath(dir, safeFileName(view.name, a.attachmentId));
+      const part = `${final}.part`;
+      try {
+        const out = createWriteStream(part, { flags: 'wx', mode: 0o600 });
+        // The server's chunk count only picks where chunks are opened; the signed size decides the rest.
+        for await (const piece of core.downloadAttachment(s.vault, ticket, a, transport, { cipher: cipherFor(a.chunkCount, thread) })) {
+          if (!out.write(piece)) await new Promise<void>((r) => out.once('drain', () => r()));
+        }
+        out.end();
+        await finished(out);
+        // The placeholder claimed the name; the checked file takes its place atomically.
+        await rename(part, final);
+      } catch (err) {
+        await unlink(part).catch(() => undefined);
+        await unlink(final).catch(() => undefined);
+        const code = (err as { code?: string }).code ?? 'error';
+        io.stderr.write(`✗ ${a.attachmentId}: ${code}: ${(err as Error).message}; nothing was kept\n`);
+        failed++;
+        continue;
+      }
+      io.stdout.write(`saved ${final} (${view.size} bytes, ${printable(view.type) || 'unknown type'})\n`);
+      if (!view.type.startsWith('image/')) warn = true;
     }
-    io.stdout.write(`saved ${final} (${view.size} bytes, ${printable(view.type) || 'unknown type'})\n`);
-    if (!view.type.startsWith('image/')) warn = true;
+  } finally {
+    await thread.close();
   }
   if (warn) io.stderr.write(`${SAFE_ENVIRONMENT_WARNING}\n`);
   return failed > 0 ? 1 : 0;

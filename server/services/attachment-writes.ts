@@ -22,8 +22,14 @@ export interface ChunkWrite {
  * (writer thread: COMMIT under synchronous = FULL; inline: the durability barrier before the 204).
  * storeChunk re-checks, inside the write lock, that the attachment still exists and is not
  * complete: it may have changed while the body streamed in or while this write waited.
+ *
+ * In the writer thread it answers with the chunk's ArrayBuffer, to be transferred back: SQLite
+ * copied the bound blob, so the route's buffer pool takes the same memory for its next chunk of
+ * this length, and a steady upload allocates nothing per chunk in either thread (each 1 MiB
+ * allocation counted toward both heaps' collections). Inline it answers undefined: the route's
+ * own Buffer never left.
  */
-export async function writeChunk(db: Db, { target, data }: ChunkWrite): Promise<void> {
+export async function writeChunk(db: Db, { target, data }: ChunkWrite): Promise<ArrayBuffer | undefined> {
   // Inline, the route's own Buffer (it reuses it afterwards); in the writer thread, a Uint8Array
   // over the transferred ArrayBuffer, which is this call's alone.
   const transferred = !Buffer.isBuffer(data);
@@ -32,16 +38,17 @@ export async function writeChunk(db: Db, { target, data }: ChunkWrite): Promise<
     await transaction(db, (tx) => storeChunk(tx, target, bytes));
     // This connection's page cache held the chunk's pages: released every CHUNK_CACHE_BYTES here too.
     await afterChunkIo(db, bytes.length);
-  } finally {
+  } catch (err) {
     if (transferred) freeNow(data.buffer as ArrayBuffer);
+    throw err;
   }
+  return transferred ? (data.buffer as ArrayBuffer) : undefined;
 }
 
 /**
- * Frees a chunk's memory now instead of at this thread's next garbage collection. SQLite copied
- * the bound blob, so nothing needs it; but the writer's small heap seldom collects, and the chunks
- * of a 25 MiB upload waited for it in the server's RSS (+32–40 MiB against +4–7 MiB freed here,
- * bench/attachments.ts). Transferring the buffer into a message that is never delivered detaches
+ * Frees a refused chunk's memory now instead of at this thread's next garbage collection: the
+ * writer's small heap seldom collects, and chunks waiting for it showed in the server's RSS
+ * (+32–40 MiB during a 25 MiB upload against +4–7 MiB freed at once, bench/attachments.ts). Transferring the buffer into a message that is never delivered detaches
  * it, and closing the channel drops the message with its memory.
  */
 function freeNow(buffer: ArrayBuffer): void {

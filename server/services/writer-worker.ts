@@ -58,5 +58,6 @@ port.on('message', (job: WriteRequest | 'close') => {
     port.close();
     return;
   }
-  void serve(job).then((reply) => port.postMessage(reply));
+  // An ArrayBuffer answer (writeChunk's stored chunk) goes back by transfer, not by copy.
+  void serve(job).then((reply) => port.postMessage(reply, reply.ok && reply.value instanceof ArrayBuffer ? [reply.value] : []));
 });

@@ -9,10 +9,11 @@ import type { TestApp } from '../helpers/app';
 import { seedRequester, seedTicket, withDesk, type SeededRequester, type SeededTicket, type SignedInStaff } from '../helpers/desk';
 import { encryptFile, uploadFile } from '../server/attachments/upload';
 import { listen, runCommand } from '../helpers/cli';
-import { sqlRun } from '../helpers/app';
+import { sqlGet, sqlRun } from '../helpers/app';
 import * as core from '../../client-core';
 import { ApiCallError, httpAttachments } from '../../cli/staff/api';
 import { uploadResuming } from '../../cli/staff/attach';
+import { THREAD_MIN_CHUNKS } from '../../cli/staff/chunk-cipher';
 
 // The staff CLI's attachment commands, in-process against the real app on an ephemeral port.
 const fx = withDesk({ via: 'db', technicians: ['tom'] });
@@ -112,6 +113,33 @@ describe('staff CLI: attach, attachments, download', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/stream_corrupt.*nothing was kept/);
     expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('attach and download of a file of several chunks seal and open them on the CLI chunk thread, byte for byte; an altered chunk fails there too', async () => {
+    // Given a file of six 1 MiB chunks: enough for the thread (cli/staff/chunk-cipher.ts)
+    const bytes = new Uint8Array(randomBytes(5 * p.ATTACHMENT_CHUNK_BYTES + 12_345));
+    const file = join(work, 'capture.pcap');
+    writeFileSync(file, bytes);
+    const res = await cli(['attach', ticket.ticketId, file]);
+    expect(res.code).toBe(0);
+    const a = (await listed()).at(-1)!;
+    expect(a.chunkCount).toBeGreaterThanOrEqual(THREAD_MIN_CHUNKS);
+
+    // Then download gives the same bytes back
+    const out = mkdtempSync(join(work, 'several-'));
+    expect((await cli(['download', ticket.ticketId, a.attachmentId, '--out', out])).code).toBe(0);
+    expect(Buffer.compare(readFileSync(join(out, 'capture.pcap')), Buffer.from(bytes))).toBe(0);
+
+    // And once the server alters one byte of chunk 3, the download fails and keeps nothing
+    const row = await sqlGet<{ data: Uint8Array }>(t, 'select data from attachment_chunks where attachment_id = ? and idx = 3', a.attachmentId);
+    const altered = Buffer.from(row!.data);
+    altered[100]! ^= 1;
+    await sqlRun(t, 'update attachment_chunks set data = ? where attachment_id = ? and idx = 3', altered, a.attachmentId);
+    const out2 = mkdtempSync(join(work, 'several-altered-'));
+    const bad = await cli(['download', ticket.ticketId, a.attachmentId, '--out', out2]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/stream_corrupt.*nothing was kept/);
+    expect(readdirSync(out2)).toEqual([]);
   });
 
   it('attach resumes a dropped upload with half as many chunks in flight, sending only the chunks the server lacks', async () => {

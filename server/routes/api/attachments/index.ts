@@ -43,12 +43,13 @@ function uploaderOf(request: FastifyRequest): Uploader {
 
 /**
  * Body buffers not handed on, kept for the next chunk of the same length: a chunk acknowledged as
- * already stored, a refused one, or one stored inline (SQLite copies a bound blob, so once it is
- * committed its buffer is free). Without reuse each left a chunk for the garbage collector, and a
- * 25 MiB upload's worth could pile up in the server's RSS before a collection (bench/attachments.ts;
- * DECISIONS.md "Attachment throughput"). A buffer whose bytes went to the writer thread was
- * transferred (detached here) and is not kept. At most SPARE_BUFFERS per length (a client sends 4
- * chunks at once): the pool never holds more than a few chunks.
+ * already stored, a refused one, one stored inline (SQLite copies a bound blob, so once it is
+ * committed its buffer is free), or one the writer thread stored and transferred back. Without
+ * reuse each left a chunk for the garbage collector, and a 25 MiB upload's worth could pile up in
+ * the server's RSS before a collection (bench/attachments.ts; DECISIONS.md "Attachment
+ * throughput"). A buffer the writer refused is freed there (detached here) and not kept. At most
+ * SPARE_BUFFERS per length (a client sends 4 chunks at once): the pool never holds more than a
+ * few chunks.
  */
 const SPARE_BUFFERS = 4;
 const spareBuffers = new Map<number, Buffer[]>();
@@ -182,16 +183,18 @@ const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         if (declared > target.expectedBytes) throw payloadTooLarge(`chunk ${index} is ${target.expectedBytes} bytes`);
         if (!(request.body instanceof Readable)) throw badRequest('bad_chunk_size', `chunk ${index} must be exactly ${target.expectedBytes} bytes`);
         const data = takeBuffer(target.expectedBytes);
+        let returned: ArrayBuffer | undefined;
         try {
           await readChunkBody(request.body, data, index);
           // Stored before (a retry after a lost answer): acknowledged, not rewritten.
           if (!target.alreadyStored) {
-            // Off the event loop on SQLite (the writer thread), the bytes moved there, not copied;
-            // settles once the chunk is durable, so the 204 below vouches for it.
-            await app.write('writeChunk', { target, data }, [data.buffer as ArrayBuffer]);
+            // Off the event loop on SQLite (the writer thread), the bytes moved there, not copied,
+            // and their memory moved back once stored; settles once the chunk is durable, so the
+            // 204 below vouches for it.
+            returned = await app.write('writeChunk', { target, data }, [data.buffer as ArrayBuffer]);
           }
         } finally {
-          giveBack(data);
+          giveBack(returned ? Buffer.from(returned) : data);
         }
       } catch (err) {
         // Do not let the server drain an oversized body it refused: close the connection.

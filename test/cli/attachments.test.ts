@@ -122,7 +122,8 @@ describe('staff CLI: attach, attachments, download', () => {
     writeFileSync(file, bytes);
     const res = await cli(['attach', ticket.ticketId, file]);
     expect(res.code).toBe(0);
-    const a = (await listed()).at(-1)!;
+    const sentId = /^attachment (\S{22}) sent/.exec(res.stdout)?.[1];
+    const a = (await listed()).find((x) => x.attachmentId === sentId)!;
     expect(a.chunkCount).toBeGreaterThanOrEqual(THREAD_MIN_CHUNKS);
 
     // Then download gives the same bytes back

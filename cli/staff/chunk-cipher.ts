@@ -24,7 +24,7 @@ export interface WorkerChunkCipher extends core.ChunkCipher {
 
 /**
  * A file of at least this many chunks is sealed or opened on the thread; a smaller one costs less
- * inline than starting the thread (its loader and libsodium, ~0.2 s).
+ * inline than starting the thread (its loader and libsodium, 0.2–0.7 s measured).
  */
 export const THREAD_MIN_CHUNKS = 4;
 
@@ -41,11 +41,12 @@ function rebuild(error: { code?: CryptoErrorCode; message: string }): Error {
 }
 
 /**
- * Bytes to hand over by transfer: the view's own buffer when it spans all of it (fresh chunks,
- * the transport's sized answers), else a copy — a view into a shared pool must not carry its
- * neighbours' bytes along, nor lose them.
+ * The bytes as an ArrayBuffer to hand over by transfer, on either side of the thread: the view's
+ * own buffer when it spans all of it (fresh chunks, the transport's sized answers, libsodium's
+ * outputs), else a copy — a view into a larger or shared buffer must not carry its neighbours'
+ * bytes along, nor detach them.
  */
-function transferable(bytes: Uint8Array): ArrayBuffer {
+export function transferable(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : (bytes.slice().buffer as ArrayBuffer);
 }
 
